@@ -1,0 +1,50 @@
+# Everything a developer runs. `make run` and `make test` create .venv and install what they need.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint css css-check bench system-deps migrate clean
+
+$(PY):
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(PY) requirements.txt requirements-dev.txt
+	./scripts/install-system-deps
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+system-deps:
+	./scripts/install-system-deps --browser
+
+## Set up, load the demo content and serve the site on http://127.0.0.1:8000
+run: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	./scripts/dev-server
+
+## Set up and run the whole test suite (SQLite, or DATABASE_URL / REDIS_URL when set)
+test: $(STAMP)
+	./scripts/install-system-deps --browser
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+## Rebuild the committed Tailwind CSS (needs Node.js and npm)
+css:
+	npm ci --no-audit --no-fund
+	npx @tailwindcss/cli -i static/css/input.css -o static/css/site.css --minify
+
+## Fails when static/css/site.css is not what `make css` would build
+css-check: css
+	git diff --exit-code -- static/css/site.css
+
+bench: $(STAMP)
+	$(PY) bench/catalogue.py
+
+clean:
+	rm -rf $(VENV) var db.sqlite3

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+from wagtail.users.apps import WagtailUsersAppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import receivers  # noqa: F401  (connects the role-sync receiver)
+
+
+class AccountsUsersAppConfig(WagtailUsersAppConfig):
+    """Wagtail's user admin, with the role and ban fields in its forms."""
+
+    user_viewset = "accounts.viewsets.UserViewSet"

@@ -1,0 +1,62 @@
+from django.contrib.auth.models import Group
+from django.db import IntegrityError, transaction
+
+from .models import Role, User
+
+# The group each role maps to; their permissions are set up in migrations/0002_role_groups.py.
+ROLE_GROUPS = {
+    Role.LEARNER: "Learners",
+    Role.TRAINER: "Trainers",
+    Role.ADMIN: "Administrators",
+}
+
+
+class AccountError(Exception):
+    """A rule about accounts was broken; the message is meant for the person who broke it."""
+
+
+def sync_role_groups(*, user: User) -> None:
+    """Put the user in their role's group and take them out of the other role groups."""
+    wanted = ROLE_GROUPS[Role(user.role)]
+    other_role_groups = user.groups.filter(name__in=ROLE_GROUPS.values()).exclude(name=wanted)
+    user.groups.remove(*other_role_groups)
+    group, _ = Group.objects.get_or_create(name=wanted)
+    user.groups.add(group)
+
+
+def register_learner(*, username: str, email: str, password: str, first_name: str = "", last_name: str = "") -> User:
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise AccountError("An account with this e-mail address already exists.")
+    user = User(username=username, email=email, first_name=first_name, last_name=last_name, role=Role.LEARNER)
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        # Two sign-ups raced for the same e-mail or username; the unique constraints decided.
+        raise AccountError("That e-mail address or username was just taken. Please choose another.") from None
+    return user
+
+
+@transaction.atomic
+def change_role(*, user: User, role: Role) -> User:
+    user.role = role
+    user.save(update_fields=["role", "is_superuser", "is_staff"])
+    return user
+
+
+@transaction.atomic
+def ban_user(*, user: User, banned_by: User) -> User:
+    if user.pk == banned_by.pk:
+        raise AccountError("You cannot ban your own account.")
+    user.is_banned = True
+    user.save(update_fields=["is_banned"])
+    return user
+
+
+@transaction.atomic
+def unban_user(*, user: User) -> User:
+    user.is_banned = False
+    user.save(update_fields=["is_banned"])
+    return user

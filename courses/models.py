@@ -1,0 +1,237 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.text import slugify
+from modelcluster.fields import ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from .blocks import LessonBodyBlock
+from .forms import CoursePageForm
+
+
+class Level(models.TextChoices):
+    BEGINNER = "beginner", "Beginner"
+    INTERMEDIATE = "intermediate", "Intermediate"
+    ADVANCED = "advanced", "Advanced"
+
+
+class Currency(models.TextChoices):
+    EUR = "EUR", "Euro (€)"
+    USD = "USD", "US dollar ($)"
+    GBP = "GBP", "Pound sterling (£)"
+
+
+class Category(models.Model):
+    """A subject area the catalogue can be filtered by; managed as a snippet."""
+
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True, blank=True)
+    description = models.TextField(blank=True)
+
+    panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("description")]
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.name)
+        super().save(*args, **kwargs)
+
+
+class CourseIndexPage(Page):
+    """The catalogue: lists the live courses below it, with filters and search."""
+
+    intro = models.TextField(blank=True, help_text="A sentence or two shown above the course list.")
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+
+    parent_page_types = ["home.HomePage"]
+    subpage_types = ["courses.CoursePage"]
+    page_description = "The course catalogue. Courses are created below it."
+
+    def get_template(self, request, *args, **kwargs):
+        # An HTMX filter request swaps only the results; a history restore needs the full page.
+        if getattr(request, "htmx", False) and not request.htmx.history_restore_request:
+            return "courses/course_index_page.html#catalogue-results"
+        return super().get_template(request, *args, **kwargs)
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import catalogue_page
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(catalogue_page(catalogue=self, params=request.GET))
+        return context
+
+    def serve(self, request, *args, **kwargs):
+        response = super().serve(request, *args, **kwargs)
+        response["Vary"] = "HX-Request"  # the same URL answers with a page or a fragment
+        return response
+
+    def permissions_for_user(self, user):
+        from .permissions import CataloguePermissionTester
+
+        return CataloguePermissionTester(user, self)
+
+
+class CoursePage(Page):
+    summary = models.CharField(max_length=300, help_text="One or two sentences for the catalogue card.")
+    description = RichTextField(blank=True, features=["h2", "h3", "bold", "italic", "link", "ol", "ul"])
+    cover_image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    category = models.ForeignKey(Category, null=True, blank=False, on_delete=models.SET_NULL, related_name="courses")
+    level = models.CharField(max_length=16, choices=Level.choices, default=Level.BEGINNER)
+    estimated_minutes = models.PositiveIntegerField(
+        "estimated duration (minutes)", default=60, help_text="How long the whole course takes a typical learner."
+    )
+    price = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0.00"))],
+        help_text="0 makes the course free.",
+    )
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=settings.LMS_DEFAULT_CURRENCY)
+    trainer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="courses_taught",
+        limit_choices_to={"role": "trainer"},
+        help_text="The trainer who runs this course and may edit it.",
+    )
+    prerequisites = ParentalManyToManyField(
+        "courses.CoursePage",
+        blank=True,
+        symmetrical=False,
+        related_name="required_by",
+        help_text="Courses a learner must complete first.",
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        FieldPanel("cover_image"),
+        FieldPanel("description"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("category"), FieldPanel("level")]),
+                FieldRowPanel([FieldPanel("estimated_minutes"), FieldPanel("trainer")]),
+                FieldRowPanel([FieldPanel("price"), FieldPanel("currency")]),
+                FieldPanel("prerequisites"),
+            ],
+            heading="Course details",
+        ),
+    ]
+
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("description"),
+        index.RelatedFields("category", [index.SearchField("name")]),
+        index.FilterField("category"),
+        index.FilterField("level"),
+        index.FilterField("price"),
+    ]
+
+    base_form_class = CoursePageForm
+    parent_page_types = ["courses.CourseIndexPage"]
+    subpage_types = ["courses.ModulePage"]
+    page_description = "A course: modules and lessons go below it."
+
+    @property
+    def is_free(self) -> bool:
+        return self.price == 0
+
+    @property
+    def duration_display(self) -> str:
+        hours, minutes = divmod(self.estimated_minutes, 60)
+        if hours and minutes:
+            return f"{hours} h {minutes} min"
+        return f"{hours} h" if hours else f"{minutes} min"
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import course_outline
+
+        context = super().get_context(request, *args, **kwargs)
+        context["outline"] = course_outline(course=self)
+        return context
+
+    def permissions_for_user(self, user):
+        from .permissions import CourseContentPermissionTester
+
+        return CourseContentPermissionTester(user, self, course=self)
+
+
+class ModulePage(Page):
+    summary = models.TextField(blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("summary")]
+    search_fields = Page.search_fields + [index.SearchField("summary")]
+
+    parent_page_types = ["courses.CoursePage"]
+    subpage_types = ["courses.LessonPage"]
+    page_description = "A module groups the lessons of a course."
+
+    @cached_property
+    def course(self) -> CoursePage | None:
+        return CoursePage.objects.ancestor_of(self).first()
+
+    def serve(self, request, *args, **kwargs):
+        from django.shortcuts import redirect
+
+        # A module has no page of its own for learners: its outline lives on the course page.
+        course = self.course
+        return redirect(f"{course.url}#module-{self.pk}" if course else "/")
+
+    def permissions_for_user(self, user):
+        from .permissions import CourseContentPermissionTester
+
+        return CourseContentPermissionTester(user, self, course=self.course)
+
+
+class LessonPage(Page):
+    summary = models.CharField(max_length=300, blank=True)
+    estimated_minutes = models.PositiveIntegerField("estimated duration (minutes)", default=10)
+    is_free_preview = models.BooleanField(
+        "free preview", default=False, help_text="Anyone may read this lesson, without enrolling."
+    )
+    body = StreamField(LessonBodyBlock(), blank=True)
+
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        FieldRowPanel([FieldPanel("estimated_minutes"), FieldPanel("is_free_preview")]),
+        FieldPanel("body"),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("body")]
+
+    parent_page_types = ["courses.ModulePage"]
+    subpage_types = []
+    page_description = "A lesson: text, media, code and downloads."
+
+    @cached_property
+    def course(self) -> CoursePage | None:
+        return CoursePage.objects.ancestor_of(self).first()
+
+    def get_context(self, request, *args, **kwargs):
+        from .permissions import can_read_lesson
+
+        context = super().get_context(request, *args, **kwargs)
+        context["course"] = self.course
+        context["can_read"] = can_read_lesson(user=request.user, lesson=self)
+        return context
+
+    def permissions_for_user(self, user):
+        from .permissions import CourseContentPermissionTester
+
+        return CourseContentPermissionTester(user, self, course=self.course)

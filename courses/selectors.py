@@ -1,0 +1,79 @@
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, QuerySet
+from django.http import QueryDict
+
+from .forms import CatalogueFilterForm
+from .models import Category, CourseIndexPage, CoursePage, LessonPage, Level, ModulePage
+
+
+def catalogue_courses(
+    *, catalogue: CourseIndexPage, category: str = "", level: str = "", price: str = "", q: str = ""
+) -> QuerySet[CoursePage] | list[CoursePage]:
+    """Live, public courses in a catalogue, filtered; searched and ranked when there is a query."""
+    courses = (
+        CoursePage.objects.live()
+        .public()
+        .descendant_of(catalogue)
+        .select_related("category", "trainer", "cover_image")
+        .prefetch_related(Prefetch("cover_image__renditions"))
+        .order_by("path")
+    )
+    if category:
+        courses = courses.filter(category__slug=category)
+    if level:
+        courses = courses.filter(level=level)
+    if price == "free":
+        courses = courses.filter(price=0)
+    elif price == "paid":
+        courses = courses.filter(price__gt=0)
+    if q:
+        # Rank with Wagtail search, then load the ranked rows with their relations in one query.
+        ranked_ids = [page.pk for page in courses.search(q, operator="and")]
+        by_id = courses.in_bulk(ranked_ids)
+        return [by_id[pk] for pk in ranked_ids if pk in by_id]
+    return courses
+
+
+def catalogue_page(*, catalogue: CourseIndexPage, params: QueryDict) -> dict:
+    """Everything the catalogue template needs for one request."""
+    categories = list(Category.objects.filter(courses__live=True).distinct())
+    form = CatalogueFilterForm(params, categories=categories, levels=Level.choices)
+    filters = form.filters()
+    courses = catalogue_courses(catalogue=catalogue, **filters)
+    paginator = Paginator(courses, settings.LMS_CATALOGUE_PAGE_SIZE)
+    page_obj = paginator.get_page(params.get("page"))
+    # Page links keep the filters so a shared URL shows the same results.
+    kept = QueryDict(mutable=True)
+    kept.update(filters)
+    return {
+        "filter_form": form,
+        "page_obj": page_obj,
+        "courses": page_obj.object_list,
+        "active_filters": filters,
+        "filter_querystring": kept.urlencode(),
+    }
+
+
+@dataclass
+class ModuleOutline:
+    module: ModulePage
+    lessons: list[LessonPage]
+
+    @property
+    def minutes(self) -> int:
+        return sum(lesson.estimated_minutes for lesson in self.lessons)
+
+
+def course_outline(*, course: CoursePage) -> list[ModuleOutline]:
+    """The live modules of a course with their live lessons, in tree order, in two queries."""
+    modules = list(ModulePage.objects.live().child_of(course).order_by("path"))
+    lessons = LessonPage.objects.live().descendant_of(course).order_by("path").defer("body")
+    by_module: dict[str, list[LessonPage]] = {module.path: [] for module in modules}
+    for lesson in lessons:
+        parent_path = lesson.path[: -CoursePage.steplen]
+        if parent_path in by_module:
+            by_module[parent_path].append(lesson)
+    return [ModuleOutline(module=module, lessons=by_module[module.path]) for module in modules]

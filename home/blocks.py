@@ -1,0 +1,5 @@
+from wagtail import blocks
+
+
+class MarketingBlock(blocks.StreamBlock):
+    rich_text = blocks.RichTextBlock()
