@@ -4,6 +4,7 @@ from wagtail.users.apps import WagtailUsersAppConfig
 
 
 class AccountsConfig(AppConfig):
+    default = True  # this module holds two AppConfigs; "accounts" in INSTALLED_APPS means this one
     name = "accounts"
     default_auto_field = "django.db.models.BigAutoField"
 
@@ -14,4 +15,5 @@ class AccountsConfig(AppConfig):
 class AccountsUsersAppConfig(WagtailUsersAppConfig):
     """Wagtail's user admin, with the role and ban fields in its forms."""
 
+    default = False
     user_viewset = "accounts.viewsets.UserViewSet"

@@ -42,7 +42,8 @@ def sign_up(request):
 class SignInView(auth_views.LoginView):
     form_class = forms.SignInForm
     template_name = "accounts/sign_in.html"
-    redirect_authenticated_user = True
+    # Wagtail sends signed-in users who lack admin access here; bouncing them back would loop.
+    redirect_authenticated_user = False
 
     def form_invalid(self, form):
         response = super().form_invalid(form)

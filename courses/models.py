@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 from modelcluster.fields import ParentalManyToManyField
@@ -75,7 +76,7 @@ class CourseIndexPage(Page):
 
     def serve(self, request, *args, **kwargs):
         response = super().serve(request, *args, **kwargs)
-        response["Vary"] = "HX-Request"  # the same URL answers with a page or a fragment
+        patch_vary_headers(response, ["HX-Request"])  # the same URL answers with a page or a fragment
         return response
 
     def permissions_for_user(self, user):

@@ -1,0 +1,36 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from wagtail.models import Site
+
+from accounts.demo import DEMO_ACCOUNTS, seed_accounts
+from courses.demo import seed_catalogue
+from home.demo import seed_home_content
+
+
+class Command(BaseCommand):
+    help = "Creates demo accounts, courses and marketing pages. Safe to run again: it only adds what is missing."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--allow-production", action="store_true", help="Seed even when DEBUG is off (the passwords are public)."
+        )
+
+    def handle(self, *args, allow_production=False, **options):
+        if not settings.DEBUG and not allow_production:
+            raise CommandError("seed_demo creates accounts with public passwords; pass --allow-production to insist.")
+        site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
+        if site is None:
+            raise CommandError("No default Wagtail site; run `manage.py migrate` first.")
+        home = site.root_page.specific
+
+        with transaction.atomic():
+            users = seed_accounts()
+            catalogue, courses = seed_catalogue(home=home, trainer=users["trainer"])
+            seed_home_content(home_page=home, catalogue=catalogue, featured_courses=courses[:3])
+
+        self.stdout.write(self.style.SUCCESS(f"Demo content ready: {len(courses)} courses in “{catalogue.title}”."))
+        self.stdout.write("Demo accounts (development only):")
+        for username, password, role, *_ in DEMO_ACCOUNTS:
+            self.stdout.write(f"  {role.label:<8} {username:<10} password: {password}")
+        self.stdout.write("Site: http://127.0.0.1:8000/   Admin: http://127.0.0.1:8000/admin/")

@@ -1,0 +1,92 @@
+"""The environment decides the infrastructure; unset means the embedded defaults."""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+INFRA_VARIABLES = ("DATABASE_URL", "REDIS_URL", "EMAIL_HOST", "EMAIL_BACKEND", "SECRET_KEY", "DEBUG")
+
+READ_SETTINGS = """
+import json, django
+from django.conf import settings
+django.setup()
+db = settings.DATABASES["default"]
+print(json.dumps({
+    "engine": db["ENGINE"], "name": str(db["NAME"]), "options": db.get("OPTIONS", {}),
+    "cache": settings.CACHES["default"]["BACKEND"], "broker": settings.CELERY_BROKER_URL,
+    "eager": settings.CELERY_TASK_ALWAYS_EAGER, "email": settings.EMAIL_BACKEND, "debug": settings.DEBUG,
+}))
+"""
+
+
+def read_settings(module: str, **env: str) -> dict:
+    clean = {k: v for k, v in os.environ.items() if k not in INFRA_VARIABLES}
+    result = subprocess.run(
+        [sys.executable, "-c", READ_SETTINGS],
+        env={**clean, "DJANGO_SETTINGS_MODULE": module, **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if result.returncode:
+        raise RuntimeError(result.stderr)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_unset_environment_means_embedded_defaults():
+    values = read_settings("lms_site.settings.dev")
+    assert values["engine"] == "django.db.backends.sqlite3"
+    assert values["cache"].endswith("LocMemCache")
+    assert values["eager"] is True and values["broker"] == "memory://"
+    assert values["email"].endswith("console.EmailBackend")
+    assert values["debug"] is True
+
+
+def test_mysql_url_uses_mysqlclient_with_utf8mb4():
+    values = read_settings("lms_site.settings.dev", DATABASE_URL="mysql://lms:pw@db.internal:3306/lms")
+    assert values["engine"] == "django.db.backends.mysql"
+    assert values["name"] == "lms"
+    assert values["options"]["charset"] == "utf8mb4"
+
+
+def test_redis_url_switches_cache_and_broker():
+    values = read_settings("lms_site.settings.dev", REDIS_URL="redis://127.0.0.1:6379/5")
+    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["broker"] == "redis://127.0.0.1:6379/5"
+    assert values["eager"] is False
+
+
+def test_smtp_host_switches_email_to_smtp():
+    values = read_settings("lms_site.settings.dev", EMAIL_HOST="smtp.example.com")
+    assert values["email"].endswith("smtp.EmailBackend")
+
+
+def test_production_refuses_to_start_without_a_real_secret_key():
+    with pytest.raises(RuntimeError, match="SECRET_KEY must be set"):
+        read_settings("lms_site.settings.production", SECRET_KEY="short")
+
+
+def test_production_settings_pass_the_deploy_checks():
+    clean = {k: v for k, v in os.environ.items() if k not in INFRA_VARIABLES}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env={
+            **clean,
+            "DJANGO_SETTINGS_MODULE": "lms_site.settings.production",
+            "SECRET_KEY": secrets.token_urlsafe(60),
+            "ALLOWED_HOSTS": "learn.example.com",
+        },
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
