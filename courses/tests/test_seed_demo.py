@@ -1,0 +1,53 @@
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import CommandError, call_command
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
+from wagtail.models import Page, Revision
+
+from accounts.models import Role, User
+from courses.models import Category, CoursePage, LessonPage
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot():
+    return {
+        "pages": Page.objects.count(),
+        "revisions": Revision.objects.count(),
+        "users": User.objects.count(),
+        "categories": Category.objects.count(),
+        "images": get_image_model().objects.count(),
+        "documents": get_document_model().objects.count(),
+        "groups": Group.objects.count(),
+    }
+
+
+def test_seed_demo_builds_the_demo_and_a_second_run_adds_nothing(capsys):
+    call_command("seed_demo", allow_production=True)
+    output = capsys.readouterr().out
+    for username, password in [("admin", "learnwell-admin"), ("trainer", "learnwell-trainer"),
+                               ("learner", "learnwell-learner"), ("learner2", "learnwell-learner2")]:
+        assert username in output and password in output
+        assert User.objects.get(username=username).check_password(password)
+    assert sorted(User.objects.values_list("role", flat=True)) == sorted(
+        [Role.ADMIN, Role.TRAINER, Role.LEARNER, Role.LEARNER]
+    )
+
+    courses = CoursePage.objects.live()
+    assert courses.count() >= 3
+    assert courses.values("category").distinct().count() >= 2
+    assert courses.filter(price=0).exists() and courses.filter(price__gt=0).exists()
+    assert all(course.trainer.username == "trainer" for course in courses)
+    block_types = {block.block_type for lesson in LessonPage.objects.live() for block in lesson.body}
+    assert {"heading", "rich_text", "code", "callout", "quote", "download", "video"} <= block_types
+
+    before = snapshot()
+    call_command("seed_demo", allow_production=True)
+    assert snapshot() == before
+
+
+def test_seed_demo_refuses_production_without_the_flag(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="public passwords"):
+        call_command("seed_demo")
