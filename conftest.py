@@ -6,6 +6,23 @@ from accounts.tests.factories import UserFactory
 from courses.tests.factories import make_course
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """pytest-django's database setup, keeping the serialized copy of the freshly migrated database.
+
+    Django stores that copy on the connection object of the context that created the database.
+    Playwright's tests run in another context with another connection object, so e2e/conftest.py
+    hands them this copy to restore the migrated data (home page, site, groups) after each flush.
+    """
+    from django.db import connection
+
+    SERIALIZED_TEST_DB["default"] = getattr(connection, "_test_serialized_contents", None)
+    return django_db_setup
+
+
+SERIALIZED_TEST_DB: dict[str, str | None] = {}
+
+
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -50,5 +67,3 @@ def catalogue(home_page):
 @pytest.fixture
 def course(catalogue, trainer):
     return make_course(catalogue, title="Intro to Testing", trainer=trainer, modules=2, lessons_per_module=2)
-
-

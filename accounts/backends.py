@@ -10,9 +10,7 @@ class EmailOrUsernameBackend(ModelBackend):
         if username is None or password is None:
             return None
         user_model = get_user_model()
-        user = user_model._default_manager.filter(
-            Q(username__iexact=username) | Q(email__iexact=username)
-        ).first()
+        user = user_model._default_manager.filter(Q(username__iexact=username) | Q(email__iexact=username)).first()
         if user is None:
             # Hash anyway so a missing account takes as long as a wrong password.
             user_model().set_password(password)

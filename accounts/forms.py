@@ -49,8 +49,9 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
     def get_users(self, email):
         return (user for user in super().get_users(email) if not user.is_banned)
 
-    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
-                  html_email_template_name=None):
+    def send_mail(
+        self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
+    ):
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
         html_body = loader.render_to_string(html_email_template_name, context) if html_email_template_name else None

@@ -1,5 +1,4 @@
 from django.contrib.auth.models import Group
-
 from wagtail.users.forms import UserCreationForm, UserEditForm
 from wagtail.users.views.users import UserViewSet as WagtailUserViewSet
 

@@ -87,9 +87,7 @@ class CodeBlock(blocks.StructBlock):
 
 
 class CalloutBlock(blocks.StructBlock):
-    kind = blocks.ChoiceBlock(
-        choices=[("info", "Note"), ("tip", "Tip"), ("warning", "Warning")], default="info"
-    )
+    kind = blocks.ChoiceBlock(choices=[("info", "Note"), ("tip", "Tip"), ("warning", "Warning")], default="info")
     title = blocks.CharBlock(required=False, max_length=120)
     body = blocks.RichTextBlock(features=["bold", "italic", "link", "code", "ul", "ol"])
 

@@ -68,11 +68,16 @@ COURSES = [
                         True,
                         [
                             _heading("A language for questions"),
-                            _p("Python reads almost like English, which lets you focus on the question you are "
-                               "asking of your data instead of on the syntax."),
+                            _p(
+                                "Python reads almost like English, which lets you focus on the question you are "
+                                "asking of your data instead of on the syntax."
+                            ),
                             _quote("Simple is better than complex.", "The Zen of Python"),
-                            _callout("tip", "How to use this course",
-                                     "Type every example yourself. Copying and pasting teaches your clipboard."),
+                            _callout(
+                                "tip",
+                                "How to use this course",
+                                "Type every example yourself. Copying and pasting teaches your clipboard.",
+                            ),
                         ],
                     ),
                     (
@@ -80,7 +85,10 @@ COURSES = [
                         15,
                         False,
                         [
-                            _p("Create a file called <code>hello.py</code> and run it with <code>python hello.py</code>."),
+                            _p(
+                                "Create a file called <code>hello.py</code> and run it with "
+                                "<code>python hello.py</code>."
+                            ),
                             _code("python", 'name = "Ada"\nprint(f"Hello, {name}!")', "Variables and f-strings"),
                             _callout("info", "Check your version", "This course uses Python 3.11 or newer."),
                         ],
@@ -102,8 +110,13 @@ COURSES = [
                                 "import csv\n\nwith open('sales.csv', newline='') as f:\n"
                                 "    rows = list(csv.DictReader(f))\nprint(len(rows), 'rows')",
                             ),
-                            {"type": "download", "value": {"document": "sales.csv",
-                                                           "description": "The sample data used in this module"}},
+                            {
+                                "type": "download",
+                                "value": {
+                                    "document": "sales.csv",
+                                    "description": "The sample data used in this module",
+                                },
+                            },
                         ],
                     ),
                     (
@@ -112,10 +125,14 @@ COURSES = [
                         False,
                         [
                             _p("Totals, averages and counts answer most first questions about a data set."),
-                            _code("python", "total = sum(float(r['amount']) for r in rows)\n"
-                                            "print(f'Total: {total:.2f}')"),
-                            _callout("warning", "Mind the text",
-                                     "Values read from a CSV file are text until you convert them."),
+                            _code(
+                                "python", "total = sum(float(r['amount']) for r in rows)\nprint(f'Total: {total:.2f}')"
+                            ),
+                            _callout(
+                                "warning",
+                                "Mind the text",
+                                "Values read from a CSV file are text until you convert them.",
+                            ),
                         ],
                     ),
                 ],
@@ -143,13 +160,19 @@ COURSES = [
                         True,
                         [
                             _heading("Models are the source of truth"),
-                            _code("python", "class Room(models.Model):\n    name = models.CharField(max_length=80)\n"
-                                            "    capacity = models.PositiveIntegerField()"),
-                            {"type": "video", "value": {
-                                "url": "https://media.learnwell.test/django/first-model.mp4",
-                                "title": "Creating the Room model",
-                                "transcript": "In this video we create the Room model and its first migration.",
-                            }},
+                            _code(
+                                "python",
+                                "class Room(models.Model):\n    name = models.CharField(max_length=80)\n"
+                                "    capacity = models.PositiveIntegerField()",
+                            ),
+                            {
+                                "type": "video",
+                                "value": {
+                                    "url": "https://media.learnwell.test/django/first-model.mp4",
+                                    "title": "Creating the Room model",
+                                    "transcript": "In this video we create the Room model and its first migration.",
+                                },
+                            },
                         ],
                     ),
                     (
@@ -168,9 +191,14 @@ COURSES = [
                 "Turn requests into pages.",
                 [
                     ("Function-based views", 30, False, [_p("A view takes a request and returns a response.")]),
-                    ("Templates and inheritance", 30, False, [
-                        _code("html", "{% extends 'base.html' %}\n{% block content %}<h1>Rooms</h1>{% endblock %}"),
-                    ]),
+                    (
+                        "Templates and inheritance",
+                        30,
+                        False,
+                        [
+                            _code("html", "{% extends 'base.html' %}\n{% block content %}<h1>Rooms</h1>{% endblock %}"),
+                        ],
+                    ),
                 ],
             ),
         ],
@@ -190,24 +218,39 @@ COURSES = [
                 "Starting a project",
                 "Agree on what done looks like.",
                 [
-                    ("The project charter", 15, True, [
-                        _heading("One page, three questions"),
-                        _p("Why are we doing this? What is in and out of scope? How will we know we are done?"),
-                        _quote("Plans are nothing; planning is everything.", "Dwight D. Eisenhower"),
-                    ]),
-                    ("Stakeholder mapping", 20, False, [
-                        _p("List everyone affected by the project and rate their interest and influence."),
-                        _callout("info", "Keep it current", "Revisit the map at every milestone."),
-                    ]),
+                    (
+                        "The project charter",
+                        15,
+                        True,
+                        [
+                            _heading("One page, three questions"),
+                            _p("Why are we doing this? What is in and out of scope? How will we know we are done?"),
+                            _quote("Plans are nothing; planning is everything.", "Dwight D. Eisenhower"),
+                        ],
+                    ),
+                    (
+                        "Stakeholder mapping",
+                        20,
+                        False,
+                        [
+                            _p("List everyone affected by the project and rate their interest and influence."),
+                            _callout("info", "Keep it current", "Revisit the map at every milestone."),
+                        ],
+                    ),
                 ],
             ),
             (
                 "Running the project",
                 "Keep the plan and the work in step.",
                 [
-                    ("Weekly status in ten minutes", 15, False, [
-                        _p("Report progress against milestones, the top three risks and the decisions you need."),
-                    ]),
+                    (
+                        "Weekly status in ten minutes",
+                        15,
+                        False,
+                        [
+                            _p("Report progress against milestones, the top three risks and the decisions you need."),
+                        ],
+                    ),
                 ],
             ),
         ],
@@ -226,14 +269,24 @@ COURSES = [
                 "Preparation",
                 "Most negotiations are won before they start.",
                 [
-                    ("Know your alternative", 20, True, [
-                        _heading("BATNA"),
-                        _p("Your best alternative to a negotiated agreement sets the point where you walk away."),
-                        _callout("tip", "Write it down", "A BATNA you have not written down is a wish."),
-                    ]),
-                    ("Interests, not positions", 25, False, [
-                        _p("Ask why the other side wants what it asks for; interests leave room to trade."),
-                    ]),
+                    (
+                        "Know your alternative",
+                        20,
+                        True,
+                        [
+                            _heading("BATNA"),
+                            _p("Your best alternative to a negotiated agreement sets the point where you walk away."),
+                            _callout("tip", "Write it down", "A BATNA you have not written down is a wish."),
+                        ],
+                    ),
+                    (
+                        "Interests, not positions",
+                        25,
+                        False,
+                        [
+                            _p("Ask why the other side wants what it asks for; interests leave room to trade."),
+                        ],
+                    ),
                 ],
             ),
         ],

@@ -5,12 +5,11 @@ import shutil
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+
+from conftest import SERIALIZED_TEST_DB
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-
-# Playwright's sync API keeps an event loop running in the test thread; the ORM calls the tests make
-# to set up data are still synchronous, so Django's async guard has nothing to protect here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -22,6 +21,27 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "e2e" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _orm_beside_playwright():
+    """Playwright's sync API keeps an event loop running in the test thread; the ORM calls the tests
+    make to set up data are still synchronous, so Django's async guard has nothing to protect here."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _restorable_database(playwright, django_db_setup, _orm_beside_playwright):
+    """Hands the playwright context's connection the copy of the migrated database (see ../conftest.py),
+    so each test's setup can restore it after an earlier transactional test flushed the tables."""
+    if not getattr(connection, "_test_serialized_contents", None):
+        connection._test_serialized_contents = SERIALIZED_TEST_DB.get("default")
 
 
 @pytest.fixture(scope="session")

@@ -1,24 +1,47 @@
-from wagtail.admin.panels import FieldPanel
+from django.db import models
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Page
+from wagtail.search import index
 
 from .blocks import MarketingBlock
 
 
-class HomePage(Page):
+class MarketingPage(Page):
+    """What the home page and landing pages share: a body of marketing blocks and a social share image."""
+
     body = StreamField(MarketingBlock(), blank=True)
+    og_image = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="social share image",
+        help_text="Shown when the page is shared on social media; cropped to 1200×630.",
+    )
 
     content_panels = Page.content_panels + [FieldPanel("body")]
+    promote_panels = Page.promote_panels + [MultiFieldPanel([FieldPanel("og_image")], heading="For social media")]
+    search_fields = Page.search_fields + [index.SearchField("body")]
 
+    class Meta:
+        abstract = True
+
+    @property
+    def starts_with_hero(self) -> bool:
+        """A leading hero carries the page's main heading; otherwise the template shows the title."""
+        return bool(self.body) and self.body[0].block_type == "hero"
+
+
+class HomePage(MarketingPage):
     max_count = 1
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = ["courses.CourseIndexPage", "home.LandingPage"]
+    page_description = "The site's front page. There is only one."
 
 
-class LandingPage(Page):
-    body = StreamField(MarketingBlock(), blank=True)
-
-    content_panels = Page.content_panels + [FieldPanel("body")]
-
+class LandingPage(MarketingPage):
     parent_page_types = ["home.HomePage", "home.LandingPage"]
     subpage_types = ["home.LandingPage"]
+    page_description = "A campaign or audience page built from marketing blocks."

@@ -26,8 +26,12 @@ def snapshot():
 def test_seed_demo_builds_the_demo_and_a_second_run_adds_nothing(capsys):
     call_command("seed_demo", allow_production=True)
     output = capsys.readouterr().out
-    for username, password in [("admin", "learnwell-admin"), ("trainer", "learnwell-trainer"),
-                               ("learner", "learnwell-learner"), ("learner2", "learnwell-learner2")]:
+    for username, password in [
+        ("admin", "learnwell-admin"),
+        ("trainer", "learnwell-trainer"),
+        ("learner", "learnwell-learner"),
+        ("learner2", "learnwell-learner2"),
+    ]:
         assert username in output and password in output
         assert User.objects.get(username=username).check_password(password)
     assert sorted(User.objects.values_list("role", flat=True)) == sorted(

@@ -19,7 +19,11 @@ def mixed_catalogue(catalogue, trainer):
             catalogue, title="Django in depth", category=programming, level=Level.ADVANCED, price=Decimal("99")
         ),
         "lead": make_course(
-            catalogue, title="Leading teams", category=business, level=Level.BEGINNER, price=Decimal("49.50"),
+            catalogue,
+            title="Leading teams",
+            category=business,
+            level=Level.BEGINNER,
+            price=Decimal("49.50"),
             summary="Run meetings people want to attend.",
         ),
         "draft": make_course(catalogue, title="Python drafts", category=programming, publish=False),
@@ -45,6 +49,8 @@ def test_filters_by_category_level_and_price(mixed_catalogue):
     assert titles(catalogue_courses(catalogue=catalogue, category="programming", price="paid")) == ["Django in depth"]
 
 
+# MySQL/MariaDB update FULLTEXT indexes only on commit, so search tests commit their data.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_search_matches_title_and_summary_and_respects_filters(mixed_catalogue):
     catalogue, _ = mixed_catalogue
     assert titles(catalogue_courses(catalogue=catalogue, q="python")) == ["Python basics"]  # the draft is excluded
@@ -75,7 +81,10 @@ def test_pagination_keeps_filters(catalogue, settings):
 def test_outline_lists_live_modules_and_lessons_in_tree_order(course):
     outline = course_outline(course=course)
     assert [item.module.title for item in outline] == ["Intro to Testing module 1", "Intro to Testing module 2"]
-    assert [lesson.title for lesson in outline[0].lessons] == ["Intro to Testing lesson 1.1", "Intro to Testing lesson 1.2"]
+    assert [lesson.title for lesson in outline[0].lessons] == [
+        "Intro to Testing lesson 1.1",
+        "Intro to Testing lesson 1.2",
+    ]
     hidden = outline[1].lessons[0]
     hidden.unpublish()
     outline = course_outline(course=course)

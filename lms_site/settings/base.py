@@ -103,8 +103,10 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
+    # Tables and the connection must share one collation, or MariaDB refuses comparisons that mix them
+    # (Wagtail's migrations compare CAST(id AS char) with text columns).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"charset": "utf8mb4", "init_command": "SET sql_mode='STRICT_TRANS_TABLES'"}
+        {"charset": "utf8mb4", "collation": "utf8mb4_unicode_ci", "init_command": "SET sql_mode='STRICT_TRANS_TABLES'"}
     )
     DATABASES["default"]["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
 
@@ -193,5 +195,6 @@ def require_secret_key(key: str) -> str:
     if len(key) < 50:
         raise ImproperlyConfigured("SECRET_KEY must be set to a random string of at least 50 characters.")
     return key
+
 
 FORM_RENDERER = "lms_site.forms.SiteFormRenderer"

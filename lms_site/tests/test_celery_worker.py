@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from accounts.tasks import send_account_email
+from lms_site.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -19,6 +20,8 @@ pytestmark = pytest.mark.integration
 def worker_queue(tmp_path):
     if not os.environ.get("REDIS_URL"):
         pytest.skip("REDIS_URL is not set, so there is no broker for a real worker (CI sets it)")
+    was_eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False
     queue = f"test-{uuid.uuid4().hex}"
     env = {
         **os.environ,
@@ -28,9 +31,25 @@ def worker_queue(tmp_path):
     }
     log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed in the teardown below
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "lms_site", "worker", "--pool=solo", "--queues", queue,
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "lms_site",
+            "worker",
+            "--pool=solo",
+            "--queues",
+            queue,
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel=INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     yield queue, tmp_path
     worker.terminate()
@@ -39,6 +58,7 @@ def worker_queue(tmp_path):
     except subprocess.TimeoutExpired:
         worker.kill()
     log.close()
+    celery_app.conf.task_always_eager = was_eager
 
 
 def test_worker_delivers_an_account_email(worker_queue):

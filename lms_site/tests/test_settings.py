@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-INFRA_VARIABLES = ("DATABASE_URL", "REDIS_URL", "EMAIL_HOST", "EMAIL_BACKEND", "SECRET_KEY", "DEBUG")
+INFRA_VARIABLES = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "EMAIL_HOST",
+    "EMAIL_BACKEND",
+    "SECRET_KEY",
+    "DEBUG",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+)
 
 READ_SETTINGS = """
 import json, django
