@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from courses.models import CoursePage, LessonPage, ModulePage
 from courses.tests.factories import make_category, make_course
+from lms_site.beat import publish_scheduled_pages
 
 pytestmark = pytest.mark.django_db
 
@@ -131,5 +132,5 @@ def test_scheduled_publishing_puts_a_course_live_when_its_time_comes(catalogue):
 
     later = timezone.now() + timedelta(minutes=6)
     with mock.patch("django.utils.timezone.now", return_value=later):
-        call_command("publish_scheduled")
+        publish_scheduled_pages.delay()  # what Celery beat runs every minute
     assert CoursePage.objects.get(pk=course.pk).live

@@ -32,7 +32,8 @@ def create_homepage(apps, schema_editor):
         live=True,
     )
     Site.objects.update_or_create(
-        is_default_site=True, defaults={"hostname": "localhost", "port": 80, "root_page_id": home.pk}
+        is_default_site=True,
+        defaults={"hostname": "localhost", "port": 80, "site_name": "Learnwell", "root_page_id": home.pk},
     )
 
 

@@ -57,7 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.sitemaps",
-    "django.contrib.staticfiles",
+    "lms_site.staticfiles.SiteStaticFilesConfig",
     "django.forms",
 ]
 
@@ -130,6 +130,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+CELERY_IMPORTS = ["lms_site.beat"]  # lms_site is not an installed app, so autodiscovery misses it
+CELERY_BEAT_SCHEDULE = {
+    "publish-scheduled-pages": {
+        "task": "lms_site.publish_scheduled_pages",
+        "schedule": 60.0,
+        "options": {"expires": 50},  # a tick nobody ran within the minute is dropped, not queued
+    },
+}
 
 # Accounts
 AUTH_USER_MODEL = "accounts.User"
@@ -198,3 +206,6 @@ def require_secret_key(key: str) -> str:
 
 
 FORM_RENDERER = "lms_site.forms.SiteFormRenderer"
+
+# No Gravatar: it leaks learners' e-mail hashes to a third party and fails offline.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None

@@ -1,0 +1,95 @@
+# syntax=docker/dockerfile:1.7
+# Production image: one image for the web (gunicorn), Celery worker and Celery beat services.
+# Build: docker build -t learnwell-lms .   (docker-compose.yml builds it for you)
+
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+
+# ---- build: compile wheels (mysqlclient needs a compiler and the MariaDB headers) -------------------
+FROM ${PYTHON_IMAGE} AS build
+
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends build-essential pkg-config libmariadb-dev \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /wheels
+COPY requirements.txt .
+RUN pip wheel --wheel-dir /wheels -r requirements.txt
+
+
+# ---- runtime: no compiler, only the MariaDB client library mysqlclient links against --------------
+FROM ${PYTHON_IMAGE} AS runtime
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    DJANGO_SETTINGS_MODULE=lms_site.settings.production \
+    MEDIA_ROOT=/srv/media \
+    WEB_CONCURRENCY=3
+
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libmariadb3 \
+    && rm -rf /var/lib/apt/lists/*
+
+# Wheels come in through a bind mount so they never end up in a layer of the final image.
+RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
+    pip install --no-index --find-links=/wheels -r /wheels/requirements.txt
+
+# The code stays owned by root, so a compromised process cannot rewrite it; the app user only owns
+# the directories it writes to. New named volumes mounted there inherit this ownership.
+RUN groupadd --system --gid 10001 app \
+    && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app \
+    && install -d -o app -g app /srv/media /srv/static
+
+WORKDIR /app
+COPY . .
+
+# collectstatic only needs settings to import: the production settings insist on a long SECRET_KEY,
+# so a throwaway one is given to this command alone (it is not kept in the image's environment).
+RUN chmod 0755 deploy/entrypoint.sh \
+    && SECRET_KEY="build-only-collectstatic-key-never-used-to-sign-anything-0123456789" \
+       python manage.py collectstatic --noinput --verbosity 0 \
+    && python -m compileall -q /app
+
+# Asks gunicorn for robots.txt the way nginx would: with an allowed Host and X-Forwarded-Proto, so
+# Django neither redirects to HTTPS nor logs a DisallowedHost error on every probe.
+COPY --chmod=0755 <<'PY' /usr/local/bin/web-healthcheck
+#!/usr/local/bin/python
+import http.client
+import os
+import sys
+
+hosts = [h.strip().lstrip(".") for h in os.environ.get("ALLOWED_HOSTS", "").split(",")]
+host = next((h for h in hosts if h and h != "*"), "localhost")
+try:
+    connection = http.client.HTTPConnection("127.0.0.1", 8000, timeout=5)
+    connection.request("GET", "/robots.txt", headers={"Host": host, "X-Forwarded-Proto": "https"})
+    sys.exit(0 if connection.getresponse().status < 500 else 1)
+except OSError:
+    sys.exit(1)
+PY
+
+USER app
+EXPOSE 8000
+
+HEALTHCHECK --interval=30s --timeout=6s --start-period=60s --retries=3 CMD ["web-healthcheck"]
+
+ENTRYPOINT ["/app/deploy/entrypoint.sh"]
+
+# gthread workers keep a slow upload or report from blocking a whole process; WEB_CONCURRENCY
+# (read by gunicorn itself) sets the number of processes. nginx is the only client, and it sits on
+# another container's address, hence --forwarded-allow-ips. Workers restart now and then to cap
+# slow memory growth (PDF and spreadsheet libraries). The control socket (gunicorn 25.1+) is unused
+# here and would try to create ~/.gunicorn in a home directory the app user cannot write.
+CMD ["gunicorn", "lms_site.wsgi:application", \
+     "--bind", "0.0.0.0:8000", \
+     "--worker-class", "gthread", "--threads", "4", \
+     "--timeout", "60", "--graceful-timeout", "30", "--keep-alive", "5", \
+     "--max-requests", "1000", "--max-requests-jitter", "100", \
+     "--worker-tmp-dir", "/dev/shm", \
+     "--forwarded-allow-ips", "*", \
+     "--no-control-socket", \
+     "--access-logfile", "-"]

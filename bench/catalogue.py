@@ -1,0 +1,166 @@
+"""Catalogue benchmark: SQL queries and response time of /courses/ as the catalogue grows.
+
+    .venv/bin/python bench/catalogue.py [--courses 60 200 1000] [--repeat 20]
+
+Runs with the test settings against a throwaway SQLite file, or against DATABASE_URL when it names a
+database whose name contains "bench" (the script migrates and seeds it). Times are wall-clock times
+of the Django test client, in-process: compare runs on one machine, not with production latencies.
+"""
+
+import argparse
+import math
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# (label, URL, extra request headers)
+REQUESTS = [
+    ("catalogue", "/courses/", {}),
+    ("search + level", "/courses/?q=python&level=beginner", {}),
+    ("htmx: search + level", "/courses/?q=python&level=beginner", {"HTTP_HX_REQUEST": "true"}),
+]
+
+
+@dataclass
+class Measurement:
+    courses: int
+    label: str
+    url: str
+    status: int
+    results: int
+    queries: int
+    median_ms: float
+    p95_ms: float
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--courses", type=int, nargs="+", default=[60, 200, 1000], help="catalogue sizes")
+    parser.add_argument("--repeat", type=int, default=20, help="timed requests per URL and size")
+    args = parser.parse_args()
+
+    scratch = configure_database()
+    try:
+        rows = run(sorted(args.courses), args.repeat)
+    finally:
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
+    print_table(rows)
+
+
+def configure_database() -> str | None:
+    """Points the settings at the benchmark's database; returns a scratch directory to delete after."""
+    sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "lms_site.settings.test"
+    os.environ["ALLOWED_HOSTS"] = "localhost"  # the host of the default Wagtail site
+    url = os.environ.get("DATABASE_URL", "")
+    if url:
+        parts = urlsplit(url)
+        name = Path(parts.path).name
+        if "bench" not in name:
+            sys.exit(
+                f"DATABASE_URL names the database {name!r}. This benchmark migrates it and writes courses to it, "
+                'so it only runs on a database whose name contains "bench". '
+                "Unset DATABASE_URL to use a throwaway SQLite file."
+            )
+        where = f"{parts.scheme}://{parts.hostname or ''}{parts.path}"
+        print(f"WARNING: writing benchmark data to {where} (from DATABASE_URL)", file=sys.stderr)
+        return None
+    scratch = tempfile.mkdtemp(prefix="lms-bench-")
+    os.environ["DATABASE_URL"] = f"sqlite:///{scratch}/bench.sqlite3"
+    return scratch
+
+
+def run(sizes: list[int], repeat: int) -> list[Measurement]:
+    import django
+
+    django.setup()
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django.http import QueryDict
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.seed import seed_catalogue
+    from courses.selectors import catalogue_page
+
+    print(f"Database: {connection.vendor}. Migrating...", file=sys.stderr)
+    call_command("migrate", interactive=False, verbosity=0)
+    client = Client(HTTP_HOST="localhost")
+    rows = []
+    for size in sizes:
+        started = time.perf_counter()
+        seeded = seed_catalogue(courses=size)
+        print(
+            f"Seeded {seeded.courses} courses ({seeded.pages} pages) in {time.perf_counter() - started:.1f} s",
+            file=sys.stderr,
+        )
+        for label, url, headers in REQUESTS:
+            client.get(url, **headers)  # warm-up: template loading and caches
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url, **headers)
+            # Read now: the captured list is a slice of connection.queries, which the next request clears.
+            query_count = len(queries)
+            timings = []
+            for _ in range(repeat):
+                start = time.perf_counter()
+                client.get(url, **headers)
+                timings.append((time.perf_counter() - start) * 1000)
+            rows.append(
+                Measurement(
+                    courses=seeded.courses,
+                    label=label,
+                    url=url,
+                    status=response.status_code,
+                    results=catalogue_page(catalogue=seeded.catalogue, params=QueryDict(urlsplit(url).query))[
+                        "page_obj"
+                    ].paginator.count,
+                    queries=query_count,
+                    median_ms=statistics.median(timings),
+                    p95_ms=nearest_rank(timings, 95),
+                )
+            )
+    return rows
+
+
+def nearest_rank(values: list[float], percentile: int) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(percentile / 100 * len(ordered)) - 1)]
+
+
+def print_table(rows: list[Measurement]) -> None:
+    widths = {"courses": 7, "request": 22, "status": 6, "results": 7, "queries": 7, "median ms": 9, "p95 ms": 8}
+    print("  ".join(f"{name:<{width}}" if name == "request" else f"{name:>{width}}" for name, width in widths.items()))
+    print("-" * (sum(widths.values()) + 2 * (len(widths) - 1)))
+    for row in rows:
+        values = [
+            row.courses,
+            row.label,
+            row.status,
+            row.results,
+            row.queries,
+            f"{row.median_ms:.1f}",
+            f"{row.p95_ms:.1f}",
+        ]
+        print(
+            "  ".join(
+                f"{value:<{width}}" if name == "request" else f"{value:>{width}}"
+                for (name, width), value in zip(widths.items(), values, strict=True)
+            )
+        )
+    print()
+    for label, url, headers in REQUESTS:
+        print(f"{label}: GET {url}" + (" (HX-Request)" if headers else ""))
+
+
+if __name__ == "__main__":
+    main()
