@@ -37,7 +37,7 @@ lint: $(STAMP)
 ## Rebuild the committed Tailwind CSS (needs Node.js and npm)
 css:
 	npm ci --no-audit --no-fund
-	npx @tailwindcss/cli -i static/css/input.css -o static/css/site.css --minify
+	npx @tailwindcss/cli -i assets/tailwind.css -o static/css/site.css --minify
 
 ## Fails when static/css/site.css is not what `make css` would build
 css-check: css

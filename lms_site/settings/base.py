@@ -57,7 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.sitemaps",
-    "lms_site.staticfiles.SiteStaticFilesConfig",
+    "django.contrib.staticfiles",
     "django.forms",
 ]
 
