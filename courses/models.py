@@ -207,12 +207,28 @@ class LessonPage(Page):
     is_free_preview = models.BooleanField(
         "free preview", default=False, help_text="Anyone may read this lesson, without enrolling."
     )
+    drip_days = models.PositiveIntegerField(
+        "opens days after enrolment",
+        null=True,
+        blank=True,
+        help_text="Leave empty to open the lesson as soon as the learner enrols.",
+    )
+    available_from = models.DateTimeField(
+        "opens on", null=True, blank=True, help_text="Leave empty to open the lesson without a fixed date."
+    )
     body = StreamField(LessonBodyBlock(), blank=True)
 
     content_panels = Page.content_panels + [
         FieldPanel("summary"),
         FieldRowPanel([FieldPanel("estimated_minutes"), FieldPanel("is_free_preview")]),
         FieldPanel("body"),
+    ]
+    settings_panels = Page.settings_panels + [
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("drip_days"), FieldPanel("available_from")])],
+            heading="Release (drip)",
+            help_text="When both are set, the lesson opens at the later of the two.",
+        ),
     ]
     search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("body")]
 
@@ -224,12 +240,25 @@ class LessonPage(Page):
     def course(self) -> CoursePage | None:
         return CoursePage.objects.ancestor_of(self).first()
 
-    def get_context(self, request, *args, **kwargs):
-        from .permissions import can_read_lesson
+    def opens_at(self, enrolled_at):
+        """When this lesson opens for a learner who enrolled at `enrolled_at` (None: at once)."""
+        from datetime import timedelta
 
-        context = super().get_context(request, *args, **kwargs)
+        moments = [self.available_from] if self.available_from else []
+        if self.drip_days:
+            moments.append(enrolled_at + timedelta(days=self.drip_days))
+        return max(moments) if moments else None
+
+    def serve(self, request, *args, **kwargs):
+        # Learners see lessons in the learning app's player, which decides who may read what.
+        from learning.views import lesson_player
+
+        return lesson_player(request, lesson=self)
+
+    def get_preview_context(self, request, mode_name):
+        # Only editors reach a preview, so the whole lesson is shown.
+        context = super().get_preview_context(request, mode_name)
         context["course"] = self.course
-        context["can_read"] = can_read_lesson(user=request.user, lesson=self)
         return context
 
     def permissions_for_user(self, user):

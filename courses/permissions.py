@@ -50,18 +50,3 @@ class CataloguePermissionTester(PagePermissionTester):
     def can_reorder_children(self):
         # Reordering moves other trainers' courses too.
         return not self.restricted_to_children and super().can_reorder_children()
-
-
-def can_read_lesson(*, user, lesson) -> bool:
-    """Free previews are open to everyone; other lessons to the people who run the course.
-
-    Enrolled learners are added by the learning app.
-    """
-    if lesson.is_free_preview:
-        return True
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    course = lesson.course
-    return course is not None and course.trainer_id == user.pk

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "accounts",
     "home",
     "courses",
+    "learning",
     "accounts.apps.AccountsUsersAppConfig",  # Wagtail's user admin, with role and ban fields
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

@@ -1,0 +1,206 @@
+"""The read side of learning: who may open which lesson, and what the player, dashboard and rosters show."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.paginator import Page as PaginatorPage
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from courses.models import CoursePage, LessonPage, ModulePage
+from courses.selectors import ModuleOutline, course_outline
+
+from .models import STUDYING_STATUSES, Enrollment, EnrollmentStatus, LessonProgress
+
+
+def live_lessons(*, course: CoursePage) -> QuerySet[LessonPage]:
+    """The lessons that count towards progress: live, in a live module of the course, in tree order.
+
+    The same lessons the course outline shows (courses.selectors.course_outline).
+    """
+    lessons = LessonPage.objects.live().descendant_of(course).order_by("path").defer("body")
+    for hidden_module_path in ModulePage.objects.child_of(course).filter(live=False).values_list("path", flat=True):
+        lessons = lessons.exclude(path__startswith=hidden_module_path)
+    return lessons
+
+
+def first_lesson(*, course: CoursePage) -> LessonPage | None:
+    return live_lessons(course=course).first()
+
+
+def enrollment_for(*, user, course: CoursePage) -> Enrollment | None:
+    if not user.is_authenticated:
+        return None
+    return Enrollment.objects.filter(user=user, course=course).first()
+
+
+def is_course_staff(*, user, course: CoursePage) -> bool:
+    """Admins and the course's own trainer see every lesson without enrolling."""
+    return user.is_authenticated and (user.is_superuser or course.trainer_id == user.pk)
+
+
+def missing_prerequisites(*, user, course: CoursePage) -> list[CoursePage]:
+    """Live prerequisite courses the user has not completed yet."""
+    required = list(course.prerequisites.live().order_by("title"))
+    if not required:
+        return []
+    completed = (
+        set(
+            Enrollment.objects.filter(user=user, course__in=required, status=EnrollmentStatus.COMPLETED).values_list(
+                "course_id", flat=True
+            )
+        )
+        if user.is_authenticated
+        else set()
+    )
+    return [prerequisite for prerequisite in required if prerequisite.pk not in completed]
+
+
+@dataclass(frozen=True)
+class LessonAccess:
+    can_read: bool
+    reason: str  # "staff", "enrolled", "preview", "locked", "not_enrolled"
+    opens_at: datetime | None = None
+
+    @property
+    def is_locked(self) -> bool:
+        return self.reason == "locked"
+
+
+def lesson_access(
+    *, user, lesson: LessonPage, course: CoursePage, enrollment: Enrollment | None, now: datetime | None = None
+) -> LessonAccess:
+    """Decides whether `user` may read `lesson` now. Banned users never get this far: they are signed out."""
+    if is_course_staff(user=user, course=course):
+        return LessonAccess(True, "staff")
+    if enrollment is not None and enrollment.gives_access:
+        opens_at = lesson.opens_at(enrollment.enrolled_at)
+        if opens_at and opens_at > (now or timezone.now()) and not lesson.is_free_preview:
+            return LessonAccess(False, "locked", opens_at)
+        return LessonAccess(True, "enrolled")
+    if lesson.is_free_preview:
+        return LessonAccess(True, "preview")
+    return LessonAccess(False, "not_enrolled")
+
+
+@dataclass
+class OutlineLesson:
+    lesson: LessonPage
+    number: str
+    is_done: bool = False
+    is_current: bool = False
+    access: LessonAccess | None = None
+
+
+@dataclass
+class OutlineModule:
+    module: object
+    lessons: list[OutlineLesson] = field(default_factory=list)
+
+
+@dataclass
+class PlayerContext:
+    course: CoursePage
+    lesson: LessonPage
+    enrollment: Enrollment | None
+    access: LessonAccess
+    modules: list[OutlineModule]
+    previous_lesson: LessonPage | None
+    next_lesson: LessonPage | None
+    is_done: bool
+    progress_percent: int
+
+    @property
+    def is_enrolled(self) -> bool:
+        return self.enrollment is not None and self.enrollment.gives_access
+
+
+def lesson_player(*, user, lesson: LessonPage, now: datetime | None = None) -> PlayerContext:
+    """Everything the lesson player shows, in a fixed number of queries whatever the course's size."""
+    now = now or timezone.now()
+    course = lesson.course
+    enrollment = enrollment_for(user=user, course=course)
+    done_ids = (
+        set(LessonProgress.objects.filter(enrollment=enrollment).values_list("lesson_id", flat=True))
+        if enrollment
+        else set()
+    )
+    outline: list[ModuleOutline] = course_outline(course=course)
+
+    modules, ordered = [], []
+    for module_number, item in enumerate(outline, start=1):
+        entry = OutlineModule(module=item.module)
+        for lesson_number, outline_lesson in enumerate(item.lessons, start=1):
+            entry.lessons.append(
+                OutlineLesson(
+                    lesson=outline_lesson,
+                    number=f"{module_number}.{lesson_number}",
+                    is_done=outline_lesson.pk in done_ids,
+                    is_current=outline_lesson.pk == lesson.pk,
+                    access=lesson_access(
+                        user=user, lesson=outline_lesson, course=course, enrollment=enrollment, now=now
+                    ),
+                )
+            )
+            ordered.append(outline_lesson)
+        modules.append(entry)
+
+    position = next((index for index, item in enumerate(ordered) if item.pk == lesson.pk), None)
+    previous_lesson = ordered[position - 1] if position else None
+    next_lesson = ordered[position + 1] if position is not None and position + 1 < len(ordered) else None
+    return PlayerContext(
+        course=course,
+        lesson=lesson,
+        enrollment=enrollment,
+        access=lesson_access(user=user, lesson=lesson, course=course, enrollment=enrollment, now=now),
+        modules=modules,
+        previous_lesson=previous_lesson,
+        next_lesson=next_lesson,
+        is_done=lesson.pk in done_ids,
+        progress_percent=enrollment.progress_percent if enrollment and enrollment.gives_access else 0,
+    )
+
+
+def dashboard_enrollments(*, user) -> QuerySet[Enrollment]:
+    """The learner's active and completed courses, most recently studied first."""
+    return (
+        Enrollment.objects.filter(user=user, status__in=STUDYING_STATUSES)
+        .select_related("course", "course__cover_image", "last_lesson")
+        .prefetch_related("course__cover_image__renditions")
+        .defer("last_lesson__body", "course__description")
+        .order_by("status", "-last_activity_at", "-enrolled_at")
+    )
+
+
+ROSTER_SORTS = {
+    "name": ("user__first_name", "user__last_name", "user__username"),
+    "progress": ("progress_percent", "user__username"),
+    "activity": ("last_activity_at", "user__username"),
+    "enrolled": ("enrolled_at", "user__username"),
+}
+
+
+def course_roster(*, course: CoursePage, sort: str = "name", page: str | int | None = 1) -> tuple[PaginatorPage, str]:
+    """The course's learners with their progress, one page of them, sorted by a whitelisted column."""
+    key = sort.removeprefix("-")
+    if key not in ROSTER_SORTS:
+        sort, key = "name", "name"
+    descending = sort.startswith("-")
+    ordering = [f"-{column}" if descending else column for column in ROSTER_SORTS[key]]
+    enrollments = (
+        Enrollment.objects.filter(course=course)
+        .exclude(status=EnrollmentStatus.PENDING_PAYMENT)
+        .select_related("user")
+        .order_by(*ordering, "pk")
+    )
+    return Paginator(enrollments, 25).get_page(page), sort
+
+
+def taught_courses(*, user) -> QuerySet[CoursePage]:
+    """Courses whose rosters the user may see (all for admins), with their learner counts."""
+    courses = CoursePage.objects.all() if user.is_superuser else CoursePage.objects.filter(trainer=user)
+    return courses.annotate(
+        active_count=Count("enrollments", filter=Q(enrollments__status=EnrollmentStatus.ACTIVE)),
+        completed_count=Count("enrollments", filter=Q(enrollments__status=EnrollmentStatus.COMPLETED)),
+    ).order_by("title")

@@ -1,0 +1,204 @@
+"""The write side of learning: enrolment, lesson completion, progress and course completion."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from courses.models import CoursePage, LessonPage
+
+from . import selectors
+from .models import STUDYING_STATUSES, Enrollment, EnrollmentStatus, LessonProgress
+from .signals import enrollment_completed, lesson_completed
+
+
+class LearningError(Exception):
+    """A rule of learning was broken; the message is for the learner, status_code for the response."""
+
+    status_code = 400
+
+
+class NotAllowed(LearningError):
+    status_code = 403
+
+
+class CourseUnavailable(LearningError):
+    status_code = 404
+
+
+class PaymentRequired(LearningError):
+    status_code = 402
+
+
+class PrerequisitesMissing(LearningError):
+    status_code = 409
+
+
+class NotEnrolled(LearningError):
+    status_code = 403
+
+
+class LessonLocked(LearningError):
+    status_code = 403
+
+
+class LessonNotInCourse(LearningError):
+    status_code = 400
+
+
+def enroll(*, user, course: CoursePage) -> Enrollment:
+    """Enrols a learner in a free course; calling it again returns the same enrollment."""
+    if not user.is_authenticated or user.is_banned:
+        raise NotAllowed("Please sign in to enrol.")
+    existing = selectors.enrollment_for(user=user, course=course)
+    if existing is not None and existing.gives_access:
+        return existing
+    if not course.live:
+        raise CourseUnavailable("This course is not available.")
+    if not course.is_free:
+        raise PaymentRequired("This is a paid course: buy it to enrol.")
+    missing = selectors.missing_prerequisites(user=user, course=course)
+    if missing:
+        titles = ", ".join(f"“{prerequisite.title}”" for prerequisite in missing)
+        raise PrerequisitesMissing(f"Complete {titles} before you enrol in this course.")
+
+    now = timezone.now()
+    with transaction.atomic():
+        enrollment, created = Enrollment.objects.select_for_update().get_or_create(
+            user=user,
+            course=course,
+            defaults={
+                "status": EnrollmentStatus.ACTIVE,
+                "enrolled_at": now,
+                "last_lesson": selectors.first_lesson(course=course),
+                "last_activity_at": now,
+            },
+        )
+        if created or enrollment.gives_access:
+            return enrollment
+        # Back after leaving (or a course that became free): the same row, with its progress, reopens.
+        enrollment.status = EnrollmentStatus.ACTIVE
+        enrollment.cancelled_at = None
+        enrollment.last_activity_at = now
+        newly_completed = _refresh_progress(enrollment)
+        enrollment.save()
+        if newly_completed:
+            enrollment_completed.send(sender=Enrollment, enrollment=enrollment)
+        return enrollment
+
+
+def leave_course(*, enrollment: Enrollment) -> Enrollment:
+    """A learner leaves a free course; their progress is kept in case they come back."""
+    if not enrollment.course.is_free:
+        raise NotAllowed("Paid courses cannot be left here; ask for a refund instead.")
+    with transaction.atomic():
+        enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+        if enrollment.status == EnrollmentStatus.CANCELLED:
+            return enrollment
+        if not enrollment.gives_access:
+            raise NotEnrolled("You are not enrolled in this course.")
+        enrollment.status = EnrollmentStatus.CANCELLED
+        enrollment.cancelled_at = timezone.now()
+        enrollment.save(update_fields=["status", "cancelled_at"])
+        return enrollment
+
+
+@dataclass(frozen=True)
+class CompletionResult:
+    enrollment: Enrollment
+    lesson_newly_completed: bool
+    course_newly_completed: bool
+
+
+def complete_lesson(*, enrollment: Enrollment, lesson: LessonPage) -> CompletionResult:
+    """Records a completed lesson and the course progress in one transaction. Repeating it changes nothing."""
+    now = timezone.now()
+    with transaction.atomic():
+        # The row lock serialises double clicks, so the count and the completion event happen once.
+        enrollment = Enrollment.objects.select_for_update().select_related("course", "user").get(pk=enrollment.pk)
+        if not enrollment.gives_access or enrollment.user.is_banned:
+            raise NotEnrolled("Enrol in this course to record your progress.")
+        course = enrollment.course
+        if not lesson.live or not lesson.path.startswith(course.path):
+            raise LessonNotInCourse("That lesson is not part of this course.")
+        access = selectors.lesson_access(user=enrollment.user, lesson=lesson, course=course, enrollment=enrollment)
+        if access.is_locked:
+            raise LessonLocked(f"This lesson opens on {timezone.localtime(access.opens_at):%d %B %Y at %H:%M}.")
+
+        _, lesson_newly_completed = LessonProgress.objects.get_or_create(
+            enrollment=enrollment, lesson=lesson, defaults={"completed_at": now}
+        )
+        enrollment.last_lesson = lesson
+        enrollment.last_activity_at = now
+        course_newly_completed = _refresh_progress(enrollment)
+        enrollment.save()
+        if lesson_newly_completed:
+            lesson_completed.send(sender=Enrollment, enrollment=enrollment, lesson=lesson)
+        if course_newly_completed:
+            enrollment_completed.send(sender=Enrollment, enrollment=enrollment)
+        return CompletionResult(
+            enrollment=enrollment,
+            lesson_newly_completed=lesson_newly_completed,
+            course_newly_completed=course_newly_completed,
+        )
+
+
+def record_visit(*, enrollment: Enrollment, lesson: LessonPage) -> None:
+    """Remembers the lesson a learner opened, for "continue where you left off"."""
+    now = timezone.now()
+    Enrollment.objects.filter(pk=enrollment.pk).update(last_lesson=lesson, last_activity_at=now)
+    enrollment.last_lesson, enrollment.last_activity_at = lesson, now
+
+
+def recompute_course_progress(*, course: CoursePage) -> int:
+    """Brings every studying enrollment of a course in line with its live lessons; returns how many changed.
+
+    Runs in a task after lessons are published, unpublished, moved or deleted. One aggregate query finds
+    the enrollments whose stored percentage is out of date; only those are locked and rewritten.
+    """
+    live_ids = list(selectors.live_lessons(course=course).values_list("pk", flat=True))
+    total = len(live_ids)
+    done_counts = dict(
+        LessonProgress.objects.filter(enrollment__course=course, lesson_id__in=live_ids)
+        .values("enrollment_id")
+        .annotate(done=Count("pk"))
+        .values_list("enrollment_id", "done")
+    )
+    studying = Enrollment.objects.filter(course=course, status__in=STUDYING_STATUSES).only(
+        "pk", "progress_percent", "status"
+    )
+    changed = 0
+    for stale in studying.iterator(chunk_size=1000):
+        done = done_counts.get(stale.pk, 0)
+        expected = done * 100 // total if total else 0
+        completes = stale.status == EnrollmentStatus.ACTIVE and total and done == total
+        if expected == stale.progress_percent and not completes:
+            continue
+        with transaction.atomic():
+            enrollment = Enrollment.objects.select_for_update().select_related("course").get(pk=stale.pk)
+            newly_completed = _refresh_progress(enrollment, live_ids=live_ids)
+            enrollment.save(update_fields=["progress_percent", "status", "completed_at"])
+            if newly_completed:
+                enrollment_completed.send(sender=Enrollment, enrollment=enrollment)
+        changed += 1
+    return changed
+
+
+def _refresh_progress(enrollment: Enrollment, *, live_ids: list[int] | None = None) -> bool:
+    """Derives the course percentage from live lessons and completes the enrollment when all are done.
+
+    The caller holds the enrollment's row lock, saves it, and sends `enrollment_completed` when this
+    returns True (the enrollment has just become completed).
+    """
+    if live_ids is None:
+        live_ids = list(selectors.live_lessons(course=enrollment.course).values_list("pk", flat=True))
+    total = len(live_ids)
+    done = LessonProgress.objects.filter(enrollment=enrollment, lesson_id__in=live_ids).count() if total else 0
+    # Rounded down, so 100 % means every live lesson is done.
+    enrollment.progress_percent = done * 100 // total if total else 0
+    if enrollment.status == EnrollmentStatus.ACTIVE and total and done == total:
+        enrollment.status = EnrollmentStatus.COMPLETED
+        enrollment.completed_at = timezone.now()
+        return True
+    return False

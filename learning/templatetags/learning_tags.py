@@ -1,0 +1,22 @@
+from django import template
+
+from learning import selectors
+
+register = template.Library()
+
+
+@register.inclusion_tag("learning/partials/course_cta.html", takes_context=True)
+def course_call_to_action(context, course):
+    """The enrol / buy / continue panel of a course page, for the person looking at it."""
+    user = context["request"].user
+    enrollment = selectors.enrollment_for(user=user, course=course)
+    studying = enrollment is not None and enrollment.gives_access
+    return {
+        "request": context["request"],
+        "user": user,
+        "course": course,
+        "enrollment": enrollment if studying else None,
+        "missing_prerequisites": [] if studying else selectors.missing_prerequisites(user=user, course=course),
+        "first_lesson": None if studying else selectors.first_lesson(course=course),
+        "is_staff": selectors.is_course_staff(user=user, course=course),
+    }

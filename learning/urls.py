@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "learning"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("teaching/", views.teaching, name="teaching"),
+    path("courses/<int:course_id>/enrol/", views.enrol, name="enrol"),
+    path("courses/<int:course_id>/leave/", views.leave, name="leave"),
+    path("courses/<int:course_id>/learners/", views.roster, name="roster"),
+    path("lessons/<int:lesson_id>/complete/", views.complete_lesson, name="complete_lesson"),
+]

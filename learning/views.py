@@ -1,0 +1,140 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from courses.models import CoursePage, LessonPage
+
+from . import selectors, services
+
+
+def _partial_on_htmx(request, template: str, partial: str) -> str:
+    """The page on a normal request (and on htmx's history restore), one partial on an htmx request."""
+    if request.htmx and not request.htmx.history_restore_request:
+        return f"{template}#{partial}"
+    return template
+
+
+def _personal(response):
+    # These pages differ per user and per htmx request: keep them out of shared caches.
+    patch_vary_headers(response, ["HX-Request"])
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+def _error(request, error: services.LearningError, *, back_url: str):
+    """A refused action: the message in place of the htmx target, or a small page with a way back."""
+    if request.htmx:
+        target = request.htmx.target or "learning-error"
+        context = {"message": str(error), "target": target, "back_url": back_url}
+        return TemplateResponse(request, "learning/partials/action_error.html", context, status=error.status_code)
+    context = {"message": str(error), "back_url": back_url}
+    return TemplateResponse(request, "learning/error.html", context, status=error.status_code)
+
+
+def _sign_in_first(request, next_url: str):
+    if request.htmx:
+        return HttpResponseClientRedirect(f"{redirect_to_login(next_url).url}")
+    return redirect_to_login(next_url)
+
+
+def lesson_player(request, *, lesson: LessonPage):
+    """Serves a lesson page (called from LessonPage.serve)."""
+    player = selectors.lesson_player(user=request.user, lesson=lesson)
+    if player.access.can_read and player.is_enrolled:
+        services.record_visit(enrollment=player.enrollment, lesson=lesson)
+    status = 403 if player.access.reason == "not_enrolled" else 200
+    template = _partial_on_htmx(request, "learning/lesson_player.html", "lesson-swap")
+    context = {"page": lesson, "player": player, "swap": "#" in template}
+    response = TemplateResponse(request, template, context, status=status)
+    return _personal(response)
+
+
+@require_POST
+def complete_lesson(request, lesson_id: int):
+    lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
+    if not request.user.is_authenticated:
+        return _sign_in_first(request, lesson.url)
+    enrollment = selectors.enrollment_for(user=request.user, course=lesson.course)
+    try:
+        if enrollment is None:
+            raise services.NotEnrolled("Enrol in this course to record your progress.")
+        result = services.complete_lesson(enrollment=enrollment, lesson=lesson)
+    except services.LearningError as error:
+        return _error(request, error, back_url=lesson.url)
+
+    if not request.htmx:
+        if result.course_newly_completed:
+            messages.success(request, f"You completed “{lesson.course.title}”. Well done!")
+        return redirect(lesson.url)
+    player = selectors.lesson_player(user=request.user, lesson=lesson)
+    context = {"page": lesson, "player": player, "just_completed": result}
+    return _personal(TemplateResponse(request, "learning/lesson_player.html#completion-response", context))
+
+
+@require_POST
+def enrol(request, course_id: int):
+    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    if not request.user.is_authenticated:
+        return _sign_in_first(request, course.url)
+    try:
+        enrollment = services.enroll(user=request.user, course=course)
+    except services.LearningError as error:
+        return _error(request, error, back_url=course.url)
+    messages.success(request, f"You are enrolled in “{course.title}”. Enjoy the course!")
+    destination = enrollment.last_lesson.url if enrollment.last_lesson else course.url
+    return HttpResponseClientRedirect(destination) if request.htmx else redirect(destination)
+
+
+@require_POST
+@login_required
+def leave(request, course_id: int):
+    course = get_object_or_404(CoursePage, pk=course_id)
+    enrollment = selectors.enrollment_for(user=request.user, course=course)
+    try:
+        if enrollment is None:
+            raise services.NotEnrolled("You are not enrolled in this course.")
+        services.leave_course(enrollment=enrollment)
+    except services.LearningError as error:
+        return _error(request, error, back_url=course.url)
+    messages.info(request, f"You left “{course.title}”. Your progress is kept if you enrol again.")
+    return redirect("learning:dashboard")
+
+
+@require_GET
+@login_required
+def dashboard(request):
+    enrollments = list(selectors.dashboard_enrollments(user=request.user))
+    context = {
+        "active": [e for e in enrollments if e.status == "active"],
+        "completed": [e for e in enrollments if e.status == "completed"],
+    }
+    return _personal(TemplateResponse(request, "learning/dashboard.html", context))
+
+
+@require_GET
+@login_required
+def teaching(request):
+    if not (request.user.is_superuser or request.user.is_trainer):
+        raise PermissionDenied("Only trainers and admins have a teaching overview.")
+    courses = selectors.taught_courses(user=request.user)
+    return _personal(TemplateResponse(request, "learning/teaching.html", {"courses": courses}))
+
+
+@require_GET
+@login_required
+def roster(request, course_id: int):
+    course = get_object_or_404(CoursePage, pk=course_id)
+    if not selectors.is_course_staff(user=request.user, course=course):
+        raise PermissionDenied("Only the course's trainer and admins see its learners.")
+    page_obj, sort = selectors.course_roster(
+        course=course, sort=request.GET.get("sort", "name"), page=request.GET.get("page")
+    )
+    template = _partial_on_htmx(request, "learning/roster.html", "roster-table")
+    context = {"course": course, "page_obj": page_obj, "sort": sort, "querystring": f"sort={sort}"}
+    return _personal(TemplateResponse(request, template, context))
