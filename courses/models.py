@@ -166,6 +166,7 @@ class CoursePage(Page):
 
         context = super().get_context(request, *args, **kwargs)
         context["outline"] = course_outline(course=self)
+        context["prerequisites"] = CoursePage.objects.live().filter(required_by=self).order_by("title")
         return context
 
     def permissions_for_user(self, user):

@@ -42,7 +42,7 @@ def is_course_staff(*, user, course: CoursePage) -> bool:
 
 def missing_prerequisites(*, user, course: CoursePage) -> list[CoursePage]:
     """Live prerequisite courses the user has not completed yet."""
-    required = list(course.prerequisites.live().order_by("title"))
+    required = list(CoursePage.objects.live().filter(required_by=course).order_by("title"))
     if not required:
         return []
     completed = (
