@@ -43,8 +43,11 @@ css:
 css-check: css
 	git diff --exit-code -- static/css/site.css
 
+## Benchmarks (see bench/README.md); the load test needs locust, a bench-only dependency
 bench: $(STAMP)
+	$(PY) -m pip install --quiet -r bench/requirements.txt
 	$(PY) bench/catalogue.py
+	$(PY) bench/learning_load.py
 
 clean:
 	rm -rf $(VENV) var db.sqlite3

@@ -1,18 +1,25 @@
-"""Seed data for benchmarks: a catalogue of live courses, each with modules and lessons.
+"""Seed data for benchmarks: a catalogue of live courses, each with modules and lessons, and learners.
 
 Pages are created live with `add_child` instead of going through revisions and `publish()`, which is
 several times slower and adds nothing a read benchmark looks at. They are added to the search index
 in bulk at the end rather than one by one as they are saved, and left out of Wagtail's reference
 index (which only feeds the admin's "usage" listings). Everything is deterministic: the same arguments
 give the same titles, prices and levels, so runs can be compared.
+
+`seed_learners` adds learner accounts enrolled in those courses with random (but seeded, so repeatable)
+progress. It writes Enrollment and LessonProgress rows in bulk rather than through learning.services,
+which would take a lock and several queries per completed lesson; the stored percentages are derived
+the way learning.services derives them, so they agree with what the services would have written.
 """
 
 import random
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
@@ -24,6 +31,8 @@ from wagtail.signal_handlers import disable_reference_index_auto_update
 from accounts.models import Role, User
 from courses.models import Category, CourseIndexPage, CoursePage, Currency, LessonPage, Level, ModulePage
 from home.models import HomePage
+from learning import selectors as learning_selectors
+from learning.models import Enrollment, EnrollmentStatus, LessonProgress
 
 # A quarter of the subjects mention Python, so a search for it finds courses at every size.
 SUBJECTS = [
@@ -195,3 +204,158 @@ def _add_course(
             )
             pages.append(lesson)
     return pages
+
+
+# Every seeded learner signs in with this password (bench data only).
+LEARNER_PASSWORD = "bench-learner-password"
+LEARNER_USERNAME = "bench-learner-{}"
+
+
+@dataclass
+class SeededLearners:
+    learners: int  # bench learners in the database, including ones seeded before
+    created: int  # learners added by this call
+    enrollments: int
+    completed_lessons: int
+
+
+def seed_learners(
+    *,
+    learners: int,
+    courses_per_learner: int = 3,
+    seed: int = 20240601,
+    not_started_share: float = 0.15,
+    finished_share: float = 0.1,
+    chunk: int = 100,
+) -> SeededLearners:
+    """Tops up to `learners` learner accounts (bench-learner-1 ... bench-learner-K), each enrolled in
+    `courses_per_learner` of the live courses with random progress.
+
+    Learners already there keep their enrollments, so one database can grow. Each learner's courses and
+    progress depend only on `seed` and their number, not on how many learners are seeded. Progress is a
+    prefix of the course's live lessons (learners mostly work through a course in order): none for about
+    `not_started_share` of the enrollments, all of them (a completed enrollment) for `finished_share`,
+    otherwise a uniformly drawn number in between. Enrollments in paid courses are seeded as active too,
+    as if paid. Passwords are all LEARNER_PASSWORD, hashed once with the settings' first hasher.
+    """
+    courses = list(CoursePage.objects.live().order_by("path"))
+    if not courses:
+        raise ValueError("No live courses to enrol learners in: seed_catalogue() first.")
+    live_lesson_ids = {
+        course.pk: list(learning_selectors.live_lessons(course=course).values_list("pk", flat=True))
+        for course in courses
+    }
+    usernames = [LEARNER_USERNAME.format(n) for n in range(1, learners + 1)]
+    present = set(User.objects.filter(username__in=usernames).values_list("username", flat=True))
+    missing = [n for n in range(1, learners + 1) if LEARNER_USERNAME.format(n) not in present]
+    password = make_password(LEARNER_PASSWORD)
+    now = timezone.now()
+    for start in range(0, len(missing), chunk):
+        with transaction.atomic():
+            _add_learners(
+                missing[start : start + chunk],
+                courses=courses,
+                live_lesson_ids=live_lesson_ids,
+                courses_per_learner=courses_per_learner,
+                seed=seed,
+                not_started_share=not_started_share,
+                finished_share=finished_share,
+                password=password,
+                now=now,
+            )
+    bench_learners = User.objects.filter(username__startswith=LEARNER_USERNAME.format(""), role=Role.LEARNER)
+    return SeededLearners(
+        learners=bench_learners.count(),
+        created=len(missing),
+        enrollments=Enrollment.objects.filter(user__in=bench_learners).count(),
+        completed_lessons=LessonProgress.objects.filter(enrollment__user__in=bench_learners).count(),
+    )
+
+
+def _add_learners(
+    numbers: list[int],
+    *,
+    courses: list[CoursePage],
+    live_lesson_ids: dict[int, list[int]],
+    courses_per_learner: int,
+    seed: int,
+    not_started_share: float,
+    finished_share: float,
+    password: str,
+    now: datetime,
+) -> None:
+    # bulk_create skips User.save(), which derives the admin flags from the role: set them here.
+    users = User.objects.bulk_create(
+        [
+            User(
+                username=LEARNER_USERNAME.format(n),
+                email=f"{LEARNER_USERNAME.format(n)}@example.com",
+                first_name="Learner",
+                last_name=str(n),
+                role=Role.LEARNER,
+                is_staff=False,
+                is_superuser=False,
+                password=password,
+                date_joined=now,
+            )
+            for n in numbers
+        ]
+    )
+    user_ids = dict(User.objects.filter(username__in=[user.username for user in users]).values_list("username", "pk"))
+
+    enrollments: list[Enrollment] = []
+    done_lessons: dict[tuple[int, int], list[int]] = {}  # (user id, course id) -> completed lesson ids
+    for n in numbers:
+        rng = random.Random(f"{seed}-learner-{n}")  # per learner, so a learner looks the same at every size
+        user_id = user_ids[LEARNER_USERNAME.format(n)]
+        for course in rng.sample(courses, min(courses_per_learner, len(courses))):
+            lesson_ids = live_lesson_ids[course.pk]
+            total = len(lesson_ids)
+            draw = rng.random()
+            if draw < not_started_share or not total:
+                done = 0
+            elif draw < not_started_share + finished_share:
+                done = total
+            else:
+                done = rng.randint(1, total - 1) if total > 1 else total
+            enrolled_at = now - timedelta(days=rng.randint(1, 180), minutes=rng.randint(0, 1439))
+            last_activity_at = enrolled_at + (now - enrolled_at) * rng.random() if done else enrolled_at
+            # Derived as learning.services._refresh_progress does: rounded down over the live lessons.
+            completed = bool(total) and done == total
+            enrollments.append(
+                Enrollment(
+                    user_id=user_id,
+                    course_id=course.pk,
+                    status=EnrollmentStatus.COMPLETED if completed else EnrollmentStatus.ACTIVE,
+                    enrolled_at=enrolled_at,
+                    completed_at=last_activity_at if completed else None,
+                    progress_percent=done * 100 // total if total else 0,
+                    # Where "continue" takes them: the lesson after the last one done.
+                    last_lesson_id=lesson_ids[min(done, total - 1)] if total else None,
+                    last_activity_at=last_activity_at,
+                )
+            )
+            done_lessons[(user_id, course.pk)] = lesson_ids[:done]
+    Enrollment.objects.bulk_create(enrollments, batch_size=500)
+
+    # Reread the ids: not every database returns them from bulk_create.
+    enrollment_ids = {
+        (user_id, course_id): pk
+        for pk, user_id, course_id in Enrollment.objects.filter(user_id__in=user_ids.values()).values_list(
+            "pk", "user_id", "course_id"
+        )
+    }
+    by_key = {(enrollment.user_id, enrollment.course_id): enrollment for enrollment in enrollments}
+    progress = []
+    for key, lesson_ids in done_lessons.items():
+        enrollment = by_key[key]
+        span = enrollment.last_activity_at - enrollment.enrolled_at
+        for index, lesson_id in enumerate(lesson_ids, start=1):
+            progress.append(
+                LessonProgress(
+                    enrollment_id=enrollment_ids[key],
+                    lesson_id=lesson_id,
+                    completed_at=enrollment.enrolled_at + span * index / len(lesson_ids),
+                )
+            )
+    LessonProgress.objects.bulk_create(progress, batch_size=1000)

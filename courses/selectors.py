@@ -57,6 +57,23 @@ def catalogue_page(*, catalogue: CourseIndexPage, params: QueryDict) -> dict:
     }
 
 
+OUTLINE_LESSON_FIELDS = (
+    "id",
+    "title",
+    "slug",
+    "path",
+    "depth",
+    "url_path",
+    "live",
+    "locale_id",
+    "content_type_id",
+    "estimated_minutes",
+    "is_free_preview",
+    "drip_days",
+    "available_from",
+)
+
+
 @dataclass
 class ModuleOutline:
     module: ModulePage
@@ -70,7 +87,8 @@ class ModuleOutline:
 def course_outline(*, course: CoursePage) -> list[ModuleOutline]:
     """The live modules of a course with their live lessons, in tree order, in two queries."""
     modules = list(ModulePage.objects.live().child_of(course).order_by("path"))
-    lessons = LessonPage.objects.live().descendant_of(course).order_by("path").defer("body")
+    # Only what an outline shows and links need: a 200-lesson course otherwise loads every page column.
+    lessons = LessonPage.objects.live().descendant_of(course).order_by("path").only(*OUTLINE_LESSON_FIELDS)
     by_module: dict[str, list[LessonPage]] = {module.path: [] for module in modules}
     for lesson in lessons:
         parent_path = lesson.path[: -CoursePage.steplen]

@@ -1,6 +1,7 @@
 """The write side of learning: enrolment, lesson completion, progress and course completion."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Count
@@ -144,9 +145,19 @@ def complete_lesson(*, enrollment: Enrollment, lesson: LessonPage) -> Completion
         )
 
 
+VISIT_RECORD_INTERVAL = timedelta(minutes=5)
+
+
 def record_visit(*, enrollment: Enrollment, lesson: LessonPage) -> None:
-    """Remembers the lesson a learner opened, for "continue where you left off"."""
+    """Remembers the lesson a learner opened, for "continue where you left off".
+
+    Re-reading the same lesson within a few minutes writes nothing: a row write per page view would
+    contend with complete_lesson's lock on the same row for no new information.
+    """
     now = timezone.now()
+    recent = enrollment.last_activity_at and now - enrollment.last_activity_at < VISIT_RECORD_INTERVAL
+    if enrollment.last_lesson_id == lesson.pk and recent:
+        return
     Enrollment.objects.filter(pk=enrollment.pk).update(last_lesson=lesson, last_activity_at=now)
     enrollment.last_lesson, enrollment.last_activity_at = lesson, now
 
