@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "home",
     "courses",
     "learning",
+    "assessments",
     "accounts.apps.AccountsUsersAppConfig",  # Wagtail's user admin, with role and ban fields
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
