@@ -67,3 +67,11 @@ def catalogue(home_page):
 @pytest.fixture
 def course(catalogue, trainer):
     return make_course(catalogue, title="Intro to Testing", trainer=trainer, modules=2, lessons_per_module=2)
+
+
+@pytest.fixture
+def lessons(course):
+    """The course fixture's four lessons in order; 1.1 is a free preview."""
+    from courses.models import LessonPage
+
+    return list(LessonPage.objects.live().descendant_of(course).order_by("path"))

@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class AssessmentsConfig(AppConfig):
     name = "assessments"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from learning import requirements
+
+        from . import receivers, selectors  # noqa: F401  (receivers keep progress in step with the tree)
+
+        requirements.register(selectors.required_assessments_passed)

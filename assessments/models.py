@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.functional import cached_property
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
@@ -73,9 +75,80 @@ class AssessmentPage(Page):
         if errors:
             raise ValidationError(errors)
 
+    @cached_property
+    def course(self):
+        from courses.models import CoursePage
+
+        return CoursePage.objects.ancestor_of(self).first()
+
     def questions_snapshot(self) -> dict:
         """The questions and their keys as grading sees them (assessments.grading), to store on an attempt."""
         return {"version": 1, "questions": [_question_snapshot(block) for block in self.questions]}
+
+
+class AttemptStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", "In progress"
+    SUBMITTED = "submitted", "Submitted"
+
+
+class Attempt(models.Model):
+    """One go at an assessment, graded against the questions as they were when it started."""
+
+    assessment = models.ForeignKey(AssessmentPage, on_delete=models.PROTECT, related_name="attempts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempts")
+    number = models.PositiveSmallIntegerField(help_text="1 for the learner's first attempt at this assessment.")
+    status = models.CharField(max_length=16, choices=AttemptStatus.choices, default=AttemptStatus.IN_PROGRESS)
+    started_at = models.DateTimeField()
+    deadline_at = models.DateTimeField(null=True, blank=True, help_text="Answers after this moment are refused.")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    # The questions in the order this learner sees them, with their keys: grading never reads the live page.
+    snapshot = models.JSONField()
+    answers = models.JSONField(default=dict, blank=True)
+    manual_scores = models.JSONField(default=dict, blank=True, help_text="Trainer-given scores by question id.")
+    score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    max_score = models.DecimalField(max_digits=8, decimal_places=2)
+    percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    passed = models.BooleanField(null=True, blank=True)
+    pending_manual = models.BooleanField(default=False, help_text="An essay still waits for a trainer's grade.")
+
+    class Meta:
+        constraints = [
+            # Two tabs starting "the next attempt" at once both ask for the same number: one of them loses.
+            models.UniqueConstraint(fields=["user", "assessment", "number"], name="one_attempt_per_number"),
+        ]
+        indexes = [models.Index(fields=["assessment", "status", "pending_manual"])]
+        ordering = ["assessment_id", "user_id", "number"]
+
+    def __str__(self):
+        return f"Attempt {self.number} of {self.user} at {self.assessment_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == AttemptStatus.IN_PROGRESS
+
+
+class GradeChange(models.Model):
+    """An audit row for every score a person changed: essay grades, overrides and regrades."""
+
+    class Kind(models.TextChoices):
+        ESSAY_GRADE = "essay_grade", "Essay graded"
+        OVERRIDE = "override", "Score overridden"
+        REGRADE = "regrade", "Regraded after a key change"
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="grade_changes")
+    question_id = models.CharField(max_length=64, blank=True, help_text="Empty when the whole attempt changed.")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    previous_score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    new_score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    reason = models.TextField(blank=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on attempt {self.attempt_id}"
 
 
 def _question_snapshot(block) -> dict:

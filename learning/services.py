@@ -1,5 +1,6 @@
 """The write side of learning: enrolment, lesson completion, progress and course completion."""
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -9,7 +10,7 @@ from django.utils import timezone
 
 from courses.models import CoursePage, LessonPage
 
-from . import selectors
+from . import requirements, selectors
 from .models import STUDYING_STATUSES, Enrollment, EnrollmentStatus, LessonProgress
 from .signals import enrollment_completed, lesson_completed
 
@@ -148,6 +149,19 @@ def complete_lesson(*, enrollment: Enrollment, lesson: LessonPage) -> Completion
 VISIT_RECORD_INTERVAL = timedelta(minutes=5)
 
 
+def refresh_progress(*, enrollment: Enrollment) -> Enrollment:
+    """Re-derives one enrollment's progress after something outside learning changed it (a passed assessment)."""
+    with transaction.atomic():
+        enrollment = Enrollment.objects.select_for_update().select_related("course").get(pk=enrollment.pk)
+        if not enrollment.gives_access:
+            return enrollment
+        newly_completed = _refresh_progress(enrollment)
+        enrollment.save(update_fields=["progress_percent", "status", "completed_at"])
+        if newly_completed:
+            enrollment_completed.send(sender=Enrollment, enrollment=enrollment)
+        return enrollment
+
+
 def record_visit(*, enrollment: Enrollment, lesson: LessonPage) -> None:
     """Remembers the lesson a learner opened, for "continue where you left off".
 
@@ -169,18 +183,24 @@ def recompute_course_progress(*, course: CoursePage) -> int:
     the enrollments whose stored percentage is out of date; only those are locked and rewritten.
     """
     live_ids = list(selectors.live_lessons(course=course).values_list("pk", flat=True))
-    total = len(live_ids)
-    done_counts = dict(
-        LessonProgress.objects.filter(enrollment__course=course, lesson_id__in=live_ids)
-        .values("enrollment_id")
-        .annotate(done=Count("pk"))
-        .values_list("enrollment_id", "done")
+    studying = list(
+        Enrollment.objects.filter(course=course, status__in=STUDYING_STATUSES).only(
+            "pk", "user_id", "progress_percent", "status"
+        )
     )
-    studying = Enrollment.objects.filter(course=course, status__in=STUDYING_STATUSES).only(
-        "pk", "progress_percent", "status"
+    extra = requirements.count_steps(course=course, enrollments=studying)
+    total = len(live_ids) + extra.total
+    done_counts = Counter(
+        dict(
+            LessonProgress.objects.filter(enrollment__course=course, lesson_id__in=live_ids)
+            .values("enrollment_id")
+            .annotate(done=Count("pk"))
+            .values_list("enrollment_id", "done")
+        )
     )
+    done_counts.update(extra.done)
     changed = 0
-    for stale in studying.iterator(chunk_size=1000):
+    for stale in studying:
         done = done_counts.get(stale.pk, 0)
         expected = done * 100 // total if total else 0
         completes = stale.status == EnrollmentStatus.ACTIVE and total and done == total
@@ -204,9 +224,11 @@ def _refresh_progress(enrollment: Enrollment, *, live_ids: list[int] | None = No
     """
     if live_ids is None:
         live_ids = list(selectors.live_lessons(course=enrollment.course).values_list("pk", flat=True))
-    total = len(live_ids)
-    done = LessonProgress.objects.filter(enrollment=enrollment, lesson_id__in=live_ids).count() if total else 0
-    # Rounded down, so 100 % means every live lesson is done.
+    extra = requirements.count_steps(course=enrollment.course, enrollments=[enrollment])
+    total = len(live_ids) + extra.total
+    done = LessonProgress.objects.filter(enrollment=enrollment, lesson_id__in=live_ids).count() if live_ids else 0
+    done += extra.done.get(enrollment.pk, 0)
+    # Rounded down, so 100 % means every live lesson (and every registered requirement) is done.
     enrollment.progress_percent = done * 100 // total if total else 0
     if enrollment.status == EnrollmentStatus.ACTIVE and total and done == total:
         enrollment.status = EnrollmentStatus.COMPLETED

@@ -1,7 +1,6 @@
 """Editors' question blocks: bad setups are refused with a message; the snapshot carries what grading needs."""
 
 import json
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -11,19 +10,9 @@ from wagtail.blocks import StreamValue
 
 from assessments.blocks import QuestionsBlock
 from assessments.models import AssessmentPage, ShowAnswers
+from assessments.tests.factories import make_assessment, option, question
 
 pytestmark = pytest.mark.django_db
-
-
-def option(text, correct=False):
-    return {"type": "item", "id": str(uuid.uuid4()), "value": {"text": text, "correct": correct}}
-
-
-def question(block_type, **value):
-    value.setdefault("prompt", "<p>Question?</p>")
-    value.setdefault("points", "1")
-    value.setdefault("explanation", "")
-    return {"type": block_type, "value": value}
 
 
 def clean_stream(*questions):
@@ -64,27 +53,6 @@ def test_valid_questions_pass():
         question("essay", grading_guidance="Mentions X"),
     )
     assert len(cleaned) == 3
-
-
-def make_assessment(course, **fields):
-    fields.setdefault("title", "Quiz")
-    fields.setdefault(
-        "questions",
-        [
-            question("single_choice", options=[option("Paris", True), option("Lyon")]),
-            question(
-                "multiple_choice",
-                options=[option("2", True), option("3", True), option("4")],
-                partial_credit=True,
-                penalise_wrong=False,
-            ),
-            question("true_false", answer="false"),
-            question("short_text", accepted=["Ada Lovelace", "Lovelace"], case_sensitive=False),
-            question("numeric", value="3.14", tolerance="0.01", points="2"),
-            question("essay", grading_guidance="Names two causes."),
-        ],
-    )
-    return course.add_child(instance=AssessmentPage(**fields))
 
 
 def test_pass_mark_over_100_is_refused(course):

@@ -1,13 +1,6 @@
 import pytest
 
-from courses.models import LessonPage
 from courses.tests.factories import make_course
-
-
-@pytest.fixture
-def lessons(course):
-    """The course fixture's four lessons in order; 1.1 is a free preview."""
-    return list(LessonPage.objects.live().descendant_of(course).order_by("path"))
 
 
 @pytest.fixture

@@ -139,6 +139,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 50},  # a tick nobody ran within the minute is dropped, not queued
     },
+    "submit-expired-attempts": {
+        "task": "assessments.tasks.submit_expired_attempts",
+        "schedule": 60.0,
+        "options": {"expires": 50},
+    },
 }
 
 # Accounts

@@ -1,0 +1,311 @@
+"""The write side of assessments: starting, answering and submitting attempts.
+
+Scores always come from assessments.grading applied to the attempt's own snapshot; nothing a browser
+sends about scores or correctness is read.
+"""
+
+import random
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from learning import selectors as learning_selectors
+from learning import services as learning_services
+
+from . import grading
+from .models import AssessmentPage, Attempt, AttemptStatus, GradeChange
+
+
+class AssessmentError(Exception):
+    """A rule of assessments was broken; the message is for the learner, status_code for the response."""
+
+    status_code = 400
+
+
+class NotAllowed(AssessmentError):
+    status_code = 403
+
+
+class AttemptsExhausted(AssessmentError):
+    status_code = 409
+
+
+class AttemptClosed(AssessmentError):
+    status_code = 409
+
+
+class TimeUp(AssessmentError):
+    status_code = 409
+
+
+class UnknownQuestion(AssessmentError):
+    status_code = 400
+
+
+def start_attempt(*, user, assessment: AssessmentPage, rng: random.Random | None = None) -> Attempt:
+    """Opens the learner's next attempt, or returns the one still open (a reload resumes it)."""
+    _check_may_take(user=user, assessment=assessment)
+    now = timezone.now()
+    open_attempt = Attempt.objects.filter(user=user, assessment=assessment, status=AttemptStatus.IN_PROGRESS).first()
+    if open_attempt is not None:
+        if not _past_deadline(open_attempt, now):
+            return open_attempt
+        submit_attempt(attempt=open_attempt)
+
+    used = Attempt.objects.filter(user=user, assessment=assessment).count()
+    if assessment.max_attempts and used >= assessment.max_attempts:
+        raise AttemptsExhausted(f"You have used all {assessment.max_attempts} attempts at this assessment.")
+
+    snapshot = _shuffled(assessment.questions_snapshot(), assessment=assessment, rng=rng or random.SystemRandom())
+    deadline = now + timedelta(minutes=assessment.time_limit_minutes) if assessment.time_limit_minutes else None
+    try:
+        with transaction.atomic():
+            return Attempt.objects.create(
+                assessment=assessment,
+                user=user,
+                number=used + 1,
+                started_at=now,
+                deadline_at=deadline,
+                snapshot=snapshot,
+                max_score=grading.max_score(snapshot),
+            )
+    except IntegrityError:
+        # Another tab created this attempt number a moment ago: use that one rather than a second.
+        raced = Attempt.objects.filter(
+            user=user, assessment=assessment, number=used + 1, status=AttemptStatus.IN_PROGRESS
+        ).first()
+        if raced is None:
+            raise AttemptClosed("That attempt was just submitted in another tab. Reload the page.") from None
+        return raced
+
+
+def save_answer(*, attempt: Attempt, question_id: str, answer) -> Attempt:
+    """Stores one answer as the learner gives it, so a reload or a lost connection loses nothing."""
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        if not attempt.is_open:
+            raise AttemptClosed("This attempt has been submitted; answers can no longer change.")
+        timed_out = _past_deadline(attempt, timezone.now())
+        if timed_out:
+            _grade_and_close(attempt)
+        else:
+            if question_id not in {question["id"] for question in attempt.snapshot["questions"]}:
+                raise UnknownQuestion("That question is not part of this attempt.")
+            attempt.answers = {**attempt.answers, question_id: _plain_answer(answer)}
+            attempt.save(update_fields=["answers"])
+    if timed_out:
+        # Raised after the commit, so the submission made at the deadline stays.
+        raise TimeUp("Time is up: your attempt was submitted with the answers saved before the deadline.")
+    return attempt
+
+
+def submit_attempt(*, attempt: Attempt) -> Attempt:
+    """Grades and closes an attempt; submitting twice (two tabs, a retry) changes nothing the second time."""
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        if attempt.is_open:
+            _grade_and_close(attempt)
+        return attempt
+
+
+def grade_question(*, attempt: Attempt, question_id: str, score, reason: str, grader) -> Attempt:
+    """A trainer grades an essay, or overrides any question's score; the change is kept with its reason."""
+    if not learning_selectors.is_course_staff(user=grader, course=attempt.assessment.course):
+        raise NotAllowed("Only the course's trainer and admins grade its attempts.")
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().select_related("assessment").get(pk=attempt.pk)
+        if attempt.is_open:
+            raise AttemptClosed("This attempt is still in progress; grade it once it is submitted.")
+        question = next((q for q in attempt.snapshot["questions"] if q["id"] == question_id), None)
+        if question is None:
+            raise UnknownQuestion("That question is not part of this attempt.")
+        points = Decimal(question["points"])
+        try:
+            new_score = Decimal(str(score)).quantize(Decimal("0.01"))
+        except (ArithmeticError, ValueError):
+            raise AssessmentError("Enter the score as a number, for example 1.5.") from None
+        if not Decimal("0") <= new_score <= points:
+            raise AssessmentError(f"The score must be between 0 and {points}.")
+        is_essay = question["type"] == "essay"
+        if not is_essay and not reason.strip():
+            raise AssessmentError("Give a reason when you override an automatic score.")
+
+        before = _question_score(attempt, question_id)
+        attempt.manual_scores = {**attempt.manual_scores, question_id: str(new_score)}
+        _store_result(attempt, grading.grade_attempt(attempt.snapshot, attempt.answers, _manual_scores(attempt)))
+        attempt.save()
+        GradeChange.objects.create(
+            attempt=attempt,
+            question_id=question_id,
+            kind=GradeChange.Kind.ESSAY_GRADE if is_essay else GradeChange.Kind.OVERRIDE,
+            previous_score=before,
+            new_score=new_score,
+            reason=reason.strip(),
+            changed_by=grader,
+            changed_at=timezone.now(),
+        )
+        return attempt
+
+
+def regrade_attempt(*, attempt: Attempt, by=None) -> bool:
+    """Grades a submitted attempt again with the assessment's current keys; returns whether its score changed.
+
+    The attempt keeps its own questions and order; only the keys of questions still on the page are
+    refreshed. Trainer-given scores stay.
+    """
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().select_related("assessment").get(pk=attempt.pk)
+        if attempt.is_open:
+            return False
+        current = {q["id"]: q for q in attempt.assessment.questions_snapshot()["questions"]}
+        return _regrade_locked(attempt, current, by=by)
+
+
+def regrade_assessment(*, assessment: AssessmentPage, by=None, progress=None, chunk_size: int = 500) -> int:
+    """Regrades every submitted attempt of an assessment; calls progress(done, total) after each chunk.
+
+    Works through the attempts a chunk at a time, so memory stays flat with tens of thousands of them.
+    """
+    current = {q["id"]: q for q in assessment.questions_snapshot()["questions"]}
+    attempt_ids = list(
+        Attempt.objects.filter(assessment=assessment, status=AttemptStatus.SUBMITTED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    changed = 0
+    for start in range(0, len(attempt_ids), chunk_size):
+        with transaction.atomic():
+            chunk = (
+                Attempt.objects.select_for_update()
+                .select_related("assessment")
+                .filter(pk__in=attempt_ids[start : start + chunk_size])
+            )
+            changed += sum(_regrade_locked(attempt, current, by=by) for attempt in chunk)
+        if progress:
+            progress(min(start + chunk_size, len(attempt_ids)), len(attempt_ids))
+    return changed
+
+
+def _regrade_locked(attempt: Attempt, current: dict, *, by) -> bool:
+    refreshed = {
+        **attempt.snapshot,
+        "questions": [
+            _with_current_key(question, current.get(question["id"])) for question in attempt.snapshot["questions"]
+        ],
+    }
+    before = attempt.score
+    attempt.snapshot = refreshed
+    _store_result(attempt, grading.grade_attempt(refreshed, attempt.answers, _manual_scores(attempt)))
+    attempt.save(update_fields=["snapshot", "score", "max_score", "percent", "passed", "pending_manual"])
+    if attempt.score == before:
+        return False
+    GradeChange.objects.create(
+        attempt=attempt,
+        kind=GradeChange.Kind.REGRADE,
+        previous_score=before,
+        new_score=attempt.score,
+        reason="Regraded with the assessment's current answer keys.",
+        changed_by=by,
+        changed_at=timezone.now(),
+    )
+    return True
+
+
+def _with_current_key(taken: dict, current: dict | None) -> dict:
+    """The question as the learner saw it (prompt, option order) with the key as it is now."""
+    if current is None or current["type"] != taken["type"]:
+        return taken
+    refreshed = {**current, "prompt": taken["prompt"]}
+    if "options" in taken:
+        correct_now = {option["id"]: option["correct"] for option in current.get("options", [])}
+        refreshed["options"] = [
+            {**option, "correct": correct_now.get(option["id"], option["correct"])} for option in taken["options"]
+        ]
+    return refreshed
+
+
+def _question_score(attempt: Attempt, question_id: str):
+    result = grading.grade_attempt(attempt.snapshot, attempt.answers, _manual_scores(attempt))
+    return next((q.score for q in result.questions if q.question_id == question_id), None)
+
+
+def submit_expired_attempts(*, now=None) -> int:
+    """Submits, as they stood, the open attempts whose time ran out (run periodically by Celery beat)."""
+    now = now or timezone.now()
+    expired = Attempt.objects.filter(status=AttemptStatus.IN_PROGRESS, deadline_at__lt=now).values_list("pk", flat=True)
+    count = 0
+    for attempt_id in list(expired):
+        submit_attempt(attempt=Attempt(pk=attempt_id))
+        count += 1
+    return count
+
+
+def _check_may_take(*, user, assessment: AssessmentPage) -> None:
+    if not user.is_authenticated or user.is_banned:
+        raise NotAllowed("Please sign in to take this assessment.")
+    if not assessment.live:
+        raise NotAllowed("This assessment is not available.")
+    course = assessment.course
+    enrollment = learning_selectors.enrollment_for(user=user, course=course) if course else None
+    if enrollment is None or not enrollment.gives_access:
+        raise NotAllowed("Enrol in the course to take its assessments.")
+
+
+def _past_deadline(attempt: Attempt, now) -> bool:
+    return attempt.deadline_at is not None and now > attempt.deadline_at
+
+
+def _grade_and_close(attempt: Attempt) -> None:
+    """The caller holds the attempt's row lock."""
+    result = grading.grade_attempt(attempt.snapshot, attempt.answers, _manual_scores(attempt))
+    attempt.status = AttemptStatus.SUBMITTED
+    attempt.submitted_at = timezone.now()
+    _store_result(attempt, result)
+    attempt.save()
+
+
+def _store_result(attempt: Attempt, result) -> None:
+    """Writes a grade onto the attempt; when the pass changes on a required assessment, course progress follows."""
+    was_passed = attempt.passed
+    attempt.score = result.score
+    attempt.max_score = result.max_score
+    attempt.percent = result.percent
+    attempt.pending_manual = result.pending_manual
+    # A pass is only decided once every essay has its grade.
+    attempt.passed = None if result.pending_manual else result.percent >= attempt.assessment.pass_mark
+    if attempt.passed != was_passed and attempt.assessment.is_required:
+        transaction.on_commit(lambda: _refresh_course_progress(attempt))
+
+
+def _refresh_course_progress(attempt: Attempt) -> None:
+    course = attempt.assessment.course
+    enrollment = learning_selectors.enrollment_for(user=attempt.user, course=course) if course else None
+    if enrollment is not None:
+        learning_services.refresh_progress(enrollment=enrollment)
+
+
+def _manual_scores(attempt: Attempt) -> dict:
+    return {question_id: Decimal(score) for question_id, score in attempt.manual_scores.items()}
+
+
+def _plain_answer(answer):
+    """Keeps only JSON-plain answer shapes (text, yes/no, a list of option ids); anything else is no answer."""
+    if isinstance(answer, bool | str):
+        return answer[:10_000] if isinstance(answer, str) else answer
+    if isinstance(answer, list | tuple):
+        return [str(item)[:64] for item in answer][:50]
+    return None
+
+
+def _shuffled(snapshot: dict, *, assessment: AssessmentPage, rng: random.Random) -> dict:
+    """The order this learner sees; grading is order-independent, so the snapshot simply stores it."""
+    questions = [dict(question) for question in snapshot["questions"]]
+    if assessment.shuffle_questions:
+        rng.shuffle(questions)
+    if assessment.shuffle_options:
+        for question in questions:
+            if "options" in question:
+                question["options"] = rng.sample(question["options"], k=len(question["options"]))
+    return {**snapshot, "questions": questions}

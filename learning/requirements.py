@@ -1,0 +1,37 @@
+"""Completion requirements that other apps add to a course's lessons: assessments to pass now,
+attendance to reach later. learning never imports those apps; they register here in ready().
+
+A requirement is a function `(*, course, enrollments) -> RequirementCount`: how many steps it adds to the
+course and how many of them each of the given enrollments has done. Progress and completion count these
+steps exactly like lessons.
+"""
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class RequirementCount:
+    total: int = 0
+    done: dict[int, int] = field(default_factory=dict)  # enrollment id -> steps done
+
+
+_requirements: list[Callable[..., RequirementCount]] = []
+
+
+def register(requirement: Callable[..., RequirementCount]) -> Callable[..., RequirementCount]:
+    if requirement not in _requirements:
+        _requirements.append(requirement)
+    return requirement
+
+
+def count_steps(*, course, enrollments: Iterable) -> RequirementCount:
+    """All registered requirements of a course added up, for the given enrollments."""
+    enrollments = list(enrollments)
+    total, done = 0, Counter()
+    for requirement in _requirements:
+        counted = requirement(course=course, enrollments=enrollments)
+        total += counted.total
+        done.update(counted.done)
+    return RequirementCount(total=total, done=dict(done))
