@@ -81,6 +81,11 @@ class AssessmentPage(Page):
 
         return CoursePage.objects.ancestor_of(self).first()
 
+    def serve(self, request, *args, **kwargs):
+        from .views import assessment_page
+
+        return assessment_page(request, assessment=self)
+
     def questions_snapshot(self) -> dict:
         """The questions and their keys as grading sees them (assessments.grading), to store on an attempt."""
         return {"version": 1, "questions": [_question_snapshot(block) for block in self.questions]}

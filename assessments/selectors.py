@@ -1,8 +1,10 @@
 from django.db.models import Count
+from django.utils import timezone
 
 from learning.requirements import RequirementCount
 
-from .models import AssessmentPage, Attempt
+from . import grading
+from .models import AssessmentPage, Attempt, ShowAnswers
 
 
 def required_assessments(*, course):
@@ -24,3 +26,269 @@ def required_assessments_passed(*, course, enrollments) -> RequirementCount:
         total=len(required_ids),
         done={enrollment_by_user[row["user_id"]]: row["assessments"] for row in passed},
     )
+
+
+# The learner's view of an assessment
+
+
+def attempts_of(*, user, assessment):
+    if not user.is_authenticated:
+        return []
+    return list(Attempt.objects.filter(user=user, assessment=assessment).order_by("number"))
+
+
+def feedback_allowed(*, assessment, attempts, now=None) -> bool:
+    """Whether correct answers and explanations may be shown for this learner's submitted attempts."""
+    now = now or timezone.now()
+    rule = assessment.show_answers
+    if rule == ShowAnswers.AFTER_EACH_ATTEMPT:
+        return True
+    if rule == ShowAnswers.AFTER_LAST_ATTEMPT:
+        used = sum(1 for attempt in attempts if not attempt.is_open)
+        return bool(assessment.max_attempts) and used >= assessment.max_attempts
+    if rule == ShowAnswers.AFTER_DUE_DATE:
+        return assessment.due_at is not None and now >= assessment.due_at
+    return False
+
+
+def _question_feedback(attempt):
+    """Per question: what the learner answered, their score, and the key, for an attempt whose feedback is allowed."""
+    result = grading.grade_attempt(
+        attempt.snapshot, attempt.answers, {k: Decimal(v) for k, v in attempt.manual_scores.items()}
+    )
+    grades = {grade.question_id: grade for grade in result.questions}
+    return [
+        {"question": question, "answer": attempt.answers.get(question["id"]), "grade": grades[question["id"]]}
+        for question in attempt.snapshot["questions"]
+    ]
+
+
+def assessment_context(*, user, assessment, question_index=None, now=None) -> dict:
+    from learning import selectors as learning_selectors
+
+    now = now or timezone.now()
+    attempts = attempts_of(user=user, assessment=assessment)
+    open_attempt = next((attempt for attempt in attempts if attempt.is_open), None)
+    if open_attempt and open_attempt.deadline_at and now > open_attempt.deadline_at:
+        from . import services
+
+        services.submit_attempt(attempt=open_attempt)  # time ran out while away: it counts as it stood
+        attempts = attempts_of(user=user, assessment=assessment)
+        open_attempt = None
+
+    course = assessment.course
+    enrollment = learning_selectors.enrollment_for(user=user, course=course) if course else None
+    refusal = None
+    if not user.is_authenticated:
+        refusal = "Sign in and enrol in the course to take this assessment."
+    elif enrollment is None or not enrollment.gives_access:
+        refusal = "Enrol in the course to take this assessment."
+    used = len(attempts)
+    attempts_left = None if not assessment.max_attempts else max(assessment.max_attempts - used, 0)
+
+    questions, index = [], None
+    if open_attempt:
+        public = [grading.public_question(question) for question in open_attempt.snapshot["questions"]]
+        for question in public:
+            question["answer"] = open_attempt.answers.get(question["id"])
+        if assessment.display_mode == "one":
+            try:
+                index = min(max(int(question_index or 0), 0), len(public) - 1)
+            except ValueError:
+                index = 0
+            questions = [(index, public[index])]
+        else:
+            questions = list(enumerate(public))
+
+    submitted = [attempt for attempt in attempts if not attempt.is_open]
+    show_feedback = feedback_allowed(assessment=assessment, attempts=attempts, now=now)
+    latest = submitted[-1] if submitted else None
+    return {
+        "course": course,
+        "attempts": submitted,
+        "attempt": open_attempt,
+        "questions": questions,
+        "question_count": len(open_attempt.snapshot["questions"]) if open_attempt else 0,
+        "question_index": index,
+        "refusal": refusal,
+        "attempts_left": attempts_left,
+        "can_start": refusal is None and open_attempt is None and attempts_left != 0,
+        "show_feedback": show_feedback,
+        "feedback": _question_feedback(latest) if latest and show_feedback else None,
+        "feedback_attempt": latest if show_feedback else None,
+        "best_percent": max((a.percent for a in submitted if a.percent is not None), default=None),
+    }
+
+
+# The trainer's side: grading queue, attempt review and gradebook ---------------------------------------------
+# (imported here so this section can be appended without touching the learner side's imports above)
+from dataclasses import dataclass, field  # noqa: E402
+from decimal import Decimal  # noqa: E402
+
+
+def grading_queue(*, course):
+    """Submitted attempts at the course's assessments that still wait for an essay grade, oldest first."""
+    from .models import AttemptStatus
+
+    return (
+        Attempt.objects.filter(
+            assessment__in=AssessmentPage.objects.descendant_of(course),
+            status=AttemptStatus.SUBMITTED,
+            pending_manual=True,
+        )
+        .select_related("user", "assessment")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def pending_essays(*, attempt) -> list[dict]:
+    """The essay questions of an attempt no trainer has scored yet, in the order the learner saw them."""
+    return [
+        question
+        for question in attempt.snapshot["questions"]
+        if question["type"] == "essay" and question["id"] not in attempt.manual_scores
+    ]
+
+
+def next_essay_to_grade(*, course, after=None):
+    """(attempt, question) of the oldest essay still to grade in the course, or (None, None).
+
+    `after` (an attempt) is tried first so a trainer finishes one learner's essays before moving on.
+    """
+    if after is not None and after.pending_manual:
+        essays = pending_essays(attempt=after)
+        if essays:
+            return after, essays[0]
+    for attempt in grading_queue(course=course)[:50]:
+        essays = pending_essays(attempt=attempt)
+        if essays:
+            return attempt, essays[0]
+    return None, None
+
+
+@dataclass(frozen=True)
+class QuestionReview:
+    question: dict
+    answer: object
+    answer_text: str
+    automatic_score: Decimal | None
+    score: Decimal | None
+    max_score: Decimal
+    overridden: bool
+
+
+def attempt_review(*, attempt) -> list[QuestionReview]:
+    """Every question of a submitted attempt with the learner's answer, its automatic and its final score."""
+    automatic = {q.question_id: q for q in grading.grade_attempt(attempt.snapshot, attempt.answers).questions}
+    manual = {question_id: Decimal(score) for question_id, score in attempt.manual_scores.items()}
+    final = {q.question_id: q for q in grading.grade_attempt(attempt.snapshot, attempt.answers, manual).questions}
+    reviews = []
+    for question in attempt.snapshot["questions"]:
+        answer = attempt.answers.get(question["id"])
+        reviews.append(
+            QuestionReview(
+                question=question,
+                answer=answer,
+                answer_text=_answer_text(question, answer),
+                automatic_score=automatic[question["id"]].score,
+                score=final[question["id"]].score,
+                max_score=final[question["id"]].max_score,
+                overridden=question["id"] in attempt.manual_scores and question["type"] != "essay",
+            )
+        )
+    return reviews
+
+
+def _answer_text(question: dict, answer) -> str:
+    """The learner's answer as plain text a trainer can read (option texts rather than ids)."""
+    if answer is None or answer == "" or answer == []:
+        return ""
+    if "options" in question:
+        texts = {option["id"]: option.get("text", "") for option in question["options"]}
+        picked = answer if isinstance(answer, list) else [answer]
+        return ", ".join(texts.get(str(option_id), "?") for option_id in picked)
+    if question["type"] == "true_false":
+        return {True: "True", False: "False"}.get(answer, str(answer))
+    return str(answer)
+
+
+class CellStatus:
+    PASSED = "passed"
+    FAILED = "failed"
+    PENDING = "pending grading"
+    NOT_ATTEMPTED = "not attempted"
+
+
+@dataclass
+class GradebookCell:
+    best_percent: Decimal | None = None
+    last_percent: Decimal | None = None
+    attempts: int = 0
+    passed: bool = False
+    pending: bool = False
+
+    @property
+    def status(self) -> str:
+        if self.passed:
+            return CellStatus.PASSED
+        if self.pending:
+            return CellStatus.PENDING
+        if self.attempts:
+            return CellStatus.FAILED
+        return CellStatus.NOT_ATTEMPTED
+
+
+@dataclass
+class GradebookRow:
+    user: object
+    cells: list[GradebookCell] = field(default_factory=list)
+
+
+@dataclass
+class Gradebook:
+    assessments: list
+    rows: list[GradebookRow]
+
+
+def gradebook(*, course) -> Gradebook:
+    """Learners studying the course by live assessment: best and last %, attempts, status.
+
+    Three queries whatever the number of learners: the assessments, the enrollments with their users, and
+    one pass over the submitted attempts ordered so the last one of each learner and assessment comes last.
+    """
+    from learning.models import STUDYING_STATUSES, Enrollment
+
+    from .models import AttemptStatus
+
+    assessments = list(AssessmentPage.objects.live().descendant_of(course).order_by("path"))
+    enrollments = (
+        Enrollment.objects.filter(course=course, status__in=STUDYING_STATUSES)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__username", "pk")
+    )
+    rows = [GradebookRow(user=e.user, cells=[GradebookCell() for _ in assessments]) for e in enrollments]
+    if not assessments or not rows:
+        return Gradebook(assessments=assessments, rows=rows)
+    column = {assessment.pk: index for index, assessment in enumerate(assessments)}
+    row_by_user = {row.user.pk: row for row in rows}
+    attempts = (
+        Attempt.objects.filter(
+            assessment_id__in=column,
+            status=AttemptStatus.SUBMITTED,
+            user_id__in=Enrollment.objects.filter(course=course, status__in=STUDYING_STATUSES).values("user_id"),
+        )
+        .order_by("user_id", "assessment_id", "number")
+        .values_list("user_id", "assessment_id", "percent", "passed", "pending_manual")
+    )
+    for user_id, assessment_id, percent, passed, pending in attempts:
+        row = row_by_user.get(user_id)
+        if row is None:
+            continue
+        cell = row.cells[column[assessment_id]]
+        cell.attempts += 1
+        cell.last_percent = percent
+        if percent is not None and (cell.best_percent is None or percent > cell.best_percent):
+            cell.best_percent = percent
+        cell.passed = cell.passed or bool(passed)
+        cell.pending = cell.pending or pending
+    return Gradebook(assessments=assessments, rows=rows)

@@ -1,0 +1,94 @@
+"""Learner-facing assessment views. Questions reach the browser only through grading.public_question;
+keys and explanations only through `feedback` when the assessment's settings allow it."""
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from . import selectors, services
+from .models import AssessmentPage, Attempt
+
+
+def _personal(response):
+    patch_vary_headers(response, ["HX-Request"])
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+def assessment_page(request, *, assessment: AssessmentPage):
+    """Serves an assessment page (called from AssessmentPage.serve): overview, the open attempt, or results."""
+    context = selectors.assessment_context(
+        user=request.user, assessment=assessment, question_index=request.GET.get("q")
+    )
+    template = "assessments/assessment_page.html"
+    if request.htmx and not request.htmx.history_restore_request and context["attempt"]:
+        template += "#attempt-questions"
+    status = 403 if context["refusal"] and not context["attempts"] else 200
+    return _personal(TemplateResponse(request, template, {"page": assessment, **context}, status=status))
+
+
+@require_POST
+def start(request, assessment_id: int):
+    assessment = get_object_or_404(AssessmentPage.objects.live(), pk=assessment_id)
+    if not request.user.is_authenticated:
+        return redirect_to_login(assessment.url)
+    try:
+        services.start_attempt(user=request.user, assessment=assessment)
+    except services.AssessmentError as error:
+        messages.error(request, str(error))
+        response = redirect(assessment.url)
+        response.status_code = 303
+        return response
+    return HttpResponseClientRedirect(assessment.url) if request.htmx else redirect(assessment.url)
+
+
+def _own_attempt(request, attempt_id: int) -> Attempt:
+    if not request.user.is_authenticated:
+        raise Http404
+    # Someone else's attempt is simply not found: its existence is not theirs to learn.
+    return get_object_or_404(Attempt.objects.select_related("assessment"), pk=attempt_id, user=request.user)
+
+
+@require_POST
+def save_answer(request, attempt_id: int):
+    attempt = _own_attempt(request, attempt_id)
+    question_id = request.POST.get("question_id", "")
+    question = next((q for q in attempt.snapshot["questions"] if q["id"] == question_id), None)
+    answer = None
+    if question is not None:
+        answer = request.POST.getlist("answer") if question["type"] == "multiple_choice" else request.POST.get("answer")
+    try:
+        services.save_answer(attempt=attempt, question_id=question_id, answer=answer)
+    except services.TimeUp as error:
+        messages.warning(request, str(error))
+        return HttpResponseClientRedirect(attempt.assessment.url) if request.htmx else redirect(attempt.assessment.url)
+    except services.AssessmentError as error:
+        if request.htmx:
+            context = {"message": str(error), "question_id": question_id}
+            return TemplateResponse(request, "assessments/partials/save_status.html", context, status=error.status_code)
+        messages.error(request, str(error))
+        return redirect(attempt.assessment.url)
+    if request.htmx:
+        return TemplateResponse(
+            request, "assessments/partials/save_status.html", {"question_id": question_id, "saved": True}
+        )
+    next_index = request.POST.get("next")
+    return redirect(f"{attempt.assessment.url}?q={next_index}" if next_index else attempt.assessment.url)
+
+
+@require_POST
+def submit(request, attempt_id: int):
+    attempt = _own_attempt(request, attempt_id)
+    attempt = services.submit_attempt(attempt=attempt)
+    if attempt.pending_manual:
+        messages.info(request, "Submitted. A trainer will grade your written answers; your result follows.")
+    elif attempt.passed:
+        messages.success(request, f"Submitted: {attempt.percent}%. You passed!")
+    else:
+        messages.info(request, f"Submitted: {attempt.percent}%. The pass mark is {attempt.assessment.pass_mark}%.")
+    return HttpResponseClientRedirect(attempt.assessment.url) if request.htmx else redirect(attempt.assessment.url)
