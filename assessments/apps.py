@@ -11,3 +11,4 @@ class AssessmentsConfig(AppConfig):
         from . import receivers, selectors  # noqa: F401  (receivers keep progress in step with the tree)
 
         requirements.register(selectors.required_assessments_passed)
+        requirements.register_outline_steps(selectors.outline_steps)

@@ -292,3 +292,30 @@ def gradebook(*, course) -> Gradebook:
         cell.passed = cell.passed or bool(passed)
         cell.pending = cell.pending or pending
     return Gradebook(assessments=assessments, rows=rows)
+
+
+def outline_steps(*, course, user) -> list:
+    """The course's live assessments for the player's outline, ticked when the learner has passed them."""
+    from learning.requirements import OutlineStep
+
+    assessments = list(
+        AssessmentPage.objects.live()
+        .descendant_of(course)
+        .order_by("path")
+        .only("id", "title", "slug", "path", "depth", "url_path", "live", "locale_id", "content_type_id", "is_required")
+    )
+    passed = set()
+    if assessments and user.is_authenticated:
+        passed = set(
+            Attempt.objects.filter(user=user, assessment__in=assessments, passed=True).values_list(
+                "assessment_id", flat=True
+            )
+        )
+    return [
+        OutlineStep(
+            page=assessment,
+            kind="Quiz" if not assessment.is_required else "Assessment",
+            is_done=assessment.pk in passed,
+        )
+        for assessment in assessments
+    ]

@@ -147,7 +147,7 @@ class CoursePage(Page):
 
     base_form_class = CoursePageForm
     parent_page_types = ["courses.CourseIndexPage"]
-    subpage_types = ["courses.ModulePage"]
+    subpage_types = ["courses.ModulePage", "assessments.AssessmentPage"]
     page_description = "A course: modules and lessons go below it."
 
     @property
@@ -182,7 +182,7 @@ class ModulePage(Page):
     search_fields = Page.search_fields + [index.SearchField("summary")]
 
     parent_page_types = ["courses.CoursePage"]
-    subpage_types = ["courses.LessonPage"]
+    subpage_types = ["courses.LessonPage", "assessments.AssessmentPage"]
     page_description = "A module groups the lessons of a course."
 
     @cached_property

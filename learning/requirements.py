@@ -35,3 +35,27 @@ def count_steps(*, course, enrollments: Iterable) -> RequirementCount:
         total += counted.total
         done.update(counted.done)
     return RequirementCount(total=total, done=dict(done))
+
+
+# Steps other apps add to the course outline (an assessment between lessons), registered in ready().
+
+
+@dataclass(frozen=True)
+class OutlineStep:
+    page: object  # a live page with title, path and url
+    kind: str  # what the learner sees it as, e.g. "Quiz"
+    is_done: bool
+
+
+_outline_providers: list[Callable[..., list[OutlineStep]]] = []
+
+
+def register_outline_steps(provider: Callable[..., list[OutlineStep]]) -> Callable[..., list[OutlineStep]]:
+    """`provider(*, course, user) -> list[OutlineStep]` for the live steps of the course."""
+    if provider not in _outline_providers:
+        _outline_providers.append(provider)
+    return provider
+
+
+def outline_steps(*, course, user) -> list[OutlineStep]:
+    return [step for provider in _outline_providers for step in provider(course=course, user=user)]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from courses.models import CoursePage, LessonPage, ModulePage
 from courses.selectors import ModuleOutline, course_outline
 
+from . import requirements
 from .models import STUDYING_STATUSES, Enrollment, EnrollmentStatus, LessonProgress
 
 
@@ -86,17 +87,25 @@ def lesson_access(
 
 @dataclass
 class OutlineLesson:
-    lesson: LessonPage
+    lesson: LessonPage  # or another step's page (an assessment), when `kind` is set
     number: str
     is_done: bool = False
     is_current: bool = False
     access: LessonAccess | None = None
+    kind: str = ""  # empty for lessons; "Quiz", "Assessment", ... for steps other apps add
 
 
 @dataclass
 class OutlineModule:
     module: object
     lessons: list[OutlineLesson] = field(default_factory=list)
+
+
+@dataclass
+class CourseLevelSteps:
+    """Steps placed directly under the course (e.g. a final exam), shown after the modules."""
+
+    title: str = "Final steps"
 
 
 @dataclass
@@ -129,6 +138,7 @@ def lesson_player(*, user, lesson: LessonPage, now: datetime | None = None) -> P
     outline: list[ModuleOutline] = course_outline(course=course)
 
     modules, ordered = [], []
+    extra_steps = requirements.outline_steps(course=course, user=user)
     for module_number, item in enumerate(outline, start=1):
         entry = OutlineModule(module=item.module)
         for lesson_number, outline_lesson in enumerate(item.lessons, start=1):
@@ -143,8 +153,13 @@ def lesson_player(*, user, lesson: LessonPage, now: datetime | None = None) -> P
                     ),
                 )
             )
-            ordered.append(outline_lesson)
+        entry.lessons += _steps_under(item.module.path, extra_steps)
+        entry.lessons.sort(key=lambda entry_item: entry_item.lesson.path)
+        ordered += [entry_item.lesson for entry_item in entry.lessons if not entry_item.kind]
         modules.append(entry)
+    course_level = [step for step in extra_steps if not any(step.page.path.startswith(m.module.path) for m in modules)]
+    if course_level:
+        modules.append(OutlineModule(module=CourseLevelSteps(), lessons=_steps_under(course.path, course_level)))
 
     position = next((index for index, item in enumerate(ordered) if item.pk == lesson.pk), None)
     previous_lesson = ordered[position - 1] if position else None
@@ -160,6 +175,16 @@ def lesson_player(*, user, lesson: LessonPage, now: datetime | None = None) -> P
         is_done=lesson.pk in done_ids,
         progress_percent=enrollment.progress_percent if enrollment and enrollment.gives_access else 0,
     )
+
+
+def _steps_under(path: str, steps) -> list[OutlineLesson]:
+    return [
+        OutlineLesson(
+            lesson=step.page, number="", is_done=step.is_done, kind=step.kind, access=LessonAccess(True, "step")
+        )
+        for step in steps
+        if step.page.path.startswith(path)
+    ]
 
 
 def dashboard_enrollments(*, user) -> QuerySet[Enrollment]:

@@ -76,3 +76,13 @@ def test_unpublishing_a_required_assessment_completes_those_who_did_the_rest(
         quiz.unpublish()
     enrollment.refresh_from_db()
     assert enrollment.status == EnrollmentStatus.COMPLETED
+
+
+def test_the_player_outline_lists_the_assessment_and_ticks_it_once_passed(client, learner, course, lessons):
+    quiz = one_question_quiz(course, slug="final", is_required=True, title="Final quiz")
+    learning_services.enroll(user=learner, course=course)
+    client.force_login(learner)
+    html = client.get(lessons[0].url).content.decode()
+    assert "Final quiz" in html and f'href="{quiz.url}" hx-boost="false"' in html and "(passed)" not in html
+    take(learner, quiz, right=True)
+    assert "(passed)" in client.get(lessons[0].url).content.decode()

@@ -116,6 +116,10 @@ def test_question_ids_survive_edits(course):
     assert isinstance(page.questions, StreamValue)
 
 
-def test_editors_cannot_add_assessments_until_learners_can_take_them(course):
-    # Assessment pages are not yet offered under courses: no learner-facing view exists.
-    assert not AssessmentPage.can_create_at(course)
+def test_assessments_go_in_courses_and_modules_only(course, catalogue):
+    from courses.models import LessonPage, ModulePage
+
+    module = ModulePage.objects.child_of(course).first()
+    assert AssessmentPage.can_create_at(course) and AssessmentPage.can_create_at(module)
+    assert not AssessmentPage.can_create_at(catalogue)
+    assert not AssessmentPage.can_create_at(LessonPage.objects.child_of(module).first())

@@ -1,0 +1,370 @@
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.tests.factories import UserFactory
+from assessments import services, tasks
+from assessments.models import Attempt, GradeChange
+from assessments.tests.factories import by_type, make_assessment, question, right_answers
+from assessments.trainer_views import _csv_cell
+from learning import services as learning_services
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("assessments.tests.trainer_test_urls")]
+
+HTMX = {"HX-Request": "true"}
+
+
+def as_(client, user):
+    client.logout()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def enrolled(course, **fields):
+    user = UserFactory(**fields)
+    learning_services.enroll(user=user, course=course)
+    return user
+
+
+def take(user, assessment, answers=None):
+    """A submitted attempt; answers maps a question type to the answer, right_answers() when not given."""
+    attempt = services.start_attempt(user=user, assessment=assessment)
+    if answers is None:
+        given = right_answers(attempt)
+    else:
+        ids = by_type(attempt)
+        given = {ids[kind]["id"]: answer for kind, answer in answers.items()}
+    for question_id, answer in given.items():
+        services.save_answer(attempt=attempt, question_id=question_id, answer=answer)
+    return services.submit_attempt(attempt=attempt)
+
+
+def two_question_quiz(course, **fields):
+    fields.setdefault("slug", "short-quiz")
+    fields.setdefault("title", "Short quiz")
+    fields.setdefault("pass_mark", 50)
+    questions = [
+        question("true_false", answer="false"),
+        question("short_text", accepted=["Lovelace"], case_sensitive=False),
+    ]
+    return make_assessment(course, questions=questions, **fields)
+
+
+# Permissions --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def people(learner, student, trainer, other_trainer, admin_user):
+    return {
+        "visitor": None,
+        "learner": learner,
+        "enrolled learner": student,
+        "trainer of another course": other_trainer,
+        "course trainer": trainer,
+        "admin": admin_user,
+    }
+
+
+@pytest.fixture
+def trainer_urls(course, assessment, student):
+    attempt = take(student, assessment)
+    return {
+        "queue": reverse("assessments_trainer:grading_queue", args=(course.pk,)),
+        "gradebook": reverse("assessments_trainer:gradebook", args=(course.pk,)),
+        "csv": reverse("assessments_trainer:gradebook_csv", args=(course.pk,)),
+        "attempt": reverse("assessments_trainer:attempt", args=(attempt.pk,)),
+        "progress": reverse("assessments_trainer:regrade_progress", args=(assessment.pk,)),
+    }
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("visitor", 302),
+        ("learner", 403),
+        ("enrolled learner", 403),
+        ("trainer of another course", 403),
+        ("course trainer", 200),
+        ("admin", 200),
+    ],
+)
+@pytest.mark.parametrize("page", ["queue", "gradebook", "csv", "attempt", "progress"])
+def test_who_sees_the_trainer_pages(client, people, trainer_urls, who, status, page):
+    response = as_(client, people[who]).get(trainer_urls[page])
+    assert response.status_code == status
+    if who == "visitor":
+        assert response.url.startswith(reverse("accounts:sign_in"))
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("visitor", 302), ("enrolled learner", 403), ("trainer of another course", 403), ("course trainer", 302)],
+)
+def test_who_may_grade_override_and_regrade(client, people, assessment, student, who, status):
+    attempt = take(student, assessment)
+    essay_id = by_type(attempt)["essay"]["id"]
+    tf_id = by_type(attempt)["true_false"]["id"]
+    client = as_(client, people[who])
+    posts = [
+        (reverse("assessments_trainer:grade_essay", args=(attempt.pk,)), {"question_id": essay_id, "score": "1"}),
+        (
+            reverse("assessments_trainer:override_score", args=(attempt.pk,)),
+            {"question_id": tf_id, "score": "0", "reason": "typo in the key"},
+        ),
+        (reverse("assessments_trainer:regrade", args=(assessment.pk,)), {}),
+    ]
+    for url, data in posts:
+        assert client.post(url, data).status_code == status
+    if status == 403 or who == "visitor":
+        assert not GradeChange.objects.exists()
+
+
+# Grading queue ------------------------------------------------------------------------------------------------
+
+
+def test_the_queue_shows_the_oldest_pending_essay_with_its_guidance(client, trainer, course, assessment, student):
+    attempt = take(student, assessment, answers={"essay": "<script>alert(1)</script> Two causes."})
+    response = as_(client, trainer).get(reverse("assessments_trainer:grading_queue", args=(course.pk,)))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert student.display_name in html and assessment.title in html
+    assert "Names two causes." in html  # the trainer-only grading guidance
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Two causes." in html and "<script>alert(1)" not in html
+    assert f'action="{reverse("assessments_trainer:grade_essay", args=(attempt.pk,))}"' in html
+
+
+def test_grading_over_htmx_records_the_grade_and_swaps_in_the_next_essay(client, trainer, course, assessment):
+    first_learner, second_learner = enrolled(course, first_name="Ann"), enrolled(course, first_name="Bob")
+    first = take(first_learner, assessment, answers={"essay": "Ann's essay"})
+    second = take(second_learner, assessment, answers={"essay": "Bob's essay"})
+    essay_id = by_type(first)["essay"]["id"]
+
+    url = reverse("assessments_trainer:grade_essay", args=(first.pk,))
+    response = as_(client, trainer).post(
+        url, {"question_id": essay_id, "score": "0.5", "comment": "One cause only."}, headers=HTMX
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Bob&#x27;s essay" in html and "Ann&#x27;s essay" not in html
+    assert reverse("assessments_trainer:grade_essay", args=(second.pk,)) in html
+    assert 'hx-swap-oob="true"' in html  # the queue beside it loses the graded attempt
+    first.refresh_from_db()
+    assert first.pending_manual is False and first.manual_scores == {essay_id: "0.50"}
+    change = GradeChange.objects.get(attempt=first)
+    assert (change.kind, change.new_score, change.reason, change.changed_by) == (
+        GradeChange.Kind.ESSAY_GRADE,
+        Decimal("0.50"),
+        "One cause only.",
+        trainer,
+    )
+
+
+def test_a_plain_post_grades_and_goes_back_to_the_queue(client, trainer, course, assessment, student):
+    attempt = take(student, assessment)
+    essay_id = by_type(attempt)["essay"]["id"]
+    response = as_(client, trainer).post(
+        reverse("assessments_trainer:grade_essay", args=(attempt.pk,)), {"question_id": essay_id, "score": "1"}
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("assessments_trainer:grading_queue", args=(course.pk,))
+    attempt.refresh_from_db()
+    assert attempt.passed is True and not attempt.pending_manual
+
+
+@pytest.mark.parametrize("score", ["2", "-1", "lots", ""])
+def test_a_refused_grade_shows_the_message_in_place(client, trainer, assessment, student, score):
+    attempt = take(student, assessment)
+    essay_id = by_type(attempt)["essay"]["id"]
+    response = as_(client, trainer).post(
+        reverse("assessments_trainer:grade_essay", args=(attempt.pk,)),
+        {"question_id": essay_id, "score": score},
+        headers=HTMX,
+    )
+    assert response.status_code == 400
+    assert 'id="grading-panel"' in response.content.decode() and "message-error" in response.content.decode()
+    assert not GradeChange.objects.exists()
+    attempt.refresh_from_db()
+    assert attempt.pending_manual
+
+
+# Attempt review and overrides ---------------------------------------------------------------------------------
+
+
+def test_an_override_needs_a_reason_and_shows_in_the_audit_trail(client, trainer, assessment, student):
+    attempt = take(student, assessment)
+    tf_id = by_type(attempt)["true_false"]["id"]
+    url = reverse("assessments_trainer:override_score", args=(attempt.pk,))
+    client = as_(client, trainer)
+
+    refused = client.post(url, {"question_id": tf_id, "score": "0", "reason": "  "}, headers=HTMX)
+    assert refused.status_code == 400
+    assert "Give a reason" in refused.content.decode()
+    assert not GradeChange.objects.exists()
+
+    done = client.post(url, {"question_id": tf_id, "score": "0", "reason": "The key was wrong"}, headers=HTMX)
+    assert done.status_code == 200
+    attempt.refresh_from_db()
+    assert attempt.score == Decimal("5.00")
+    page = client.get(reverse("assessments_trainer:attempt", args=(attempt.pk,))).content.decode()
+    assert "Score overridden" in page and "The key was wrong" in page and trainer.display_name in page
+    assert "1.00 → 0.00" in page
+    assert "Names two causes." in page  # guidance is shown to staff
+
+
+def test_the_attempt_page_shows_answers_and_automatic_scores(client, trainer, assessment, student):
+    attempt = take(student, assessment, answers={"single_choice": None, "true_false": True, "essay": "<b>bold</b>"})
+    option_id = by_type(attempt)["single_choice"]["options"][1]["id"]
+    services.grade_question(
+        attempt=attempt, question_id=by_type(attempt)["essay"]["id"], score="1", reason="", grader=trainer
+    )
+    attempt = Attempt.objects.get(pk=attempt.pk)
+    attempt.answers[by_type(attempt)["single_choice"]["id"]] = option_id
+    html = as_(client, trainer).get(reverse("assessments_trainer:attempt", args=(attempt.pk,))).content.decode()
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html and "<b>bold</b>" not in html
+    assert "True" in html and "automatic 0.00" in html
+    assert "Essay graded" in html
+
+
+# Regrade ------------------------------------------------------------------------------------------------------
+
+
+def test_a_regrade_after_a_key_fix_updates_scores_and_reports_finished(
+    client, trainer, course, django_capture_on_commit_callbacks
+):
+    quiz = two_question_quiz(course)
+    learners = [enrolled(course) for _ in range(3)]
+    attempts = [take(learner, quiz, answers={"true_false": True, "short_text": "Lovelace"}) for learner in learners]
+    assert {a.score for a in attempts} == {Decimal("1.00")}
+
+    # The editor fixes the key: the right answer was "true".
+    raw = list(quiz.questions.raw_data)
+    raw[0] = {**raw[0], "value": {**raw[0]["value"], "answer": "true"}}
+    quiz.questions = raw
+    quiz.save()
+
+    client = as_(client, trainer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("assessments_trainer:regrade", args=(quiz.pk,)), headers=HTMX)
+    assert response.status_code == 200
+
+    assert tasks.regrade_progress(quiz.pk) == {"done": 3, "total": 3, "changed": 3, "finished": True}
+    assert {a.score for a in Attempt.objects.filter(assessment=quiz)} == {Decimal("2.00")}
+    assert GradeChange.objects.filter(kind=GradeChange.Kind.REGRADE, changed_by=trainer).count() == 3
+
+    fragment = client.get(reverse("assessments_trainer:regrade_progress", args=(quiz.pk,)), headers=HTMX)
+    html = fragment.content.decode()
+    assert "Regrade finished" in html and "3 scores changed" in html
+    assert 'hx-trigger="every 1s"' not in html  # polling stops
+
+    # Running it again changes nothing twice.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("assessments_trainer:regrade", args=(quiz.pk,)))
+    assert tasks.regrade_progress(quiz.pk)["changed"] == 0
+    assert GradeChange.objects.filter(kind=GradeChange.Kind.REGRADE).count() == 3
+
+
+def test_the_progress_fragment_keeps_polling_while_the_regrade_runs(client, trainer, assessment):
+    tasks.set_regrade_progress(assessment.pk, done=500, total=2000, changed=12, finished=False)
+    response = as_(client, trainer).get(
+        reverse("assessments_trainer:regrade_progress", args=(assessment.pk,)), headers=HTMX
+    )
+    html = response.content.decode()
+    assert 'hx-trigger="every 1s"' in html and "500 of 2000" in html
+
+
+# Gradebook ----------------------------------------------------------------------------------------------------
+
+
+def test_gradebook_values_reconcile_with_the_attempts(client, trainer, course, assessment):
+    quiz = two_question_quiz(course)
+    ann, bob = enrolled(course, first_name="Ann", last_name="A"), enrolled(course, first_name="Bob", last_name="B")
+    left = enrolled(course, first_name="Cy", last_name="C")
+    learning_services.leave_course(enrollment=left.enrollments.get())
+    take(ann, quiz, answers={"true_false": True, "short_text": "x"})  # 0%
+    take(ann, quiz, answers={"true_false": False, "short_text": "lovelace"})  # 100%
+    take(ann, quiz, answers={"true_false": False, "short_text": "x"})  # 50%, passed
+    take(bob, assessment)  # essay pending
+    take(bob, quiz, answers={"true_false": True})  # 0%, failed
+
+    from assessments import selectors
+
+    book = selectors.gradebook(course=course)
+    assert [a.pk for a in book.assessments] == [assessment.pk, quiz.pk]
+    assert [row.user for row in book.rows] == [ann, bob]
+    cells = {(row.user, a.pk): cell for row in book.rows for a, cell in zip(book.assessments, row.cells, strict=True)}
+    for (user, assessment_id), cell in cells.items():
+        rows = list(Attempt.objects.filter(user=user, assessment_id=assessment_id).order_by("number"))
+        assert cell.attempts == len(rows)
+        assert cell.best_percent == (max(r.percent for r in rows) if rows else None)
+        assert cell.last_percent == (rows[-1].percent if rows else None)
+    assert cells[(ann, quiz.pk)].status == "passed"
+    assert (cells[(ann, quiz.pk)].best_percent, cells[(ann, quiz.pk)].last_percent) == (Decimal("100"), Decimal("50"))
+    assert cells[(ann, assessment.pk)].status == "not attempted"
+    assert cells[(bob, assessment.pk)].status == "pending grading"
+    assert cells[(bob, quiz.pk)].status == "failed"
+
+    html = as_(client, trainer).get(reverse("assessments_trainer:gradebook", args=(course.pk,))).content.decode()
+    assert "Best 100.00% · last 50.00%" in html and "3 attempts · passed" in html
+    assert "Cy C" not in html
+    assert reverse("assessments_trainer:regrade", args=(quiz.pk,)) in html
+
+
+def test_the_gradebook_query_count_does_not_grow_with_learners(client, trainer, course, assessment):
+    quiz = two_question_quiz(course)
+
+    def add_learners(count):
+        for _ in range(count):
+            learner = enrolled(course)
+            take(learner, quiz, answers={"true_false": False})
+            take(learner, assessment)
+
+    url = reverse("assessments_trainer:gradebook", args=(course.pk,))
+    client = as_(client, trainer)
+    add_learners(2)
+    client.get(url)  # the first visit may create the user's Wagtail profile
+    with CaptureQueriesContext(connection) as with_two:
+        assert client.get(url).status_code == 200
+    add_learners(18)
+    with CaptureQueriesContext(connection) as with_twenty:
+        response = client.get(url)
+    assert response.content.decode().count('<th scope="row"') == 20
+    assert len(with_twenty) == len(with_two)
+
+
+def test_the_gradebook_csv(client, trainer, course, assessment):
+    quiz = two_question_quiz(course, title="=cmd|' /C calc'!A0")
+    ann = enrolled(course, first_name="@SUM(1+1)", last_name="", email="ann@example.com")
+    take(ann, quiz, answers={"true_false": False, "short_text": "Lovelace"})
+
+    response = as_(client, trainer).get(reverse("assessments_trainer:gradebook_csv", args=(course.pk,)))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert response["Content-Disposition"] == f'attachment; filename="gradebook-{course.slug}.csv"'
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == [
+        "Learner",
+        "Email",
+        "Quiz best %",
+        "Quiz last %",
+        "Quiz status",
+        "'=cmd|' /C calc'!A0 best %",
+        "'=cmd|' /C calc'!A0 last %",
+        "'=cmd|' /C calc'!A0 status",
+    ]
+    assert rows[1] == ["'@SUM(1+1)", "ann@example.com", "", "", "not attempted", "100.00", "100.00", "passed"]
+    assert len(rows) == 2
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@A1", "'@A1"), ("Ann", "Ann"), (None, ""), (50, "50")],
+)
+def test_csv_cells_cannot_become_formulas(value, cell):
+    assert _csv_cell(value) == cell

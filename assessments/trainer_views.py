@@ -1,0 +1,247 @@
+"""The trainer's side of assessments: the grading queue, attempt review with overrides, regrades, gradebook.
+
+Every view is for the course's trainer and admins only (learning.selectors.is_course_staff); the services
+check again before they write.
+"""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.views.decorators.http import require_GET, require_POST
+
+from courses.models import CoursePage
+from learning import selectors as learning_selectors
+
+from . import selectors, services, tasks
+from .models import AssessmentPage, Attempt, GradeChange
+
+QUEUE_PAGE_SIZE = 25
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection): such cells get a quote.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _partial_on_htmx(request, template: str, partial: str) -> str:
+    """The page on a normal request (and on htmx's history restore), one partial on an htmx request."""
+    if request.htmx and not request.htmx.history_restore_request:
+        return f"{template}#{partial}"
+    return template
+
+
+def _personal(response):
+    # These pages differ per user and per htmx request: keep them out of shared caches.
+    patch_vary_headers(response, ["HX-Request"])
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+def _check_staff(request, course) -> None:
+    if course is None or not learning_selectors.is_course_staff(user=request.user, course=course):
+        raise PermissionDenied("Only the course's trainer and admins grade its assessments.")
+
+
+def _staff_course(request, course_id: int) -> CoursePage:
+    course = get_object_or_404(CoursePage, pk=course_id)
+    _check_staff(request, course)
+    return course
+
+
+def _staff_attempt(request, attempt_id: int) -> tuple[Attempt, CoursePage]:
+    attempt = get_object_or_404(Attempt.objects.select_related("assessment", "user"), pk=attempt_id)
+    course = attempt.assessment.course
+    _check_staff(request, course)
+    return attempt, course
+
+
+# Grading queue ------------------------------------------------------------------------------------------------
+
+
+def _queue_context(request, course, *, attempt=None, question=None, error=None, values=None) -> dict:
+    page_obj = Paginator(selectors.grading_queue(course=course), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return {
+        "course": course,
+        "page_obj": page_obj,
+        "selected": attempt,
+        "question": question,
+        # The essay as the learner wrote it; the template escapes it.
+        "answer": attempt.answers.get(question["id"]) if attempt and question else None,
+        "error": error,
+        "values": values or {},
+    }
+
+
+def _selected_essay(request, course):
+    """The essay the trainer picked (?attempt=, optionally &question=), else the oldest one waiting."""
+    attempt_id = request.GET.get("attempt", "")
+    if not attempt_id.isdigit():
+        return selectors.next_essay_to_grade(course=course)
+    attempt = selectors.grading_queue(course=course).filter(pk=attempt_id).first()
+    if attempt is None:
+        return None, None
+    essays = selectors.pending_essays(attempt=attempt)
+    wanted = request.GET.get("question")
+    question = next((q for q in essays if q["id"] == wanted), essays[0] if essays else None)
+    return (attempt, question) if question else (None, None)
+
+
+@require_GET
+@login_required
+def grading_queue(request, course_id: int):
+    course = _staff_course(request, course_id)
+    attempt, question = _selected_essay(request, course)
+    partial = "grading-panel" if "attempt" in request.GET else "queue-list"
+    template = _partial_on_htmx(request, "assessments/trainer/grading_queue.html", partial)
+    context = _queue_context(request, course, attempt=attempt, question=question)
+    return _personal(TemplateResponse(request, template, context))
+
+
+@require_POST
+@login_required
+def grade_essay(request, attempt_id: int):
+    attempt, course = _staff_attempt(request, attempt_id)
+    question_id = request.POST.get("question_id", "")
+    values = {"score": request.POST.get("score", "").strip(), "comment": request.POST.get("comment", "")}
+    try:
+        attempt = services.grade_question(
+            attempt=attempt,
+            question_id=question_id,
+            score=values["score"],
+            reason=values["comment"],
+            grader=request.user,
+        )
+    except services.AssessmentError as error:
+        question = next((q for q in attempt.snapshot["questions"] if q["id"] == question_id), None)
+        context = _queue_context(request, course, attempt=attempt, question=question, error=str(error), values=values)
+        template = _partial_on_htmx(request, "assessments/trainer/grading_queue.html", "grading-panel")
+        return _personal(TemplateResponse(request, template, context, status=error.status_code))
+
+    graded = f"Graded {attempt.user.display_name}’s essay."
+    if not request.htmx:
+        messages.success(request, graded)
+        return redirect("assessments_trainer:grading_queue", course_id=course.pk)
+    next_attempt, next_question = selectors.next_essay_to_grade(course=course, after=attempt)
+    context = _queue_context(request, course, attempt=next_attempt, question=next_question)
+    context["just_graded"] = graded
+    return _personal(TemplateResponse(request, "assessments/trainer/grading_queue.html#grade-response", context))
+
+
+# Attempt review and overrides ---------------------------------------------------------------------------------
+
+
+def _attempt_context(attempt, course, *, errors=None, values=None) -> dict:
+    return {
+        "attempt": attempt,
+        "course": course,
+        "reviews": selectors.attempt_review(attempt=attempt),
+        "grade_changes": GradeChange.objects.filter(attempt=attempt).select_related("changed_by"),
+        "errors": errors or {},
+        "values": values or {},
+    }
+
+
+@require_GET
+@login_required
+def attempt_detail(request, attempt_id: int):
+    attempt, course = _staff_attempt(request, attempt_id)
+    template = _partial_on_htmx(request, "assessments/trainer/attempt_detail.html", "attempt-body")
+    return _personal(TemplateResponse(request, template, _attempt_context(attempt, course)))
+
+
+@require_POST
+@login_required
+def override_score(request, attempt_id: int):
+    attempt, course = _staff_attempt(request, attempt_id)
+    question_id = request.POST.get("question_id", "")
+    values = {"score": request.POST.get("score", "").strip(), "reason": request.POST.get("reason", "")}
+    template = _partial_on_htmx(request, "assessments/trainer/attempt_detail.html", "attempt-body")
+    try:
+        attempt = services.grade_question(
+            attempt=attempt,
+            question_id=question_id,
+            score=values["score"],
+            reason=values["reason"],
+            grader=request.user,
+        )
+    except services.AssessmentError as error:
+        context = _attempt_context(attempt, course, errors={question_id: str(error)}, values={question_id: values})
+        return _personal(TemplateResponse(request, template, context, status=error.status_code))
+    if not request.htmx:
+        messages.success(request, "The score was changed.")
+        return redirect("assessments_trainer:attempt", attempt_id=attempt.pk)
+    context = _attempt_context(attempt, course)
+    context["just_changed"] = question_id
+    return _personal(TemplateResponse(request, template, context))
+
+
+# Regrade ------------------------------------------------------------------------------------------------------
+
+
+def _staff_assessment(request, assessment_id: int) -> AssessmentPage:
+    assessment = get_object_or_404(AssessmentPage, pk=assessment_id)
+    _check_staff(request, assessment.course)
+    return assessment
+
+
+@require_POST
+@login_required
+def regrade(request, assessment_id: int):
+    assessment = _staff_assessment(request, assessment_id)
+    tasks.set_regrade_progress(assessment.pk, done=0, total=0, changed=0, finished=False)
+    tasks.regrade_assessment_task.delay_on_commit(assessment.pk, request.user.pk)
+    if not request.htmx:
+        return redirect("assessments_trainer:regrade_progress", assessment_id=assessment.pk)
+    context = {"assessment": assessment, "progress": tasks.regrade_progress(assessment.pk)}
+    return _personal(TemplateResponse(request, "assessments/trainer/regrade_progress.html#regrade-progress", context))
+
+
+@require_GET
+@login_required
+def regrade_progress(request, assessment_id: int):
+    assessment = _staff_assessment(request, assessment_id)
+    template = _partial_on_htmx(request, "assessments/trainer/regrade_progress.html", "regrade-progress")
+    context = {"assessment": assessment, "course": assessment.course, "progress": tasks.regrade_progress(assessment.pk)}
+    return _personal(TemplateResponse(request, template, context))
+
+
+# Gradebook ----------------------------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def gradebook(request, course_id: int):
+    course = _staff_course(request, course_id)
+    book = selectors.gradebook(course=course)
+    regrades = [(assessment, tasks.regrade_progress(assessment.pk)) for assessment in book.assessments]
+    context = {"course": course, "gradebook": book, "regrades": regrades}
+    return _personal(TemplateResponse(request, "assessments/trainer/gradebook.html", context))
+
+
+def _csv_cell(value) -> str:
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+
+
+@require_GET
+@login_required
+def gradebook_csv(request, course_id: int):
+    course = _staff_course(request, course_id)
+    book = selectors.gradebook(course=course)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="gradebook-{course.slug}.csv"'
+    writer = csv.writer(response)
+    header = ["Learner", "Email"]
+    for assessment in book.assessments:
+        header += [f"{assessment.title} best %", f"{assessment.title} last %", f"{assessment.title} status"]
+    writer.writerow([_csv_cell(cell) for cell in header])
+    for row in book.rows:
+        line = [row.user.display_name, row.user.email]
+        for cell in row.cells:
+            line += [cell.best_percent, cell.last_percent, cell.status]
+        writer.writerow([_csv_cell(cell) for cell in line])
+    return _personal(response)
