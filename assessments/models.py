@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -156,13 +158,18 @@ class GradeChange(models.Model):
         return f"{self.get_kind_display()} on attempt {self.attempt_id}"
 
 
+def _plain_decimal(number) -> str:
+    """'0.010000' as '0.01' and '100.00' as '100': how learners read numbers."""
+    return format(Decimal(number).normalize(), "f")
+
+
 def _question_snapshot(block) -> dict:
     value = block.value
     question = {
         "id": block.id,
         "type": block.block_type,
         "prompt": value["prompt"].source,
-        "points": str(value["points"]),
+        "points": _plain_decimal(value["points"]),
         "explanation": value["explanation"].source if value["explanation"] else "",
     }
     if block.block_type in ("single_choice", "multiple_choice"):
@@ -179,8 +186,8 @@ def _question_snapshot(block) -> dict:
         question["accepted"] = list(value["accepted"])
         question["case_sensitive"] = bool(value["case_sensitive"])
     elif block.block_type == "numeric":
-        question["value"] = str(value["value"])
-        question["tolerance"] = str(value["tolerance"])
+        question["value"] = _plain_decimal(value["value"])
+        question["tolerance"] = _plain_decimal(value["tolerance"])
     elif block.block_type == "essay":
         question["grading_guidance"] = value["grading_guidance"]
     return question

@@ -1,3 +1,6 @@
+from dataclasses import dataclass, field
+from decimal import Decimal
+
 from django.db.models import Count
 from django.utils import timezone
 
@@ -122,8 +125,6 @@ def assessment_context(*, user, assessment, question_index=None, now=None) -> di
 
 # The trainer's side: grading queue, attempt review and gradebook ---------------------------------------------
 # (imported here so this section can be appended without touching the learner side's imports above)
-from dataclasses import dataclass, field  # noqa: E402
-from decimal import Decimal  # noqa: E402
 
 
 def grading_queue(*, course):

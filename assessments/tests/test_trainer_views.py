@@ -14,7 +14,7 @@ from assessments.tests.factories import by_type, make_assessment, question, righ
 from assessments.trainer_views import _csv_cell
 from learning import services as learning_services
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("assessments.tests.trainer_test_urls")]
+pytestmark = pytest.mark.django_db
 
 HTMX = {"HX-Request": "true"}
 
@@ -219,17 +219,19 @@ def test_an_override_needs_a_reason_and_shows_in_the_audit_trail(client, trainer
 
 
 def test_the_attempt_page_shows_answers_and_automatic_scores(client, trainer, assessment, student):
-    attempt = take(student, assessment, answers={"single_choice": None, "true_false": True, "essay": "<b>bold</b>"})
-    option_id = by_type(attempt)["single_choice"]["options"][1]["id"]
-    services.grade_question(
-        attempt=attempt, question_id=by_type(attempt)["essay"]["id"], score="1", reason="", grader=trainer
-    )
-    attempt = Attempt.objects.get(pk=attempt.pk)
-    attempt.answers[by_type(attempt)["single_choice"]["id"]] = option_id
+    attempt = services.start_attempt(user=student, assessment=assessment)
+    questions = by_type(attempt)
+    lyon = next(o["id"] for o in questions["single_choice"]["options"] if o["text"] == "Lyon")
+    for kind, answer in {"single_choice": lyon, "true_false": True, "essay": "<b>bold</b>"}.items():
+        services.save_answer(attempt=attempt, question_id=questions[kind]["id"], answer=answer)
+    attempt = services.submit_attempt(attempt=attempt)
+    services.grade_question(attempt=attempt, question_id=questions["essay"]["id"], score="1", reason="", grader=trainer)
+
     html = as_(client, trainer).get(reverse("assessments_trainer:attempt", args=(attempt.pk,))).content.decode()
     assert "&lt;b&gt;bold&lt;/b&gt;" in html and "<b>bold</b>" not in html
-    assert "True" in html and "automatic 0.00" in html
+    assert "Lyon" in html and "True" in html and "automatic 0.00" in html
     assert "Essay graded" in html
+    assert "1.00</span> of 7.00 (14.29%) · failed" in " ".join(html.split())
 
 
 # Regrade ------------------------------------------------------------------------------------------------------

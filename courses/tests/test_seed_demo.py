@@ -46,6 +46,14 @@ def test_seed_demo_builds_the_demo_and_a_second_run_adds_nothing(capsys):
     block_types = {block.block_type for lesson in LessonPage.objects.live() for block in lesson.body}
     assert {"heading", "rich_text", "code", "callout", "quote", "download", "video"} <= block_types
 
+    from assessments import grading
+    from assessments.models import AssessmentPage
+
+    quizzes = AssessmentPage.objects.live()
+    assert quizzes.count() == 2
+    for quiz in quizzes:
+        assert grading.max_score(quiz.questions_snapshot()) > 0  # a valid key for every question
+
     before = snapshot()
     call_command("seed_demo", allow_production=True)
     assert snapshot() == before
