@@ -7,7 +7,7 @@ from django.utils import timezone
 from learning.requirements import RequirementCount
 
 from . import grading
-from .models import AssessmentPage, Attempt, ShowAnswers
+from .models import AssessmentPage, Attempt, AttemptStatus, ShowAnswers
 
 
 def required_assessments(*, course):
@@ -320,3 +320,30 @@ def outline_steps(*, course, user) -> list:
         )
         for assessment in assessments
     ]
+
+
+def recent_grades(*, user, limit: int = 5) -> list[Attempt]:
+    """The learner's latest submitted attempts, for their dashboard."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        Attempt.objects.filter(user=user, status=AttemptStatus.SUBMITTED)
+        .select_related("assessment")
+        .only(
+            "pk",
+            "number",
+            "percent",
+            "passed",
+            "pending_manual",
+            "submitted_at",
+            "assessment__title",
+            "assessment__url_path",
+            "assessment__path",
+            "assessment__depth",
+            "assessment__locale_id",
+            "assessment__content_type_id",
+            "assessment__live",
+            "assessment__slug",
+        )
+        .order_by("-submitted_at")[:limit]
+    )

@@ -86,3 +86,12 @@ def test_the_player_outline_lists_the_assessment_and_ticks_it_once_passed(client
     assert "Final quiz" in html and f'href="{quiz.url}" hx-boost="false"' in html and "(passed)" not in html
     take(learner, quiz, right=True)
     assert "(passed)" in client.get(lessons[0].url).content.decode()
+
+
+def test_the_dashboard_lists_recent_grades(client, learner, course):
+    quiz = one_question_quiz(course, slug="final", is_required=True, title="Final quiz")
+    learning_services.enroll(user=learner, course=course)
+    take(learner, quiz, right=True)
+    client.force_login(learner)
+    html = client.get("/learning/").content.decode()
+    assert "Recent grades" in html and "Final quiz" in html and "100.00%" in html

@@ -1,0 +1,11 @@
+from django import template
+
+from assessments import selectors
+
+register = template.Library()
+
+
+@register.inclusion_tag("assessments/partials/recent_grades.html", takes_context=True)
+def recent_grades(context):
+    """The learner's latest assessment results, for the learning dashboard."""
+    return {"attempts": selectors.recent_grades(user=context["request"].user)}
