@@ -13,11 +13,11 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from courses.models import CoursePage
 from learning import selectors as learning_selectors
+from lms_site.htmx import partial_on_htmx, personal
 
 from . import selectors, services, tasks
 from .models import AssessmentPage, Attempt, GradeChange
@@ -25,20 +25,6 @@ from .models import AssessmentPage, Attempt, GradeChange
 QUEUE_PAGE_SIZE = 25
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection): such cells get a quote.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _partial_on_htmx(request, template: str, partial: str) -> str:
-    """The page on a normal request (and on htmx's history restore), one partial on an htmx request."""
-    if request.htmx and not request.htmx.history_restore_request:
-        return f"{template}#{partial}"
-    return template
-
-
-def _personal(response):
-    # These pages differ per user and per htmx request: keep them out of shared caches.
-    patch_vary_headers(response, ["HX-Request"])
-    patch_cache_control(response, private=True, no_cache=True)
-    return response
 
 
 def _check_staff(request, course) -> None:
@@ -96,9 +82,9 @@ def grading_queue(request, course_id: int):
     course = _staff_course(request, course_id)
     attempt, question = _selected_essay(request, course)
     partial = "grading-panel" if "attempt" in request.GET else "queue-list"
-    template = _partial_on_htmx(request, "assessments/trainer/grading_queue.html", partial)
+    template = partial_on_htmx(request, "assessments/trainer/grading_queue.html", partial)
     context = _queue_context(request, course, attempt=attempt, question=question)
-    return _personal(TemplateResponse(request, template, context))
+    return personal(TemplateResponse(request, template, context))
 
 
 @require_POST
@@ -118,8 +104,8 @@ def grade_essay(request, attempt_id: int):
     except services.AssessmentError as error:
         question = next((q for q in attempt.snapshot["questions"] if q["id"] == question_id), None)
         context = _queue_context(request, course, attempt=attempt, question=question, error=str(error), values=values)
-        template = _partial_on_htmx(request, "assessments/trainer/grading_queue.html", "grading-panel")
-        return _personal(TemplateResponse(request, template, context, status=error.status_code))
+        template = partial_on_htmx(request, "assessments/trainer/grading_queue.html", "grading-panel")
+        return personal(TemplateResponse(request, template, context, status=error.status_code))
 
     graded = f"Graded {attempt.user.display_name}’s essay."
     if not request.htmx:
@@ -128,7 +114,7 @@ def grade_essay(request, attempt_id: int):
     next_attempt, next_question = selectors.next_essay_to_grade(course=course, after=attempt)
     context = _queue_context(request, course, attempt=next_attempt, question=next_question)
     context["just_graded"] = graded
-    return _personal(TemplateResponse(request, "assessments/trainer/grading_queue.html#grade-response", context))
+    return personal(TemplateResponse(request, "assessments/trainer/grading_queue.html#grade-response", context))
 
 
 # Attempt review and overrides ---------------------------------------------------------------------------------
@@ -149,8 +135,8 @@ def _attempt_context(attempt, course, *, errors=None, values=None) -> dict:
 @login_required
 def attempt_detail(request, attempt_id: int):
     attempt, course = _staff_attempt(request, attempt_id)
-    template = _partial_on_htmx(request, "assessments/trainer/attempt_detail.html", "attempt-body")
-    return _personal(TemplateResponse(request, template, _attempt_context(attempt, course)))
+    template = partial_on_htmx(request, "assessments/trainer/attempt_detail.html", "attempt-body")
+    return personal(TemplateResponse(request, template, _attempt_context(attempt, course)))
 
 
 @require_POST
@@ -159,7 +145,7 @@ def override_score(request, attempt_id: int):
     attempt, course = _staff_attempt(request, attempt_id)
     question_id = request.POST.get("question_id", "")
     values = {"score": request.POST.get("score", "").strip(), "reason": request.POST.get("reason", "")}
-    template = _partial_on_htmx(request, "assessments/trainer/attempt_detail.html", "attempt-body")
+    template = partial_on_htmx(request, "assessments/trainer/attempt_detail.html", "attempt-body")
     try:
         attempt = services.grade_question(
             attempt=attempt,
@@ -170,13 +156,13 @@ def override_score(request, attempt_id: int):
         )
     except services.AssessmentError as error:
         context = _attempt_context(attempt, course, errors={question_id: str(error)}, values={question_id: values})
-        return _personal(TemplateResponse(request, template, context, status=error.status_code))
+        return personal(TemplateResponse(request, template, context, status=error.status_code))
     if not request.htmx:
         messages.success(request, "The score was changed.")
         return redirect("assessments_trainer:attempt", attempt_id=attempt.pk)
     context = _attempt_context(attempt, course)
     context["just_changed"] = question_id
-    return _personal(TemplateResponse(request, template, context))
+    return personal(TemplateResponse(request, template, context))
 
 
 # Regrade ------------------------------------------------------------------------------------------------------
@@ -197,16 +183,16 @@ def regrade(request, assessment_id: int):
     if not request.htmx:
         return redirect("assessments_trainer:regrade_progress", assessment_id=assessment.pk)
     context = {"assessment": assessment, "progress": tasks.regrade_progress(assessment.pk)}
-    return _personal(TemplateResponse(request, "assessments/trainer/regrade_progress.html#regrade-progress", context))
+    return personal(TemplateResponse(request, "assessments/trainer/regrade_progress.html#regrade-progress", context))
 
 
 @require_GET
 @login_required
 def regrade_progress(request, assessment_id: int):
     assessment = _staff_assessment(request, assessment_id)
-    template = _partial_on_htmx(request, "assessments/trainer/regrade_progress.html", "regrade-progress")
+    template = partial_on_htmx(request, "assessments/trainer/regrade_progress.html", "regrade-progress")
     context = {"assessment": assessment, "course": assessment.course, "progress": tasks.regrade_progress(assessment.pk)}
-    return _personal(TemplateResponse(request, template, context))
+    return personal(TemplateResponse(request, template, context))
 
 
 # Gradebook ----------------------------------------------------------------------------------------------------
@@ -219,7 +205,7 @@ def gradebook(request, course_id: int):
     book = selectors.gradebook(course=course)
     regrades = [(assessment, tasks.regrade_progress(assessment.pk)) for assessment in book.assessments]
     context = {"course": course, "gradebook": book, "regrades": regrades}
-    return _personal(TemplateResponse(request, "assessments/trainer/gradebook.html", context))
+    return personal(TemplateResponse(request, "assessments/trainer/gradebook.html", context))
 
 
 def _csv_cell(value) -> str:
@@ -244,4 +230,4 @@ def gradebook_csv(request, course_id: int):
         for cell in row.cells:
             line += [cell.best_percent, cell.last_percent, cell.status]
         writer.writerow([_csv_cell(cell) for cell in line])
-    return _personal(response)
+    return personal(response)

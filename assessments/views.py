@@ -6,18 +6,13 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from lms_site.htmx import personal
+
 from . import selectors, services
 from .models import AssessmentPage, Attempt
-
-
-def _personal(response):
-    patch_vary_headers(response, ["HX-Request"])
-    patch_cache_control(response, private=True, no_cache=True)
-    return response
 
 
 def assessment_page(request, *, assessment: AssessmentPage):
@@ -29,7 +24,7 @@ def assessment_page(request, *, assessment: AssessmentPage):
     if request.htmx and not request.htmx.history_restore_request and context["attempt"]:
         template += "#attempt-questions"
     status = 403 if context["refusal"] and not context["attempts"] else 200
-    return _personal(TemplateResponse(request, template, {"page": assessment, **context}, status=status))
+    return personal(TemplateResponse(request, template, {"page": assessment, **context}, status=status))
 
 
 @require_POST

@@ -5,16 +5,9 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from courses.models import CoursePage, LessonPage, ModulePage
+from courses.models import LessonPage, ModulePage
 
-from .tasks import recompute_course_progress
-
-
-def _recompute_course_around(page) -> None:
-    # ancestor_of() reads the page's path, so it also works for a page that was just deleted.
-    course_id = CoursePage.objects.ancestor_of(page, inclusive=True).values_list("pk", flat=True).first()
-    if course_id is not None:
-        recompute_course_progress.delay_on_commit(course_id)
+from .services import schedule_course_recompute
 
 
 @receiver(page_published, sender=LessonPage, dispatch_uid="learning_lesson_published")
@@ -23,7 +16,7 @@ def _recompute_course_around(page) -> None:
 @receiver(page_unpublished, sender=ModulePage, dispatch_uid="learning_module_unpublished")
 @receiver(post_delete, sender=LessonPage, dispatch_uid="learning_lesson_deleted")
 def lesson_visibility_changed(sender, instance, **kwargs):
-    _recompute_course_around(instance)
+    schedule_course_recompute(page=instance)
 
 
 @receiver(post_page_move, sender=LessonPage, dispatch_uid="learning_lesson_moved")
@@ -31,4 +24,4 @@ def lesson_visibility_changed(sender, instance, **kwargs):
 def lessons_moved(sender, instance, parent_page_before, parent_page_after, **kwargs):
     # Both the course it left and the course it joined may have changed.
     for parent in (parent_page_before, parent_page_after):
-        _recompute_course_around(parent)
+        schedule_course_recompute(page=parent)

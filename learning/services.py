@@ -176,6 +176,18 @@ def record_visit(*, enrollment: Enrollment, lesson: LessonPage) -> None:
     enrollment.last_lesson, enrollment.last_activity_at = lesson, now
 
 
+def schedule_course_recompute(*, page) -> None:
+    """After `page` (a lesson, module, assessment or the course) changed, recompute its course once committed.
+
+    Works for a page that was just deleted too: ancestor_of() only reads the page's path.
+    """
+    from .tasks import recompute_course_progress
+
+    course_id = CoursePage.objects.ancestor_of(page, inclusive=True).values_list("pk", flat=True).first()
+    if course_id is not None:
+        recompute_course_progress.delay_on_commit(course_id)
+
+
 def recompute_course_progress(*, course: CoursePage) -> int:
     """Brings every studying enrollment of a course in line with its live lessons; returns how many changed.
 

@@ -4,27 +4,13 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from courses.models import CoursePage, LessonPage
+from lms_site.htmx import partial_on_htmx, personal
 
 from . import selectors, services
-
-
-def _partial_on_htmx(request, template: str, partial: str) -> str:
-    """The page on a normal request (and on htmx's history restore), one partial on an htmx request."""
-    if request.htmx and not request.htmx.history_restore_request:
-        return f"{template}#{partial}"
-    return template
-
-
-def _personal(response):
-    # These pages differ per user and per htmx request: keep them out of shared caches.
-    patch_vary_headers(response, ["HX-Request"])
-    patch_cache_control(response, private=True, no_cache=True)
-    return response
 
 
 def _error(request, error: services.LearningError, *, back_url: str):
@@ -49,10 +35,10 @@ def lesson_player(request, *, lesson: LessonPage):
     if player.access.can_read and player.is_enrolled:
         services.record_visit(enrollment=player.enrollment, lesson=lesson)
     status = 403 if player.access.reason == "not_enrolled" else 200
-    template = _partial_on_htmx(request, "learning/lesson_player.html", "lesson-swap")
+    template = partial_on_htmx(request, "learning/lesson_player.html", "lesson-swap")
     context = {"page": lesson, "player": player, "swap": "#" in template}
     response = TemplateResponse(request, template, context, status=status)
-    return _personal(response)
+    return personal(response)
 
 
 @require_POST
@@ -74,7 +60,7 @@ def complete_lesson(request, lesson_id: int):
         return redirect(lesson.url)
     player = selectors.lesson_player(user=request.user, lesson=lesson)
     context = {"page": lesson, "player": player, "just_completed": result}
-    return _personal(TemplateResponse(request, "learning/lesson_player.html#completion-response", context))
+    return personal(TemplateResponse(request, "learning/lesson_player.html#completion-response", context))
 
 
 @require_POST
@@ -114,7 +100,7 @@ def dashboard(request):
         "active": [e for e in enrollments if e.status == "active"],
         "completed": [e for e in enrollments if e.status == "completed"],
     }
-    return _personal(TemplateResponse(request, "learning/dashboard.html", context))
+    return personal(TemplateResponse(request, "learning/dashboard.html", context))
 
 
 @require_GET
@@ -123,7 +109,7 @@ def teaching(request):
     if not (request.user.is_superuser or request.user.is_trainer):
         raise PermissionDenied("Only trainers and admins have a teaching overview.")
     courses = selectors.taught_courses(user=request.user)
-    return _personal(TemplateResponse(request, "learning/teaching.html", {"courses": courses}))
+    return personal(TemplateResponse(request, "learning/teaching.html", {"courses": courses}))
 
 
 @require_GET
@@ -135,6 +121,6 @@ def roster(request, course_id: int):
     page_obj, sort = selectors.course_roster(
         course=course, sort=request.GET.get("sort", "name"), page=request.GET.get("page")
     )
-    template = _partial_on_htmx(request, "learning/roster.html", "roster-table")
+    template = partial_on_htmx(request, "learning/roster.html", "roster-table")
     context = {"course": course, "page_obj": page_obj, "sort": sort, "querystring": f"sort={sort}"}
-    return _personal(TemplateResponse(request, template, context))
+    return personal(TemplateResponse(request, template, context))
