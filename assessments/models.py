@@ -83,6 +83,12 @@ class AssessmentPage(Page):
 
         return CoursePage.objects.ancestor_of(self).first()
 
+    def permissions_for_user(self, user):
+        # Like lessons: a trainer edits the assessments of their own courses only.
+        from courses.permissions import CourseContentPermissionTester
+
+        return CourseContentPermissionTester(user, self, course=self.course)
+
     def serve(self, request, *args, **kwargs):
         from .views import assessment_page
 
