@@ -1,0 +1,193 @@
+"""Assessments in the browser: a learner takes the practice quiz with htmx autosave, a trainer grades essays."""
+
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Locator, Page, expect
+
+from accounts.models import User
+from assessments import services as assessment_services
+from assessments.models import AssessmentPage, Attempt, AttemptStatus, GradeChange
+from courses.models import CoursePage
+from learning.models import Enrollment
+
+pytestmark = pytest.mark.e2e
+
+PYTHON_COURSE = "python-for-data-analysis"
+DJANGO_COURSE = "building-web-apps-with-django"
+PRACTICE_QUIZ = "Practice quiz: working with data"
+NUMERIC_KEY = "361.75"
+
+
+def sign_in(page: Page, base_url: str, username: str, password: str) -> None:
+    page.goto(base_url + "/accounts/sign-in/")
+    page.get_by_label("E-mail or username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).not_to_have_url(re.compile(r"/accounts/sign-in/"))
+
+
+def question(page: Page, prompt: str) -> Locator:
+    """The autosaving form of one question, found by its prompt."""
+    return page.locator("#attempt-questions form").filter(has_text=prompt)
+
+
+def is_answer_save(response) -> bool:
+    return response.request.method == "POST" and re.search(r"/attempts/\d+/answer/$", response.url) is not None
+
+
+def answer(page: Page, form: Locator, act) -> None:
+    """Runs `act` (a click or a fill) and waits for htmx to save the answer and swap in "Saved"."""
+    with page.expect_response(is_answer_save) as saved:
+        act()
+    assert saved.value.status == 200, f"saving the answer failed with {saved.value.status}"
+    expect(form.get_by_role("status")).to_have_text("Saved")
+
+
+def assert_no_answer_keys(html: str) -> None:
+    # The numeric answer may only be there as the value the learner typed into its own input.
+    assert NUMERIC_KEY not in html.replace(f'value="{NUMERIC_KEY}"', ""), "the numeric key reached the page"
+    assert "(correct)" not in html, "an option is marked correct on the page"
+    assert "✓" not in html, "a check mark gives away an answer"
+
+
+def test_learner_takes_the_practice_quiz_with_autosave(page: Page, live_server, demo_site):
+    base = live_server.url
+    quiz = AssessmentPage.objects.get(title=PRACTICE_QUIZ)
+    sign_in(page, base, "learner", "learnwell-learner")
+
+    page.goto(base + CoursePage.objects.get(slug=PYTHON_COURSE).url)
+    page.get_by_role("button", name="Enrol for free").click()
+    outline = page.get_by_role("navigation", name="Course outline")
+    expect(outline).to_be_visible()
+
+    # The quiz has a page of its own: the sidebar link is a full load, not a lesson swap.
+    outline.get_by_role("link", name=re.compile(re.escape(PRACTICE_QUIZ))).click()
+    expect(page).to_have_url(re.compile(re.escape(base + quiz.url) + "$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(PRACTICE_QUIZ)
+    page.get_by_role("button", name="Start the assessment").click()
+    expect(page.get_by_role("heading", name="Attempt 1")).to_be_visible()
+    assert_no_answer_keys(page.content())
+
+    single = question(page, "Which module reads CSV files in the standard library?")
+    multiple = question(page, "Which of these are Python data types?")
+    true_false = question(page, "Values read with csv.DictReader are numbers.")
+    short_text = question(page, "Which built-in function adds up a list of numbers?")
+    numeric = question(page, "What is 120.50 + 98.00 + 143.25?")
+    for form in (single, multiple, true_false, short_text, numeric):
+        expect(form).to_have_count(1)
+        expect(form.get_by_role("status")).to_have_text("")
+
+    answer(page, single, lambda: single.get_by_label("csv", exact=True).check())
+    answer(page, multiple, lambda: multiple.get_by_label("list", exact=True).check())
+    answer(page, multiple, lambda: multiple.get_by_label("dict", exact=True).check())
+    answer(page, true_false, lambda: true_false.get_by_label("False", exact=True).check())
+    # Text inputs save after a pause in typing, without leaving the field.
+    answer(page, short_text, lambda: short_text.get_by_label("Your answer").fill("sum"))
+
+    # A reload mid-way resumes the same attempt with every saved answer in place.
+    page.reload()
+    expect(page.get_by_role("heading", name="Attempt 1")).to_be_visible()
+    expect(single.get_by_label("csv", exact=True)).to_be_checked()
+    expect(single.get_by_label("pandas", exact=True)).not_to_be_checked()
+    expect(multiple.get_by_label("list", exact=True)).to_be_checked()
+    expect(multiple.get_by_label("dict", exact=True)).to_be_checked()
+    expect(multiple.get_by_label("array-list", exact=True)).not_to_be_checked()
+    expect(true_false.get_by_label("False", exact=True)).to_be_checked()
+    expect(true_false.get_by_label("True", exact=True)).not_to_be_checked()
+    expect(short_text.get_by_label("Your answer")).to_have_value("sum")
+    expect(numeric.get_by_label("Your answer")).to_have_value("")
+    html = page.content()
+    assert NUMERIC_KEY not in html, "the numeric key is on the page before the learner typed it"
+    assert_no_answer_keys(html)
+
+    answer(page, numeric, lambda: numeric.get_by_label("Your answer").fill(NUMERIC_KEY))
+    assert_no_answer_keys(page.content())
+    attempt = Attempt.objects.get(assessment=quiz, user__username="learner")
+    assert attempt.status == AttemptStatus.IN_PROGRESS
+    assert len(attempt.answers) == 5
+
+    page.get_by_role("button", name="Submit attempt").click()
+    expect(page).to_have_url(re.compile(re.escape(base + quiz.url) + "$"))
+    expect(page.get_by_role("button", name="Submit attempt")).to_have_count(0)
+    attempts = page.get_by_role("table")
+    row = attempts.get_by_role("row").filter(has=page.get_by_role("rowheader", name="1"))
+    expect(row).to_contain_text("100.00%")
+    expect(row.get_by_text("Passed", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Answers to attempt 1")).to_be_visible()
+    expect(page.get_by_role("button", name="Start another attempt")).to_be_visible()
+    # The same markers the checks above looked for do show up once answers may be shown: those checks can fail.
+    feedback_html = page.content()
+    assert "(correct)" in feedback_html and "✓" in feedback_html and NUMERIC_KEY in feedback_html
+
+    attempt.refresh_from_db()
+    assert attempt.status == AttemptStatus.SUBMITTED
+    assert attempt.passed is True
+    assert str(attempt.percent) == "100.00"
+
+
+def submitted_essay(username: str, course: CoursePage, final: AssessmentPage, essay: str) -> Attempt:
+    """A learner with a (paid) enrolment and a submitted attempt whose essay waits for a trainer."""
+    user = User.objects.get(username=username)
+    Enrollment.objects.create(user=user, course=course, status="active", enrolled_at=timezone.now())
+    attempt = assessment_services.start_attempt(user=user, assessment=final)
+    essay_question = next(q for q in attempt.snapshot["questions"] if q["type"] == "essay")
+    assessment_services.save_answer(attempt=attempt, question_id=essay_question["id"], answer=essay)
+    attempt = assessment_services.submit_attempt(attempt=attempt)
+    assert attempt.pending_manual
+    return attempt
+
+
+def test_trainer_grades_essays_in_the_queue(page: Page, live_server, demo_site):
+    base = live_server.url
+    course = CoursePage.objects.get(slug=DJANGO_COURSE)
+    final = AssessmentPage.objects.child_of(course).get(title="Final assessment")
+    lena_essay = "I would validate the capacity in a BookingForm.clean and show a clear error message."
+    leo_essay = "A service checks the room capacity before saving, and a test covers the full room."
+    lena = submitted_essay("learner", course, final, lena_essay)
+    leo = submitted_essay("learner2", course, final, leo_essay)
+    sign_in(page, base, "trainer", "learnwell-trainer")
+
+    page.goto(f"{base}/assessments/courses/{course.pk}/grading/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Grading: {course.title}")
+    expect(page.locator("#queue-count")).to_have_text("2 attempts waiting for an essay grade")
+    panel = page.locator("#grading-panel")
+    # The oldest submission comes first.
+    expect(panel.get_by_role("heading", level=2)).to_have_text("Lena Learner · Final assessment")
+    expect(panel).to_contain_text(lena_essay)
+    expect(panel).to_contain_text("Look for: a form or service validation")
+
+    page.evaluate("window.sameDocument = true")
+    panel.get_by_label("Score (0 to 4)").fill("3")
+    panel.get_by_label("Comment").fill("Good validation; add a test next time.")
+    panel.get_by_role("button", name="Grade and next").click()
+    expect(panel.get_by_role("status")).to_have_text("Graded Lena Learner’s essay.")
+    expect(panel.get_by_role("heading", level=2)).to_have_text("Leo Learner · Final assessment")
+    expect(panel).to_contain_text(leo_essay)
+    expect(panel.get_by_label("Score (0 to 4)")).to_have_value("")
+    expect(page.locator("#queue-count")).to_have_text("1 attempt waiting for an essay grade")
+    assert page.evaluate("window.sameDocument") is True, "grading an essay reloaded the whole page"
+
+    panel.get_by_label("Score (0 to 4)").fill("4")
+    panel.get_by_label("Comment").fill("Complete answer.")
+    panel.get_by_role("button", name="Grade and next").click()
+    expect(panel.get_by_role("status")).to_have_text("Graded Leo Learner’s essay.")
+    expect(panel).to_contain_text("No essay is waiting for a grade.")
+    expect(page.locator("#queue-count")).to_have_text("0 attempts waiting for an essay grade")
+    expect(page.locator("#queue-list")).to_contain_text("Nothing to grade. Well done!")
+    assert page.evaluate("window.sameDocument") is True, "grading the last essay reloaded the whole page"
+
+    for attempt, score, comment in (
+        (lena, "3.00", "Good validation; add a test next time."),
+        (leo, "4.00", "Complete answer."),
+    ):
+        attempt.refresh_from_db()
+        assert attempt.pending_manual is False
+        assert attempt.passed is not None
+        change = GradeChange.objects.get(attempt=attempt)
+        assert change.kind == GradeChange.Kind.ESSAY_GRADE
+        assert str(change.new_score) == score
+        assert change.previous_score is None
+        assert change.reason == comment
+        assert change.changed_by.username == "trainer"
