@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import use_bench_database  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # (label, URL, extra request headers)
@@ -58,24 +61,9 @@ def main() -> None:
 
 def configure_database() -> str | None:
     """Points the settings at the benchmark's database; returns a scratch directory to delete after."""
-    sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "lms_site.settings.test"
     os.environ["ALLOWED_HOSTS"] = "localhost"  # the host of the default Wagtail site
-    url = os.environ.get("DATABASE_URL", "")
-    if url:
-        parts = urlsplit(url)
-        name = Path(parts.path).name
-        if "bench" not in name:
-            sys.exit(
-                f"DATABASE_URL names the database {name!r}. This benchmark migrates it and writes courses to it, "
-                'so it only runs on a database whose name contains "bench". '
-                "Unset DATABASE_URL to use a throwaway SQLite file."
-            )
-        where = f"{parts.scheme}://{parts.hostname or ''}{parts.path}"
-        print(f"WARNING: writing benchmark data to {where} (from DATABASE_URL)", file=sys.stderr)
-        return None
-    scratch = tempfile.mkdtemp(prefix="lms-bench-")
-    os.environ["DATABASE_URL"] = f"sqlite:///{scratch}/bench.sqlite3"
+    scratch = None if os.environ.get("DATABASE_URL") else tempfile.mkdtemp(prefix="lms-bench-")
+    use_bench_database(settings_module="lms_site.settings.test", sqlite_dir=scratch, writes="courses")
     return scratch
 
 

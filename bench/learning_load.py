@@ -32,7 +32,9 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import ensure_var, use_bench_database  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -118,30 +120,9 @@ def main() -> None:
     print(f"After the load, recompute_course_progress() finds {stale} enrollments whose stored progress is stale.")
 
 
-def ensure_var() -> Path:
-    var = ROOT / "var"
-    var.mkdir(exist_ok=True)
-    return var
-
-
 def configure_database(scratch: Path) -> None:
     """Points bench.settings, here and in gunicorn, at the benchmark's database."""
-    sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-    url = os.environ.get("DATABASE_URL", "")
-    if url:
-        parts = urlsplit(url)
-        name = Path(parts.path).name
-        if "bench" not in name:
-            sys.exit(
-                f"DATABASE_URL names the database {name!r}. This benchmark migrates it and writes courses and "
-                'learners to it, so it only runs on a database whose name contains "bench". '
-                "Unset DATABASE_URL to use a throwaway SQLite file."
-            )
-        where = f"{parts.scheme}://{parts.hostname or ''}{parts.path}"
-        print(f"WARNING: writing benchmark data to {where} (from DATABASE_URL)", file=sys.stderr)
-        return
-    os.environ["DATABASE_URL"] = f"sqlite:///{scratch}/bench.sqlite3"
+    use_bench_database(settings_module="bench.settings", sqlite_dir=scratch, writes="courses and learners")
 
 
 def prepare(args, scratch: Path) -> tuple[dict, list[tuple[str, int, int]], dict]:
