@@ -94,9 +94,10 @@ def trainer_urls(course, assessment, student):
         ("admin", 200),
     ],
 )
-@pytest.mark.parametrize("page", ["queue", "gradebook", "csv", "attempt", "progress"])
-def test_who_sees_the_trainer_pages(client, people, trainer_urls, who, status, page):
-    response = as_(client, people[who]).get(trainer_urls[page])
+# Not named "page": pytest-playwright would take that for its browser fixture.
+@pytest.mark.parametrize("view", ["queue", "gradebook", "csv", "attempt", "progress"])
+def test_who_sees_the_trainer_pages(client, people, trainer_urls, who, status, view):
+    response = as_(client, people[who]).get(trainer_urls[view])
     assert response.status_code == status
     if who == "visitor":
         assert response.url.startswith(reverse("accounts:sign_in"))
