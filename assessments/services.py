@@ -8,7 +8,7 @@ import random
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from learning import selectors as learning_selectors
@@ -46,39 +46,35 @@ class UnknownQuestion(AssessmentError):
 
 def start_attempt(*, user, assessment: AssessmentPage, rng: random.Random | None = None) -> Attempt:
     """Opens the learner's next attempt, or returns the one still open (a reload resumes it)."""
-    _check_may_take(user=user, assessment=assessment)
+    enrollment = _check_may_take(user=user, assessment=assessment)
     now = timezone.now()
-    open_attempt = Attempt.objects.filter(user=user, assessment=assessment, status=AttemptStatus.IN_PROGRESS).first()
-    if open_attempt is not None:
-        if not _past_deadline(open_attempt, now):
-            return open_attempt
-        submit_attempt(attempt=open_attempt)
-
-    used = Attempt.objects.filter(user=user, assessment=assessment).count()
-    if assessment.max_attempts and used >= assessment.max_attempts:
-        raise AttemptsExhausted(f"You have used all {assessment.max_attempts} attempts at this assessment.")
-
-    snapshot = _shuffled(assessment.questions_snapshot(), assessment=assessment, rng=rng or random.SystemRandom())
-    deadline = now + timedelta(minutes=assessment.time_limit_minutes) if assessment.time_limit_minutes else None
-    try:
-        with transaction.atomic():
-            return Attempt.objects.create(
-                assessment=assessment,
-                user=user,
-                number=used + 1,
-                started_at=now,
-                deadline_at=deadline,
-                snapshot=snapshot,
-                max_score=grading.max_score(snapshot),
-            )
-    except IntegrityError:
-        # Another tab created this attempt number a moment ago: use that one rather than a second.
-        raced = Attempt.objects.filter(
-            user=user, assessment=assessment, number=used + 1, status=AttemptStatus.IN_PROGRESS
+    with transaction.atomic():
+        # Two tabs starting at once would both see "no open attempt" and both count the same attempts
+        # used; holding the learner's enrollment row makes the second wait and then resume the first's.
+        learning_services.hold_enrollment(enrollment=enrollment)
+        open_attempt = Attempt.objects.filter(
+            user=user, assessment=assessment, status=AttemptStatus.IN_PROGRESS
         ).first()
-        if raced is None:
-            raise AttemptClosed("That attempt was just submitted in another tab. Reload the page.") from None
-        return raced
+        if open_attempt is not None:
+            if not _past_deadline(open_attempt, now):
+                return open_attempt
+            submit_attempt(attempt=open_attempt)
+
+        used = Attempt.objects.filter(user=user, assessment=assessment).count()
+        if assessment.max_attempts and used >= assessment.max_attempts:
+            raise AttemptsExhausted(f"You have used all {assessment.max_attempts} attempts at this assessment.")
+
+        snapshot = _shuffled(assessment.questions_snapshot(), assessment=assessment, rng=rng or random.SystemRandom())
+        deadline = now + timedelta(minutes=assessment.time_limit_minutes) if assessment.time_limit_minutes else None
+        return Attempt.objects.create(
+            assessment=assessment,
+            user=user,
+            number=used + 1,
+            started_at=now,
+            deadline_at=deadline,
+            snapshot=snapshot,
+            max_score=grading.max_score(snapshot),
+        )
 
 
 def save_answer(*, attempt: Attempt, question_id: str, answer) -> Attempt:
@@ -244,7 +240,8 @@ def submit_expired_attempts(*, now=None) -> int:
     return count
 
 
-def _check_may_take(*, user, assessment: AssessmentPage) -> None:
+def _check_may_take(*, user, assessment: AssessmentPage):
+    """Returns the learner's enrollment in the assessment's course, or refuses."""
     if not user.is_authenticated or user.is_banned:
         raise NotAllowed("Please sign in to take this assessment.")
     if not assessment.live:
@@ -253,6 +250,7 @@ def _check_may_take(*, user, assessment: AssessmentPage) -> None:
     enrollment = learning_selectors.enrollment_for(user=user, course=course) if course else None
     if enrollment is None or not enrollment.gives_access:
         raise NotAllowed("Enrol in the course to take its assessments.")
+    return enrollment
 
 
 def _past_deadline(attempt: Attempt, now) -> bool:

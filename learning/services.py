@@ -149,6 +149,12 @@ def complete_lesson(*, enrollment: Enrollment, lesson: LessonPage) -> Completion
 VISIT_RECORD_INTERVAL = timedelta(minutes=5)
 
 
+def hold_enrollment(*, enrollment: Enrollment) -> Enrollment:
+    """Locks the enrollment row until the caller's transaction ends, so one learner's concurrent actions
+    in a course (two tabs starting an assessment) run one after the other."""
+    return Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+
+
 def refresh_progress(*, enrollment: Enrollment) -> Enrollment:
     """Re-derives one enrollment's progress after something outside learning changed it (a passed assessment)."""
     with transaction.atomic():
