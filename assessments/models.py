@@ -9,6 +9,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
+from . import grading
 from .blocks import QuestionsBlock
 
 
@@ -138,6 +139,14 @@ class Attempt(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == AttemptStatus.IN_PROGRESS
+
+    def question(self, question_id: str) -> dict | None:
+        """The question with this id as this attempt took it (keys included), or None."""
+        return next((q for q in self.snapshot["questions"] if q["id"] == question_id), None)
+
+    def grade(self, *, automatic_only: bool = False) -> grading.AttemptGrade:
+        """This attempt's grade from its own snapshot and answers, with the trainer-given scores unless told not to."""
+        return grading.grade_attempt(self.snapshot, self.answers, None if automatic_only else self.manual_scores)
 
 
 class GradeChange(models.Model):

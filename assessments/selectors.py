@@ -56,10 +56,7 @@ def feedback_allowed(*, assessment, attempts, now=None) -> bool:
 
 def _question_feedback(attempt):
     """Per question: what the learner answered, their score, and the key, for an attempt whose feedback is allowed."""
-    result = grading.grade_attempt(
-        attempt.snapshot, attempt.answers, {k: Decimal(v) for k, v in attempt.manual_scores.items()}
-    )
-    grades = {grade.question_id: grade for grade in result.questions}
+    grades = {grade.question_id: grade for grade in attempt.grade().questions}
     return [
         {"question": question, "answer": attempt.answers.get(question["id"]), "grade": grades[question["id"]]}
         for question in attempt.snapshot["questions"]
@@ -72,12 +69,6 @@ def assessment_context(*, user, assessment, question_index=None, now=None) -> di
     now = now or timezone.now()
     attempts = attempts_of(user=user, assessment=assessment)
     open_attempt = next((attempt for attempt in attempts if attempt.is_open), None)
-    if open_attempt and open_attempt.deadline_at and now > open_attempt.deadline_at:
-        from . import services
-
-        services.submit_attempt(attempt=open_attempt)  # time ran out while away: it counts as it stood
-        attempts = attempts_of(user=user, assessment=assessment)
-        open_attempt = None
 
     course = assessment.course
     enrollment = learning_selectors.enrollment_for(user=user, course=course) if course else None
@@ -180,9 +171,8 @@ class QuestionReview:
 
 def attempt_review(*, attempt) -> list[QuestionReview]:
     """Every question of a submitted attempt with the learner's answer, its automatic and its final score."""
-    automatic = {q.question_id: q for q in grading.grade_attempt(attempt.snapshot, attempt.answers).questions}
-    manual = {question_id: Decimal(score) for question_id, score in attempt.manual_scores.items()}
-    final = {q.question_id: q for q in grading.grade_attempt(attempt.snapshot, attempt.answers, manual).questions}
+    automatic = {q.question_id: q for q in attempt.grade(automatic_only=True).questions}
+    final = {q.question_id: q for q in attempt.grade().questions}
     reviews = []
     for question in attempt.snapshot["questions"]:
         answer = attempt.answers.get(question["id"])

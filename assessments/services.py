@@ -87,7 +87,7 @@ def save_answer(*, attempt: Attempt, question_id: str, answer) -> Attempt:
         if timed_out:
             _grade_and_close(attempt)
         else:
-            if question_id not in {question["id"] for question in attempt.snapshot["questions"]}:
+            if attempt.question(question_id) is None:
                 raise UnknownQuestion("That question is not part of this attempt.")
             attempt.answers = {**attempt.answers, question_id: _plain_answer(answer)}
             attempt.save(update_fields=["answers"])
@@ -115,7 +115,7 @@ def grade_question(*, attempt: Attempt, question_id: str, score, reason: str, gr
         attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
         if attempt.is_open:
             raise AttemptClosed("This attempt is still in progress; grade it once it is submitted.")
-        question = next((q for q in attempt.snapshot["questions"] if q["id"] == question_id), None)
+        question = attempt.question(question_id)
         if question is None:
             raise UnknownQuestion("That question is not part of this attempt.")
         points = Decimal(question["points"])
@@ -131,7 +131,7 @@ def grade_question(*, attempt: Attempt, question_id: str, score, reason: str, gr
 
         before = _question_score(attempt, question_id)
         attempt.manual_scores = {**attempt.manual_scores, question_id: str(new_score)}
-        _store_result(attempt, grading.grade_attempt(attempt.snapshot, attempt.answers, _manual_scores(attempt)))
+        _store_result(attempt, attempt.grade())
         attempt.save()
         GradeChange.objects.create(
             attempt=attempt,
@@ -195,7 +195,7 @@ def _regrade_locked(attempt: Attempt, current: dict, *, by) -> bool:
     if refreshed != attempt.snapshot:
         attempt.snapshot = refreshed
         fields.append("snapshot")  # the snapshot is the largest column: rewrite it only when a key changed
-    _store_result(attempt, grading.grade_attempt(refreshed, attempt.answers, _manual_scores(attempt)))
+    _store_result(attempt, attempt.grade())
     attempt.save(update_fields=fields)
     if attempt.score == before:
         return False
@@ -225,16 +225,19 @@ def _with_current_key(taken: dict, current: dict | None) -> dict:
 
 
 def _question_score(attempt: Attempt, question_id: str):
-    result = grading.grade_attempt(attempt.snapshot, attempt.answers, _manual_scores(attempt))
+    result = attempt.grade()
     return next((q.score for q in result.questions if q.question_id == question_id), None)
 
 
-def submit_expired_attempts(*, now=None) -> int:
-    """Submits, as they stood, the open attempts whose time ran out (run periodically by Celery beat)."""
+def submit_expired_attempts(*, now=None, user=None, assessment: AssessmentPage | None = None) -> int:
+    """Submits, as they stood, the open attempts whose time ran out: all of them for Celery beat, or one
+    learner's at one assessment when they come back to its page."""
     now = now or timezone.now()
-    expired = Attempt.objects.filter(status=AttemptStatus.IN_PROGRESS, deadline_at__lt=now).values_list("pk", flat=True)
+    expired = Attempt.objects.filter(status=AttemptStatus.IN_PROGRESS, deadline_at__lt=now)
+    if user is not None:
+        expired = expired.filter(user=user, assessment=assessment)
     count = 0
-    for attempt_id in list(expired):
+    for attempt_id in list(expired.values_list("pk", flat=True)):
         submit_attempt(attempt=Attempt(pk=attempt_id))
         count += 1
     return count
@@ -259,7 +262,7 @@ def _past_deadline(attempt: Attempt, now) -> bool:
 
 def _grade_and_close(attempt: Attempt) -> None:
     """The caller holds the attempt's row lock."""
-    result = grading.grade_attempt(attempt.snapshot, attempt.answers, _manual_scores(attempt))
+    result = attempt.grade()
     attempt.status = AttemptStatus.SUBMITTED
     attempt.submitted_at = timezone.now()
     _store_result(attempt, result)
@@ -284,10 +287,6 @@ def _refresh_course_progress(attempt: Attempt) -> None:
     enrollment = learning_selectors.enrollment_for(user=attempt.user, course=course) if course else None
     if enrollment is not None:
         learning_services.refresh_progress(enrollment=enrollment)
-
-
-def _manual_scores(attempt: Attempt) -> dict:
-    return {question_id: Decimal(score) for question_id, score in attempt.manual_scores.items()}
 
 
 def _plain_answer(answer):

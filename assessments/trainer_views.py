@@ -102,7 +102,7 @@ def grade_essay(request, attempt_id: int):
             grader=request.user,
         )
     except services.AssessmentError as error:
-        question = next((q for q in attempt.snapshot["questions"] if q["id"] == question_id), None)
+        question = attempt.question(question_id)
         context = _queue_context(request, course, attempt=attempt, question=question, error=str(error), values=values)
         template = partial_on_htmx(request, "assessments/trainer/grading_queue.html", "grading-panel")
         return personal(TemplateResponse(request, template, context, status=error.status_code))

@@ -17,6 +17,9 @@ from .models import AssessmentPage, Attempt
 
 def assessment_page(request, *, assessment: AssessmentPage):
     """Serves an assessment page (called from AssessmentPage.serve): overview, the open attempt, or results."""
+    if request.user.is_authenticated:
+        # Time that ran out while the learner was away: the attempt counts as it stood.
+        services.submit_expired_attempts(user=request.user, assessment=assessment)
     context = selectors.assessment_context(
         user=request.user, assessment=assessment, question_index=request.GET.get("q")
     )
@@ -53,7 +56,7 @@ def _own_attempt(request, attempt_id: int) -> Attempt:
 def save_answer(request, attempt_id: int):
     attempt = _own_attempt(request, attempt_id)
     question_id = request.POST.get("question_id", "")
-    question = next((q for q in attempt.snapshot["questions"] if q["id"] == question_id), None)
+    question = attempt.question(question_id)
     answer = None
     if question is not None:
         answer = request.POST.getlist("answer") if question["type"] == "multiple_choice" else request.POST.get("answer")

@@ -216,3 +216,13 @@ def test_used_up_attempts_offer_no_new_start(client, taker, course):
     response = client.post(reverse("assessments:start", args=(quiz.pk,)), follow=True)
     assert "used all 1 attempts" in response.content.decode()
     assert Attempt.objects.filter(assessment=quiz).count() == 1
+
+
+def test_coming_back_after_the_deadline_finds_the_attempt_submitted(client, taker, course):
+    quiz = secret_quiz(course, time_limit_minutes=5, slug="abandoned")
+    attempt = start(client, quiz)
+    with mock.patch("django.utils.timezone.now", return_value=timezone.now() + timedelta(minutes=6)):
+        html = client.get(quiz.url).content.decode()
+    attempt.refresh_from_db()
+    assert attempt.status == AttemptStatus.SUBMITTED
+    assert "Submit attempt" not in html and "Your attempts" in html
