@@ -120,6 +120,17 @@ class CoursePage(Page):
         related_name="required_by",
         help_text="Courses a learner must complete first.",
     )
+    issues_certificate = models.BooleanField(
+        default=True, help_text="Learners who complete the course receive a verifiable PDF certificate."
+    )
+    certificate_logo = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Optional logo printed on the certificate (PNG or JPEG, ideally on a transparent background).",
+    )
 
     content_panels = Page.content_panels + [
         FieldPanel("summary"),
@@ -133,6 +144,10 @@ class CoursePage(Page):
                 FieldPanel("prerequisites"),
             ],
             heading="Course details",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("issues_certificate"), FieldPanel("certificate_logo")],
+            heading="Certificate",
         ),
     ]
 

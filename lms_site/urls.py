@@ -13,6 +13,7 @@ urlpatterns = [
     path("learning/", include("learning.urls")),
     path("assessments/", include("assessments.urls")),
     path("assessments/", include("assessments.trainer_urls")),
+    path("certificates/", include("certificates.urls")),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain"), name="robots"),
 ]

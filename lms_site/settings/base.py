@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "courses",
     "learning",
     "assessments",
+    "certificates",
     "accounts.apps.AccountsUsersAppConfig",  # Wagtail's user admin, with role and ban fields
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -144,6 +145,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 50},
     },
+    # Catches completions whose issuing task was lost (e.g. the broker was down at commit time).
+    "issue-missing-certificates": {
+        "task": "certificates.tasks.issue_missing_certificates",
+        "schedule": 600.0,
+        "options": {"expires": 540},
+    },
 }
 
 # Accounts
@@ -190,6 +197,11 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Private files (certificate PDFs): outside MEDIA_ROOT, handed out only by views that check ownership.
+    "certificates": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": os.environ.get("CERTIFICATES_ROOT", str(BASE_DIR / "var" / "private" / "certificates"))},
+    },
 }
 
 # Wagtail's page editor posts many fields for long StreamFields.
@@ -204,6 +216,12 @@ WAGTAIL_USER_CUSTOM_FIELDS = ["role", "is_banned"]
 
 LMS_DEFAULT_CURRENCY = os.environ.get("LMS_DEFAULT_CURRENCY", "EUR")
 LMS_CATALOGUE_PAGE_SIZE = 12
+
+# Certificates: the key that signs them (falls back to SECRET_KEY; set it so SECRET_KEY can rotate without
+# invalidating every certificate) and how long a download link works.
+CERTIFICATE_SIGNING_KEY = os.environ.get("CERTIFICATE_SIGNING_KEY", "")
+CERTIFICATE_DOWNLOAD_LINK_MAX_AGE = 60 * 60
+CERTIFICATE_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 
 
 def require_secret_key(key: str) -> str:

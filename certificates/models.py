@@ -1,0 +1,131 @@
+import secrets
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.core.signals import setting_changed
+from django.db import models
+from django.dispatch import receiver
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.functional import LazyObject, empty
+
+# Crockford's base32: no I, L, O or U, so a serial read aloud or typed from paper is hard to get wrong.
+SERIAL_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+SERIAL_GROUPS = 4  # 16 random characters = 80 bits: not guessable, not derived from any id
+
+
+def new_serial() -> str:
+    groups = ("".join(secrets.choice(SERIAL_ALPHABET) for _ in range(4)) for _ in range(SERIAL_GROUPS))
+    return "LW-" + "-".join(groups)
+
+
+def normalise_serial(text: str) -> str:
+    """What a person typed or scanned, in the stored form (case and stray spaces forgiven)."""
+    return "".join(text.split()).upper()
+
+
+def signing_key() -> str:
+    return settings.CERTIFICATE_SIGNING_KEY or settings.SECRET_KEY
+
+
+class _CertificateStorage(LazyObject):
+    """The "certificates" storage alias, looked up on first use like Django's default_storage."""
+
+    def _setup(self):
+        self._wrapped = storages["certificates"]
+
+
+_certificate_storage = _CertificateStorage()
+
+
+@receiver(setting_changed)
+def _forget_storage(*, setting, **kwargs):
+    if setting == "STORAGES":
+        _certificate_storage._wrapped = empty
+
+
+def certificate_storage():
+    # A storage of its own: certificates are private files, never served from the public media URL.
+    return _certificate_storage
+
+
+class CertificateStatus(models.TextChoices):
+    PENDING = "pending", "Being issued"
+    VALID = "valid", "Valid"
+    REVOKED = "revoked", "Revoked"
+
+
+class Certificate(models.Model):
+    """A certificate of completion for one enrollment.
+
+    The printed fields are copied here when it is issued, so later renames of the learner or course never
+    change a certificate already handed out, and the PDF can be rebuilt byte for byte from this row.
+    A reissue after revocation is a new row with the next `issue_number`.
+    """
+
+    serial = models.CharField(max_length=24, unique=True, default=new_serial, editable=False)
+    enrollment = models.ForeignKey("learning.Enrollment", on_delete=models.CASCADE, related_name="certificates")
+    issue_number = models.PositiveSmallIntegerField(default=1)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="certificates")
+    course = models.ForeignKey("courses.CoursePage", on_delete=models.PROTECT, related_name="certificates")
+
+    learner_name = models.CharField(max_length=300)
+    course_title = models.CharField(max_length=300)
+    trainer_name = models.CharField(max_length=300, blank=True)
+    issuer_name = models.CharField(max_length=100)
+    completed_on = models.DateField()
+    issued_at = models.DateTimeField()
+    verification_url = models.CharField(max_length=300)
+    logo_path = models.CharField(
+        max_length=300, blank=True, help_text="The course logo's file in the default storage, as printed."
+    )
+
+    pdf_file = models.FileField(storage=certificate_storage, blank=True, max_length=200)
+    pdf_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    signature = models.CharField(max_length=64, blank=True)
+
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=500, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+        constraints = [
+            # The issuing task may run twice for one completion; the second insert fails here.
+            models.UniqueConstraint(fields=["enrollment", "issue_number"], name="one_certificate_per_issue"),
+        ]
+        indexes = [models.Index(fields=["course", "issued_at"]), models.Index(fields=["user", "-issued_at"])]
+
+    def __str__(self):
+        return f"{self.serial} · {self.learner_name} · {self.course_title}"
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at:
+            return CertificateStatus.REVOKED
+        if not self.pdf_sha256:
+            return CertificateStatus.PENDING
+        return CertificateStatus.VALID
+
+    def get_status_display(self) -> str:
+        return CertificateStatus(self.status).label
+
+    def expected_signature(self) -> str:
+        """An HMAC over everything the certificate asserts, keyed with a secret only the server holds."""
+        fields = [
+            self.serial,
+            self.learner_name,
+            self.course_title,
+            self.completed_on.isoformat(),
+            self.issued_at.date().isoformat(),
+            self.pdf_sha256,
+        ]
+        message = "\x1f".join(fields)  # a separator no name contains, so fields cannot run into each other
+        return salted_hmac(
+            "certificates.Certificate.signature", message, secret=signing_key(), algorithm="sha256"
+        ).hexdigest()
+
+    @property
+    def signature_is_valid(self) -> bool:
+        return bool(self.signature) and constant_time_compare(self.signature, self.expected_signature())

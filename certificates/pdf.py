@@ -1,0 +1,196 @@
+"""The certificate PDF: a pure function of the printed fields, so the same fields give the same bytes.
+
+ReportLab runs in invariant mode (no random document id, no build time) with the creation date fixed
+to the issue time, and the fonts are the files shipped in `fonts/` rather than whatever the machine
+has, so a certificate rebuilt years later on another server hashes the same.
+"""
+
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.colors import HexColor
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+
+FONTS_DIR = Path(__file__).resolve().parent / "fonts"
+SERIF = "LearnwellSerif"
+SERIF_BOLD = "LearnwellSerifBold"
+SANS = "LearnwellSans"
+FALLBACK = "LearnwellFallback"  # CJK and other scripts the DejaVu faces lack
+
+INK = HexColor("#1e1b4b")
+ACCENT = HexColor("#4f46e5")
+MUTED = HexColor("#475569")
+PAPER = HexColor("#fdfcf7")
+GOLD = HexColor("#b08d57")
+
+
+@dataclass(frozen=True)
+class CertificateContent:
+    serial: str
+    learner_name: str
+    course_title: str
+    trainer_name: str
+    issuer_name: str
+    completed_on: date
+    issued_at: datetime
+    verification_url: str
+    logo: bytes | None = None
+
+
+@cache
+def _register_fonts() -> None:
+    for name, filename in (
+        (SERIF, "DejaVuSerif.ttf"),
+        (SERIF_BOLD, "DejaVuSerif-Bold.ttf"),
+        (SANS, "DejaVuSans.ttf"),
+        (FALLBACK, "DroidSansFallbackFull.ttf"),
+    ):
+        pdfmetrics.registerFont(TTFont(name, str(FONTS_DIR / filename)))
+
+
+def _has_glyph(font_name: str, char: str) -> bool:
+    return ord(char) in pdfmetrics.getFont(font_name).face.charToGlyph
+
+
+def _runs(text: str, font_name: str) -> list[tuple[str, str]]:
+    """Splits text into (font, chunk) runs: the design font where it has the glyph, the fallback elsewhere."""
+    runs: list[tuple[str, str]] = []
+    for char in text:
+        chosen = font_name if _has_glyph(font_name, char) or not _has_glyph(FALLBACK, char) else FALLBACK
+        if runs and runs[-1][0] == chosen:
+            runs[-1] = (chosen, runs[-1][1] + char)
+        else:
+            runs.append((chosen, char))
+    return runs
+
+
+def _width(text: str, font_name: str, size: float) -> float:
+    return sum(pdfmetrics.stringWidth(chunk, font, size) for font, chunk in _runs(text, font_name))
+
+
+def _fitting_size(text: str, font_name: str, size: float, max_width: float, smallest: float) -> float:
+    width = _width(text, font_name, size)
+    if width <= max_width:
+        return size
+    return max(smallest, size * max_width / width)
+
+
+def _draw_centred(canvas: Canvas, text: str, x: float, y: float, font_name: str, size: float, colour) -> None:
+    x -= _width(text, font_name, size) / 2
+    canvas.setFillColor(colour)
+    for font, chunk in _runs(text, font_name):
+        canvas.setFont(font, size)
+        canvas.drawString(x, y, chunk)
+        x += pdfmetrics.stringWidth(chunk, font, size)
+
+
+def _wrap(text: str, font_name: str, size: float, max_width: float) -> list[str]:
+    words, lines = text.split(), [""]
+    for word in words:
+        candidate = f"{lines[-1]} {word}".strip()
+        if _width(candidate, font_name, size) <= max_width or not lines[-1]:
+            lines[-1] = candidate
+        else:
+            lines.append(word)
+    return lines
+
+
+def _frame(canvas: Canvas, width: float, height: float) -> None:
+    canvas.setFillColor(PAPER)
+    canvas.rect(0, 0, width, height, stroke=0, fill=1)
+    canvas.setStrokeColor(ACCENT)
+    canvas.setLineWidth(6)
+    canvas.rect(22, 22, width - 44, height - 44, stroke=1, fill=0)
+    canvas.setStrokeColor(GOLD)
+    canvas.setLineWidth(1.2)
+    canvas.rect(34, 34, width - 68, height - 68, stroke=1, fill=0)
+    for x, y in ((34, 34), (width - 34, 34), (34, height - 34), (width - 34, height - 34)):
+        canvas.setFillColor(GOLD)
+        canvas.circle(x, y, 4, stroke=0, fill=1)
+
+
+def _qr(canvas: Canvas, url: str, x: float, y: float, size: float) -> None:
+    widget = QrCodeWidget(url, barLevel="M", barBorder=1)
+    left, bottom, right, top = widget.getBounds()
+    drawing = Drawing(size, size, transform=[size / (right - left), 0, 0, size / (top - bottom), 0, 0])
+    drawing.add(widget)
+    renderPDF.draw(drawing, canvas, x, y)
+
+
+def _signature_block(canvas: Canvas, centre_x: float, y: float, line_text: str, caption: str) -> None:
+    canvas.setStrokeColor(INK)
+    canvas.setLineWidth(0.8)
+    canvas.line(centre_x - 105, y, centre_x + 105, y)
+    if line_text:
+        _draw_centred(canvas, line_text, centre_x, y + 8, SERIF, _fitting_size(line_text, SERIF, 13, 205, 8), INK)
+    _draw_centred(canvas, caption, centre_x, y - 15, SANS, 9, MUTED)
+
+
+def render_certificate(content: CertificateContent) -> bytes:
+    _register_fonts()
+    buffer = io.BytesIO()
+    width, height = landscape(A4)
+    canvas = Canvas(buffer, pagesize=(width, height), invariant=1, pageCompression=1)
+    issued = content.issued_at.strftime("D:%Y%m%d%H%M%S+00'00'")
+    canvas.setDateFormatter(lambda *_: issued)
+    canvas.setTitle(f"Certificate {content.serial}")
+    canvas.setAuthor(content.issuer_name)
+    canvas.setSubject(f"{content.learner_name} completed {content.course_title}")
+    canvas.setCreator(content.issuer_name)
+    centre = width / 2
+
+    _frame(canvas, width, height)
+    top = height - 80
+    if content.logo:
+        logo = ImageReader(io.BytesIO(content.logo))
+        logo_width, logo_height = logo.getSize()
+        scale = min(150 / logo_width, 48 / logo_height)
+        canvas.drawImage(
+            logo, centre - logo_width * scale / 2, top - 30, logo_width * scale, logo_height * scale, mask="auto"
+        )
+        top -= 50
+    issuer = " ".join(content.issuer_name.upper())  # letter-spaced small heading
+    _draw_centred(canvas, issuer, centre, top, SANS, 11, ACCENT)
+    _draw_centred(canvas, "Certificate of Completion", centre, top - 48, SERIF_BOLD, 34, INK)
+    _draw_centred(canvas, "This certifies that", centre, top - 88, SANS, 13, MUTED)
+
+    name_size = _fitting_size(content.learner_name, SERIF_BOLD, 38, width - 220, 14)
+    _draw_centred(canvas, content.learner_name, centre, top - 138, SERIF_BOLD, name_size, ACCENT)
+    canvas.setStrokeColor(GOLD)
+    canvas.setLineWidth(1)
+    canvas.line(centre - 220, top - 150, centre + 220, top - 150)
+
+    _draw_centred(canvas, "has successfully completed the course", centre, top - 178, SANS, 13, MUTED)
+    title_lines = _wrap(content.course_title, SERIF, 24, width - 240)[:2]
+    title_size = min(_fitting_size(line, SERIF, 24, width - 240, 11) for line in title_lines)
+    for index, line in enumerate(title_lines):
+        _draw_centred(canvas, line, centre, top - 214 - index * (title_size + 6), SERIF, title_size, INK)
+
+    bottom = 118
+    completed = f"{content.completed_on.day} {content.completed_on:%B %Y}"
+    _signature_block(canvas, 190, bottom, completed, "Date of completion")
+    _signature_block(canvas, centre, bottom, content.trainer_name, "Trainer" if content.trainer_name else "")
+
+    qr_size = 78
+    qr_x = width - 100 - qr_size / 2 - 40
+    _qr(canvas, content.verification_url, qr_x, bottom - 40, qr_size)
+    canvas.setFillColor(MUTED)
+    canvas.setFont(SANS, 7.5)
+    canvas.drawCentredString(qr_x + qr_size / 2, bottom - 52, "Scan or visit to verify")
+    canvas.drawCentredString(qr_x + qr_size / 2, bottom - 62, content.serial)
+
+    canvas.setFont(SANS, 7.5)
+    canvas.drawCentredString(centre, 46, f"Verify this certificate at {content.verification_url}")
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()

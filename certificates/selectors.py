@@ -1,0 +1,105 @@
+"""The read side of certificates: what a learner sees of theirs, and what verification answers anyone."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q
+
+from learning.models import Enrollment, EnrollmentStatus
+
+from .models import Certificate, CertificateStatus, normalise_serial
+
+
+@dataclass(frozen=True)
+class CertificatePanel:
+    """The certificate part of a completed course's card: preparing, ready or revoked."""
+
+    enrollment: Enrollment
+    certificate: Certificate | None
+
+    @property
+    def state(self) -> str:
+        if self.certificate is None:
+            return CertificateStatus.PENDING
+        return self.certificate.status
+
+
+def _expects_certificate(enrollment: Enrollment) -> bool:
+    return enrollment.status == EnrollmentStatus.COMPLETED and enrollment.course.issues_certificate
+
+
+def certificate_panels(*, enrollments) -> list[CertificatePanel]:
+    """One panel per completed enrollment that earns a certificate, in one query for all of them."""
+    expecting = [enrollment for enrollment in enrollments if _expects_certificate(enrollment)]
+    latest: dict[int, Certificate] = {}
+    for certificate in Certificate.objects.filter(enrollment__in=expecting).order_by("issue_number"):
+        latest[certificate.enrollment_id] = certificate
+    return [CertificatePanel(enrollment, latest.get(enrollment.pk)) for enrollment in expecting]
+
+
+def certificate_panel(*, enrollment: Enrollment) -> CertificatePanel | None:
+    panels = certificate_panels(enrollments=[enrollment])
+    return panels[0] if panels else None
+
+
+def owned_enrollment(*, user, enrollment_id: int) -> Enrollment | None:
+    if not user.is_authenticated:
+        return None
+    return Enrollment.objects.select_related("course").filter(pk=enrollment_id, user=user).first()
+
+
+def enrollments_missing_certificates(*, settled_before: datetime, limit: int = 500) -> list[int]:
+    """Completed enrollments whose certificate never got issued or never got its PDF."""
+    unfinished = Q(certificates__pdf_sha256="", certificates__revoked_at__isnull=True)
+    return list(
+        Enrollment.objects.filter(
+            status=EnrollmentStatus.COMPLETED, course__issues_certificate=True, completed_at__lt=settled_before
+        )
+        .filter(Q(certificates__isnull=True) | unfinished)
+        .values_list("pk", flat=True)
+        .distinct()[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What the public verification page says about a serial. `certificate` is None unless it may be shown."""
+
+    serial: str
+    status: str  # valid | revoked | unknown | invalid
+    certificate: Certificate | None = None
+
+    def as_json(self) -> dict:
+        answer = {"serial": self.serial, "status": self.status}
+        if self.certificate is not None:
+            certificate = self.certificate
+            answer.update(
+                learner_name=certificate.learner_name,
+                course=certificate.course_title,
+                completed_on=certificate.completed_on.isoformat(),
+                issued_on=certificate.issued_at.date().isoformat(),
+                issuer=certificate.issuer_name,
+                verification_url=certificate.verification_url,
+            )
+            if certificate.revoked_at:
+                answer.update(
+                    revoked_on=certificate.revoked_at.date().isoformat(), revocation_reason=certificate.revoked_reason
+                )
+        return answer
+
+
+def verification(*, serial: str) -> Verification:
+    serial = normalise_serial(serial)
+    certificate = Certificate.objects.filter(serial=serial).first()
+    if certificate is None or not certificate.pdf_sha256:
+        return Verification(serial, "unknown")
+    if not certificate.signature_is_valid:
+        # The row no longer matches what was signed: someone changed it outside the application.
+        return Verification(serial, "invalid")
+    if certificate.revoked_at:
+        return Verification(serial, "revoked", certificate)
+    return Verification(serial, "valid", certificate)
+
+
+def certificate_with_pdf_hash(*, sha256: str) -> Certificate | None:
+    return Certificate.objects.filter(pdf_sha256=sha256).first()

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "certificates"
+
+urlpatterns = [
+    path("verify/", views.verify_lookup, name="verify_lookup"),
+    path("verify/<str:serial>.json", views.verify_json, name="verify_json"),
+    path("verify/<str:serial>/", views.verify, name="verify"),
+    path("download/<str:token>/", views.download, name="download"),
+    path("enrollments/<int:enrollment_id>/panel/", views.panel, name="panel"),
+]

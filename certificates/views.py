@@ -1,0 +1,86 @@
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_GET, require_http_methods
+
+from lms_site.htmx import personal
+
+from . import selectors, services
+from .forms import PdfCheckForm, SerialForm
+from .models import normalise_serial
+
+
+def _public(response):
+    # Verification pages name a person: fine to show to whoever has the serial, not for search engines.
+    response["X-Robots-Tag"] = "noindex"
+    patch_cache_control(response, no_cache=True)
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def verify_lookup(request):
+    """Find a certificate by its serial, or by uploading the PDF itself."""
+    serial_form = SerialForm(request.GET or None)
+    if serial_form.is_valid():
+        return redirect("certificates:verify", serial=normalise_serial(serial_form.cleaned_data["serial"]))
+    pdf_form, match, checked = PdfCheckForm(), None, False
+    if request.method == "POST":
+        pdf_form = PdfCheckForm(request.POST, request.FILES)
+        if pdf_form.is_valid():
+            checked = True
+            match = selectors.certificate_with_pdf_hash(sha256=pdf_form.cleaned_data["pdf"])
+    context = {"serial_form": serial_form, "pdf_form": pdf_form, "checked": checked, "match": match}
+    status = 400 if request.method == "POST" and not pdf_form.is_valid() else 200
+    return _public(TemplateResponse(request, "certificates/verify_lookup.html", context, status=status))
+
+
+@require_http_methods(["GET", "POST"])
+def verify(request, serial: str):
+    result = selectors.verification(serial=serial)
+    pdf_form, pdf_matches = PdfCheckForm(), None
+    if request.method == "POST" and result.certificate is not None:
+        pdf_form = PdfCheckForm(request.POST, request.FILES)
+        if pdf_form.is_valid():
+            pdf_matches = pdf_form.cleaned_data["pdf"] == result.certificate.pdf_sha256
+    status = 404 if result.status == "unknown" else 200
+    if request.method == "POST" and pdf_form.errors:
+        status = 400
+    context = {"result": result, "pdf_form": pdf_form, "pdf_matches": pdf_matches}
+    return _public(TemplateResponse(request, "certificates/verify.html", context, status=status))
+
+
+@require_GET
+def verify_json(request, serial: str):
+    result = selectors.verification(serial=serial)
+    response = JsonResponse(result.as_json(), status=404 if result.status == "unknown" else 200)
+    response["Access-Control-Allow-Origin"] = "*"  # any employer's tool may ask; nothing private is in it
+    return _public(response)
+
+
+@require_GET
+def download(request, token: str):
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    try:
+        certificate = services.certificate_for_download(token=token, user=request.user)
+        pdf = services.certificate_pdf(certificate=certificate)
+    except services.CertificateError as error:
+        context = {"message": str(error), "back_url": "/learning/"}
+        return TemplateResponse(request, "learning/error.html", context, status=error.status_code)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.serial}.pdf"'
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@require_GET
+def panel(request, enrollment_id: int):
+    """The certificate panel of one of the learner's enrollments; polled by htmx while the PDF is built."""
+    enrollment = selectors.owned_enrollment(user=request.user, enrollment_id=enrollment_id)
+    panel = selectors.certificate_panel(enrollment=enrollment) if enrollment else None
+    if panel is None:
+        raise Http404("No certificate here.")
+    context = {"panel": panel}
+    return personal(TemplateResponse(request, "certificates/partials/certificate_panel.html", context))
