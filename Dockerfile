@@ -42,7 +42,7 @@ RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
 # the directories it writes to. New named volumes mounted there inherit this ownership.
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app \
-    && install -d -o app -g app /srv/media /srv/static
+    && install -d -o app -g app /srv/media /srv/private /srv/static
 
 WORKDIR /app
 COPY . .

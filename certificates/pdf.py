@@ -9,12 +9,11 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
+from itertools import groupby
 from pathlib import Path
 
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
-from reportlab.lib.colors import HexColor
+from reportlab.graphics.barcode import qrencoder
+from reportlab.lib.colors import HexColor, black, white
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
@@ -120,11 +119,25 @@ def _frame(canvas: Canvas, width: float, height: float) -> None:
 
 
 def _qr(canvas: Canvas, url: str, x: float, y: float, size: float) -> None:
-    widget = QrCodeWidget(url, barLevel="M", barBorder=1)
-    left, bottom, right, top = widget.getBounds()
-    drawing = Drawing(size, size, transform=[size / (right - left), 0, 0, size / (top - bottom), 0, 0])
-    drawing.add(widget)
-    renderPDF.draw(drawing, canvas, x, y)
+    # Encoded with ReportLab's encoder but drawn as one path of row runs: its widget builds a shape
+    # object per module and encodes twice, which cost more than the rest of the certificate together.
+    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    code.addData(url)
+    code.make()
+    module = size / code.getModuleCount()
+    quiet = 2 * module
+    canvas.setFillColor(white)
+    canvas.rect(x - quiet, y - quiet, size + 2 * quiet, size + 2 * quiet, stroke=0, fill=1)
+    path = canvas.beginPath()
+    for row_number, row in enumerate(code.modules):
+        column = 0
+        for dark, run in groupby(bool(cell) for cell in row):
+            length = sum(1 for _ in run)
+            if dark:
+                path.rect(x + column * module, y + size - (row_number + 1) * module, length * module, module)
+            column += length
+    canvas.setFillColor(black)
+    canvas.drawPath(path, stroke=0, fill=1)
 
 
 def _signature_block(canvas: Canvas, centre_x: float, y: float, line_text: str, caption: str) -> None:
@@ -168,7 +181,8 @@ def render_certificate(content: CertificateContent) -> bytes:
     _draw_centred(canvas, content.learner_name, centre, top - 138, SERIF_BOLD, name_size, ACCENT)
     canvas.setStrokeColor(GOLD)
     canvas.setLineWidth(1)
-    canvas.line(centre - 220, top - 150, centre + 220, top - 150)
+    rule = min(width - 200, max(440, _width(content.learner_name, SERIF_BOLD, name_size) + 40)) / 2
+    canvas.line(centre - rule, top - 150, centre + rule, top - 150)
 
     _draw_centred(canvas, "has successfully completed the course", centre, top - 178, SANS, 13, MUTED)
     title_lines = _wrap(content.course_title, SERIF, 24, width - 240)[:2]

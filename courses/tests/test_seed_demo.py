@@ -6,7 +6,9 @@ from wagtail.images import get_image_model
 from wagtail.models import Page, Revision
 
 from accounts.models import Role, User
+from certificates.models import Certificate
 from courses.models import Category, CoursePage, LessonPage
+from learning.models import Enrollment
 
 pytestmark = pytest.mark.django_db
 
@@ -20,11 +22,14 @@ def snapshot():
         "images": get_image_model().objects.count(),
         "documents": get_document_model().objects.count(),
         "groups": Group.objects.count(),
+        "enrollments": Enrollment.objects.count(),
+        "certificates": Certificate.objects.count(),
     }
 
 
-def test_seed_demo_builds_the_demo_and_a_second_run_adds_nothing(capsys):
-    call_command("seed_demo", allow_production=True)
+def test_seed_demo_builds_the_demo_and_a_second_run_adds_nothing(capsys, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", allow_production=True)
     output = capsys.readouterr().out
     for username, password in [
         ("admin", "learnwell-admin"),
@@ -54,8 +59,13 @@ def test_seed_demo_builds_the_demo_and_a_second_run_adds_nothing(capsys):
     for quiz in quizzes:
         assert grading.max_score(quiz.questions_snapshot()) > 0  # a valid key for every question
 
+    # Leo has finished the Python course, so the demo has a certificate to download and verify.
+    certificate = Certificate.objects.get()
+    assert certificate.user.username == "learner2" and certificate.status == "valid"
+
     before = snapshot()
-    call_command("seed_demo", allow_production=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", allow_production=True)
     assert snapshot() == before
 
 
