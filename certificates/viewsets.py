@@ -1,0 +1,146 @@
+"""The certificates admin: who may use it, how its listing filters, and which views it has."""
+
+import django_filters
+from django import forms
+from django.contrib.auth.models import Permission
+from django.db.models import Q
+from django.urls import path
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.ui.tables import DateColumn, StatusTagColumn
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies import BasePermissionPolicy
+
+from accounts.models import Role, User
+from courses.models import CoursePage
+
+from .admin_views import CertificateIndexView, CertificateInspectView, ReissueView, RevokeView
+from .models import Certificate, CertificateStatus
+
+
+class CertificatePermissionPolicy(BasePermissionPolicy):
+    """Admins view, revoke and reissue certificates; nobody adds, edits or deletes one by hand.
+
+    The role decides, not Django's model permissions: trainers are staff, and a permission ticked on their
+    group by mistake must not show them every learner's certificate.
+    """
+
+    admin_actions = frozenset({"view", "revoke", "reissue"})
+
+    def user_has_permission(self, user, action):
+        return action in self.admin_actions and user.is_active and getattr(user, "is_lms_admin", False)
+
+    def users_with_any_permission(self, actions):
+        if self.admin_actions.isdisjoint(actions):
+            return User.objects.none()
+        return User.objects.filter(is_active=True, role=Role.ADMIN)
+
+
+# The status is derived from two columns (Certificate.status); these are the same rules in SQL.
+STATUS_FILTERS = {
+    CertificateStatus.PENDING: Q(revoked_at__isnull=True, pdf_sha256=""),
+    CertificateStatus.VALID: Q(revoked_at__isnull=True) & ~Q(pdf_sha256=""),
+    CertificateStatus.REVOKED: Q(revoked_at__isnull=False),
+}
+
+
+class CertificateFilterSet(WagtailFilterSet):
+    course = django_filters.ModelChoiceFilter(queryset=CoursePage.objects.order_by("title"))
+    status = django_filters.ChoiceFilter(
+        label="Status",
+        choices=CertificateStatus.choices,
+        method="filter_status",
+        widget=forms.RadioSelect,
+        empty_label="All",
+    )
+    issued_at = django_filters.DateFromToRangeFilter(label="Issued", widget=DateRangePickerWidget)
+
+    class Meta:
+        model = Certificate
+        fields = ["course", "status", "issued_at"]
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(STATUS_FILTERS[value])
+
+
+class CertificateViewSet(ModelViewSet):
+    model = Certificate
+    url_prefix = "certificates"
+    url_namespace = "certificates_admin"  # "certificates" belongs to the public verification and download pages
+    icon = "doc-full"
+    menu_label = "Certificates"
+    menu_order = 300
+    add_to_admin_menu = True
+    # Certificates are written by tasks; indexing each one's references would only add writes to issuing.
+    add_to_reference_index = False
+    copy_view_enabled = False
+    inspect_view_enabled = True
+
+    index_view_class = CertificateIndexView
+    inspect_view_class = CertificateInspectView
+    inspect_template_name = "certificates/admin/inspect.html"
+    list_display = [
+        "serial",
+        "learner_name",
+        "course_title",
+        StatusTagColumn("status", accessor="get_status_display", primary=lambda c: c.status == CertificateStatus.VALID),
+        DateColumn("issued_at", label="Issued", sort_key="issued_at"),
+    ]
+    filterset_class = CertificateFilterSet
+    search_fields = ["serial", "learner_name", "user__email"]
+    ordering = "-issued_at"
+    inspect_view_fields = [
+        "serial",
+        "status",
+        "issue_number",
+        "learner_name",
+        "user",
+        "course_title",
+        "course",
+        "trainer_name",
+        "issuer_name",
+        "completed_on",
+        "issued_at",
+        "verification_url",
+        "pdf_sha256",
+        "revoked_at",
+        "revoked_reason",
+        "revoked_by",
+    ]  # not the signature: it is only ever compared, never shown
+
+    def get_common_view_kwargs(self, **kwargs):
+        # Certificates are never created, edited or deleted by hand: those views do not exist, and no view
+        # may link to them.
+        missing = dict.fromkeys(
+            ["add_url_name", "edit_url_name", "delete_url_name", "history_url_name", "usage_url_name"]
+        )
+        return super().get_common_view_kwargs(
+            **missing,
+            revoke_url_name=self.get_url_name("revoke"),
+            reissue_url_name=self.get_url_name("reissue"),
+            **kwargs,
+        )
+
+    @property
+    def revoke_view(self):
+        return self.construct_view(RevokeView)
+
+    @property
+    def reissue_view(self):
+        return self.construct_view(ReissueView)
+
+    def get_urlpatterns(self):
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
+            path("revoke/<int:pk>/", self.revoke_view, name="revoke"),
+            path("reissue/<int:pk>/", self.reissue_view, name="reissue"),
+        ]
+
+    def get_permissions_to_register(self):
+        # The policy ignores model permissions, so the group editor offers no boxes that would do nothing.
+        return Permission.objects.none()
+
+    def register_admin_url_finder(self):
+        # The finder links to an edit view, and certificates have none.
+        pass
