@@ -200,7 +200,9 @@ STORAGES = {
     # Private files (certificate PDFs): outside MEDIA_ROOT, handed out only by views that check ownership.
     "certificates": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": os.environ.get("CERTIFICATES_ROOT", str(BASE_DIR / "var" / "private" / "certificates"))},
+        "OPTIONS": {
+            "location": os.environ.get("CERTIFICATES_ROOT", str(BASE_DIR / "var" / "private" / "certificates"))
+        },
     },
 }
 
