@@ -106,6 +106,44 @@ def leave_course(*, enrollment: Enrollment) -> Enrollment:
         return enrollment
 
 
+def grant_paid_access(*, user, course: CoursePage) -> Enrollment:
+    """Opens a paid course to a learner whose payment was verified. Only billing's webhook path calls this:
+    no view may, so a paid course is never entered without a confirmed payment. Idempotent."""
+    now = timezone.now()
+    with transaction.atomic():
+        enrollment, created = Enrollment.objects.select_for_update().get_or_create(
+            user=user,
+            course=course,
+            defaults={
+                "status": EnrollmentStatus.ACTIVE,
+                "enrolled_at": now,
+                "last_lesson": selectors.first_lesson(course=course),
+                "last_activity_at": now,
+            },
+        )
+        if created or enrollment.gives_access:
+            return enrollment
+        enrollment.status = EnrollmentStatus.ACTIVE
+        enrollment.cancelled_at = None
+        newly_completed = _refresh_progress(enrollment)
+        enrollment.save()
+        if newly_completed:
+            enrollment_completed.send(sender=Enrollment, enrollment=enrollment)
+        return enrollment
+
+
+def end_paid_access(*, user, course: CoursePage) -> Enrollment | None:
+    """Closes a paid course after its payment was refunded or lost in a dispute; progress is kept. Idempotent."""
+    with transaction.atomic():
+        enrollment = Enrollment.objects.select_for_update().filter(user=user, course=course).first()
+        if enrollment is None or enrollment.status == EnrollmentStatus.REFUNDED:
+            return enrollment
+        enrollment.status = EnrollmentStatus.REFUNDED
+        enrollment.cancelled_at = timezone.now()
+        enrollment.save(update_fields=["status", "cancelled_at"])
+        return enrollment
+
+
 @dataclass(frozen=True)
 class CompletionResult:
     enrollment: Enrollment

@@ -14,6 +14,7 @@ urlpatterns = [
     path("assessments/", include("assessments.urls")),
     path("assessments/", include("assessments.trainer_urls")),
     path("certificates/", include("certificates.urls")),
+    path("billing/", include("billing.urls")),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain"), name="robots"),
 ]

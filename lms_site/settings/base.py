@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "learning",
     "assessments",
     "certificates",
+    "billing",
     "accounts.apps.AccountsUsersAppConfig",  # Wagtail's user admin, with role and ban fields
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -218,6 +219,15 @@ WAGTAIL_USER_CUSTOM_FIELDS = ["role", "is_banned"]
 
 LMS_DEFAULT_CURRENCY = os.environ.get("LMS_DEFAULT_CURRENCY", "EUR")
 LMS_CATALOGUE_PAGE_SIZE = 12
+
+# Payments: Stripe when STRIPE_SECRET_KEY is set; otherwise the local simulator (never in production).
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # only to point the SDK at a fake server in tests
+STRIPE_WEBHOOK_TOLERANCE = 300  # seconds; Stripe's own default for signed timestamps
+BILLING_SIMULATOR_ENABLED = not STRIPE_SECRET_KEY
+STRIPE_WEBHOOK_SECRET = os.environ.get(
+    "STRIPE_WEBHOOK_SECRET", "" if STRIPE_SECRET_KEY else "whsec_local_simulator_development_only"
+)
 
 # Certificates: the key that signs them (falls back to SECRET_KEY; set it so SECRET_KEY can rotate without
 # invalidating every certificate) and how long a download link works.

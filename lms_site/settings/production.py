@@ -1,3 +1,5 @@
+import os
+
 from .base import *  # noqa: F403
 from .base import MIDDLEWARE, env_bool, require_secret_key
 
@@ -21,6 +23,11 @@ MIDDLEWARE.insert(
 )
 STORAGES["staticfiles"]["BACKEND"] = "whitenoise.storage.CompressedManifestStaticFilesStorage"  # noqa: F405
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
+
+# The payment simulator would open paid courses for free: never here. Without Stripe keys, Buy says
+# payments are unavailable; webhooks verify only against the secret Stripe gave this endpoint.
+BILLING_SIMULATOR_ENABLED = False
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 
 LOGGING = {
     "version": 1,

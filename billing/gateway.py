@@ -1,0 +1,81 @@
+"""The two ways money moves: Stripe's API, or the local simulator when no Stripe key is configured.
+
+Both answer the same questions (a checkout session for an order, a refund of an order); their results
+reach the application only as webhook events, through billing.services.receive_webhook.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import stripe
+from django.conf import settings
+from django.urls import reverse
+
+# Currencies the catalogue offers, all with two decimals in Stripe's minor units.
+MINOR_UNITS = {"EUR": 100, "USD": 100, "GBP": 100}
+
+
+def to_minor(amount: Decimal, currency: str) -> int:
+    return int((amount * MINOR_UNITS[currency.upper()]).to_integral_value())
+
+
+def from_minor(amount: int, currency: str) -> Decimal:
+    return (Decimal(amount) / MINOR_UNITS[currency.upper()]).quantize(Decimal("0.01"))
+
+
+def uses_simulator() -> bool:
+    return not settings.STRIPE_SECRET_KEY
+
+
+@dataclass(frozen=True)
+class CheckoutSession:
+    id: str
+    url: str
+
+
+def _stripe_options(idempotency_key: str) -> dict:
+    if settings.STRIPE_API_BASE:
+        stripe.api_base = settings.STRIPE_API_BASE
+    return {"api_key": settings.STRIPE_SECRET_KEY, "idempotency_key": idempotency_key}
+
+
+def create_checkout_session(*, order, success_url: str, cancel_url: str) -> CheckoutSession:
+    if uses_simulator():
+        return CheckoutSession(id=f"cs_sim_{order.pk}", url=reverse("billing:simulator", args=[order.pk]))
+    metadata = {"order_id": str(order.pk)}
+    session = stripe.checkout.Session.create(
+        mode="payment",
+        line_items=[
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": order.currency.lower(),
+                    "unit_amount": to_minor(order.amount, order.currency),
+                    "product_data": {"name": order.course.title},
+                },
+            }
+        ],
+        metadata=metadata,
+        # Copied onto the PaymentIntent, so refund and dispute events name the order too.
+        payment_intent_data={"metadata": metadata},
+        client_reference_id=str(order.pk),
+        customer_email=order.user.email,
+        allow_promotion_codes=True,
+        success_url=success_url,
+        cancel_url=cancel_url,
+        **_stripe_options(f"order-{order.pk}-checkout"),
+    )
+    return CheckoutSession(id=session.id, url=session.url)
+
+
+def create_refund(*, order) -> None:
+    if uses_simulator():
+        from . import simulator
+
+        simulator.refund(order=order)
+        return
+    stripe.Refund.create(
+        payment_intent=order.payment_intent_id,
+        metadata={"order_id": str(order.pk)},
+        **_stripe_options(f"order-{order.pk}-refund"),
+    )

@@ -1,0 +1,15 @@
+from django.db.models import QuerySet
+
+from .models import Order, OrderStatus
+
+
+def owned_order(*, user, order_id: int) -> Order | None:
+    if not user.is_authenticated:
+        return None
+    return Order.objects.select_related("course").filter(pk=order_id, user=user).first()
+
+
+def purchase_history(*, user) -> QuerySet[Order]:
+    """The learner's orders that got as far as a payment, newest first."""
+    shown = [OrderStatus.PROCESSING, OrderStatus.PAID, OrderStatus.REFUNDED, OrderStatus.DISPUTE_LOST]
+    return Order.objects.filter(user=user, status__in=shown).select_related("course").order_by("-created_at", "-pk")

@@ -1,0 +1,262 @@
+"""The write side of billing: checkout, webhook events, refunds.
+
+Money opens and closes courses only here, and only from a verified webhook event: the return page
+after Checkout shows what the webhook decided, it never decides itself.
+"""
+
+import json
+import logging
+from datetime import UTC, datetime, timedelta
+
+import stripe
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from certificates import services as certificate_services
+from courses.models import CoursePage
+from learning import selectors as learning_selectors
+from learning import services as learning_services
+from learning.models import Enrollment
+
+from . import gateway
+from .models import ACCESS_ENDED, Order, OrderStatus, StripeEvent
+from .signals import order_paid, order_refunded
+
+logger = logging.getLogger(__name__)
+
+# A Checkout Session stays open 24 hours; an order younger than this is reused rather than duplicated.
+REUSABLE_CHECKOUT = timedelta(hours=23)
+CHECKOUT_EVENTS = {
+    "checkout.session.completed",
+    "checkout.session.async_payment_succeeded",
+    "checkout.session.async_payment_failed",
+    "checkout.session.expired",
+}
+HANDLED_EVENTS = CHECKOUT_EVENTS | {"charge.refunded", "charge.dispute.closed"}
+
+
+class BillingError(Exception):
+    """A billing rule was broken; the message is for the person, status_code for the response."""
+
+    status_code = 400
+
+
+class NotAllowed(BillingError):
+    status_code = 403
+
+
+class AlreadyOwned(BillingError):
+    status_code = 409
+
+
+class NotForSale(BillingError):
+    status_code = 404
+
+
+class PaymentServiceUnavailable(BillingError):
+    status_code = 503
+
+
+class InvalidWebhook(BillingError):
+    status_code = 400
+
+
+class NotRefundable(BillingError):
+    status_code = 409
+
+
+def start_checkout(*, user, course: CoursePage, base_url: str) -> Order:
+    """An order for the course and its Checkout Session; an open one is reused instead of charging twice."""
+    if not user.is_authenticated or user.is_banned:
+        raise NotAllowed("Please sign in to buy this course.")
+    if not course.live or course.is_free:
+        raise NotForSale("This course cannot be bought.")
+    enrollment = learning_selectors.enrollment_for(user=user, course=course)
+    if enrollment is not None and enrollment.gives_access:
+        raise AlreadyOwned("You already have this course: no need to buy it again.")
+    missing = learning_selectors.missing_prerequisites(user=user, course=course)
+    if missing:
+        titles = ", ".join(f"“{prerequisite.title}”" for prerequisite in missing)
+        raise learning_services.PrerequisitesMissing(f"Complete {titles} before you buy this course.")
+
+    with transaction.atomic():
+        User.objects.select_for_update().get(pk=user.pk)  # one checkout start per learner at a time
+        mine = Order.objects.filter(user=user, course=course)
+        if mine.filter(status=OrderStatus.PAID).exists():
+            raise AlreadyOwned("You already paid for this course.")
+        open_order = (
+            mine.filter(status=OrderStatus.PENDING, created_at__gte=timezone.now() - REUSABLE_CHECKOUT)
+            .exclude(checkout_url="")
+            .first()
+        )
+        if open_order is not None and open_order.amount == course.price and open_order.currency == course.currency:
+            return open_order
+        order = Order.objects.create(user=user, course=course, amount=course.price, currency=course.currency)
+
+    success_url = base_url + reverse("billing:order_return", args=[order.pk])
+    cancel_url = base_url + reverse("billing:order_cancelled", args=[order.pk])
+    try:
+        session = gateway.create_checkout_session(order=order, success_url=success_url, cancel_url=cancel_url)
+    except stripe.StripeError as error:
+        logger.warning("Checkout session for order %s failed: %s", order.pk, error)
+        order.delete()  # no session, no money moved: nothing to keep
+        raise PaymentServiceUnavailable("The payment service did not answer. Please try again in a minute.") from None
+    Order.objects.filter(pk=order.pk).update(checkout_session_id=session.id, checkout_url=session.url)
+    order.refresh_from_db()
+    return order
+
+
+def receive_webhook(*, payload: bytes, signature: str | None) -> str:
+    """Verifies a webhook delivery and applies its event once. Raises InvalidWebhook, writing nothing."""
+    if not signature:
+        raise InvalidWebhook("Missing Stripe-Signature header.")
+    try:
+        stripe.Webhook.construct_event(
+            payload, signature, settings.STRIPE_WEBHOOK_SECRET, tolerance=settings.STRIPE_WEBHOOK_TOLERANCE
+        )
+        event = json.loads(payload)
+    except (ValueError, stripe.SignatureVerificationError) as error:
+        raise InvalidWebhook(f"Webhook refused: {error}") from None
+    if not isinstance(event, dict) or not event.get("id") or not isinstance(event.get("data"), dict):
+        raise InvalidWebhook("Webhook refused: not a Stripe event.")
+    return apply_event(event=event)
+
+
+def apply_event(*, event: dict) -> str:
+    """Stores the event by its id and applies it; a delivery seen before changes nothing. Returns the outcome."""
+    data = event["data"].get("object") or {}
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                stored = StripeEvent.objects.create(
+                    event_id=event["id"],
+                    type=str(event.get("type", "")),
+                    payload=event,
+                    payment_intent_id=_payment_intent_of(data) or "",
+                )
+        except IntegrityError:
+            return "duplicate"
+        if stored.type not in HANDLED_EVENTS:
+            return _mark(stored, "ignored")
+        order = _locked_order(data)
+        if order is None:
+            # A refund can arrive before the payment it refunds; it waits for its order.
+            return _mark(stored, "unmatched")
+        _record(order, stored)
+        if order.payment_intent_id:
+            for parked in StripeEvent.objects.filter(outcome="unmatched", payment_intent_id=order.payment_intent_id):
+                _record(order, parked)
+        _settle(order)
+        return stored.outcome
+
+
+def request_refund(*, order: Order, by) -> Order:
+    """Asks Stripe to refund a paid order in full; access ends when Stripe's charge.refunded event arrives."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status != OrderStatus.PAID or not order.payment_intent_id:
+            raise NotRefundable(f"Order {order.pk} is {order.get_status_display().lower()}: only paid orders refund.")
+        order.refund_requested_at = timezone.now()
+        order.refund_requested_by = by
+        order.save(update_fields=["refund_requested_at", "refund_requested_by"])
+    try:
+        gateway.create_refund(order=order)
+    except stripe.StripeError as error:
+        Order.objects.filter(pk=order.pk).update(refund_requested_at=None, refund_requested_by=None)
+        raise PaymentServiceUnavailable(f"Stripe refused the refund: {error.user_message or error}") from None
+    order.refresh_from_db()
+    return order
+
+
+def _mark(stored: StripeEvent, outcome: str, order: Order | None = None) -> str:
+    stored.outcome = outcome
+    stored.order = order or stored.order
+    stored.save(update_fields=["outcome", "order"])
+    return outcome
+
+
+def _payment_intent_of(data: dict) -> str | None:
+    value = data.get("payment_intent")
+    return value if isinstance(value, str) else None
+
+
+def _locked_order(data: dict) -> Order | None:
+    orders = Order.objects.select_for_update().select_related("user", "course")
+    metadata = data.get("metadata") or {}
+    order_id = metadata.get("order_id") or data.get("client_reference_id")
+    if order_id and str(order_id).isdigit():
+        order = orders.filter(pk=int(order_id)).first()
+        if order is not None:
+            return order
+    if data.get("object") == "checkout.session" and data.get("id"):
+        order = orders.filter(checkout_session_id=data["id"]).first()
+        if order is not None:
+            return order
+    payment_intent = _payment_intent_of(data)
+    return orders.filter(payment_intent_id=payment_intent).first() if payment_intent else None
+
+
+def _record(order: Order, stored: StripeEvent) -> None:
+    """Writes the fact an event reports onto the order. Facts are only ever added, so order does not matter."""
+    data = stored.payload["data"]["object"]
+    when = datetime.fromtimestamp(stored.payload.get("created") or timezone.now().timestamp(), tz=UTC)
+    currency = str(data.get("currency") or order.currency).upper()
+    payment_intent = _payment_intent_of(data)
+    if payment_intent and not order.payment_intent_id:
+        order.payment_intent_id = payment_intent
+    if stored.type in CHECKOUT_EVENTS and data.get("id") and not order.checkout_session_id:
+        order.checkout_session_id = data["id"]
+
+    if stored.type in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
+        if data.get("payment_status") in ("paid", "no_payment_required"):
+            order.paid_at = order.paid_at or when
+            if data.get("amount_total") is not None:
+                order.amount_paid = gateway.from_minor(int(data["amount_total"]), currency)
+                order.currency = currency
+        else:
+            order.processing_at = order.processing_at or when
+    elif stored.type == "checkout.session.async_payment_failed":
+        order.failed_at = order.failed_at or when
+    elif stored.type == "checkout.session.expired":
+        order.expired_at = order.expired_at or when
+    elif stored.type == "charge.refunded":
+        refunded = gateway.from_minor(int(data.get("amount_refunded") or 0), currency)
+        order.amount_refunded = max(order.amount_refunded, refunded)
+        if data.get("refunded"):  # the whole charge went back; a partial refund keeps the course open
+            order.refunded_at = order.refunded_at or when
+    elif stored.type == "charge.dispute.closed" and data.get("status") == "lost":
+        order.dispute_lost_at = order.dispute_lost_at or when
+    _mark(stored, "applied", order)
+
+
+def _settle(order: Order) -> None:
+    """Derives the order's status from its facts and opens or closes the course to match."""
+    was_paid = order.paid_key is not None
+    status = order.derived_status()
+    paid_key = f"{order.user_id}:{order.course_id}" if status == OrderStatus.PAID else None
+    duplicate = paid_key and Order.objects.filter(paid_key=paid_key).exclude(pk=order.pk).exists()
+    order.status = status
+    order.paid_key = None if duplicate else paid_key
+    order.save()
+
+    if duplicate:
+        # Two checkouts both paid (two tabs): the learner owns the course once, the second payment goes back.
+        logger.warning("Order %s paid for a course the learner already owns; refunding it", order.pk)
+        transaction.on_commit(lambda: request_refund(order=order, by=None))
+    elif status == OrderStatus.PAID and not was_paid:
+        learning_services.grant_paid_access(user=order.user, course=order.course)
+        order_paid.send(sender=Order, order=order)
+    elif status in ACCESS_ENDED and was_paid:
+        enrollment = learning_services.end_paid_access(user=order.user, course=order.course)
+        if enrollment is not None:
+            certificate_services.revoke_enrollment_certificates(
+                enrollment=enrollment, reason=f"Payment {order.get_status_display().lower()}"
+            )
+        order_refunded.send(sender=Order, order=order)
+
+
+def enrollment_of(order: Order) -> Enrollment | None:
+    return Enrollment.objects.filter(user=order.user_id, course=order.course_id).first()

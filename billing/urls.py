@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "billing"
+
+urlpatterns = [
+    path("courses/<int:course_id>/buy/", views.buy, name="buy"),
+    path("orders/<int:order_id>/return/", views.order_return, name="order_return"),
+    path("orders/<int:order_id>/cancelled/", views.order_cancelled, name="order_cancelled"),
+    path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
+    path("simulator/<int:order_id>/", views.simulator, name="simulator"),
+]

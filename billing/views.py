@@ -1,0 +1,90 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from courses.models import CoursePage
+from learning import services as learning_services
+from lms_site.htmx import personal
+
+from . import gateway, selectors, services
+from . import simulator as payment_simulator
+from .models import OrderStatus
+
+
+def _error(request, message: str, status: int, back_url: str):
+    context = {"message": message, "back_url": back_url}
+    return TemplateResponse(request, "learning/error.html", context, status=status)
+
+
+@require_POST
+def buy(request, course_id: int):
+    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    if not request.user.is_authenticated:
+        return redirect_to_login(course.url)
+    if gateway.uses_simulator() and not settings.BILLING_SIMULATOR_ENABLED:
+        return _error(request, "Online payment is not available right now. Please try again later.", 503, course.url)
+    try:
+        order = services.start_checkout(user=request.user, course=course, base_url=request.build_absolute_uri("/")[:-1])
+    except (services.BillingError, learning_services.LearningError) as error:
+        return _error(request, str(error), error.status_code, course.url)
+    return HttpResponseClientRedirect(order.checkout_url) if request.htmx else redirect(order.checkout_url)
+
+
+@require_GET
+def order_return(request, order_id: int):
+    """Where Checkout sends the learner back: waits for the webhook's verdict, then opens the course."""
+    order = selectors.owned_order(user=request.user, order_id=order_id)
+    if order is None:
+        raise Http404("No such order.")
+    if order.status == OrderStatus.PAID:
+        messages.success(request, f"Payment received: welcome to “{order.course.title}”!")
+        return HttpResponseClientRedirect(order.course.url) if request.htmx else redirect(order.course.url)
+    template = "billing/order_return.html#order-status" if request.htmx else "billing/order_return.html"
+    return personal(TemplateResponse(request, template, {"order": order}))
+
+
+@require_GET
+def order_cancelled(request, order_id: int):
+    order = selectors.owned_order(user=request.user, order_id=order_id)
+    if order is None:
+        raise Http404("No such order.")
+    messages.info(request, "Checkout cancelled: you were not charged.")
+    return redirect(order.course.url)
+
+
+@csrf_exempt  # Stripe cannot send a CSRF token; the signature check replaces it
+@require_POST
+def stripe_webhook(request):
+    try:
+        outcome = services.receive_webhook(payload=request.body, signature=request.headers.get("Stripe-Signature"))
+    except services.InvalidWebhook as error:
+        return HttpResponse(str(error), status=400, content_type="text/plain")
+    return HttpResponse(outcome, content_type="text/plain")
+
+
+@require_http_methods(["GET", "POST"])
+def simulator(request, order_id: int):
+    """The local stand-in for Stripe's hosted Checkout page (development only)."""
+    if not settings.BILLING_SIMULATOR_ENABLED:
+        raise Http404("The payment simulator is off.")
+    order = selectors.owned_order(user=request.user, order_id=order_id)
+    if order is None:
+        raise Http404("No such order.")
+    if request.method == "POST" and order.status == OrderStatus.PENDING:
+        outcome = request.POST.get("outcome")
+        if outcome == "pay":
+            payment_simulator.pay(order=order)
+        elif outcome in ("delayed_success", "delayed_failure"):
+            payment_simulator.pay_later(order=order, succeeds=outcome == "delayed_success")
+        elif outcome == "cancel":
+            return redirect("billing:order_cancelled", order_id=order.pk)
+        elif outcome == "expire":
+            payment_simulator.expire(order=order)
+        return redirect("billing:order_return", order_id=order.pk)
+    return personal(TemplateResponse(request, "billing/simulator.html", {"order": order}))
