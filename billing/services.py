@@ -114,13 +114,15 @@ def receive_webhook(*, payload: bytes, signature: str | None) -> str:
     if not signature:
         raise InvalidWebhook("Missing Stripe-Signature header.")
     try:
+        event = json.loads(payload)
+        if not isinstance(event, dict):  # the SDK assumes an object and would fail on anything else
+            raise ValueError("not a JSON object")
         stripe.Webhook.construct_event(
             payload, signature, settings.STRIPE_WEBHOOK_SECRET, tolerance=settings.STRIPE_WEBHOOK_TOLERANCE
         )
-        event = json.loads(payload)
     except (ValueError, stripe.SignatureVerificationError) as error:
         raise InvalidWebhook(f"Webhook refused: {error}") from None
-    if not isinstance(event, dict) or not event.get("id") or not isinstance(event.get("data"), dict):
+    if not event.get("id") or not isinstance(event.get("data"), dict):
         raise InvalidWebhook("Webhook refused: not a Stripe event.")
     return apply_event(event=event)
 
