@@ -13,3 +13,13 @@ def purchase_history(*, user) -> QuerySet[Order]:
     """The learner's orders that got as far as a payment, newest first."""
     shown = [OrderStatus.PROCESSING, OrderStatus.PAID, OrderStatus.REFUNDED, OrderStatus.DISPUTE_LOST]
     return Order.objects.filter(user=user, status__in=shown).select_related("course").order_by("-created_at", "-pk")
+
+
+def receipt_order(*, user, order_id: int) -> Order | None:
+    """An order that was paid, with what its receipt prints; only its owner or an admin may have it."""
+    if not user.is_authenticated:
+        return None
+    orders = Order.objects.select_related("user", "course").filter(pk=order_id, paid_at__isnull=False)
+    if not user.is_lms_admin:
+        orders = orders.filter(user=user)
+    return orders.first()

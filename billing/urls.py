@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import receipt_views, views
 
 app_name = "billing"
 
@@ -10,4 +10,6 @@ urlpatterns = [
     path("orders/<int:order_id>/cancelled/", views.order_cancelled, name="order_cancelled"),
     path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
     path("simulator/<int:order_id>/", views.simulator, name="simulator"),
+    path("purchases/", receipt_views.purchases, name="purchases"),
+    path("orders/<int:order_id>/receipt.pdf", receipt_views.receipt, name="receipt"),
 ]
