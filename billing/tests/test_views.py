@@ -1,0 +1,57 @@
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from billing.models import Order
+from courses.tests.factories import make_course
+
+
+@pytest.fixture
+def paid_course(catalogue, trainer):
+    return make_course(catalogue, title="Paid Course", trainer=trainer, price=Decimal("49.00"))
+
+
+def test_visitors_sign_in_before_buying(client, paid_course):
+    response = client.post(reverse("billing:buy", args=[paid_course.pk]))
+    assert response.status_code == 302 and "/accounts/" in response["Location"]
+    assert "Sign in to buy" in client.get(paid_course.url).content.decode()
+    assert not Order.objects.exists()
+
+
+def test_without_stripe_or_simulator_buying_is_unavailable(client, learner, paid_course, settings):
+    settings.BILLING_SIMULATOR_ENABLED = False  # production without Stripe keys
+    client.force_login(learner)
+    response = client.post(reverse("billing:buy", args=[paid_course.pk]))
+    assert response.status_code == 503 and "not available" in response.content.decode()
+    assert not Order.objects.exists()
+
+
+def test_free_courses_are_not_sold(client, learner, course):
+    client.force_login(learner)
+    assert client.post(reverse("billing:buy", args=[course.pk])).status_code == 404
+
+
+def test_buying_opens_the_simulator_and_paying_lands_in_the_course(client, learner, paid_course):
+    client.force_login(learner)
+    response = client.post(reverse("billing:buy", args=[paid_course.pk]), headers={"HX-Request": "true"})
+    order = Order.objects.get()
+    assert response["HX-Redirect"] == reverse("billing:simulator", args=[order.pk])
+    assert "no real money" in client.get(response["HX-Redirect"]).content.decode()
+
+    response = client.post(reverse("billing:simulator", args=[order.pk]), {"outcome": "pay"})
+    assert response["Location"] == reverse("billing:order_return", args=[order.pk])
+    response = client.get(response["Location"], follow=True)
+    assert response.redirect_chain[-1][0] == paid_course.url
+    assert "Payment received" in response.content.decode()
+    assert "Continue learning" in response.content.decode()
+
+
+def test_cancelling_checkout_charges_nothing(client, learner, paid_course):
+    client.force_login(learner)
+    client.post(reverse("billing:buy", args=[paid_course.pk]))
+    order = Order.objects.get()
+    response = client.post(reverse("billing:simulator", args=[order.pk]), {"outcome": "cancel"}, follow=True)
+    assert "you were not charged" in response.content.decode()
+    order.refresh_from_db()
+    assert order.status == "pending"
