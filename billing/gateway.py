@@ -34,8 +34,7 @@ class CheckoutSession:
 
 
 def _stripe_options(idempotency_key: str) -> dict:
-    if settings.STRIPE_API_BASE:
-        stripe.api_base = settings.STRIPE_API_BASE
+    stripe.api_base = settings.STRIPE_API_BASE or stripe.DEFAULT_API_BASE
     return {"api_key": settings.STRIPE_SECRET_KEY, "idempotency_key": idempotency_key}
 
 
@@ -77,5 +76,7 @@ def create_refund(*, order) -> None:
     stripe.Refund.create(
         payment_intent=order.payment_intent_id,
         metadata={"order_id": str(order.pk)},
-        **_stripe_options(f"order-{order.pk}-refund"),
+        # One key per attempt: Stripe replays a key's first answer, errors included, for 24 hours, so a
+        # retry after a failure needs a new one; request_refund allows no second attempt while one is open.
+        **_stripe_options(f"order-{order.pk}-refund-{order.refund_requested_at.timestamp():.6f}"),
     )

@@ -23,3 +23,10 @@ def receipt_order(*, user, order_id: int) -> Order | None:
     if not user.is_lms_admin:
         orders = orders.filter(user=user)
     return orders.first()
+
+
+def payment_in_progress(*, user, course) -> Order | None:
+    """An order of this course whose payment the learner started and Stripe has not settled yet."""
+    if not user.is_authenticated:
+        return None
+    return Order.objects.filter(user=user, course=course, status=OrderStatus.PROCESSING).first()

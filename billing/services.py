@@ -87,11 +87,13 @@ def start_checkout(*, user, course: CoursePage, base_url: str) -> Order:
         mine = Order.objects.filter(user=user, course=course)
         if mine.filter(status=OrderStatus.PAID).exists():
             raise AlreadyOwned("You already paid for this course.")
-        open_order = (
-            mine.filter(status=OrderStatus.PENDING, created_at__gte=timezone.now() - REUSABLE_CHECKOUT)
-            .exclude(checkout_url="")
-            .first()
-        )
+        if mine.filter(status=OrderStatus.PROCESSING).exists():
+            raise AlreadyOwned("Your payment for this course is still being confirmed; the course opens when it is.")
+        pending = mine.filter(status=OrderStatus.PENDING, created_at__gte=timezone.now() - REUSABLE_CHECKOUT)
+        if pending.filter(checkout_url="", created_at__gte=timezone.now() - timedelta(minutes=1)).exists():
+            # A double click: the first request is still asking Stripe for its session.
+            raise AlreadyOwned("Your checkout is being prepared. Please wait a moment.")
+        open_order = pending.exclude(checkout_url="").first()
         if open_order is not None and open_order.amount == course.price and open_order.currency == course.currency:
             return open_order
         order = Order.objects.create(user=user, course=course, amount=course.price, currency=course.currency)
@@ -161,6 +163,8 @@ def request_refund(*, order: Order, by) -> Order:
         order = Order.objects.select_for_update().get(pk=order.pk)
         if order.status != OrderStatus.PAID or not order.payment_intent_id:
             raise NotRefundable(f"Order {order.pk} is {order.get_status_display().lower()}: only paid orders refund.")
+        if order.refund_requested_at:
+            raise NotRefundable(f"A refund of order {order.pk} was already requested; Stripe has not confirmed it yet.")
         order.refund_requested_at = timezone.now()
         order.refund_requested_by = by
         order.save(update_fields=["refund_requested_at", "refund_requested_by"])

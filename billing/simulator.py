@@ -49,13 +49,15 @@ def pay(*, order: Order) -> str:
     return _deliver("checkout.session.completed", _session(order, "paid"))
 
 
-def pay_later(*, order: Order, succeeds: bool) -> None:
-    """A bank transfer or similar: the session completes unpaid, the money's fate arrives later."""
-    _deliver("checkout.session.completed", _session(order, "unpaid"))
+def start_bank_transfer(*, order: Order) -> str:
+    """A delayed method: the session completes unpaid, and the money's fate arrives later."""
+    return _deliver("checkout.session.completed", _session(order, "unpaid"))
+
+
+def settle_bank_transfer(*, order: Order, succeeds: bool) -> str:
     if succeeds:
-        _deliver("checkout.session.async_payment_succeeded", _session(order, "paid"))
-    else:
-        _deliver("checkout.session.async_payment_failed", _session(order, "unpaid"))
+        return _deliver("checkout.session.async_payment_succeeded", _session(order, "paid"))
+    return _deliver("checkout.session.async_payment_failed", _session(order, "unpaid"))
 
 
 def expire(*, order: Order) -> str:

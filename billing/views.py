@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -46,7 +48,8 @@ def order_return(request, order_id: int):
         messages.success(request, f"Payment received: welcome to “{order.course.title}”!")
         return HttpResponseClientRedirect(order.course.url) if request.htmx else redirect(order.course.url)
     template = "billing/order_return.html#order-status" if request.htmx else "billing/order_return.html"
-    return personal(TemplateResponse(request, template, {"order": order}))
+    context = {"order": order, "simulator_enabled": settings.BILLING_SIMULATOR_ENABLED and gateway.uses_simulator()}
+    return personal(TemplateResponse(request, template, context))
 
 
 @require_GET
@@ -76,15 +79,24 @@ def simulator(request, order_id: int):
     order = selectors.owned_order(user=request.user, order_id=order_id)
     if order is None:
         raise Http404("No such order.")
-    if request.method == "POST" and order.status == OrderStatus.PENDING:
+    if request.method == "POST":
         outcome = request.POST.get("outcome")
-        if outcome == "pay":
-            payment_simulator.pay(order=order)
-        elif outcome in ("delayed_success", "delayed_failure"):
-            payment_simulator.pay_later(order=order, succeeds=outcome == "delayed_success")
-        elif outcome == "cancel":
-            return redirect("billing:order_cancelled", order_id=order.pk)
-        elif outcome == "expire":
-            payment_simulator.expire(order=order)
+        if order.status == OrderStatus.PENDING:
+            if outcome == "cancel":
+                return redirect("billing:order_cancelled", order_id=order.pk)
+            actions = {
+                "pay": payment_simulator.pay,
+                "bank_transfer": payment_simulator.start_bank_transfer,
+                "expire": payment_simulator.expire,
+            }
+        elif order.status == OrderStatus.PROCESSING:
+            actions = {
+                "bank_confirms": partial(payment_simulator.settle_bank_transfer, succeeds=True),
+                "bank_rejects": partial(payment_simulator.settle_bank_transfer, succeeds=False),
+            }
+        else:
+            actions = {}
+        if outcome in actions:
+            actions[outcome](order=order)
         return redirect("billing:order_return", order_id=order.pk)
     return personal(TemplateResponse(request, "billing/simulator.html", {"order": order}))

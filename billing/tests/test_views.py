@@ -55,3 +55,44 @@ def test_cancelling_checkout_charges_nothing(client, learner, paid_course):
     assert "you were not charged" in response.content.decode()
     order.refresh_from_db()
     assert order.status == "pending"
+
+
+def test_a_bank_transfer_waits_is_not_bought_twice_and_opens_the_course_when_confirmed(client, learner, paid_course):
+    client.force_login(learner)
+    client.post(reverse("billing:buy", args=[paid_course.pk]))
+    order = Order.objects.get()
+    simulator_url = reverse("billing:simulator", args=[order.pk])
+    client.post(simulator_url, {"outcome": "bank_transfer"})
+    order.refresh_from_db()
+    assert order.status == "processing"
+    assert "Payment processing" in client.get(reverse("billing:order_return", args=[order.pk])).content.decode()
+    assert "Your payment is being confirmed" in client.get(paid_course.url).content.decode()
+    assert client.post(reverse("billing:buy", args=[paid_course.pk])).status_code == 409
+    assert Order.objects.count() == 1
+
+    client.post(simulator_url, {"outcome": "bank_confirms"})
+    order.refresh_from_db()
+    assert order.status == "paid"
+    assert "Continue learning" in client.get(paid_course.url).content.decode()
+
+
+def test_a_rejected_bank_transfer_charges_nothing_and_buying_starts_afresh(client, learner, paid_course):
+    client.force_login(learner)
+    client.post(reverse("billing:buy", args=[paid_course.pk]))
+    order = Order.objects.get()
+    client.post(reverse("billing:simulator", args=[order.pk]), {"outcome": "bank_transfer"})
+    client.post(reverse("billing:simulator", args=[order.pk]), {"outcome": "bank_rejects"})
+    order.refresh_from_db()
+    assert order.status == "failed"
+    assert "payment failed" in client.get(reverse("billing:order_return", args=[order.pk])).content.decode()
+    client.post(reverse("billing:buy", args=[paid_course.pk]))
+    assert Order.objects.count() == 2 and Order.objects.latest("pk").status == "pending"
+
+
+def test_a_double_click_while_stripe_prepares_the_session_starts_no_second_checkout(learner, paid_course):
+    from billing import services
+
+    Order.objects.create(user=learner, course=paid_course, amount=paid_course.price, currency="EUR")  # in flight
+    with pytest.raises(services.AlreadyOwned, match="being prepared"):
+        services.start_checkout(user=learner, course=paid_course, base_url="http://testserver")
+    assert Order.objects.count() == 1

@@ -1,0 +1,113 @@
+"""A learner buys a course through the local payment simulator and studies; an admin refunds the order and
+the learner's access ends. Default settings: no Stripe key, so Checkout is the simulator page."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from accounts.models import User
+from billing.models import Order, OrderStatus
+from courses.models import CourseIndexPage, LessonPage
+from courses.tests.factories import make_course
+from learning.models import Enrollment, EnrollmentStatus
+
+pytestmark = pytest.mark.e2e
+
+COURSE_TITLE = "Checkout Sprint"
+
+
+def sign_in(page: Page, base_url: str, username: str, password: str, *, next_path: str = "/") -> None:
+    page.goto(f"{base_url}/accounts/sign-in/?next={next_path}")
+    page.get_by_label("E-mail or username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).not_to_have_url(re.compile(r"/accounts/sign-in/"))
+
+
+def call_to_action(page: Page):
+    return page.locator("#course-call-to-action")
+
+
+def test_learner_buys_a_course_studies_and_loses_access_when_an_admin_refunds(
+    page: Page, browser: Browser, live_server, demo_site
+):
+    base = live_server.url
+    course = make_course(
+        CourseIndexPage.objects.get(),
+        title=COURSE_TITLE,
+        modules=1,
+        lessons_per_module=2,
+        price=Decimal("49.00"),
+        trainer=User.objects.get(username="trainer"),
+    )
+    assert not course.prerequisites.exists()
+    preview, members_only = LessonPage.objects.live().descendant_of(course).order_by("path")
+    assert preview.is_free_preview and not members_only.is_free_preview
+
+    # The learner buys the course: Checkout is the local simulator, which says no money moves.
+    sign_in(page, base, "learner", "learnwell-learner")
+    page.goto(base + course.url)
+    expect(call_to_action(page)).to_contain_text("49.00 EUR")
+    call_to_action(page).get_by_role("button", name="Buy course").click()
+    order = Order.objects.get(user__username="learner", course=course)
+    expect(page).to_have_url(f"{base}/billing/simulator/{order.pk}/")
+    expect(page.get_by_role("note")).to_contain_text("Local payment simulator: no real money moves.")
+    expect(page.get_by_role("heading", name=f"Pay for “{COURSE_TITLE}”")).to_be_visible()
+
+    page.get_by_role("button", name="Pay now (card succeeds)").click()
+    # The simulator's signed webhook marked the order paid, so the return page sends the learner on.
+    expect(page).to_have_url(base + course.url)
+    expect(page.get_by_text(f"Payment received: welcome to “{COURSE_TITLE}”!")).to_be_visible()
+    expect(call_to_action(page).get_by_role("button", name="Buy course")).to_have_count(0)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+
+    call_to_action(page).get_by_role("link", name="Continue learning").click()
+    expect(page).to_have_url(base + preview.url)
+    expect(page.locator("#lesson-swap").get_by_role("heading", level=1)).to_have_text(preview.title)
+    # The learner studies as an enrolled learner: progress is recorded, and the members-only lesson opens.
+    page.get_by_role("button", name="Mark complete").click()
+    expect(page.locator("#lesson-actions")).to_contain_text("Lesson completed")
+    page.get_by_role("link", name=re.compile(r"^Next lesson")).click()
+    expect(page).to_have_url(base + members_only.url)
+    expect(page.locator("#lesson-swap").get_by_role("heading", level=1)).to_have_text(members_only.title)
+    expect(page.get_by_text("Body of lesson 1.2")).to_be_visible()
+    expect(page.get_by_role("button", name="Mark complete")).to_be_visible()
+
+    # An admin, in a browser of their own, refunds the order from the Orders admin.
+    admin_context = browser.new_context()
+    try:
+        admin = admin_context.new_page()
+        sign_in(admin, base, "admin", "learnwell-admin", next_path="/admin/")
+        admin.goto(f"{base}/admin/orders/")
+        order_number = re.compile(rf"#{order.pk}\b")
+        row = admin.get_by_role("row").filter(has_text=order_number)
+        expect(row).to_contain_text(COURSE_TITLE)
+        expect(row).to_contain_text("Paid")
+        row.get_by_role("link", name=order_number).first.click()
+        expect(admin).to_have_url(re.compile(rf"/admin/orders/inspect/{order.pk}/$"))
+        admin.get_by_role("link", name="Refund").click()
+        expect(admin).to_have_url(re.compile(rf"/admin/orders/refund/{order.pk}/$"))
+        admin.get_by_role("button", name="Refund 49.00 EUR").click()
+        # The simulator confirms at once (its charge.refunded goes through the webhook path straight away).
+        expect(admin).to_have_url(re.compile(rf"/admin/orders/inspect/{order.pk}/$"))
+        expect(admin.get_by_text("the learner's access has ended")).to_be_visible()
+    finally:
+        admin_context.close()
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.REFUNDED and order.refund_requested_by.username == "admin"
+    assert Enrollment.objects.get(user__username="learner", course=course).status == EnrollmentStatus.REFUNDED
+
+    # The learner, still on the lesson, reloads it: the course is closed to them again.
+    response = page.reload()
+    assert response is not None and response.status == 403
+    expect(page.get_by_text("This lesson is for enrolled learners")).to_be_visible()
+    expect(page.get_by_text("Body of lesson 1.2")).to_have_count(0)
+    expect(page.get_by_role("button", name="Mark complete")).to_have_count(0)
+
+    page.goto(base + course.url)
+    expect(call_to_action(page).get_by_role("button", name="Buy course")).to_be_enabled()
+    expect(call_to_action(page).get_by_role("link", name="Continue learning")).to_have_count(0)
