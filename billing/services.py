@@ -159,6 +159,8 @@ def apply_event(*, event: dict) -> str:
 
 def request_refund(*, order: Order, by) -> Order:
     """Asks Stripe to refund a paid order in full; access ends when Stripe's charge.refunded event arrives."""
+    if gateway.uses_simulator() and not settings.BILLING_SIMULATOR_ENABLED:
+        raise PaymentServiceUnavailable("Stripe is not configured on this server, so it cannot refund.")
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
         if order.status != OrderStatus.PAID or not order.payment_intent_id:

@@ -16,6 +16,9 @@ from .models import Order
 def _deliver(event_type: str, data: dict) -> str:
     from .services import receive_webhook
 
+    if not settings.BILLING_SIMULATOR_ENABLED:  # production: only Stripe may move money
+        raise RuntimeError("The payment simulator is off.")
+
     event = {
         "id": f"evt_sim_{secrets.token_hex(12)}",
         "object": "event",

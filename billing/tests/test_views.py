@@ -96,3 +96,17 @@ def test_a_double_click_while_stripe_prepares_the_session_starts_no_second_check
     with pytest.raises(services.AlreadyOwned, match="being prepared"):
         services.start_checkout(user=learner, course=paid_course, base_url="http://testserver")
     assert Order.objects.count() == 1
+
+
+def test_without_stripe_or_simulator_nothing_can_be_refunded_or_simulated(learner, admin_user, paid_course, settings):
+    from billing import services, simulator
+
+    order = services.start_checkout(user=learner, course=paid_course, base_url="http://testserver")
+    simulator.pay(order=order)
+    settings.BILLING_SIMULATOR_ENABLED = False
+    with pytest.raises(services.PaymentServiceUnavailable):
+        services.request_refund(order=order, by=admin_user)
+    with pytest.raises(RuntimeError):
+        simulator.refund(order=order)
+    order.refresh_from_db()
+    assert order.status == "paid" and order.refund_requested_at is None

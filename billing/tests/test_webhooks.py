@@ -15,11 +15,15 @@ from django.conf import settings
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
+from assessments.models import Attempt
+from assessments.tests.factories import make_assessment
 from billing import services, simulator
 from billing.models import Order, OrderStatus, StripeEvent
 from courses.models import LessonPage
 from courses.tests.factories import make_course
+from learning import services as learning_services
 from learning.models import Enrollment, EnrollmentStatus
+from learning.services import PaymentRequired
 
 WEBHOOK = "/billing/stripe/webhook/"
 
@@ -267,9 +271,14 @@ class TestNoOtherWayIn:
                 content_type="application/json",
             ),
         ]
+        quiz = make_assessment(paid_course)
+        attempts.append(client.post(reverse("assessments:start", args=[quiz.pk])))  # refused with a message
         settings.BILLING_SIMULATOR_ENABLED = False
         attempts.append(client.post(reverse("billing:simulator", args=[order.pk]), {"outcome": "pay"}))
-        assert [response.status_code for response in attempts] == [402, 402, 403, 200, 302, 400, 400, 404]
+        assert [response.status_code for response in attempts] == [402, 402, 403, 200, 302, 400, 400, 303, 404]
+        assert not Attempt.objects.exists()
+        with pytest.raises(PaymentRequired):
+            learning_services.enroll(user=learner, course=paid_course)
         # Someone else cannot pay for this learner's order in the simulator either.
         settings.BILLING_SIMULATOR_ENABLED = True
         client.force_login(UserFactory())
