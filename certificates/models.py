@@ -1,12 +1,10 @@
 import secrets
 
 from django.conf import settings
-from django.core.files.storage import storages
-from django.core.signals import setting_changed
 from django.db import models
-from django.dispatch import receiver
 from django.utils.crypto import constant_time_compare, salted_hmac
-from django.utils.functional import LazyObject, empty
+
+from lms_site.storage import AliasedStorage
 
 # Crockford's base32: no I, L, O or U, so a serial read aloud or typed from paper is hard to get wrong.
 SERIAL_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -27,20 +25,7 @@ def signing_key() -> str:
     return settings.CERTIFICATE_SIGNING_KEY or settings.SECRET_KEY
 
 
-class _CertificateStorage(LazyObject):
-    """The "certificates" storage alias, looked up on first use like Django's default_storage."""
-
-    def _setup(self):
-        self._wrapped = storages["certificates"]
-
-
-_certificate_storage = _CertificateStorage()
-
-
-@receiver(setting_changed)
-def _forget_storage(*, setting, **kwargs):
-    if setting == "STORAGES":
-        _certificate_storage._wrapped = empty
+_certificate_storage = AliasedStorage("certificates")
 
 
 def certificate_storage():
