@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "assessments",
     "certificates",
     "billing",
+    "media_pipeline",
     "accounts.apps.AccountsUsersAppConfig",  # Wagtail's user admin, with role and ban fields
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -199,6 +200,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     # Private files (certificate PDFs): outside MEDIA_ROOT, handed out only by views that check ownership.
+    # Trainers' uploaded videos and captions before (and, without ImageKit, instead of) the CDN.
+    "media_private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": os.environ.get("MEDIA_PRIVATE_ROOT", str(BASE_DIR / "var" / "private" / "media"))},
+    },
     "certificates": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {
@@ -228,6 +234,15 @@ BILLING_SIMULATOR_ENABLED = not STRIPE_SECRET_KEY
 STRIPE_WEBHOOK_SECRET = os.environ.get(
     "STRIPE_WEBHOOK_SECRET", "" if STRIPE_SECRET_KEY else "whsec_local_simulator_development_only"
 )
+
+# Media: ImageKit when IMAGEKIT_PRIVATE_KEY and IMAGEKIT_URL_ENDPOINT are set, local private storage otherwise.
+IMAGEKIT_PRIVATE_KEY = os.environ.get("IMAGEKIT_PRIVATE_KEY", "")
+IMAGEKIT_URL_ENDPOINT = os.environ.get("IMAGEKIT_URL_ENDPOINT", "")  # e.g. https://ik.imagekit.io/your_id
+IMAGEKIT_API_BASE = os.environ.get("IMAGEKIT_API_BASE", "")  # only to point the SDK at a fake server in tests
+IMAGEKIT_FOLDER = os.environ.get("IMAGEKIT_FOLDER", "/learnwell/videos")
+MEDIA_VIDEO_MAX_BYTES = int(os.environ.get("MEDIA_VIDEO_MAX_BYTES", str(2 * 1024**3)))
+MEDIA_CAPTIONS_MAX_BYTES = 2 * 1024**2
+MEDIA_SIGNED_URL_SECONDS = 4 * 60 * 60  # long enough to watch a long lesson without the source expiring
 
 # Certificates: the key that signs them (falls back to SECRET_KEY; set it so SECRET_KEY can rotate without
 # invalidating every certificate) and how long a download link works.

@@ -1,0 +1,144 @@
+"""The write side of media: accepting an upload, pushing it to the CDN, retrying, deleting."""
+
+import logging
+
+import filetype
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.template.defaultfilters import filesizeformat
+
+from . import selectors
+from .backends import active_backend, backend_named
+from .models import AssetStatus, VideoAsset
+
+logger = logging.getLogger(__name__)
+
+# Judged by the file's first bytes, not its name: browsers play these three.
+VIDEO_TYPES = {"video/mp4": "MP4", "video/webm": "WebM", "video/quicktime": "QuickTime (MOV)"}
+
+
+class MediaError(Exception):
+    """A media rule was broken; the message is for the person, status_code for the response."""
+
+    status_code = 400
+
+
+class UploadRejected(MediaError):
+    status_code = 400
+
+
+class AssetInUse(MediaError):
+    status_code = 409
+
+    def __init__(self, message: str, usages: list):
+        super().__init__(message)
+        self.usages = usages
+
+
+class NotRetryable(MediaError):
+    status_code = 409
+
+
+class RemoteDeleteFailed(MediaError):
+    status_code = 502
+
+
+def inspect_video(upload) -> str:
+    """The upload's content type if it is a video of an allowed kind and size; UploadRejected otherwise."""
+    limit = settings.MEDIA_VIDEO_MAX_BYTES
+    if upload.size > limit:
+        raise UploadRejected(f"This video is {filesizeformat(upload.size)}; the limit is {filesizeformat(limit)}.")
+    upload.seek(0)
+    kind = filetype.guess(upload.read(8192))
+    upload.seek(0)
+    if kind is None or kind.mime not in VIDEO_TYPES:
+        found = f" (it looks like {kind.mime})" if kind else ""
+        allowed = ", ".join(VIDEO_TYPES.values())
+        raise UploadRejected(f"This file is not a video we can stream{found}. Upload {allowed}.")
+    return kind.mime
+
+
+def inspect_captions(upload) -> None:
+    limit = settings.MEDIA_CAPTIONS_MAX_BYTES
+    if upload.size > limit:
+        raise UploadRejected(f"Captions files are at most {filesizeformat(limit)}.")
+    upload.seek(0)
+    head = upload.read(16).removeprefix(b"\xef\xbb\xbf")
+    upload.seek(0)
+    if not head.startswith(b"WEBVTT"):
+        raise UploadRejected("Captions must be a WebVTT file: its first line reads WEBVTT.")
+
+
+def register_upload(*, asset: VideoAsset, by=None) -> VideoAsset:
+    """Records who uploaded a freshly saved asset and queues its push to the CDN once the save commits."""
+    from .tasks import push_video_asset
+
+    asset.content_type = inspect_video(asset.file)
+    asset.size_bytes = asset.file.size
+    asset.uploaded_by = by
+    asset.status = AssetStatus.UPLOADING
+    asset.failure_reason = ""
+    asset.save(update_fields=["content_type", "size_bytes", "uploaded_by", "status", "failure_reason", "updated_at"])
+    push_video_asset.delay_on_commit(asset.pk)
+    return asset
+
+
+def push_to_backend(*, asset: VideoAsset, final_attempt: bool) -> VideoAsset:
+    """Uploads the asset's file (ImageKit or local) unless that already happened. Safe to repeat."""
+    asset = VideoAsset.objects.get(pk=asset.pk)
+    if asset.status == AssetStatus.READY and asset.remote_file_id:
+        return asset
+    backend = active_backend()
+    try:
+        remote = backend.find(asset) or backend.upload(asset)
+    except Exception as error:
+        reason = f"{type(error).__name__}: {error}"[:500]
+        status = AssetStatus.FAILED if final_attempt else AssetStatus.UPLOADING
+        VideoAsset.objects.filter(pk=asset.pk).update(
+            upload_attempts=F("upload_attempts") + 1, failure_reason=reason, status=status
+        )
+        logger.warning("Upload of video asset %s failed (final=%s): %s", asset.pk, final_attempt, reason)
+        raise
+    VideoAsset.objects.filter(pk=asset.pk).update(
+        upload_attempts=F("upload_attempts") + 1,
+        status=AssetStatus.READY,
+        failure_reason="",
+        backend=backend.name,
+        remote_file_id=remote.file_id,
+        remote_path=remote.path,
+    )
+    asset.refresh_from_db()
+    return asset
+
+
+def retry_upload(*, asset: VideoAsset) -> VideoAsset:
+    from .tasks import push_video_asset
+
+    with transaction.atomic():
+        asset = VideoAsset.objects.select_for_update().get(pk=asset.pk)
+        if asset.status != AssetStatus.FAILED:
+            raise NotRetryable("Only a failed upload can be retried.")
+        asset.status = AssetStatus.UPLOADING
+        asset.failure_reason = ""
+        asset.save(update_fields=["status", "failure_reason", "updated_at"])
+        push_video_asset.delay_on_commit(asset.pk)
+    return asset
+
+
+def delete_video_asset(*, asset: VideoAsset) -> None:
+    """Deletes an unused asset with its CDN copy and files; refuses, naming the pages, while lessons use it."""
+    usages = selectors.asset_usage(asset=asset)
+    if usages:
+        titles = ", ".join(f"“{usage.title}”" for usage in usages[:5])
+        more = f" and {len(usages) - 5} more" if len(usages) > 5 else ""
+        raise AssetInUse(f"“{asset.title}” is used in {titles}{more}. Remove it there first.", usages)
+    if asset.remote_file_id and asset.backend:
+        try:
+            backend_named(asset.backend).delete(asset.remote_file_id)
+        except Exception as error:
+            raise RemoteDeleteFailed(f"The CDN did not delete the file ({error}); nothing was deleted.") from error
+    files = [(field.storage, field.name) for field in (asset.file, asset.captions) if field]
+    with transaction.atomic():
+        asset.delete()
+        transaction.on_commit(lambda: [storage.delete(name) for storage, name in files])
