@@ -1,6 +1,10 @@
 """StreamField blocks for lesson bodies."""
 
+import copy
+
+from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language_info
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
@@ -8,6 +12,8 @@ from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.embeds.blocks import EmbedBlock
 from wagtail.images.blocks import ImageChooserBlock
+from wagtail.models import Page
+from wagtail.snippets.blocks import SnippetChooserBlock
 
 # Rich text in lessons: enough to teach, not enough to break the page layout.
 LESSON_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul", "code", "superscript", "subscript", "h3", "h4"]
@@ -44,6 +50,76 @@ class VideoBlock(blocks.StructBlock):
         icon = "media"
         template = "courses/blocks/video.html"
         description = "A video played in the browser's own player."
+
+
+class VideoAssetChooserBlock(SnippetChooserBlock):
+    """Chooses a video from the media library; loads every video of a lesson with its poster in a fixed
+    number of queries, so a lesson with many videos costs the same to render as one with a single video."""
+
+    def bulk_to_python(self, values):
+        found = self.model_class.objects.select_related("poster").prefetch_related("poster__renditions").in_bulk(values)
+        seen, assets = set(), []
+        for pk in values:
+            asset = found.get(pk)
+            # Two blocks placing the same video get separate instances, like Wagtail's own chooser blocks.
+            assets.append(copy.copy(asset) if asset is not None and pk in seen else asset)
+            seen.add(pk)
+        return assets
+
+
+class VideoAssetBlock(blocks.StructBlock):
+    """A video from the media library, streamed through short-lived signed URLs to permitted viewers only."""
+
+    asset = VideoAssetChooserBlock("media_pipeline.VideoAsset", help_text="A video from the media library.")
+    complete_at_percent = blocks.IntegerBlock(
+        required=False,
+        min_value=1,
+        max_value=100,
+        label="Complete at (%)",
+        help_text="Complete the lesson when a learner has watched this much; "
+        "empty = learners mark it complete themselves.",
+    )
+
+    class Meta:
+        icon = "media"
+        label = "Video asset"
+        template = "media_pipeline/blocks/video_asset.html"
+        description = "A video from the media library, with captions, that can complete the lesson when watched."
+
+    def get_context(self, value, parent_context=None):
+        from media_pipeline.selectors import video_sources
+
+        context = super().get_context(value, parent_context)
+        asset = value["asset"]
+        # Signed at render time: the lesson player renders the body only for viewers allowed to read it.
+        context["sources"] = video_sources(asset=asset) if asset is not None else None
+        context["captions_label"] = _language_name(asset.captions_language) if asset is not None else ""
+        context["progress_url"] = _progress_url(value, parent_context or {}) if context["sources"] else None
+        # Players on one page need distinct ids, and the player script comes once, however many videos there are.
+        request = (parent_context or {}).get("request")
+        count = getattr(request, "_video_players_rendered", 0)
+        context["player_id"] = f"video-player-{count + 1}"
+        context["load_player_script"] = count == 0
+        if request is not None:
+            request._video_players_rendered = count + 1
+        return context
+
+
+def _progress_url(value, parent_context) -> str | None:
+    """Where the player reports watching, for an enrolled learner who has not completed the lesson yet."""
+    player, lesson = parent_context.get("player"), parent_context.get("page")
+    if not value["complete_at_percent"] or player is None or not isinstance(lesson, Page):
+        return None
+    if not (player.is_enrolled and player.access.can_read) or player.is_done:
+        return None
+    return reverse("media_pipeline:progress", args=[lesson.pk])
+
+
+def _language_name(code: str) -> str:
+    try:
+        return get_language_info(code)["name_local"]
+    except KeyError:
+        return code
 
 
 class DownloadBlock(blocks.StructBlock):
@@ -116,6 +192,7 @@ class LessonBodyBlock(blocks.StreamBlock):
     )
     image = LessonImageBlock()
     video = VideoBlock()
+    video_asset = VideoAssetBlock()
     download = DownloadBlock()
     code = CodeBlock()
     callout = CalloutBlock()

@@ -15,6 +15,8 @@ urlpatterns = [
     path("assessments/", include("assessments.trainer_urls")),
     path("certificates/", include("certificates.urls")),
     path("billing/", include("billing.urls")),
+    # Not "media/": that is MEDIA_URL, which static() serves in development.
+    path("media-library/", include("media_pipeline.urls")),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain"), name="robots"),
 ]

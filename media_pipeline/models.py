@@ -1,3 +1,5 @@
+import hashlib
+
 from django.conf import settings
 from django.db import models
 from wagtail.search import index
@@ -70,6 +72,8 @@ class VideoAsset(index.Indexed, models.Model):
 
     @property
     def remote_name(self) -> str:
-        """The file name on the CDN: fixed per asset, so a retried upload overwrites instead of duplicating."""
+        """The file name on the CDN: fixed per uploaded file, so a retried upload finds or overwrites its own
+        copy instead of duplicating it, while a replacement file gets a name of its own."""
         extension = self.file.name.rsplit(".", 1)[-1].lower() if "." in self.file.name else "mp4"
-        return f"asset-{self.pk}.{extension}"
+        version = hashlib.sha1(self.file.name.encode(), usedforsecurity=False).hexdigest()[:10]
+        return f"asset-{self.pk}-{version}.{extension}"

@@ -1,9 +1,13 @@
 """The read side of media: where an asset is used, and the signed sources a permitted viewer gets."""
 
+import json
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.urls import reverse
 from wagtail.models import ReferenceIndex
+
+from courses.models import LessonPage
 
 from .backends import LocalBackend, backend_named
 from .models import VideoAsset
@@ -16,16 +20,26 @@ class Usage:
 
 
 def asset_usage(*, asset: VideoAsset) -> list[Usage]:
-    """The pages (and other objects) whose content places this asset, as Wagtail's reference index knows."""
-    usages = []
+    """The pages whose content places this asset: saved content from Wagtail's reference index, plus drafts
+    (the index does not read unpublished revisions, and publishing one later would bring the asset back)."""
+    pages = {}
     for source, _references in ReferenceIndex.get_grouped_references_to(asset):
-        edit_url = None
-        if hasattr(source, "get_admin_display_title"):
-            from django.urls import reverse
+        pages[source.pk] = source
+    drafts = LessonPage.objects.filter(has_unpublished_changes=True).exclude(pk__in=pages)
+    for lesson in drafts.select_related("latest_revision").only("pk", "title", "latest_revision__content"):
+        if lesson.latest_revision and _places(lesson.latest_revision.content.get("body"), asset.pk):
+            pages[lesson.pk] = lesson
+    return [
+        Usage(str(getattr(page, "title", page)), reverse("wagtailadmin_pages:edit", args=[page.pk]))
+        for page in pages.values()
+    ]
 
-            edit_url = reverse("wagtailadmin_pages:edit", args=[source.pk])
-        usages.append(Usage(str(getattr(source, "title", source)), edit_url))
-    return usages
+
+def _places(body, asset_id: int) -> bool:
+    blocks = json.loads(body) if isinstance(body, str) else body or []
+    return any(
+        block.get("type") == "video_asset" and (block.get("value") or {}).get("asset") == asset_id for block in blocks
+    )
 
 
 @dataclass(frozen=True)

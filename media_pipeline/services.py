@@ -9,7 +9,7 @@ from django.db.models import F
 from django.template.defaultfilters import filesizeformat
 
 from . import selectors
-from .backends import active_backend, backend_named
+from .backends import ImageKitBackend, active_backend, backend_named, imagekit_configured
 from .models import AssetStatus, VideoAsset
 
 logger = logging.getLogger(__name__)
@@ -70,8 +70,11 @@ def inspect_captions(upload) -> None:
         raise UploadRejected("Captions must be a WebVTT file: its first line reads WEBVTT.")
 
 
-def register_upload(*, asset: VideoAsset, by=None) -> VideoAsset:
-    """Records who uploaded a freshly saved asset and queues its push to the CDN once the save commits."""
+def register_upload(*, asset: VideoAsset, by=None, replacing: VideoAsset | None = None) -> VideoAsset:
+    """Records who uploaded a freshly saved file and queues its push to the CDN once the save commits.
+
+    `replacing` is the asset as it was before an edit replaced its file: the old copies go once this commits.
+    """
     from .tasks import push_video_asset
 
     asset.content_type = inspect_video(asset.file)
@@ -79,9 +82,26 @@ def register_upload(*, asset: VideoAsset, by=None) -> VideoAsset:
     asset.uploaded_by = by
     asset.status = AssetStatus.UPLOADING
     asset.failure_reason = ""
-    asset.save(update_fields=["content_type", "size_bytes", "uploaded_by", "status", "failure_reason", "updated_at"])
+    asset.backend = asset.remote_file_id = asset.remote_path = ""
+    asset.save(
+        update_fields=[
+            "content_type", "size_bytes", "uploaded_by", "status", "failure_reason",
+            "backend", "remote_file_id", "remote_path", "updated_at",
+        ]
+    )  # fmt: skip
+    if replacing is not None and replacing.file.name != asset.file.name:
+        transaction.on_commit(lambda: _discard_old_copies(replacing))
     push_video_asset.delay_on_commit(asset.pk)
     return asset
+
+
+def _discard_old_copies(old: VideoAsset) -> None:
+    try:
+        if old.remote_file_id and old.backend == ImageKitBackend.name:
+            ImageKitBackend().delete(old.remote_file_id)
+        old.file.storage.delete(old.file.name)
+    except Exception:  # the new file is what matters; a leftover copy is logged, not fatal
+        logger.exception("Could not remove the replaced file of video asset %s", old.pk)
 
 
 def push_to_backend(*, asset: VideoAsset, final_attempt: bool) -> VideoAsset:
@@ -100,7 +120,8 @@ def push_to_backend(*, asset: VideoAsset, final_attempt: bool) -> VideoAsset:
         )
         logger.warning("Upload of video asset %s failed (final=%s): %s", asset.pk, final_attempt, reason)
         raise
-    VideoAsset.objects.filter(pk=asset.pk).update(
+    # Only if the file is still the one just uploaded: an edit may have replaced it meanwhile.
+    VideoAsset.objects.filter(pk=asset.pk, file=asset.file.name).update(
         upload_attempts=F("upload_attempts") + 1,
         status=AssetStatus.READY,
         failure_reason="",
@@ -133,11 +154,16 @@ def delete_video_asset(*, asset: VideoAsset) -> None:
         titles = ", ".join(f"“{usage.title}”" for usage in usages[:5])
         more = f" and {len(usages) - 5} more" if len(usages) > 5 else ""
         raise AssetInUse(f"“{asset.title}” is used in {titles}{more}. Remove it there first.", usages)
-    if asset.remote_file_id and asset.backend:
-        try:
+    try:
+        if asset.remote_file_id and asset.backend:
             backend_named(asset.backend).delete(asset.remote_file_id)
-        except Exception as error:
-            raise RemoteDeleteFailed(f"The CDN did not delete the file ({error}); nothing was deleted.") from error
+        elif imagekit_configured():
+            # An upload that reached the CDN before its worker could record it still leaves a file there.
+            stray = ImageKitBackend().find(asset)
+            if stray is not None:
+                ImageKitBackend().delete(stray.file_id)
+    except Exception as error:
+        raise RemoteDeleteFailed(f"The CDN did not delete the file ({error}); nothing was deleted.") from error
     files = [(field.storage, field.name) for field in (asset.file, asset.captions) if field]
     with transaction.atomic():
         asset.delete()

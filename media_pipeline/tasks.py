@@ -18,4 +18,9 @@ def push_video_asset(self, asset_id: int) -> str | None:
         if self.request.retries >= MAX_RETRIES:
             return "failed"
         # Exponential backoff: 30 s, 1, 2, 4, 8 minutes.
-        raise self.retry(exc=error, countdown=30 * 2**self.request.retries) from error
+        countdown = 30 * 2**self.request.retries
+        if self.request.is_eager:
+            # Eager apply() re-runs a returned Retry at once; a raised one would escape to the caller
+            # (CELERY_TASK_EAGER_PROPAGATES) and nothing would retry.
+            return self.retry(exc=error, countdown=countdown, throw=False)
+        raise self.retry(exc=error, countdown=countdown) from error

@@ -240,7 +240,7 @@ IMAGEKIT_PRIVATE_KEY = os.environ.get("IMAGEKIT_PRIVATE_KEY", "")
 IMAGEKIT_URL_ENDPOINT = os.environ.get("IMAGEKIT_URL_ENDPOINT", "")  # e.g. https://ik.imagekit.io/your_id
 IMAGEKIT_API_BASE = os.environ.get("IMAGEKIT_API_BASE", "")  # only to point the SDK at a fake server in tests
 IMAGEKIT_FOLDER = os.environ.get("IMAGEKIT_FOLDER", "/learnwell/videos")
-MEDIA_VIDEO_MAX_BYTES = int(os.environ.get("MEDIA_VIDEO_MAX_BYTES", str(2 * 1024**3)))
+MEDIA_VIDEO_MAX_BYTES = int(os.environ.get("MEDIA_VIDEO_MAX_BYTES", str(500 * 1024**2)))  # under nginx's 512m
 MEDIA_CAPTIONS_MAX_BYTES = 2 * 1024**2
 MEDIA_SIGNED_URL_SECONDS = 4 * 60 * 60  # long enough to watch a long lesson without the source expiring
 

@@ -1,0 +1,150 @@
+"""The media library in Wagtail's admin: who may use it, how its listing reads, and which views it has.
+
+VideoAsset is a snippet so that lessons place videos with SnippetChooserBlock and Wagtail's reference index
+knows which pages use which video (deletion relies on that).
+"""
+
+import django_filters
+from django import forms
+from django.contrib.auth.models import Permission
+from django.template.defaultfilters import filesizeformat
+from django.urls import path
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
+from wagtail.permission_policies import BasePermissionPolicy
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from accounts.models import Role, User
+
+from .admin_views import (
+    RetryUploadView,
+    VideoAssetCreateView,
+    VideoAssetDeleteView,
+    VideoAssetEditView,
+    VideoAssetIndexView,
+)
+from .forms import CAPTIONS_ACCEPT, VIDEO_ACCEPT, PrivateFileInput, VideoAssetForm
+from .models import AssetStatus, VideoAsset
+
+
+class VideoAssetPermissionPolicy(BasePermissionPolicy):
+    """Admins and trainers do everything with videos; learners nothing.
+
+    The role decides, not Django's model permissions, so no migration has to tick boxes on the Trainers group
+    and no box ticked by mistake opens the library to anybody else.
+    """
+
+    actions = frozenset({"add", "change", "delete", "view", "choose"})
+    roles = (Role.ADMIN, Role.TRAINER)
+
+    def user_has_permission(self, user, action):
+        return (
+            action in self.actions
+            and user.is_active
+            and not getattr(user, "is_banned", False)
+            and getattr(user, "role", None) in self.roles
+        )
+
+    def users_with_any_permission(self, actions):
+        if self.actions.isdisjoint(actions):
+            return User.objects.none()
+        return User.objects.filter(is_active=True, is_banned=False, role__in=self.roles)
+
+
+def duration_text(asset: VideoAsset) -> str:
+    if not asset.duration_seconds:
+        return "—"
+    hours, rest = divmod(asset.duration_seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02}:{seconds:02}" if hours else f"{minutes}:{seconds:02}"
+
+
+def uploader_name(asset: VideoAsset) -> str:
+    return asset.uploaded_by.display_name if asset.uploaded_by else "—"
+
+
+class UploadStatusColumn(StatusTagColumn):
+    """The status tag, and under a failed upload the reason, so the listing says what went wrong."""
+
+    cell_template_name = "media_pipeline/admin/status_cell.html"
+
+    def get_cell_context_data(self, instance, parent_context):
+        context = super().get_cell_context_data(instance, parent_context)
+        context["failure_reason"] = instance.failure_reason if instance.status == AssetStatus.FAILED else ""
+        return context
+
+
+class VideoAssetFilterSet(WagtailFilterSet):
+    status = django_filters.ChoiceFilter(
+        label="Status", choices=AssetStatus.choices, widget=forms.RadioSelect, empty_label="All"
+    )
+
+    class Meta:
+        model = VideoAsset
+        fields = ["status"]
+
+
+class VideoAssetViewSet(SnippetViewSet):
+    model = VideoAsset
+    icon = "media"
+    menu_label = "Videos"
+    menu_name = "videos"
+    menu_order = 250
+    add_to_admin_menu = True
+    # A copy would share the original's file, and deleting either would remove it from under the other.
+    copy_view_enabled = False
+
+    index_view_class = VideoAssetIndexView
+    add_view_class = VideoAssetCreateView
+    edit_view_class = VideoAssetEditView
+    delete_view_class = VideoAssetDeleteView
+    edit_template_name = "media_pipeline/admin/edit.html"
+    delete_template_name = "media_pipeline/admin/delete.html"
+
+    list_display = [
+        "title",
+        UploadStatusColumn(
+            "status", accessor="get_status_display", primary=lambda asset: asset.is_ready, sort_key="status"
+        ),
+        Column("size", accessor=lambda asset: filesizeformat(asset.size_bytes), sort_key="size_bytes"),
+        Column("duration", accessor=duration_text, sort_key="duration_seconds"),
+        Column("uploaded_by", label="Uploaded by", accessor=uploader_name),
+        DateColumn("created_at", label="Created", sort_key="created_at"),
+    ]
+    filterset_class = VideoAssetFilterSet
+    search_fields = ["title"]
+    ordering = "-created_at"
+
+    edit_handler = ObjectList(
+        [
+            FieldPanel("title"),
+            FieldPanel(
+                "file",
+                widget=PrivateFileInput(attrs={"accept": VIDEO_ACCEPT}),
+                help_text="MP4, WebM or QuickTime (MOV). It is uploaded to the CDN after saving.",
+            ),
+            FieldPanel("poster"),
+            FieldPanel("duration_seconds"),
+            FieldPanel("captions", widget=PrivateFileInput(attrs={"accept": CAPTIONS_ACCEPT})),
+            FieldPanel("captions_language"),
+        ],
+        base_form_class=VideoAssetForm,
+    )
+
+    def get_queryset(self, request):
+        return VideoAsset.objects.select_related("uploaded_by")
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(retry_url_name=self.get_url_name("retry_upload"), **kwargs)
+
+    @property
+    def retry_upload_view(self):
+        return self.construct_view(RetryUploadView)
+
+    def get_urlpatterns(self):
+        return [*super().get_urlpatterns(), path("retry/<int:pk>/", self.retry_upload_view, name="retry_upload")]
+
+    def get_permissions_to_register(self):
+        # The policy ignores model permissions, so the group editor offers no boxes that would do nothing.
+        return Permission.objects.none()
