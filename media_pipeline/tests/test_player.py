@@ -361,6 +361,20 @@ def test_watching_up_to_the_threshold_completes_the_lesson(client, learner, cour
     assert is_done(learner, tracked_lesson)
 
 
+def test_the_lesson_actions_refresh_themselves_once_the_video_completed_the_lesson(
+    client, learner, course, tracked_lesson, asset
+):
+    enrol(learner, course)
+    client.force_login(learner)
+    page = client.get(tracked_lesson.url).content.decode()
+    assert 'hx-trigger="lesson:video-completed from:body"' in page and 'hx-select="#lesson-actions"' in page
+
+    beacon(client, tracked_lesson, asset, 90)
+    refreshed = client.get(tracked_lesson.url, headers={"HX-Request": "true"}).content.decode()
+    assert "Lesson completed" in refreshed and "Mark complete" not in refreshed
+    assert "lesson:video-completed" not in refreshed  # nothing left to wait for
+
+
 def test_a_second_beacon_within_ten_seconds_is_refused(client, learner, course, tracked_lesson, asset):
     enrol(learner, course)
     client.force_login(learner)
