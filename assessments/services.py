@@ -16,6 +16,7 @@ from learning import services as learning_services
 
 from . import grading
 from .models import AssessmentPage, Attempt, AttemptStatus, GradeChange
+from .signals import attempt_graded
 
 
 class AssessmentError(Exception):
@@ -271,7 +272,7 @@ def _grade_and_close(attempt: Attempt) -> None:
 
 def _store_result(attempt: Attempt, result) -> None:
     """Writes a grade onto the attempt; when the pass changes on a required assessment, course progress follows."""
-    was_passed = attempt.passed
+    was_passed, was_score = attempt.passed, attempt.score
     attempt.score = result.score
     attempt.max_score = result.max_score
     attempt.percent = result.percent
@@ -280,6 +281,8 @@ def _store_result(attempt: Attempt, result) -> None:
     attempt.passed = None if result.pending_manual else result.percent >= attempt.assessment.pass_mark
     if attempt.passed != was_passed and attempt.assessment.is_required:
         transaction.on_commit(lambda: _refresh_course_progress(attempt))
+    if attempt.passed is not None and (attempt.passed != was_passed or attempt.score != was_score):
+        attempt_graded.send(sender=Attempt, attempt=attempt)
 
 
 def _refresh_course_progress(attempt: Attempt) -> None:
