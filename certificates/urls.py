@@ -10,4 +10,8 @@ urlpatterns = [
     path("verify/<str:serial>/", views.verify, name="verify"),
     path("download/<str:token>/", views.download, name="download"),
     path("enrollments/<int:enrollment_id>/panel/", views.panel, name="panel"),
+    # Open Badges 3.0: the issuer's profile and key, each certificate as a signed credential, and a checker.
+    path("issuer/", views.issuer, name="issuer"),
+    path("download/<str:token>/badge.json", views.badge, name="badge"),
+    path("badge/verify/", views.badge_verify, name="badge_verify"),
 ]

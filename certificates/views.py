@@ -1,13 +1,16 @@
+import json
+
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_cache_control
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from lms_site.htmx import personal
 
-from . import selectors, services
+from . import openbadges, selectors, services
 from .forms import PdfCheckForm, SerialForm
 from .models import normalise_serial
 
@@ -84,3 +87,52 @@ def panel(request, enrollment_id: int):
         raise Http404("No certificate here.")
     context = {"panel": panel}
     return personal(TemplateResponse(request, "certificates/partials/certificate_panel.html", context))
+
+
+# --- Open Badges 3.0 -------------------------------------------------------------------------------
+
+
+@require_GET
+def issuer(request):
+    """The issuer's Open Badges Profile with its public key: what a wallet or verifier fetches to check a proof."""
+    response = JsonResponse(openbadges.issuer_profile(), json_dumps_params={"ensure_ascii": False})
+    response["Access-Control-Allow-Origin"] = "*"
+    patch_cache_control(response, public=True, max_age=60 * 60)
+    return response
+
+
+@require_GET
+def badge(request, token: str):
+    """The certificate as a signed Open Badges 3.0 credential, behind the same signed link as its PDF."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    try:
+        certificate, credential = openbadges.credential_for_download(token=token, user=request.user)
+    except services.CertificateError as error:
+        context = {"message": str(error), "back_url": "/learning/"}
+        return TemplateResponse(request, "learning/error.html", context, status=error.status_code)
+    body = json.dumps(credential, indent=2, ensure_ascii=False).encode()
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.serial}.json"'
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@csrf_exempt  # changes nothing and reads no cookie: any verifier's tool may post here
+@require_http_methods(["POST", "OPTIONS"])
+def badge_verify(request):
+    """Checks a posted Open Badges credential: is the proof ours and intact, and does the certificate stand."""
+    if request.method == "OPTIONS":
+        response = HttpResponse(status=204)
+    else:
+        try:
+            data = json.loads(request.body)
+        except (ValueError, UnicodeDecodeError):
+            response = JsonResponse({"verified": False, "error": "The body must be a JSON credential."}, status=400)
+        else:
+            response = JsonResponse(openbadges.credential_status(data))
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+    response["Access-Control-Allow-Headers"] = "Content-Type"
+    patch_cache_control(response, no_store=True)
+    return response

@@ -21,3 +21,10 @@ def certificate_panel(context, enrollment):
 @register.inclusion_tag("certificates/partials/certificate_list.html", takes_context=True)
 def certificate_list(context, enrollments):
     return {"request": context["request"], "panels": selectors.certificate_panels(enrollments=enrollments)}
+
+
+@register.simple_tag(takes_context=True)
+def certificate_badge_url(context, certificate) -> str:
+    """A link to the certificate as a signed Open Badges 3.0 credential; it expires like the PDF link."""
+    token = services.download_token(certificate=certificate, user=context["request"].user)
+    return reverse("certificates:badge", args=[token])

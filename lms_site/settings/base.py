@@ -249,6 +249,9 @@ MEDIA_SIGNED_URL_SECONDS = 4 * 60 * 60  # long enough to watch a long lesson wit
 CERTIFICATE_SIGNING_KEY = os.environ.get("CERTIFICATE_SIGNING_KEY", "")
 CERTIFICATE_DOWNLOAD_LINK_MAX_AGE = 60 * 60
 CERTIFICATE_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+# The Ed25519 key that signs Open Badges 3.0 credentials (PEM, or base64 of the raw 32 bytes). Unset, it is
+# derived from the certificate signing key; production should set its own (see certificates/openbadges.py).
+OPENBADGES_ED25519_PRIVATE_KEY = os.environ.get("OPENBADGES_ED25519_PRIVATE_KEY", "")
 
 
 def require_secret_key(key: str) -> str:
