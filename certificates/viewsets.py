@@ -8,31 +8,18 @@ from django.urls import path
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import DateColumn, StatusTagColumn
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.permission_policies import BasePermissionPolicy
 
-from accounts.models import Role, User
+from accounts.permissions import RolePermissionPolicy
 from courses.models import CoursePage
 
 from .admin_views import CertificateIndexView, CertificateInspectView, ReissueView, RevokeView
 from .models import Certificate, CertificateStatus
 
 
-class CertificatePermissionPolicy(BasePermissionPolicy):
-    """Admins view, revoke and reissue certificates; nobody adds, edits or deletes one by hand.
+class CertificatePermissionPolicy(RolePermissionPolicy):
+    """Admins view, revoke and reissue certificates; nobody adds, edits or deletes one by hand."""
 
-    The role decides, not Django's model permissions: trainers are staff, and a permission ticked on their
-    group by mistake must not show them every learner's certificate.
-    """
-
-    admin_actions = frozenset({"view", "revoke", "reissue"})
-
-    def user_has_permission(self, user, action):
-        return action in self.admin_actions and user.is_active and getattr(user, "is_lms_admin", False)
-
-    def users_with_any_permission(self, actions):
-        if self.admin_actions.isdisjoint(actions):
-            return User.objects.none()
-        return User.objects.filter(is_active=True, role=Role.ADMIN)
+    actions = frozenset({"view", "revoke", "reissue"})
 
 
 # The status is derived from two columns (Certificate.status); these are the same rules in SQL.

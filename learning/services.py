@@ -65,29 +65,7 @@ def enroll(*, user, course: CoursePage) -> Enrollment:
         titles = ", ".join(f"“{prerequisite.title}”" for prerequisite in missing)
         raise PrerequisitesMissing(f"Complete {titles} before you enrol in this course.")
 
-    now = timezone.now()
-    with transaction.atomic():
-        enrollment, created = Enrollment.objects.select_for_update().get_or_create(
-            user=user,
-            course=course,
-            defaults={
-                "status": EnrollmentStatus.ACTIVE,
-                "enrolled_at": now,
-                "last_lesson": selectors.first_lesson(course=course),
-                "last_activity_at": now,
-            },
-        )
-        if created or enrollment.gives_access:
-            return enrollment
-        # Back after leaving (or a course that became free): the same row, with its progress, reopens.
-        enrollment.status = EnrollmentStatus.ACTIVE
-        enrollment.cancelled_at = None
-        enrollment.last_activity_at = now
-        newly_completed = _refresh_progress(enrollment)
-        enrollment.save()
-        if newly_completed:
-            enrollment_completed.send(sender=Enrollment, enrollment=enrollment)
-        return enrollment
+    return _open_enrollment(user=user, course=course)
 
 
 def leave_course(*, enrollment: Enrollment) -> Enrollment:
@@ -109,6 +87,11 @@ def leave_course(*, enrollment: Enrollment) -> Enrollment:
 def grant_paid_access(*, user, course: CoursePage) -> Enrollment:
     """Opens a paid course to a learner whose payment was verified. Only billing's webhook path calls this:
     no view may, so a paid course is never entered without a confirmed payment. Idempotent."""
+    return _open_enrollment(user=user, course=course)
+
+
+def _open_enrollment(*, user, course: CoursePage) -> Enrollment:
+    """Creates the learner's enrollment, or reopens the one they left or lost, with its progress kept."""
     now = timezone.now()
     with transaction.atomic():
         enrollment, created = Enrollment.objects.select_for_update().get_or_create(
@@ -125,6 +108,7 @@ def grant_paid_access(*, user, course: CoursePage) -> Enrollment:
             return enrollment
         enrollment.status = EnrollmentStatus.ACTIVE
         enrollment.cancelled_at = None
+        enrollment.last_activity_at = now
         newly_completed = _refresh_progress(enrollment)
         enrollment.save()
         if newly_completed:

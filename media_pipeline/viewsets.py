@@ -12,10 +12,10 @@ from django.urls import path
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
-from wagtail.permission_policies import BasePermissionPolicy
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from accounts.models import Role, User
+from accounts.models import Role
+from accounts.permissions import RolePermissionPolicy
 
 from .admin_views import (
     RetryUploadView,
@@ -28,28 +28,11 @@ from .forms import CAPTIONS_ACCEPT, VIDEO_ACCEPT, PrivateFileInput, VideoAssetFo
 from .models import AssetStatus, VideoAsset
 
 
-class VideoAssetPermissionPolicy(BasePermissionPolicy):
-    """Admins and trainers do everything with videos; learners nothing.
-
-    The role decides, not Django's model permissions, so no migration has to tick boxes on the Trainers group
-    and no box ticked by mistake opens the library to anybody else.
-    """
+class VideoAssetPermissionPolicy(RolePermissionPolicy):
+    """Admins and trainers do everything with videos; learners nothing."""
 
     actions = frozenset({"add", "change", "delete", "view", "choose"})
     roles = (Role.ADMIN, Role.TRAINER)
-
-    def user_has_permission(self, user, action):
-        return (
-            action in self.actions
-            and user.is_active
-            and not getattr(user, "is_banned", False)
-            and getattr(user, "role", None) in self.roles
-        )
-
-    def users_with_any_permission(self, actions):
-        if self.actions.isdisjoint(actions):
-            return User.objects.none()
-        return User.objects.filter(is_active=True, is_banned=False, role__in=self.roles)
 
 
 def duration_text(asset: VideoAsset) -> str:
