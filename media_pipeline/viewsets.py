@@ -97,6 +97,9 @@ class VideoAssetViewSet(SnippetViewSet):
     ]
     filterset_class = VideoAssetFilterSet
     search_fields = ["title"]
+    # Plain ORM matching on titles: the same results on every database, straight after a save (MariaDB's
+    # full-text index, behind Wagtail's database search backend, sees only committed rows).
+    search_backend_name = None
     ordering = "-created_at"
 
     edit_handler = ObjectList(
