@@ -34,8 +34,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl
+
+from lms_site.tests.local_server import LocalServer
 
 UPLOAD_PATH = "/api/v1/files/upload"
 LIST_PATH = "/v1/files"
@@ -108,29 +110,22 @@ class FakeImageKit:
     contents: dict[str, bytes] = field(default_factory=dict)  # by fileId: the bytes uploaded
     _failures: list[_Failure] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _server: ThreadingHTTPServer | None = None
-    _thread: threading.Thread | None = None
+    _server: LocalServer | None = None
 
     # Lifecycle
 
     def start(self) -> "FakeImageKit":
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-imagekit", daemon=True)
-        self._thread.start()
+        self._server = LocalServer(_handler_for(self), name="fake-imagekit")
         return self
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join(timeout=5)
+            self._server.stop()
             self._server = None
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self._server.url
 
     # What tests ask of it
 
