@@ -75,3 +75,14 @@ def lessons(course):
     from courses.models import LessonPage
 
     return list(LessonPage.objects.live().descendant_of(course).order_by("path"))
+
+
+@pytest.fixture
+def run_on_commit(django_capture_on_commit_callbacks):
+    """Runs on-commit callbacks (tasks dispatched with delay_on_commit) as a real commit would."""
+
+    def run(action, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return action(*args, **kwargs)
+
+    return run

@@ -1,3 +1,5 @@
+import zoneinfo
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -7,6 +9,10 @@ class Role(models.TextChoices):
     LEARNER = "learner", _("Learner")
     TRAINER = "trainer", _("Trainer")
     ADMIN = "admin", _("Admin")
+
+
+def time_zone_choices():
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
 
 class LmsUserManager(UserManager):
@@ -27,6 +33,13 @@ class User(AbstractUser):
         help_text=_("A banned user cannot sign in and is signed out on their next request."),
     )
 
+    time_zone = models.CharField(
+        max_length=64,
+        choices=time_zone_choices,
+        default="UTC",
+        help_text=_("Days, such as those of a learning streak, begin at midnight here."),
+    )
+
     objects = LmsUserManager()
 
     class Meta:
@@ -41,6 +54,13 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        try:
+            return zoneinfo.ZoneInfo(self.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo("UTC")
 
     @property
     def is_trainer(self) -> bool:

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "certificates",
     "billing",
     "media_pipeline",
+    "gamification",
     "accounts.apps.AccountsUsersAppConfig",  # Wagtail's user admin, with role and ban fields
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

@@ -1,0 +1,232 @@
+"""The read side of gamification: leaderboards, badge progress, streaks and the toasts a learner has not seen."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, Min, Q, Sum
+from django.utils import timezone
+
+from .models import (
+    ActivityDay,
+    Badge,
+    BadgeAward,
+    BadgeRule,
+    LearnerStats,
+    PointEntry,
+    PointTotal,
+    Rule,
+    Visibility,
+)
+from .periods import period_start
+
+ANONYMOUS_NAME = "Anonymous learner"
+
+
+def run_length_ending(*, user, day: date) -> int:
+    """How many consecutive activity days end on `day` (0 if the learner was not active that day)."""
+    days = ActivityDay.objects.filter(user=user, day__lte=day).order_by("-day").values_list("day", flat=True)
+    length, expected = 0, day
+    for batch_start in range(0, 10**6, 400):  # streaks are read in pages; most end in the first
+        batch = list(days[batch_start : batch_start + 400])
+        for active_day in batch:
+            if active_day != expected:
+                return length
+            length, expected = length + 1, expected - timedelta(days=1)
+        if len(batch) < 400:
+            return length
+    return length
+
+
+def longest_run(*, user) -> int:
+    longest = length = 0
+    previous = None
+    for day in ActivityDay.objects.filter(user=user).order_by("day").values_list("day", flat=True).iterator():
+        length = length + 1 if previous == day - timedelta(days=1) else 1
+        longest, previous = max(longest, length), day
+    return longest
+
+
+def current_streak(*, stats: LearnerStats | None, user, now: datetime | None = None) -> int:
+    """The streak as the learner sees it now: a run that ended before yesterday (their time) is over."""
+    if stats is None or stats.last_active_day is None:
+        return 0
+    today = (now or timezone.now()).astimezone(user.tzinfo).date()
+    return stats.current_streak if stats.last_active_day >= today - timedelta(days=1) else 0
+
+
+@dataclass
+class BestAttempts:
+    passed_at: datetime | None
+    perfect_at: datetime | None
+
+
+def best_attempts(*, user, assessment) -> BestAttempts:
+    """When the learner first passed the assessment, and first scored 100%, by their current grades."""
+    from assessments.models import Attempt
+
+    found = Attempt.objects.filter(user=user, assessment=assessment, passed=True).aggregate(
+        passed_at=Min("submitted_at"), perfect_at=Min("submitted_at", filter=Q(percent__gte=100))
+    )
+    return BestAttempts(**found)
+
+
+def badge_metrics(*, user) -> dict:
+    """Every number a badge rule can ask about, in two queries."""
+    kept = Q(reversed_by__isnull=True)
+    counts = PointEntry.objects.filter(user=user).aggregate(
+        lessons=Count("pk", filter=kept & Q(rule=Rule.LESSON_COMPLETED)),
+        passed=Count("pk", filter=kept & Q(rule=Rule.ASSESSMENT_PASSED)),
+        perfect=Count("pk", filter=kept & Q(rule=Rule.PERFECT_SCORE)),
+        courses=Count("pk", filter=kept & Q(rule=Rule.COURSE_COMPLETED)),
+        sessions=Count("pk", filter=kept & Q(rule=Rule.SESSION_ATTENDED)),
+        points=Sum("points"),
+    )
+    courses_by_category = dict(
+        PointEntry.objects.filter(kept, user=user, rule=Rule.COURSE_COMPLETED, course__category__isnull=False)
+        .values_list("course__category")
+        .annotate(n=Count("pk"))
+        .values_list("course__category", "n")
+    )
+    stats = LearnerStats.objects.filter(user=user).first()
+    return {
+        BadgeRule.LESSONS_COMPLETED: counts["lessons"],
+        BadgeRule.ASSESSMENTS_PASSED: counts["passed"],
+        BadgeRule.PERFECT_ASSESSMENTS: counts["perfect"],
+        BadgeRule.COURSES_COMPLETED: counts["courses"],
+        BadgeRule.SESSIONS_ATTENDED: counts["sessions"],
+        BadgeRule.POINTS: max(counts["points"] or 0, 0),
+        BadgeRule.STREAK_DAYS: stats.longest_streak if stats else 0,
+        "courses_by_category": courses_by_category,
+    }
+
+
+@dataclass
+class BadgeProgress:
+    badge: Badge
+    value: int
+    award: BadgeAward | None
+
+    @property
+    def met(self) -> bool:
+        return self.value >= self.badge.threshold
+
+    @property
+    def earned(self) -> bool:
+        return self.award is not None and self.award.revoked_at is None
+
+    @property
+    def percent(self) -> int:
+        return min(100, self.value * 100 // self.badge.threshold)
+
+
+def badge_progress(*, user) -> list[BadgeProgress]:
+    """Each active badge with the learner's progress towards it and their award, if any (four queries)."""
+    metrics = badge_metrics(user=user)
+    awards = {a.badge_id: a for a in BadgeAward.objects.filter(user=user)}
+    progress = []
+    for badge in Badge.objects.filter(is_active=True).select_related("image"):
+        if badge.rule == BadgeRule.COURSES_COMPLETED and badge.category_id:
+            value = metrics["courses_by_category"].get(badge.category_id, 0)
+        else:
+            value = metrics[badge.rule]
+        progress.append(BadgeProgress(badge=badge, value=min(value, badge.threshold), award=awards.get(badge.pk)))
+    return progress
+
+
+@dataclass
+class LearnerSummary:
+    points: int
+    current_streak: int
+    longest_streak: int
+    visibility: str
+
+
+def learner_summary(*, user) -> LearnerSummary:
+    stats = LearnerStats.objects.filter(user=user).first()
+    total = PointTotal.objects.filter(
+        user=user, scope=PointTotal.GLOBAL, period="all", period_start=period_start("all", timezone.now())
+    ).values_list("points", flat=True)
+    return LearnerSummary(
+        points=next(iter(total), 0),
+        current_streak=current_streak(stats=stats, user=user),
+        longest_streak=stats.longest_streak if stats else 0,
+        visibility=stats.visibility if stats else Visibility.PUBLIC,
+    )
+
+
+@dataclass
+class LeaderboardRow:
+    rank: int
+    name: str
+    points: int
+    is_viewer: bool
+
+
+@dataclass
+class Leaderboard:
+    rows: list[LeaderboardRow]
+    viewer: LeaderboardRow | None  # the viewer's own line, also when outside the top rows
+    viewer_hidden: bool
+
+
+def _display_name(total: PointTotal) -> str:
+    stats = getattr(total.user, "learner_stats", None)
+    if stats is not None and stats.visibility == Visibility.ANONYMOUS:
+        return ANONYMOUS_NAME
+    return total.user.display_name
+
+
+def leaderboard(*, scope: int, period: str, viewer=None, limit: int = 10, now: datetime | None = None) -> Leaderboard:
+    """The top learners of one board and the viewer's rank on it, in three queries whatever the numbers.
+
+    Learners who chose to be hidden are left out and do not take a rank; anonymous ones keep theirs.
+    Ties share a rank (1, 2, 2, 4).
+    """
+    board = PointTotal.objects.filter(
+        scope=scope, period=period, period_start=period_start(period, now or timezone.now()), points__gt=0
+    )
+    top = list(
+        board.filter(hidden=False).select_related("user__learner_stats").order_by("-points", "user_id")[:limit]
+    )
+    rows: list[LeaderboardRow] = []
+    for position, total in enumerate(top):
+        rank = rows[-1].rank if rows and rows[-1].points == total.points else position + 1
+        is_viewer = viewer is not None and total.user_id == viewer.pk
+        rows.append(LeaderboardRow(rank=rank, name=_display_name(total), points=total.points, is_viewer=is_viewer))
+    own, hidden = None, False
+    if viewer is not None and viewer.is_authenticated:
+        own_total = board.filter(user=viewer).first()
+        if own_total is not None:
+            hidden = own_total.hidden
+            in_top = next((row for row in rows if row.is_viewer), None)
+            if in_top is not None:
+                own = in_top
+            else:
+                above = board.filter(hidden=False, points__gt=own_total.points).count()
+                own = LeaderboardRow(rank=above + 1, name=viewer.display_name, points=own_total.points, is_viewer=True)
+    return Leaderboard(rows=rows, viewer=own, viewer_hidden=hidden)
+
+
+@dataclass
+class Toast:
+    text: str
+    points: int | None = None
+    badge: Badge | None = None
+
+
+def unseen_awards(*, user, limit: int = 5) -> tuple[list[Toast], int, int]:
+    """Points and badges the learner has not been shown yet, with the marks to move on to once shown."""
+    stats = LearnerStats.objects.filter(user=user).first()
+    seen_entry = stats.last_seen_entry_id if stats else 0
+    seen_badge = stats.last_seen_badge_award_id if stats else 0
+    entries = list(PointEntry.objects.filter(user=user, pk__gt=seen_entry).exclude(points=0).order_by("pk")[:limit])
+    badges = list(
+        BadgeAward.objects.filter(user=user, pk__gt=seen_badge, revoked_at__isnull=True)
+        .select_related("badge__image")
+        .order_by("pk")[:limit]
+    )
+    toasts = [Toast(text=entry.description, points=entry.points) for entry in entries]
+    toasts += [Toast(text=award.badge.name, badge=award.badge) for award in badges]
+    last_entry = entries[-1].pk if entries else seen_entry
+    last_badge = badges[-1].pk if badges else seen_badge
+    return toasts, last_entry, last_badge

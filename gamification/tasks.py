@@ -1,0 +1,52 @@
+"""Thin, idempotent tasks: they take ids, load rows and call a service. Duplicates award nothing twice."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task
+def reward_lesson_completion(enrollment_id: int, lesson_id: int) -> int | None:
+    from learning.models import LessonProgress
+
+    progress = (
+        LessonProgress.objects.select_related("enrollment__user")
+        .filter(enrollment_id=enrollment_id, lesson_id=lesson_id)
+        .first()
+    )
+    if progress is None:
+        return None
+    entry = services.reward_lesson_completion(progress=progress)
+    return entry.pk if entry else None
+
+
+@shared_task
+def reward_course_completion(enrollment_id: int) -> int | None:
+    from learning.models import Enrollment
+
+    enrollment = Enrollment.objects.select_related("user").filter(pk=enrollment_id).first()
+    if enrollment is None:
+        return None
+    entry = services.reward_course_completion(enrollment=enrollment)
+    return entry.pk if entry else None
+
+
+@shared_task
+def reward_attempt(attempt_id: int) -> list[int]:
+    from assessments.models import Attempt
+
+    attempt = Attempt.objects.select_related("user", "assessment").filter(pk=attempt_id).first()
+    if attempt is None:
+        return []
+    return [entry.pk for entry in services.reward_attempt(attempt=attempt)]
+
+
+@shared_task
+def reverse_refunded_course(order_id: int) -> int:
+    from billing.models import Order
+
+    order = Order.objects.select_related("user", "course").filter(pk=order_id).first()
+    if order is None:
+        return 0
+    reason = f"Refund of order #{order.pk} for “{order.course.title}”"
+    return len(services.reverse_course_awards(user=order.user, course_id=order.course_id, reason=reason))
