@@ -1,3 +1,5 @@
+import zoneinfo
+
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
@@ -13,6 +15,8 @@ class SignUpForm(auth_forms.BaseUserCreationForm):
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150)
     email = forms.EmailField(help_text="We send password resets here.")
+    # Filled in by the browser; the learner can change it in their profile.
+    time_zone = forms.CharField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = User
@@ -23,6 +27,18 @@ class SignUpForm(auth_forms.BaseUserCreationForm):
         if User.objects.filter(email__iexact=email).exists():
             raise forms.ValidationError("An account with this e-mail address already exists. Try signing in.")
         return email
+
+    def clean_time_zone(self):
+        # The learner never sees this field, so an unknown value quietly becomes UTC rather than an error.
+        time_zone = self.cleaned_data.get("time_zone") or ""
+        return time_zone if time_zone in zoneinfo.available_timezones() else "UTC"
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ("first_name", "last_name", "time_zone")
+        help_texts = {"time_zone": "Your days, such as those of a learning streak, begin at midnight here."}
 
 
 class SignInForm(auth_forms.AuthenticationForm):

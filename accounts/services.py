@@ -1,3 +1,5 @@
+import zoneinfo
+
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 
@@ -24,11 +26,20 @@ def sync_role_groups(*, user: User) -> None:
     user.groups.add(group)
 
 
-def register_learner(*, username: str, email: str, password: str, first_name: str = "", last_name: str = "") -> User:
+def register_learner(
+    *, username: str, email: str, password: str, first_name: str = "", last_name: str = "", time_zone: str = "UTC"
+) -> User:
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
         raise AccountError("An account with this e-mail address already exists.")
-    user = User(username=username, email=email, first_name=first_name, last_name=last_name, role=Role.LEARNER)
+    user = User(
+        username=username,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        time_zone=time_zone,
+        role=Role.LEARNER,
+    )
     user.set_password(password)
     try:
         with transaction.atomic():
@@ -59,4 +70,13 @@ def ban_user(*, user: User, banned_by: User) -> User:
 def unban_user(*, user: User) -> User:
     user.is_banned = False
     user.save(update_fields=["is_banned"])
+    return user
+
+
+@transaction.atomic
+def update_profile(*, user: User, first_name: str, last_name: str, time_zone: str) -> User:
+    if time_zone not in zoneinfo.available_timezones():
+        raise AccountError("Choose a time zone from the list.")
+    user.first_name, user.last_name, user.time_zone = first_name.strip(), last_name.strip(), time_zone
+    user.save(update_fields=["first_name", "last_name", "time_zone"])
     return user

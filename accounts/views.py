@@ -1,10 +1,15 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
+
+from gamification import selectors as gamification_selectors
+from gamification.models import Visibility
+from lms_site.htmx import personal
 
 from . import forms, services
 
@@ -29,6 +34,7 @@ def sign_up(request):
                 password=form.cleaned_data["password1"],
                 first_name=form.cleaned_data["first_name"],
                 last_name=form.cleaned_data["last_name"],
+                time_zone=form.cleaned_data["time_zone"],
             )
         except services.AccountError as error:
             form.add_error("email", str(error))
@@ -38,6 +44,26 @@ def sign_up(request):
             return redirect(_safe_next(request))
     status = 400 if form.errors else 200
     return render(request, "accounts/sign_up.html", {"form": form, "next": _safe_next(request, "")}, status=status)
+
+
+@login_required
+def profile(request):
+    form = forms.ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_profile(user=request.user, **form.cleaned_data)
+        except services.AccountError as error:
+            form.add_error("time_zone", str(error))
+        else:
+            messages.success(request, "Your profile is saved.")
+            return redirect("accounts:profile")
+    status = 400 if form.errors else 200
+    context = {
+        "form": form,
+        "visibility": gamification_selectors.learner_summary(user=request.user).visibility,
+        "visibility_choices": Visibility.choices,
+    }
+    return personal(render(request, "accounts/profile.html", context, status=status))
 
 
 class SignInView(auth_views.LoginView):

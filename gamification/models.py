@@ -60,15 +60,11 @@ class PointEntry(models.Model):
     generation = models.PositiveSmallIntegerField(default=1)
     points = models.IntegerField()
     # For per-course leaderboards and refunds; empty for points that belong to no course (streaks).
-    course = models.ForeignKey(
-        "courses.CoursePage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    course = models.ForeignKey("courses.CoursePage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # Which period the points count in: when the learner did the thing, so a reversal lands in the same week.
     occurred_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
-    reverses = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
-    )
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by")
     reason = models.CharField(max_length=255, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -185,9 +181,7 @@ class BadgeRule(models.TextChoices):
 class Badge(models.Model):
     name = models.CharField(max_length=80, unique=True)
     description = models.CharField(max_length=255, help_text="Shown to learners: what the badge is for.")
-    image = models.ForeignKey(
-        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    image = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     rule = models.CharField(max_length=32, choices=BadgeRule.choices)
     threshold = models.PositiveIntegerField(default=1, help_text="The N of the rule.")
     category = models.ForeignKey(

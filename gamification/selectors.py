@@ -185,9 +185,7 @@ def leaderboard(*, scope: int, period: str, viewer=None, limit: int = 10, now: d
     board = PointTotal.objects.filter(
         scope=scope, period=period, period_start=period_start(period, now or timezone.now()), points__gt=0
     )
-    top = list(
-        board.filter(hidden=False).select_related("user__learner_stats").order_by("-points", "user_id")[:limit]
-    )
+    top = list(board.filter(hidden=False).select_related("user__learner_stats").order_by("-points", "user_id")[:limit])
     rows: list[LeaderboardRow] = []
     for position, total in enumerate(top):
         rank = rows[-1].rank if rows and rows[-1].points == total.points else position + 1
@@ -230,3 +228,12 @@ def unseen_awards(*, user, limit: int = 5) -> tuple[list[Toast], int, int]:
     last_entry = entries[-1].pk if entries else seen_entry
     last_badge = badges[-1].pk if badges else seen_badge
     return toasts, last_entry, last_badge
+
+
+def leaderboard_courses(*, user) -> list:
+    """The course boards a user can open: courses they study, and those they teach."""
+    from courses.models import CoursePage
+    from learning.models import STUDYING_STATUSES
+
+    studying = Q(enrollments__user=user, enrollments__status__in=STUDYING_STATUSES)
+    return list(CoursePage.objects.filter(studying | Q(trainer=user)).distinct().order_by("title").only("id", "title"))

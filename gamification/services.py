@@ -53,7 +53,9 @@ def award(*, user, rule: str, source: str, occurred_at: datetime, course_id: int
     Returns the new ledger row, or None when there was nothing to award. Inactive rules still write a
     row worth 0 points: badges count what learners did, whatever it was worth at the time.
     """
-    previous = list(PointEntry.objects.filter(user=user, rule=rule, source=source).values_list("reversed_by", flat=True))
+    previous = list(
+        PointEntry.objects.filter(user=user, rule=rule, source=source).values_list("reversed_by", flat=True)
+    )
     if any(reversal is None for reversal in previous):
         return None
     try:
@@ -304,7 +306,11 @@ def reward_attempt(*, attempt) -> list[PointEntry]:
         for rule, achieved_at in ((Rule.ASSESSMENT_PASSED, best.passed_at), (Rule.PERFECT_SCORE, best.perfect_at)):
             if achieved_at is not None:
                 entry = award(
-                    user=user, rule=rule, source=source, course_id=course.pk if course else None, occurred_at=achieved_at
+                    user=user,
+                    rule=rule,
+                    source=source,
+                    course_id=course.pk if course else None,
+                    occurred_at=achieved_at,
                 )
             else:
                 held = PointEntry.objects.filter(user=user, rule=rule, source=source, reversed_by__isnull=True).first()
@@ -329,4 +335,3 @@ def reward_session_attendance(*, user, session_id: int, course_id: int | None, a
         record_activity(user=user, occurred_at=attended_at)
         evaluate_badges(user=user)
     return entry
-

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from courses.models import CoursePage, LessonPage
 from lms_site.htmx import partial_on_htmx, personal
@@ -60,7 +60,9 @@ def complete_lesson(request, lesson_id: int):
         return redirect(lesson.url)
     player = selectors.lesson_player(user=request.user, lesson=lesson)
     context = {"page": lesson, "player": player, "just_completed": result}
-    return personal(TemplateResponse(request, "learning/lesson_player.html#completion-response", context))
+    response = TemplateResponse(request, "learning/lesson_player.html#completion-response", context)
+    # Lets the page ask whether the completion earned anything (points, a badge) without a reload.
+    return personal(trigger_client_event(response, "lms:progress"))
 
 
 @require_POST

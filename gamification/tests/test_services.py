@@ -62,7 +62,9 @@ class TestRules:
         complete(run_on_commit, enrollment, lessons[0])
         complete(run_on_commit, enrollment, lessons[0])  # a second click
         entry = PointEntry.objects.get(user=enrollment.user, rule=Rule.LESSON_COMPLETED)
-        assert entry.points == 7 and entry.source == f"lesson:{lessons[0].pk}" and entry.course_id == enrollment.course_id
+        assert (
+            entry.points == 7 and entry.source == f"lesson:{lessons[0].pk}" and entry.course_id == enrollment.course_id
+        )
 
     def test_completing_the_course_earns_every_lesson_and_the_course(self, run_on_commit, enrollment, lessons):
         for lesson in lessons:
@@ -89,13 +91,19 @@ class TestRules:
         single = by_type(attempt)["single_choice"]["id"]
         run_on_commit(
             assessment_services.grade_question,
-            attempt=attempt, question_id=single, score=0, reason="Copied", grader=trainer,
+            attempt=attempt,
+            question_id=single,
+            score=0,
+            reason="Copied",
+            grader=trainer,
         )
         assert points_of(student) == 0
         assert PointEntry.objects.filter(user=student, rule=Rule.REVERSAL).count() == 2
         submit(run_on_commit, student, quiz, right=2)
         assert points_of(student) == 40
-        assert set(PointEntry.objects.filter(user=student, rule=Rule.PERFECT_SCORE).values_list("generation", flat=True)) == {1, 2}
+        assert set(
+            PointEntry.objects.filter(user=student, rule=Rule.PERFECT_SCORE).values_list("generation", flat=True)
+        ) == {1, 2}
 
     def test_attending_a_live_session_earns_once(self, student, course):
         at = datetime(2026, 11, 20, 18, tzinfo=UTC)
@@ -113,7 +121,9 @@ class TestRules:
         complete(run_on_commit, enrollment, lessons[0])
         PointRule.objects.filter(rule=Rule.LESSON_COMPLETED).update(points=50)
         complete(run_on_commit, enrollment, lessons[1])
-        assert list(PointEntry.objects.filter(user=enrollment.user).order_by("pk").values_list("points", flat=True)) == [
+        assert list(
+            PointEntry.objects.filter(user=enrollment.user).order_by("pk").values_list("points", flat=True)
+        ) == [
             10,
             50,
         ]
@@ -257,7 +267,9 @@ class TestTotals:
             complete(run_on_commit, enrollment, lesson)
         services.adjust_points(user=enrollment.user, points=-3, reason="x", by=admin_user)
         services.reverse_course_awards(user=enrollment.user, course_id=enrollment.course_id, reason="Refund")
-        before = set(PointTotal.objects.exclude(points=0).values_list("user", "scope", "period", "period_start", "points"))
+        before = set(
+            PointTotal.objects.exclude(points=0).values_list("user", "scope", "period", "period_start", "points")
+        )
         services.rebuild_point_totals()
         after = set(PointTotal.objects.values_list("user", "scope", "period", "period_start", "points"))
         assert before == after and before

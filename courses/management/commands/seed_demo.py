@@ -7,6 +7,7 @@ from accounts.demo import DEMO_ACCOUNTS, seed_accounts
 from assessments.demo import seed_assessments
 from certificates.demo import seed_completed_course
 from courses.demo import seed_catalogue
+from gamification.demo import seed_badges
 from home.demo import seed_home_content
 
 
@@ -30,6 +31,7 @@ class Command(BaseCommand):
             users = seed_accounts()
             catalogue, courses = seed_catalogue(home=home, trainer=users["trainer"])
             seed_assessments(courses=courses)
+            seed_badges()
             seed_completed_course(learner=users["learner2"], courses=courses)
             seed_home_content(home_page=home, catalogue=catalogue, featured_courses=courses[:3])
 

@@ -1,0 +1,15 @@
+from django import template
+
+from .. import selectors
+
+register = template.Library()
+
+
+@register.inclusion_tag("gamification/partials/achievements.html", takes_context=True)
+def achievements(context, user):
+    """Points, streak and every badge with the learner's progress towards it (dashboard and profile)."""
+    return {
+        "request": context["request"],
+        "summary": selectors.learner_summary(user=user),
+        "badges": selectors.badge_progress(user=user),
+    }
