@@ -12,12 +12,13 @@ from .models import (
     BadgeAward,
     BadgeRule,
     LearnerStats,
+    Period,
     PointEntry,
     PointTotal,
     Rule,
     Visibility,
 )
-from .periods import period_start
+from .periods import ALL_TIME_START, period_start
 
 ANONYMOUS_NAME = "Anonymous learner"
 
@@ -70,8 +71,8 @@ def best_attempts(*, user, assessment) -> BestAttempts:
     return BestAttempts(**found)
 
 
-def badge_metrics(*, user) -> dict:
-    """Every number a badge rule can ask about, in two queries."""
+def badge_metrics(*, user, stats: LearnerStats | None = None, by_category: bool = True) -> dict:
+    """Every number a badge rule can ask about: one aggregate, plus one for category rules if asked."""
     kept = Q(reversed_by__isnull=True)
     counts = PointEntry.objects.filter(user=user).aggregate(
         lessons=Count("pk", filter=kept & Q(rule=Rule.LESSON_COMPLETED)),
@@ -81,13 +82,16 @@ def badge_metrics(*, user) -> dict:
         sessions=Count("pk", filter=kept & Q(rule=Rule.SESSION_ATTENDED)),
         points=Sum("points"),
     )
-    courses_by_category = dict(
-        PointEntry.objects.filter(kept, user=user, rule=Rule.COURSE_COMPLETED, course__category__isnull=False)
-        .values_list("course__category")
-        .annotate(n=Count("pk"))
-        .values_list("course__category", "n")
-    )
-    stats = LearnerStats.objects.filter(user=user).first()
+    courses_by_category = {}
+    if by_category:
+        courses_by_category = dict(
+            PointEntry.objects.filter(kept, user=user, rule=Rule.COURSE_COMPLETED, course__category__isnull=False)
+            .values_list("course__category")
+            .annotate(n=Count("pk"))
+            .values_list("course__category", "n")
+        )
+    if stats is None:
+        stats = LearnerStats.objects.filter(user=user).first()
     return {
         BadgeRule.LESSONS_COMPLETED: counts["lessons"],
         BadgeRule.ASSESSMENTS_PASSED: counts["passed"],
@@ -119,12 +123,15 @@ class BadgeProgress:
         return min(100, self.value * 100 // self.badge.threshold)
 
 
-def badge_progress(*, user) -> list[BadgeProgress]:
+def badge_progress(*, user, stats: LearnerStats | None = None) -> list[BadgeProgress]:
     """Each active badge with the learner's progress towards it and their award, if any (four queries)."""
-    metrics = badge_metrics(user=user)
+    badges = list(Badge.objects.filter(is_active=True).select_related("image"))
+    if not badges:
+        return []
+    metrics = badge_metrics(user=user, stats=stats, by_category=any(badge.category_id for badge in badges))
     awards = {a.badge_id: a for a in BadgeAward.objects.filter(user=user)}
     progress = []
-    for badge in Badge.objects.filter(is_active=True).select_related("image"):
+    for badge in badges:
         if badge.rule == BadgeRule.COURSES_COMPLETED and badge.category_id:
             value = metrics["courses_by_category"].get(badge.category_id, 0)
         else:
@@ -141,16 +148,31 @@ class LearnerSummary:
     visibility: str
 
 
-def learner_summary(*, user) -> LearnerSummary:
-    stats = LearnerStats.objects.filter(user=user).first()
+def learner_summary(*, user, stats: LearnerStats | None = None) -> LearnerSummary:
+    if stats is None:
+        stats = LearnerStats.objects.filter(user=user).first()
     total = PointTotal.objects.filter(
-        user=user, scope=PointTotal.GLOBAL, period="all", period_start=period_start("all", timezone.now())
+        user=user, scope=PointTotal.GLOBAL, period=Period.ALL_TIME, period_start=ALL_TIME_START
     ).values_list("points", flat=True)
     return LearnerSummary(
         points=next(iter(total), 0),
         current_streak=current_streak(stats=stats, user=user),
         longest_streak=stats.longest_streak if stats else 0,
         visibility=stats.visibility if stats else Visibility.PUBLIC,
+    )
+
+
+@dataclass
+class Achievements:
+    summary: LearnerSummary
+    badges: list[BadgeProgress]
+
+
+def achievements(*, user) -> Achievements:
+    """What the dashboard and profile show: points, streaks and badges, reading the learner's stats once."""
+    stats = LearnerStats.objects.filter(user=user).first()
+    return Achievements(
+        summary=learner_summary(user=user, stats=stats), badges=badge_progress(user=user, stats=stats)
     )
 
 

@@ -35,7 +35,13 @@ class GamificationError(Exception):
 
 
 def learner_stats(*, user, lock: bool = False) -> LearnerStats:
-    stats, _ = LearnerStats.objects.get_or_create(user=user)
+    """The learner's stats row; with lock=True it also serialises every write about this learner.
+
+    Every write path takes this lock first, so two workers awarding one learner at once queue up instead
+    of deadlocking on the rows they both create (the first award of a week inserts its totals).
+    """
+    user_id = getattr(user, "pk", user)
+    stats, _ = LearnerStats.objects.get_or_create(user_id=user_id)
     if lock:
         stats = LearnerStats.objects.select_for_update().get(pk=stats.pk)
     return stats
@@ -53,6 +59,7 @@ def award(*, user, rule: str, source: str, occurred_at: datetime, course_id: int
     Returns the new ledger row, or None when there was nothing to award. Inactive rules still write a
     row worth 0 points: badges count what learners did, whatever it was worth at the time.
     """
+    learner_stats(user=user, lock=True)
     previous = list(
         PointEntry.objects.filter(user=user, rule=rule, source=source).values_list("reversed_by", flat=True)
     )
@@ -78,6 +85,7 @@ def award(*, user, rule: str, source: str, occurred_at: datetime, course_id: int
 @transaction.atomic
 def reverse(*, entry: PointEntry, reason: str) -> PointEntry | None:
     """Takes an award back with a compensating row; None if it was already taken back."""
+    learner_stats(user=entry.user_id, lock=True)
     try:
         with transaction.atomic():
             reversal = PointEntry.objects.create(
@@ -116,6 +124,7 @@ def adjust_points(*, user, points: int, reason: str, by, course_id: int | None =
         raise GamificationError(f"At most {MANUAL_POINTS_LIMIT:,} points can be awarded or deducted at once.")
     if not reason:
         raise GamificationError("Give a reason: the learner sees it and it stays in the ledger.")
+    learner_stats(user=user, lock=True)
     entry = PointEntry.objects.create(
         user=user,
         rule=Rule.MANUAL,
@@ -206,12 +215,12 @@ def record_activity(*, user, occurred_at: datetime) -> LearnerStats:
     again at 00:10 of their next day is a two-day streak wherever the server is.
     """
     day = occurred_at.astimezone(user.tzinfo).date()
+    stats = learner_stats(user=user, lock=True)
     try:
         with transaction.atomic():
             ActivityDay.objects.create(user=user, day=day)
     except IntegrityError:
-        return learner_stats(user=user)  # that day already counted
-    stats = learner_stats(user=user, lock=True)
+        return stats  # that day already counted
     last = stats.last_active_day
     if last is None or day > last:
         stats.current_streak = stats.current_streak + 1 if last == day - timedelta(days=1) else 1

@@ -1,11 +1,15 @@
 """Thin, idempotent tasks: they take ids, load rows and call a service. Duplicates award nothing twice."""
 
 from celery import shared_task
+from django.db import OperationalError
 
 from . import services
 
+# A deadlock between two workers awarding the same learner at once is retried: the tasks are idempotent.
+RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "max_retries": 5}
 
-@shared_task
+
+@shared_task(**RETRY)
 def reward_lesson_completion(enrollment_id: int, lesson_id: int) -> int | None:
     from learning.models import LessonProgress
 
@@ -20,7 +24,7 @@ def reward_lesson_completion(enrollment_id: int, lesson_id: int) -> int | None:
     return entry.pk if entry else None
 
 
-@shared_task
+@shared_task(**RETRY)
 def reward_course_completion(enrollment_id: int) -> int | None:
     from learning.models import Enrollment
 
@@ -31,7 +35,7 @@ def reward_course_completion(enrollment_id: int) -> int | None:
     return entry.pk if entry else None
 
 
-@shared_task
+@shared_task(**RETRY)
 def reward_attempt(attempt_id: int) -> list[int]:
     from assessments.models import Attempt
 
@@ -41,7 +45,7 @@ def reward_attempt(attempt_id: int) -> list[int]:
     return [entry.pk for entry in services.reward_attempt(attempt=attempt)]
 
 
-@shared_task
+@shared_task(**RETRY)
 def reverse_refunded_course(order_id: int) -> int:
     from billing.models import Order
 

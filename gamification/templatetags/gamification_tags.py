@@ -8,8 +8,5 @@ register = template.Library()
 @register.inclusion_tag("gamification/partials/achievements.html", takes_context=True)
 def achievements(context, user):
     """Points, streak and every badge with the learner's progress towards it (dashboard and profile)."""
-    return {
-        "request": context["request"],
-        "summary": selectors.learner_summary(user=user),
-        "badges": selectors.badge_progress(user=user),
-    }
+    found = selectors.achievements(user=user)
+    return {"request": context["request"], "summary": found.summary, "badges": found.badges}
