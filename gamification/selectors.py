@@ -171,9 +171,7 @@ class Achievements:
 def achievements(*, user) -> Achievements:
     """What the dashboard and profile show: points, streaks and badges, reading the learner's stats once."""
     stats = LearnerStats.objects.filter(user=user).first()
-    return Achievements(
-        summary=learner_summary(user=user, stats=stats), badges=badge_progress(user=user, stats=stats)
-    )
+    return Achievements(summary=learner_summary(user=user, stats=stats), badges=badge_progress(user=user, stats=stats))
 
 
 @dataclass
@@ -234,22 +232,37 @@ class Toast:
     badge: Badge | None = None
 
 
-def unseen_awards(*, user, limit: int = 5) -> tuple[list[Toast], int, int]:
-    """Points and badges the learner has not been shown yet, with the marks to move on to once shown."""
+@dataclass
+class UnseenAwards:
+    toasts: list[Toast]  # the newest few, one toast each
+    more_points: int  # what the rest add up to, shown as one summary toast
+    more_count: int
+    last_entry_id: int  # the marks to move on to once shown
+    last_badge_award_id: int
+
+
+def unseen_awards(*, user, shown: int = 3, limit: int = 200) -> UnseenAwards:
+    """Points and badges the learner has not been shown yet. A burst (a whole course done while away, a
+    backlog) becomes a few toasts and one summary rather than a screen full of them."""
     stats = LearnerStats.objects.filter(user=user).first()
     seen_entry = stats.last_seen_entry_id if stats else 0
     seen_badge = stats.last_seen_badge_award_id if stats else 0
-    entries = list(PointEntry.objects.filter(user=user, pk__gt=seen_entry).exclude(points=0).order_by("pk")[:limit])
+    entries = list(PointEntry.objects.filter(user=user, pk__gt=seen_entry).exclude(points=0).order_by("-pk")[:limit])
     badges = list(
         BadgeAward.objects.filter(user=user, pk__gt=seen_badge, revoked_at__isnull=True)
         .select_related("badge__image")
-        .order_by("pk")[:limit]
+        .order_by("-pk")[:limit]
     )
-    toasts = [Toast(text=entry.description, points=entry.points) for entry in entries]
-    toasts += [Toast(text=award.badge.name, badge=award.badge) for award in badges]
-    last_entry = entries[-1].pk if entries else seen_entry
-    last_badge = badges[-1].pk if badges else seen_badge
-    return toasts, last_entry, last_badge
+    toasts = [Toast(text=award.badge.name, badge=award.badge) for award in badges]
+    toasts += [Toast(text=entry.description, points=entry.points) for entry in entries]
+    rest = toasts[shown:]
+    return UnseenAwards(
+        toasts=toasts[:shown],
+        more_points=sum(toast.points or 0 for toast in rest),
+        more_count=len(rest),
+        last_entry_id=entries[0].pk if entries else seen_entry,
+        last_badge_award_id=badges[0].pk if badges else seen_badge,
+    )
 
 
 def leaderboard_courses(*, user) -> list:

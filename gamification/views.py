@@ -51,11 +51,13 @@ def toasts(request):
     """The points and badges earned since the learner last looked; 204 when there is nothing new."""
     if not request.user.is_authenticated:
         return HttpResponse(status=204)
-    found, last_entry, last_badge = selectors.unseen_awards(user=request.user)
-    if not found:
+    unseen = selectors.unseen_awards(user=request.user)
+    if not unseen.toasts:
         return HttpResponse(status=204)
-    services.mark_awards_seen(user=request.user, entry_id=last_entry, badge_award_id=last_badge)
-    return personal(TemplateResponse(request, "gamification/partials/toasts.html", {"toasts": found}))
+    services.mark_awards_seen(
+        user=request.user, entry_id=unseen.last_entry_id, badge_award_id=unseen.last_badge_award_id
+    )
+    return personal(TemplateResponse(request, "gamification/partials/toasts.html", {"unseen": unseen}))
 
 
 @require_POST

@@ -154,3 +154,14 @@ class TestProfile:
             body = client.get(url).content.decode()
             assert 'data-badge="First steps" data-earned="yes"' in body
             assert 'data-badge="Marathon" data-earned="no"' in body and "1 of 3" in body
+
+
+def test_a_burst_of_awards_becomes_a_few_toasts_and_a_summary(client, learner, admin_user):
+    for n in range(6):
+        services.adjust_points(user=learner, points=n + 1, reason=f"Award {n + 1}", by=admin_user)
+    client.force_login(learner)
+    body = client.post(TOASTS).content.decode()
+    assert body.count('class="toast ') == 4  # the newest three and one summary
+    assert "Award 6" in body and "Award 4" in body and "Award 3" not in body
+    assert "and 3 more awards (+6 points)" in body
+    assert client.post(TOASTS).status_code == 204
