@@ -1,0 +1,71 @@
+"""The gamification admin's forms: what a rule is worth, a badge, and an admin's own award or deduction."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from wagtail.admin.forms import WagtailAdminModelForm
+
+from accounts.models import User
+from courses.models import CoursePage
+
+# Far above any rule's default (a completed course is worth 100): a bigger number is a typo, not a decision.
+MAX_RULE_POINTS = 10_000
+
+
+class PointRuleForm(WagtailAdminModelForm):
+    points = forms.IntegerField(
+        min_value=0,
+        max_value=MAX_RULE_POINTS,
+        error_messages={
+            "invalid": "Enter a whole number of points.",
+            "min_value": f"Enter between 0 and {MAX_RULE_POINTS:,} points.",
+            "max_value": f"Enter between 0 and {MAX_RULE_POINTS:,} points.",
+        },
+        help_text="Applies to awards from now on; points already awarded keep their value.",
+    )
+
+
+class BadgeForm(WagtailAdminModelForm):
+    # The model's check constraint would say the same in a message naming the constraint.
+    threshold = forms.IntegerField(
+        initial=1,
+        min_value=1,
+        error_messages={"min_value": "The threshold is at least 1.", "invalid": "Enter a whole number."},
+        help_text="The N of the rule.",
+    )
+
+
+class AdjustPointsForm(forms.Form):
+    """An admin's award or deduction. The rules on points and reason are the service's; this form finds the
+    learner and passes everything on."""
+
+    learner = forms.CharField(
+        max_length=254,
+        help_text="Their e-mail address or username.",
+        error_messages={"required": "Enter the learner's e-mail address or username."},
+    )
+    points = forms.IntegerField(
+        help_text="A positive number awards points; a negative one deducts them.",
+        error_messages={"required": "Enter a number of points.", "invalid": "Enter a whole number of points."},
+    )
+    reason = forms.CharField(
+        max_length=255,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The learner sees it, and it stays in the ledger.",
+        error_messages={"required": "Give a reason: the learner sees it and it stays in the ledger."},
+    )
+    course = forms.ModelChoiceField(
+        queryset=CoursePage.objects.order_by("title"),
+        required=False,
+        empty_label="No course",
+        help_text="Points for a course also count on that course's leaderboard.",
+    )
+
+    def clean_learner(self):
+        text = self.cleaned_data["learner"].strip()
+        accounts = User.objects.filter(is_active=True)
+        # An e-mail address first: it is what an admin is usually given, and one account's username could
+        # look like another's address.
+        learner = accounts.filter(email__iexact=text).first() or accounts.filter(username__iexact=text).first()
+        if learner is None:
+            raise ValidationError(f"No active account has the e-mail address or username “{text}”.", code="unknown")
+        return learner
