@@ -272,3 +272,31 @@ def leaderboard_courses(*, user) -> list:
 
     studying = Q(enrollments__user=user, enrollments__status__in=STUDYING_STATUSES)
     return list(CoursePage.objects.filter(studying | Q(trainer=user)).distinct().order_by("title").only("id", "title"))
+
+
+BADGE_RULE_LEDGER = {
+    BadgeRule.LESSONS_COMPLETED: Rule.LESSON_COMPLETED,
+    BadgeRule.ASSESSMENTS_PASSED: Rule.ASSESSMENT_PASSED,
+    BadgeRule.PERFECT_ASSESSMENTS: Rule.PERFECT_SCORE,
+    BadgeRule.COURSES_COMPLETED: Rule.COURSE_COMPLETED,
+    BadgeRule.SESSIONS_ATTENDED: Rule.SESSION_ATTENDED,
+}
+
+
+def users_meeting(*, badge: Badge) -> list[int]:
+    """Every learner who meets the badge's rule now, by the same numbers badge_metrics reads per learner."""
+    if badge.rule == BadgeRule.STREAK_DAYS:
+        found = LearnerStats.objects.filter(longest_streak__gte=badge.threshold)
+    elif badge.rule == BadgeRule.POINTS:
+        found = PointTotal.objects.filter(
+            scope=PointTotal.GLOBAL,
+            period=Period.ALL_TIME,
+            period_start=ALL_TIME_START,
+            points__gte=badge.threshold,
+        )
+    else:
+        entries = PointEntry.objects.filter(rule=BADGE_RULE_LEDGER[badge.rule], reversed_by__isnull=True)
+        if badge.rule == BadgeRule.COURSES_COMPLETED and badge.category_id:
+            entries = entries.filter(course__category=badge.category_id)
+        found = entries.values("user_id").annotate(n=Count("pk")).filter(n__gte=badge.threshold)
+    return list(found.values_list("user_id", flat=True))

@@ -14,6 +14,7 @@ from . import selectors
 from .models import (
     COURSE_RULES,
     ActivityDay,
+    Badge,
     BadgeAward,
     LearnerStats,
     PointEntry,
@@ -110,7 +111,7 @@ def reverse_course_awards(*, user, course_id: int, reason: str) -> list[PointEnt
         user=user, course_id=course_id, rule__in=COURSE_RULES, reversed_by__isnull=True
     ).order_by("pk")
     reversals = [r for entry in entries if (r := reverse(entry=entry, reason=reason)) is not None]
-    evaluate_badges(user=user)
+    evaluate_badges(user=user, revoke=True)
     return reversals
 
 
@@ -135,8 +136,29 @@ def adjust_points(*, user, points: int, reason: str, by, course_id: int | None =
         created_by=by,
     )
     _add_to_totals(entry)
-    evaluate_badges(user=user)
+    evaluate_badges(user=user, revoke=points < 0)
     return entry
+
+
+@transaction.atomic
+def award_badge_to_qualifying(*, badge: Badge) -> int:
+    """Gives a new, lowered or reactivated badge to every learner who already meets its rule; returns how many.
+
+    One aggregate finds them, so this stays a single pass over the ledger however many learners there are.
+    """
+    if not badge.is_active:
+        return 0
+    user_ids = selectors.users_meeting(badge=badge)
+    holders = set(BadgeAward.objects.filter(badge=badge, revoked_at__isnull=True).values_list("user_id", flat=True))
+    missing = [user_id for user_id in user_ids if user_id not in holders]
+    now = timezone.now()
+    BadgeAward.objects.filter(badge=badge, user_id__in=missing).update(revoked_at=None, awarded_at=now)
+    BadgeAward.objects.bulk_create(
+        [BadgeAward(user_id=user_id, badge=badge, awarded_at=now) for user_id in missing],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    return len(missing)
 
 
 def _add_to_totals(entry: PointEntry) -> None:
@@ -237,8 +259,9 @@ def record_activity(*, user, occurred_at: datetime) -> LearnerStats:
 
 
 @transaction.atomic
-def evaluate_badges(*, user) -> list[BadgeAward]:
-    """Awards the badges whose rule the learner now meets and revokes those they no longer meet."""
+def evaluate_badges(*, user, revoke: bool = False) -> list[BadgeAward]:
+    """Awards the badges whose rule the learner now meets; with revoke=True (after points were taken back)
+    also revokes those they no longer meet. An admin raising a badge's bar takes nothing from its holders."""
     progress = selectors.badge_progress(user=user)
     now = timezone.now()
     newly_awarded = []
@@ -252,7 +275,7 @@ def evaluate_badges(*, user) -> list[BadgeAward]:
                 pass  # awarded by a concurrent evaluation
         elif item.met and award_row.revoked_at is not None:
             BadgeAward.objects.filter(pk=award_row.pk).update(revoked_at=None, awarded_at=now)
-        elif not item.met and award_row is not None and award_row.revoked_at is None:
+        elif revoke and not item.met and award_row is not None and award_row.revoked_at is None:
             BadgeAward.objects.filter(pk=award_row.pk).update(revoked_at=now)
     return newly_awarded
 
@@ -328,7 +351,7 @@ def reward_attempt(*, attempt) -> list[PointEntry]:
                 written.append(entry)
         if attempt.submitted_at:
             record_activity(user=user, occurred_at=attempt.submitted_at)
-        evaluate_badges(user=user)
+        evaluate_badges(user=user, revoke=any(entry.rule == Rule.REVERSAL for entry in written))
     return written
 
 

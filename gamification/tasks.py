@@ -54,3 +54,11 @@ def reverse_refunded_course(order_id: int) -> int:
         return 0
     reason = f"Refund of order #{order.pk} for “{order.course.title}”"
     return len(services.reverse_course_awards(user=order.user, course_id=order.course_id, reason=reason))
+
+
+@shared_task(**RETRY)
+def award_badge_to_qualifying(badge_id: int) -> int:
+    from .models import Badge
+
+    badge = Badge.objects.filter(pk=badge_id).first()
+    return services.award_badge_to_qualifying(badge=badge) if badge else 0

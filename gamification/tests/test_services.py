@@ -273,3 +273,26 @@ class TestTotals:
         services.rebuild_point_totals()
         after = set(PointTotal.objects.values_list("user", "scope", "period", "period_start", "points"))
         assert before == after and before
+
+
+class TestBadgeChanges:
+    def test_a_new_or_lowered_badge_goes_to_those_who_already_qualify(self, run_on_commit, enrollment, lessons):
+        for lesson in lessons[:2]:
+            complete(run_on_commit, enrollment, lesson)
+        other = UserFactory()
+        services.award(user=other, rule=Rule.LESSON_COMPLETED, source="lesson:x", occurred_at=datetime.now(UTC))
+        badge = run_on_commit(
+            Badge.objects.create, name="Two", description="d", rule=BadgeRule.LESSONS_COMPLETED, threshold=2
+        )
+        assert set(BadgeAward.objects.filter(badge=badge).values_list("user", flat=True)) == {enrollment.user_id}
+        badge.threshold = 1
+        run_on_commit(badge.save)
+        assert BadgeAward.objects.filter(badge=badge).count() == 2
+
+    def test_raising_the_bar_takes_nothing_from_holders(self, run_on_commit, enrollment, lessons):
+        badge = Badge.objects.create(name="One", description="d", rule=BadgeRule.LESSONS_COMPLETED, threshold=1)
+        complete(run_on_commit, enrollment, lessons[0])
+        badge.threshold = 5
+        run_on_commit(badge.save)
+        complete(run_on_commit, enrollment, lessons[1])  # re-evaluates this learner's badges
+        assert BadgeAward.objects.get(badge=badge).revoked_at is None
