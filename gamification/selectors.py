@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, Min, Q, Sum, Value
 from django.utils import timezone
 
 from .models import (
@@ -21,6 +21,10 @@ from .models import (
 from .periods import ALL_TIME_START, period_start
 
 ANONYMOUS_NAME = "Anonymous learner"
+
+# `hidden=False` becomes `NOT hidden` on SQLite, which its planner cannot match to the board index: it then
+# sorted a 100,000-learner board for every top ten (126 ms). Compared with a value, the index is read in order.
+SHOWN = Value(False)
 
 
 def run_length_ending(*, user, day: date) -> int:
@@ -205,7 +209,7 @@ def leaderboard(*, scope: int, period: str, viewer=None, limit: int = 10, now: d
     board = PointTotal.objects.filter(
         scope=scope, period=period, period_start=period_start(period, now or timezone.now()), points__gt=0
     )
-    top = list(board.filter(hidden=False).select_related("user__learner_stats").order_by("-points", "user_id")[:limit])
+    top = list(board.filter(hidden=SHOWN).select_related("user__learner_stats").order_by("-points", "user_id")[:limit])
     rows: list[LeaderboardRow] = []
     for position, total in enumerate(top):
         rank = rows[-1].rank if rows and rows[-1].points == total.points else position + 1
@@ -220,7 +224,7 @@ def leaderboard(*, scope: int, period: str, viewer=None, limit: int = 10, now: d
             if in_top is not None:
                 own = in_top
             else:
-                above = board.filter(hidden=False, points__gt=own_total.points).count()
+                above = board.filter(hidden=SHOWN, points__gt=own_total.points).count()
                 own = LeaderboardRow(rank=above + 1, name=viewer.display_name, points=own_total.points, is_viewer=True)
     return Leaderboard(rows=rows, viewer=own, viewer_hidden=hidden)
 

@@ -193,28 +193,48 @@ def _add_to_totals(entry: PointEntry) -> None:
             )
 
 
+def rebuild_point_totals(*, user_ids=None, chunk_size: int = 500) -> int:
+    """Recomputes the leaderboard totals from the ledger (all learners, or some); returns rows written.
+
+    Works through learners in chunks, each its own transaction holding those learners' locks, so memory
+    stays bounded and awards for everybody else carry on while it runs.
+    """
+    if user_ids is None:
+        user_ids = PointEntry.objects.values_list("user_id", flat=True).distinct().order_by("user_id")
+        user_ids = sorted(set(user_ids) | set(PointTotal.objects.values_list("user_id", flat=True).distinct()))
+    user_ids = list(user_ids)
+    written = 0
+    for start in range(0, len(user_ids), chunk_size):
+        written += _rebuild_totals_of(user_ids[start : start + chunk_size])
+    return written
+
+
 @transaction.atomic
-def rebuild_point_totals(*, user_ids=None) -> int:
-    """Recomputes the leaderboard totals from the ledger (all learners, or some); returns rows written."""
-    entries = PointEntry.objects.all()
-    totals = PointTotal.objects.all()
-    if user_ids is not None:
-        entries, totals = entries.filter(user_id__in=user_ids), totals.filter(user_id__in=user_ids)
-    hidden = set(LearnerStats.objects.filter(visibility=Visibility.HIDDEN).values_list("user_id", flat=True))
+def _rebuild_totals_of(user_ids: list[int]) -> int:
+    # Awards take the learner's stats lock first; taking it here means none lands between delete and insert.
+    list(LearnerStats.objects.select_for_update().filter(user_id__in=user_ids).values_list("pk", flat=True))
+    hidden = set(
+        LearnerStats.objects.filter(user_id__in=user_ids, visibility=Visibility.HIDDEN).values_list(
+            "user_id", flat=True
+        )
+    )
     sums: dict[tuple, int] = {}
-    for user_id, course_id, occurred_at, points in entries.values_list("user_id", "course_id", "occurred_at", "points"):
+    entries = PointEntry.objects.filter(user_id__in=user_ids).values_list(
+        "user_id", "course_id", "occurred_at", "points"
+    )
+    for user_id, course_id, occurred_at, points in entries.iterator(chunk_size=5000):
         scopes = [PointTotal.GLOBAL] + ([course_id] if course_id else [])
         for period, start in period_starts(occurred_at).items():
             for scope in scopes:
                 key = (user_id, scope, period, start)
                 sums[key] = sums.get(key, 0) + points
-    totals.delete()
+    PointTotal.objects.filter(user_id__in=user_ids).delete()
     rows = [
         PointTotal(user_id=u, scope=s, period=p, period_start=d, points=n, hidden=u in hidden)
         for (u, s, p, d), n in sums.items()
         if n
     ]
-    PointTotal.objects.bulk_create(rows, batch_size=5000)
+    PointTotal.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
 
 

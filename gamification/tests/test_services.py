@@ -296,3 +296,19 @@ class TestBadgeChanges:
         run_on_commit(badge.save)
         complete(run_on_commit, enrollment, lessons[1])  # re-evaluates this learner's badges
         assert BadgeAward.objects.get(badge=badge).revoked_at is None
+
+
+def test_the_rebuild_command_repairs_totals_in_chunks(run_on_commit, enrollment, lessons, admin_user):
+    from django.core.management import call_command
+
+    for lesson in lessons:
+        complete(run_on_commit, enrollment, lesson)
+    services.adjust_points(user=UserFactory(), points=12, reason="x", by=admin_user)
+    expected = set(PointTotal.objects.values_list("user", "scope", "period", "period_start", "points"))
+    PointTotal.objects.update(points=999)  # drifted
+    PointTotal.objects.filter(period="week").delete()  # lost
+    services.rebuild_point_totals(chunk_size=1)
+    assert set(PointTotal.objects.values_list("user", "scope", "period", "period_start", "points")) == expected
+    PointTotal.objects.update(points=1)
+    call_command("rebuild_point_totals", verbosity=0)
+    assert set(PointTotal.objects.values_list("user", "scope", "period", "period_start", "points")) == expected
