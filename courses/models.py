@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
@@ -123,6 +123,14 @@ class CoursePage(Page):
     issues_certificate = models.BooleanField(
         default=True, help_text="Learners who complete the course receive a verifiable PDF certificate."
     )
+    required_attendance_percent = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+        verbose_name="required attendance (%)",
+        help_text="Leave empty if live sessions are optional. Otherwise learners must attend at least this share "
+        "of the course's held sessions (present or late) to complete it.",
+    )
     certificate_logo = models.ForeignKey(
         "wagtailimages.Image",
         null=True,
@@ -149,6 +157,7 @@ class CoursePage(Page):
             [FieldPanel("issues_certificate"), FieldPanel("certificate_logo")],
             heading="Certificate",
         ),
+        FieldPanel("required_attendance_percent", heading="Live sessions"),
     ]
 
     search_fields = Page.search_fields + [

@@ -6,6 +6,7 @@ from django.dispatch import receiver
 from assessments.signals import attempt_graded
 from billing.signals import order_refunded
 from learning.signals import enrollment_completed, lesson_completed
+from scheduling.signals import attendance_changed
 
 from . import tasks
 from .models import Badge
@@ -37,3 +38,8 @@ def badge_saved_award_qualifying(sender, instance, **kwargs):
     # learners whose next lesson happens to re-check their badges.
     if instance.is_active:
         tasks.award_badge_to_qualifying.delay_on_commit(instance.pk)
+
+
+@receiver(attendance_changed, dispatch_uid="gamification_attendance_changed")
+def attendance_changed_reward(sender, attendance, **kwargs):
+    tasks.reward_session_attendance.delay_on_commit(attendance.pk)

@@ -375,15 +375,26 @@ def reward_attempt(*, attempt) -> list[PointEntry]:
     return written
 
 
-def reward_session_attendance(*, user, session_id: int, course_id: int | None, attended_at: datetime):
+def reward_session_attendance(*, attendance) -> PointEntry | None:
+    """Present or late earns once per session; a correction to absent or excused takes it back."""
+    session, user = attendance.session, attendance.user
+    source = f"session:{session.pk}"
     with transaction.atomic():
-        entry = award(
-            user=user,
-            rule=Rule.SESSION_ATTENDED,
-            source=f"session:{session_id}",
-            course_id=course_id,
-            occurred_at=attended_at,
-        )
-        record_activity(user=user, occurred_at=attended_at)
-        evaluate_badges(user=user)
-    return entry
+        if attendance.attended:
+            occurred_at = attendance.checked_in_at or session.starts_at
+            entry = award(
+                user=user,
+                rule=Rule.SESSION_ATTENDED,
+                source=source,
+                course_id=session.course_id,
+                occurred_at=occurred_at,
+            )
+            record_activity(user=user, occurred_at=occurred_at)
+            evaluate_badges(user=user)
+            return entry
+        held = PointEntry.objects.filter(
+            user=user, rule=Rule.SESSION_ATTENDED, source=source, reversed_by__isnull=True
+        ).first()
+        entry = held and reverse(entry=held, reason=f"Attendance corrected for “{session.title}”")
+        evaluate_badges(user=user, revoke=entry is not None)
+        return entry

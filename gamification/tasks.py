@@ -62,3 +62,14 @@ def award_badge_to_qualifying(badge_id: int) -> int:
 
     badge = Badge.objects.filter(pk=badge_id).first()
     return services.award_badge_to_qualifying(badge=badge) if badge else 0
+
+
+@shared_task(**RETRY)
+def reward_session_attendance(attendance_id: int) -> int | None:
+    from scheduling.models import Attendance
+
+    attendance = Attendance.objects.select_related("user", "session").filter(pk=attendance_id).first()
+    if attendance is None:
+        return None
+    entry = services.reward_session_attendance(attendance=attendance)
+    return entry.pk if entry else None

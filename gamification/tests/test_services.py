@@ -15,6 +15,7 @@ from gamification.models import Badge, BadgeAward, BadgeRule, PointEntry, PointR
 from gamification.selectors import badge_metrics, learner_summary
 from learning import services as learning_services
 from learning.signals import enrollment_completed, lesson_completed
+from scheduling.tests.factories import attend, make_session
 
 pytestmark = pytest.mark.django_db
 
@@ -105,11 +106,15 @@ class TestRules:
             PointEntry.objects.filter(user=student, rule=Rule.PERFECT_SCORE).values_list("generation", flat=True)
         ) == {1, 2}
 
-    def test_attending_a_live_session_earns_once(self, student, course):
-        at = datetime(2026, 11, 20, 18, tzinfo=UTC)
-        services.reward_session_attendance(user=student, session_id=5, course_id=course.pk, attended_at=at)
-        services.reward_session_attendance(user=student, session_id=5, course_id=course.pk, attended_at=at)
+    def test_attending_a_live_session_earns_once_and_a_correction_takes_it_back(
+        self, run_on_commit, student, course, trainer
+    ):
+        session = make_session(course, by=trainer)
+        run_on_commit(attend, session, student, by=trainer)
+        run_on_commit(attend, session, student, by=trainer, status="late")  # still attended
         assert rules_of(student) == [Rule.SESSION_ATTENDED] and points_of(student) == 20
+        run_on_commit(attend, session, student, by=trainer, status="absent")
+        assert points_of(student) == 0 and rules_of(student)[-1] == Rule.REVERSAL
 
     def test_an_inactive_rule_awards_nothing_but_still_counts_for_badges(self, run_on_commit, enrollment, lessons):
         PointRule.objects.filter(rule=Rule.LESSON_COMPLETED).update(is_active=False)
@@ -212,7 +217,7 @@ class TestManualAdjustments:
 
 
 class TestBadges:
-    def test_each_rule_awards_at_its_threshold(self, run_on_commit, student, course, enrollment, lessons):
+    def test_each_rule_awards_at_its_threshold(self, run_on_commit, student, course, enrollment, lessons, trainer):
         category = course.category
         badges = {
             rule: Badge.objects.create(name=rule, description="d", rule=rule, threshold=threshold, category=cat)
@@ -242,10 +247,10 @@ class TestBadges:
         assert held() == {BadgeRule.LESSONS_COMPLETED, BadgeRule.ASSESSMENTS_PASSED}
         submit(run_on_commit, student, one_question_quiz(course, slug="q2"), right=2)
         assert BadgeRule.PERFECT_ASSESSMENTS in held()
-        at = datetime(2026, 11, 20, tzinfo=UTC)
-        services.reward_session_attendance(user=student, session_id=1, course_id=None, attended_at=at)
+        first, second = make_session(course, by=trainer, weeks=2)
+        run_on_commit(attend, first, student, by=trainer)
         assert BadgeRule.SESSIONS_ATTENDED not in held()
-        services.reward_session_attendance(user=student, session_id=2, course_id=None, attended_at=at)
+        run_on_commit(attend, second, student, by=trainer)
         assert BadgeRule.SESSIONS_ATTENDED in held()
         for lesson in lessons[2:]:
             complete(run_on_commit, enrollment, lesson)

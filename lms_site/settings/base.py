@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "billing",
     "media_pipeline",
     "gamification",
+    "scheduling",
     "accounts.apps.AccountsUsersAppConfig",  # Wagtail's user admin, with role and ban fields
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -153,6 +154,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "certificates.tasks.issue_missing_certificates",
         "schedule": 600.0,
         "options": {"expires": 540},
+    },
+    # Reminders 24 h and 1 h before booked live sessions; each booking's reminder is claimed once.
+    "send-session-reminders": {
+        "task": "scheduling.tasks.send_session_reminders",
+        "schedule": 300.0,
+        "options": {"expires": 280},
     },
 }
 

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class SchedulingConfig(AppConfig):
+    name = "scheduling"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from learning import requirements
+
+        from . import receivers, selectors  # noqa: F401  (receivers: attendance completes courses)
+
+        requirements.register(selectors.attendance_requirement)

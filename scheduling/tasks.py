@@ -1,0 +1,77 @@
+"""E-mails about live sessions and the reminder sweep. Each message is claimed or keyed so it goes once."""
+
+from celery import shared_task
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from accounts.tasks import send_account_email
+
+from . import selectors, services
+from .models import Booking, BookingStatus, LiveSession
+
+
+def _email(*, user, template: str, context: dict) -> None:
+    context = {**context, "user": user, "site_url": settings.WAGTAILADMIN_BASE_URL}
+    with timezone.override(user.tzinfo):  # times in the learner's own zone
+        subject = "".join(render_to_string(f"scheduling/emails/{template}_subject.txt", context).splitlines())
+        body = render_to_string(f"scheduling/emails/{template}.txt", context)
+    send_account_email.delay(subject=subject, body=body, to=[user.email])
+
+
+@shared_task
+def notify_session_cancelled(session_id: int) -> int:
+    session = LiveSession.objects.select_related("course").filter(pk=session_id).first()
+    if session is None or not session.is_cancelled:
+        return 0
+    bookings = session.bookings.filter(status__in=[BookingStatus.BOOKED, BookingStatus.WAITLISTED])
+    sent = 0
+    for booking in bookings.select_related("user"):
+        _email(user=booking.user, template="session_cancelled", context={"session": session})
+        sent += 1
+    return sent
+
+
+@shared_task
+def notify_promoted(booking_id: int) -> bool:
+    booking = Booking.objects.select_related("user", "session__course").filter(pk=booking_id).first()
+    if booking is None or booking.status != BookingStatus.BOOKED:
+        return False
+    _email(user=booking.user, template="seat_confirmed", context={"session": booking.session})
+    return True
+
+
+@shared_task
+def send_session_reminders() -> int:
+    """Beat, every few minutes: a reminder for each booked seat whose session starts within 24 h, and within
+    1 h. A booking made later than 24 h before still gets the 1 h reminder only."""
+    now = timezone.now()
+    sent = 0
+    for kind, (_, window) in services.REMINDERS.items():
+        due = selectors.reminders_due(kind_window=window, now=now).filter(
+            **{f"{services.REMINDERS[kind][0]}__isnull": True}
+        )
+        for booking in due.select_related("user", "session__course"):
+            if kind == "24h" and booking.session.starts_at - now <= services.REMINDERS["1h"][1]:
+                continue  # too late for the day-before reminder: the hour-before one covers it
+            if services.claim_reminder(booking_id=booking.pk, kind=kind, now=now):
+                _email(user=booking.user, template=f"reminder_{kind}", context={"session": booking.session})
+                sent += 1
+    return sent
+
+
+@shared_task
+def refresh_attendance_progress(attendance_id: int) -> int | None:
+    """Re-derives the learner's course progress when the course requires attendance."""
+    from learning import services as learning_services
+    from learning.models import Enrollment
+
+    from .models import Attendance
+
+    attendance = Attendance.objects.select_related("session__course").filter(pk=attendance_id).first()
+    if attendance is None or attendance.session.course.required_attendance_percent is None:
+        return None
+    enrollment = Enrollment.objects.filter(user_id=attendance.user_id, course=attendance.session.course).first()
+    if enrollment is None:
+        return None
+    return learning_services.refresh_progress(enrollment=enrollment).progress_percent
