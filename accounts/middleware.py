@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, get_user_model, logout
 from django.shortcuts import redirect
+from django.utils import timezone
 
 
 class SignOutBannedUsersMiddleware:
@@ -21,4 +22,18 @@ class SignOutBannedUsersMiddleware:
             if banned:
                 messages.error(request, "Your account has been suspended, so you have been signed out.")
                 return redirect("accounts:sign_in")
+        return self.get_response(request)
+
+
+class UserTimeZoneMiddleware:
+    """Shows dates and times in the signed-in user's own time zone (visitors see the site's, UTC)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            with timezone.override(user.tzinfo):
+                return self.get_response(request)
         return self.get_response(request)

@@ -2,6 +2,7 @@ import re
 
 import pytest
 from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.models import AnonymousUser
 from django.core import mail
 from django.urls import reverse
 
@@ -131,3 +132,23 @@ def test_password_reset_sends_nothing_to_unknown_or_banned_addresses(client, dja
             response = client.post(reverse("accounts:password_reset"), {"email": email})
         assert response.status_code == 302  # same answer either way: no account probing
     assert mail.outbox == []
+
+
+def test_pages_show_times_in_the_signed_in_users_time_zone(learner, rf):
+    from django.http import HttpResponse
+    from django.utils import timezone
+
+    from accounts.middleware import UserTimeZoneMiddleware
+
+    seen = []
+    middleware = UserTimeZoneMiddleware(
+        lambda request: seen.append(timezone.get_current_timezone_name()) or HttpResponse()
+    )
+    learner.time_zone = "Asia/Tokyo"
+    request = rf.get("/")
+    request.user = learner
+    middleware(request)
+    request.user = AnonymousUser()
+    middleware(request)
+    assert seen == ["Asia/Tokyo", "UTC"]
+    assert timezone.get_current_timezone_name() == "UTC"  # only for that request
