@@ -174,7 +174,8 @@ class Achievements:
 
 def achievements(*, user) -> Achievements:
     """What the dashboard and profile show: points, streaks and badges, reading the learner's stats once."""
-    stats = LearnerStats.objects.filter(user=user).first()
+    # A learner without a stats row yet reads as the defaults, without asking again.
+    stats = LearnerStats.objects.filter(user=user).first() or LearnerStats(user=user)
     return Achievements(summary=learner_summary(user=user, stats=stats), badges=badge_progress(user=user, stats=stats))
 
 

@@ -10,6 +10,7 @@ from learning.models import STUDYING_STATUSES, Enrollment
 from learning.requirements import RequirementCount
 
 from .models import ATTENDED, Attendance, Booking, BookingStatus, LiveSession
+from .services import CHECK_IN_OPENS_BEFORE
 
 
 def with_seat_counts(sessions: QuerySet[LiveSession]) -> QuerySet[LiveSession]:
@@ -104,14 +105,39 @@ def attendance_by_learner(*, course, now: datetime | None = None) -> dict[int, i
     )
 
 
+def counted_sessions(*, course, now: datetime | None = None) -> QuerySet[LiveSession]:
+    """The sessions the attendance requirement counts: not cancelled, and check-in has opened.
+
+    Not only the ended ones: a learner checks in during the session, and that check-in is the last event
+    that refreshes their progress. Counting only ended sessions, it would never complete their course
+    (nothing runs again when the session ends). A session whose check-in has opened counts for everybody,
+    as it will once it has ended; until then no attendance can exist for it.
+    """
+    now = now or timezone.now()
+    return LiveSession.objects.filter(
+        course=course, starts_at__lte=now + CHECK_IN_OPENS_BEFORE, cancelled_at__isnull=True
+    )
+
+
 def attendance_requirement(*, course, enrollments) -> RequirementCount:
     """learning's completion requirement: one step, done once the learner's attendance rate reaches the
-    course's required percentage of its held sessions (not done while none has been held)."""
+    course's required percentage of its held sessions (not done while none has been held). 0 % or empty:
+    no requirement (0 % would otherwise block completion until a first session was held)."""
     required = getattr(course, "required_attendance_percent", None)
-    if required is None:
+    if not required:
         return RequirementCount()
-    held = held_sessions(course=course).count()
-    attended = attendance_by_learner(course=course) if held else {}
+    sessions = counted_sessions(course=course)
+    held = sessions.count()
+    attended = (
+        dict(
+            Attendance.objects.filter(session__in=sessions, status__in=ATTENDED)
+            .values_list("user_id")
+            .annotate(n=Count("pk"))
+            .values_list("user_id", "n")
+        )
+        if held
+        else {}
+    )
     done = {
         enrollment.pk: 1
         for enrollment in enrollments

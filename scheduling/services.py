@@ -51,6 +51,10 @@ class CheckInRefused(SchedulingError):
     status_code = 403
 
 
+class SessionInUse(SchedulingError):
+    status_code = 409
+
+
 def can_manage(*, user, course: CoursePage) -> bool:
     """Admins manage every course's sessions; a trainer those of the courses they teach."""
     if not user.is_authenticated or not user.is_active or getattr(user, "is_banned", False):
@@ -72,8 +76,8 @@ class SessionPlan:
 
 
 def _validate(plan: SessionPlan) -> None:
-    if timezone.is_naive(plan.starts_at) or timezone.is_naive(plan.ends_at):
-        raise SchedulingError("Give the start and end with their time zone.")
+    if any(timezone.is_naive(moment) for moment in (plan.starts_at, plan.ends_at, plan.booking_deadline) if moment):
+        raise SchedulingError("Give the start, end and booking deadline with their time zone.")
     if plan.ends_at <= plan.starts_at:
         raise SchedulingError("The session must end after it starts.")
     if plan.ends_at - plan.starts_at > timedelta(hours=24):
@@ -86,7 +90,8 @@ def _validate(plan: SessionPlan) -> None:
         raise SchedulingError("Give an online link or a location, so learners know where to go.")
     try:
         zoneinfo.ZoneInfo(plan.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        # OSError: a folder of the zone database such as "America" (IsADirectoryError), not a zone.
         raise SchedulingError("Choose a time zone from the list.") from None
 
 
@@ -177,6 +182,19 @@ def cancel_session(*, session: LiveSession, by, reason: str = "") -> LiveSession
     return session
 
 
+@transaction.atomic
+def delete_session(*, session: LiveSession, by) -> None:
+    """Removes a session nobody has booked, such as one planned by mistake. Once a learner booked or queued
+    for it, it can only be cancelled: they are told, and their booking and attendance history stay."""
+    # Locked like book_seat locks it, so a booking cannot arrive between the check and the delete.
+    session = LiveSession.objects.select_for_update().get(pk=session.pk)
+    if not can_manage(user=by, course=session.course):
+        raise NotAllowed("Only the course's trainer or an admin deletes its sessions.")
+    if session.bookings.exists() or session.attendances.exists():
+        raise SessionInUse("Learners have booked this session, so it cannot be deleted: cancel it instead.")
+    session.delete()
+
+
 def _studying(user, course) -> bool:
     return Enrollment.objects.filter(user=user, course=course, status__in=STUDYING_STATUSES).exists()
 
@@ -189,12 +207,14 @@ def book_seat(*, session: LiveSession, user, now: datetime | None = None) -> Boo
     queue up: one gets it, the other the waitlist.
     """
     now = now or timezone.now()
-    session = LiveSession.objects.select_for_update().select_related("course").get(pk=session.pk)
+    # Only the session row: select_related() under FOR UPDATE would lock the course's page rows as well
+    # (MariaDB has no FOR UPDATE OF), queueing every booking of the course and any edit of its page.
+    session = LiveSession.objects.select_for_update().get(pk=session.pk)
     if session.is_cancelled:
         raise BookingClosed("This session was cancelled.")
     if now >= session.bookings_close_at:
         raise BookingClosed("Bookings for this session are closed.")
-    if getattr(user, "is_banned", False) or not _studying(user, session.course):
+    if getattr(user, "is_banned", False) or not _studying(user, session.course_id):
         raise NotAllowed("Enrol in the course to book its live sessions.")
     booking = Booking.objects.filter(session=session, user=user).first()
     if booking and booking.status != BookingStatus.CANCELLED:
@@ -236,7 +256,16 @@ def _promote_waitlist(session: LiveSession, *, now: datetime | None = None) -> l
     free = session.capacity - session.bookings.filter(status=BookingStatus.BOOKED).count()
     if free <= 0:
         return []
-    waiting = list(session.bookings.filter(status=BookingStatus.WAITLISTED).order_by("requested_at", "pk")[:free])
+    # Learners who left the course or were banned while waiting keep their place but get no seat they
+    # could not use (check-in requires an active enrollment); the next one in line gets it.
+    waiting = list(
+        session.bookings.filter(
+            status=BookingStatus.WAITLISTED,
+            user__is_banned=False,
+            user__enrollments__course_id=session.course_id,
+            user__enrollments__status__in=STUDYING_STATUSES,
+        ).order_by("requested_at", "pk")[:free]
+    )
     from .tasks import notify_promoted
 
     for booking in waiting:

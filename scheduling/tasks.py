@@ -2,7 +2,8 @@
 
 from celery import shared_task
 from django.conf import settings
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template
 from django.utils import timezone
 
 from accounts.tasks import send_account_email
@@ -11,11 +12,17 @@ from . import selectors, services
 from .models import Booking, BookingStatus, LiveSession
 
 
+def _render_text(name: str, context: dict) -> str:
+    """A plain-text template without HTML escaping: a title "Q&A" or a name "O'Brien" must not reach the
+    learner as "Q&amp;A" or "O&#x27;Brien"."""
+    return get_template(name).template.render(Context(context, autoescape=False))
+
+
 def _email(*, user, template: str, context: dict) -> None:
     context = {**context, "user": user, "site_url": settings.WAGTAILADMIN_BASE_URL}
     with timezone.override(user.tzinfo):  # times in the learner's own zone
-        subject = "".join(render_to_string(f"scheduling/emails/{template}_subject.txt", context).splitlines())
-        body = render_to_string(f"scheduling/emails/{template}.txt", context)
+        subject = "".join(_render_text(f"scheduling/emails/{template}_subject.txt", context).splitlines())
+        body = _render_text(f"scheduling/emails/{template}.txt", context)
     send_account_email.delay(subject=subject, body=body, to=[user.email])
 
 
@@ -69,7 +76,7 @@ def refresh_attendance_progress(attendance_id: int) -> int | None:
     from .models import Attendance
 
     attendance = Attendance.objects.select_related("session__course").filter(pk=attendance_id).first()
-    if attendance is None or attendance.session.course.required_attendance_percent is None:
+    if attendance is None or not attendance.session.course.required_attendance_percent:
         return None
     enrollment = Enrollment.objects.filter(user_id=attendance.user_id, course=attendance.session.course).first()
     if enrollment is None:

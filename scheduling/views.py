@@ -1,1 +1,215 @@
-"""Placeholder: being written."""
+"""Learners' side of live sessions: the session page with its booking panel, booking, and check-in."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from learning import selectors as learning_selectors
+from lms_site.htmx import partial_on_htmx, personal
+
+from . import selectors, services
+from .forms import CheckInForm
+from .models import BookingStatus, LiveSession
+
+NOT_ALLOWED = "Live sessions are open to the course's enrolled learners, its trainer and admins."
+# A booked learner's panel asks again now and then from this long before the join link shows, so it appears
+# without a reload.
+POLL_FOR_LINK_FROM = timedelta(hours=1)
+
+
+def session_viewer(*, user, course) -> str | None:
+    """Who the user is for the course's live sessions: "staff" (its trainer, admins), "learner" (enrolled
+    and studying), or None for everyone else (visitors, other learners, other trainers, banned users)."""
+    if not user.is_authenticated or not user.is_active or getattr(user, "is_banned", False):
+        return None
+    if learning_selectors.is_course_staff(user=user, course=course):
+        return "staff"
+    enrollment = learning_selectors.enrollment_for(user=user, course=course)
+    return "learner" if enrollment is not None and enrollment.gives_access else None
+
+
+def session_with_counts(session_id: int) -> LiveSession:
+    sessions = selectors.with_seat_counts(LiveSession.objects.filter(pk=session_id).select_related("course"))
+    return get_object_or_404(sessions)
+
+
+def session_url(session: LiveSession) -> str:
+    return reverse("scheduling:session", args=[session.pk])
+
+
+def sign_in_first(request, next_url: str):
+    if request.htmx:
+        return HttpResponseClientRedirect(redirect_to_login(next_url).url)
+    return redirect_to_login(next_url)
+
+
+def refuse(request, message: str, *, status: int, back_url: str, target: str = "booking-panel"):
+    """A refused request: the message in place of the htmx target, or a small page with a way back."""
+    if request.htmx:
+        context = {"message": message, "target": request.htmx.target or target, "back_url": back_url}
+        return TemplateResponse(request, "learning/partials/action_error.html", context, status=status)
+    context = {"message": message, "back_url": back_url}
+    return TemplateResponse(request, "learning/error.html", context, status=status)
+
+
+def _refuse_viewer(request, session: LiveSession):
+    course_url = session.course.url or "/"
+    return refuse(request, NOT_ALLOWED, status=403, back_url=course_url)
+
+
+def _session_context(request, session: LiveSession, *, role: str, notice: str = "", error: str = "") -> dict:
+    now = timezone.now()
+    booking = selectors.booking_of(session=session, user=request.user)
+    holds = booking is not None and booking.status in (BookingStatus.BOOKED, BookingStatus.WAITLISTED)
+    booked = booking is not None and booking.status == BookingStatus.BOOKED
+    join_visible = services.join_link_visible(session=session, booking=booking, now=now)
+    join_opens_at = session.starts_at - services.JOIN_LINK_OPENS_BEFORE
+    has_ended = now >= session.ends_at
+    return {
+        "session": session,
+        "course": session.course,
+        "booking": booking if holds else None,
+        "booked": booked,
+        "waitlisted": holds and not booked,
+        "position": selectors.waitlist_position(booking=booking) if holds and not booked else None,
+        "seats_left": max(session.capacity - session.booked_count, 0),
+        "is_staff": role == "staff",
+        "is_learner": role == "learner",
+        "bookings_open": not session.is_cancelled and now < session.bookings_close_at,
+        "has_started": now >= session.starts_at,
+        "has_ended": has_ended,
+        "can_cancel": holds and not session.is_cancelled and now < session.starts_at,
+        "join_visible": join_visible,
+        "join_opens_at": join_opens_at,
+        "poll_for_link": (
+            booked
+            and bool(session.online_url)
+            and not session.is_cancelled
+            and not join_visible
+            and not has_ended
+            and now >= join_opens_at - POLL_FOR_LINK_FROM
+        ),
+        "check_in_open": booked and services.check_in_window_open(session=session, now=now),
+        "notice": notice,
+        "error": error,
+    }
+
+
+@require_GET
+def session_detail(request, session_id: int):
+    session = session_with_counts(session_id)
+    if not request.user.is_authenticated:
+        return sign_in_first(request, request.get_full_path())
+    role = session_viewer(user=request.user, course=session.course)
+    if role is None:
+        return _refuse_viewer(request, session)
+    template = partial_on_htmx(request, "scheduling/session.html", "booking-panel")
+    return personal(TemplateResponse(request, template, _session_context(request, session, role=role)))
+
+
+def _booking_action(request, session_id: int, action):
+    """Runs `action(session)` for a booking button; the panel on htmx, the page (after a redirect) otherwise."""
+    session = session_with_counts(session_id)
+    if not request.user.is_authenticated:
+        return sign_in_first(request, session_url(session))
+    role = session_viewer(user=request.user, course=session.course)
+    if role is None:
+        return _refuse_viewer(request, session)
+    try:
+        notice = action(session)
+    except services.SchedulingError as error:
+        if request.htmx:
+            session = session_with_counts(session_id)
+            context = _session_context(request, session, role=role, error=str(error))
+            response = TemplateResponse(
+                request, "scheduling/session.html#booking-panel", context, status=error.status_code
+            )
+            return personal(response)
+        context = {"message": str(error), "back_url": session_url(session)}
+        return TemplateResponse(request, "learning/error.html", context, status=error.status_code)
+    if not request.htmx:
+        messages.success(request, notice)
+        return redirect(session_url(session))
+    session = session_with_counts(session_id)  # the seat counts changed
+    context = _session_context(request, session, role=role, notice=notice)
+    return personal(TemplateResponse(request, "scheduling/session.html#booking-panel", context))
+
+
+@require_POST
+def book(request, session_id: int):
+    def action(session):
+        booking = services.book_seat(session=session, user=request.user)
+        if booking.status == BookingStatus.BOOKED:
+            return f"You have a seat in “{session.title}”."
+        position = selectors.waitlist_position(booking=booking)
+        return (
+            f"The session is full, so you are on the waitlist (number {position}). "
+            "You get the next free seat and an e-mail when that happens."
+        )
+
+    return _booking_action(request, session_id, action)
+
+
+@require_POST
+def cancel_booking(request, session_id: int):
+    def action(session):
+        booking = selectors.booking_of(session=session, user=request.user)
+        if booking is None:
+            raise services.SchedulingError("You have no booking for this session.")
+        was_waiting = booking.status == BookingStatus.WAITLISTED
+        services.cancel_booking(booking=booking)
+        if was_waiting:
+            return "You left the waitlist."
+        return "Your booking is cancelled and your seat is free for someone else."
+
+    return _booking_action(request, session_id, action)
+
+
+@require_http_methods(["GET", "POST"])
+def check_in(request, session_id: int):
+    """The page the trainer's QR code opens (with ?code=…), so checking in takes one tap."""
+    session = get_object_or_404(LiveSession.objects.select_related("course"), pk=session_id)
+    if not request.user.is_authenticated:
+        return sign_in_first(request, request.get_full_path())
+    role = session_viewer(user=request.user, course=session.course)
+    if role is None:
+        return refuse(request, NOT_ALLOWED, status=403, back_url=session.course.url or "/", target="check-in-panel")
+    template = partial_on_htmx(request, "scheduling/check_in.html", "check-in-panel")
+    status, error, attendance = 200, "", None
+    if request.method == "POST":
+        form = CheckInForm(request.POST)
+        if form.is_valid():
+            try:
+                attendance = services.check_in(session=session, user=request.user, code=form.cleaned_data["code"])
+            except services.SchedulingError as refused:
+                status, error = refused.status_code, str(refused)
+            else:
+                checked_in = f"You're checked in ({attendance.get_status_display().lower()})."
+                if not request.htmx:
+                    messages.success(request, checked_in)
+                    return redirect(session_url(session))
+        else:
+            status = 400
+    else:
+        form = CheckInForm(initial={"code": request.GET.get("code", "")[:12]})
+    now = timezone.now()
+    booking = selectors.booking_of(session=session, user=request.user)
+    context = {
+        "session": session,
+        "form": form,
+        "error": error,
+        "attendance": attendance,
+        "booked": booking is not None and booking.status == BookingStatus.BOOKED,
+        "is_staff": role == "staff",
+        "window_open": services.check_in_window_open(session=session, now=now),
+        "opens_at": session.starts_at - services.CHECK_IN_OPENS_BEFORE,
+        "has_ended": now >= session.ends_at,
+    }
+    return personal(TemplateResponse(request, template, context, status=status))

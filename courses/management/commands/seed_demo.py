@@ -9,6 +9,7 @@ from certificates.demo import seed_completed_course
 from courses.demo import seed_catalogue
 from gamification.demo import seed_badges
 from home.demo import seed_home_content
+from scheduling.demo import seed_sessions
 
 
 class Command(BaseCommand):
@@ -33,6 +34,7 @@ class Command(BaseCommand):
             seed_assessments(courses=courses)
             seed_badges()
             seed_completed_course(learner=users["learner2"], courses=courses)
+            seed_sessions(courses=courses, trainer=users["trainer"], learner=users["learner"])
             seed_home_content(home_page=home, catalogue=catalogue, featured_courses=courses[:3])
 
         self.stdout.write(self.style.SUCCESS(f"Demo content ready: {len(courses)} courses in “{catalogue.title}”."))

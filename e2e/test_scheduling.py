@@ -1,0 +1,76 @@
+"""A learner books a live session and checks in with the trainer's code; the trainer takes attendance on the
+roster for another learner and corrects it, keeping the history."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Browser, Page, expect
+
+from accounts.models import User
+from accounts.tests.factories import UserFactory
+from courses.models import CourseIndexPage
+from courses.tests.factories import make_course
+from learning import services as learning_services
+from scheduling.tests.factories import make_session
+
+pytestmark = pytest.mark.e2e
+
+
+def sign_in(page: Page, base: str, username: str, password: str):
+    page.goto(base + "/accounts/sign-in/")
+    page.get_by_label("E-mail or username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).not_to_have_url(re.compile(r"/accounts/sign-in/"))
+
+
+def test_learner_books_and_checks_in_and_trainer_takes_attendance(page: Page, browser: Browser, live_server, demo_site):
+    base = live_server.url
+    trainer = User.objects.get(username="trainer")
+    course = make_course(CourseIndexPage.objects.get(), title="Live Course", trainer=trainer, modules=1)
+    learner = User.objects.get(username="learner")
+    classmate = UserFactory(first_name="Cleo", last_name="Classmate")
+    for person in (learner, classmate):
+        learning_services.enroll(user=person, course=course)
+    # Starts in 10 minutes: bookings are still open and check-in (from 15 minutes before) already is.
+    session = make_session(course, by=trainer, title="Live clinic", starts_at=timezone.now() + timedelta(minutes=10))
+    from scheduling import services
+
+    services.book_seat(session=session, user=classmate)
+
+    sign_in(page, base, "learner", "learnwell-learner")
+    page.goto(base + course.url)
+    page.get_by_role("link", name=re.compile("Live clinic")).first.click()
+    expect(page).to_have_url(re.compile(rf"/scheduling/sessions/{session.pk}/$"))
+    page.get_by_role("button", name="Book a seat").click()
+    expect(page.get_by_role("button", name="Cancel booking")).to_be_visible()
+    # The join link shows to a booked learner from 15 minutes before the start.
+    expect(page.get_by_role("link", name=re.compile("Join", re.I))).to_have_attribute(
+        "href", "https://meet.example.com/room-1"
+    )
+
+    # The trainer shows the code; its QR code opens the check-in page with the code filled in.
+    trainer_page = browser.new_page()
+    sign_in(trainer_page, base, "trainer", "learnwell-trainer")
+    trainer_page.goto(base + f"/scheduling/sessions/{session.pk}/code/")
+    session.refresh_from_db()
+    expect(trainer_page.get_by_text(session.check_in_code).first).to_be_visible()
+    expect(trainer_page.locator("svg").first).to_be_visible()
+
+    page.goto(base + f"/scheduling/sessions/{session.pk}/check-in/?code={session.check_in_code.lower()}")
+    page.get_by_role("button", name="Check in").click()
+    expect(page.get_by_text(re.compile(r"checked in \(present\)", re.I))).to_be_visible()
+
+    trainer_page.goto(base + f"/scheduling/sessions/{session.pk}/roster/")
+    learner_row = trainer_page.locator(f"#roster-row-{learner.pk}")
+    expect(learner_row.get_by_text("Checked in themselves")).to_be_visible()
+    classmate_row = trainer_page.locator(f"#roster-row-{classmate.pk}")
+    classmate_row.get_by_role("button", name="Absent").click()
+    expect(classmate_row.locator("[data-status]")).to_have_attribute("data-status", "absent")
+    classmate_row.get_by_placeholder("Note on a correction (optional)").fill("Arrived after the break")
+    classmate_row.get_by_role("button", name="Late").click()
+    expect(classmate_row.locator("[data-status]")).to_have_attribute("data-status", "late")
+    classmate_row.get_by_text("2 changes").click()
+    expect(classmate_row.get_by_text(re.compile(r"absent → late by .*Arrived after the break"))).to_be_visible()

@@ -1,0 +1,167 @@
+"""The live sessions admin's forms: planning a session (or a weekly series), editing one occurrence, cancelling.
+
+Times are entered as wall-clock times in a chosen time zone (the trainer's own by default) and become aware
+datetimes here; the rules about sessions (length, deadline, where to go, who may) are services.py's, whose
+refusals the views show on the form.
+"""
+
+import zoneinfo
+from datetime import UTC, datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.widgets import AdminDateInput, AdminTimeInput
+
+from accounts.models import time_zone_choices
+from courses.models import CoursePage
+
+from . import services
+from .models import LiveSession
+
+
+def courses_for(user):
+    """The courses whose sessions the user plans: every course for admins, their own for trainers."""
+    courses = CoursePage.objects.order_by("title")
+    return courses if user is not None and user.is_superuser else courses.filter(trainer=user)
+
+
+def local_moment(day, time, zone: zoneinfo.ZoneInfo) -> datetime:
+    """The aware moment a wall-clock time names in a zone; refuses a time the clocks skip (spring forward)."""
+    moment = datetime.combine(day, time, tzinfo=zone)
+    if moment.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != moment.replace(tzinfo=None):
+        raise ValidationError(
+            f"{time:%H:%M} does not exist on {day.day} {day:%b %Y} in {zone.key}: the clocks change then. "
+            "Choose another time.",
+            code="skipped_time",
+        )
+    return moment
+
+
+class LiveSessionForm(WagtailAdminModelForm):
+    """Editing one session: everything but the course, which a session keeps."""
+
+    time_zone = forms.ChoiceField(
+        choices=time_zone_choices,
+        label="Time zone",
+        help_text="The date and times are in this zone; a weekly series keeps this local time when clocks change.",
+    )
+    start_date = forms.DateField(label="Date", widget=AdminDateInput)
+    start_time = forms.TimeField(label="Starts at", widget=AdminTimeInput)
+    end_time = forms.TimeField(label="Ends at", widget=AdminTimeInput, help_text="On the same day.")
+    capacity = forms.IntegerField(
+        min_value=1,
+        initial=20,
+        label="Seats",
+        help_text="Learners beyond this go on the waitlist and get a seat when one frees up.",
+        error_messages={"min_value": "A session needs at least one seat.", "invalid": "Enter a whole number."},
+    )
+    online_url = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        label="Online link",
+        help_text=LiveSession._meta.get_field("online_url").help_text,
+    )
+    deadline_date = forms.DateField(label="Bookings close on", widget=AdminDateInput, required=False)
+    deadline_time = forms.TimeField(
+        label="at", widget=AdminTimeInput, required=False, help_text="Leave both empty: bookings close at the start."
+    )
+
+    class Meta:
+        model = LiveSession
+        fields = ["title", "description", "time_zone", "online_url", "location", "capacity"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        session = self.instance
+        if session.pk and not self.is_bound:
+            # The stored moments shown as the local times they were planned in.
+            zone = zoneinfo.ZoneInfo(session.time_zone)
+            starts, ends = session.starts_at.astimezone(zone), session.ends_at.astimezone(zone)
+            self.initial.update(start_date=starts.date(), start_time=starts.time(), end_time=ends.time())
+            if session.booking_deadline:
+                deadline = session.booking_deadline.astimezone(zone)
+                self.initial.update(deadline_date=deadline.date(), deadline_time=deadline.time())
+
+    def clean(self):
+        data = super().clean()
+        if not (name := data.get("time_zone")):
+            return data
+        zone = zoneinfo.ZoneInfo(name)
+        day, start, end = data.get("start_date"), data.get("start_time"), data.get("end_time")
+        if day and start and end:
+            if end <= start:
+                self.add_error("end_time", "The session must end after it starts, on the same day.")
+            else:
+                try:
+                    data["starts_at"] = local_moment(day, start, zone)
+                    data["ends_at"] = local_moment(day, end, zone)
+                except ValidationError as error:
+                    self.add_error("start_time", error)
+        deadline_day, deadline_time = data.get("deadline_date"), data.get("deadline_time")
+        if bool(deadline_day) != bool(deadline_time) and not self.has_error("deadline_date"):
+            self.add_error("deadline_date", "Give both the date and the time bookings close, or neither.")
+        elif deadline_day and deadline_time:
+            try:
+                data["booking_deadline"] = local_moment(deadline_day, deadline_time, zone)
+            except ValidationError as error:
+                self.add_error("deadline_time", error)
+        return data
+
+    def session_plan(self) -> services.SessionPlan:
+        data = self.cleaned_data
+        return services.SessionPlan(
+            title=data["title"],
+            starts_at=data["starts_at"],
+            ends_at=data["ends_at"],
+            time_zone=data["time_zone"],
+            description=data.get("description", ""),
+            online_url=data.get("online_url", ""),
+            location=data.get("location", ""),
+            capacity=data["capacity"],
+            booking_deadline=data.get("booking_deadline"),
+        )
+
+
+class LiveSessionCreateForm(LiveSessionForm):
+    """Planning a session, or a weekly series of them, for one of the user's courses."""
+
+    course = forms.ModelChoiceField(
+        queryset=CoursePage.objects.none(),
+        help_text="Only the course’s enrolled learners can book.",
+        error_messages={"invalid_choice": "Choose one of the courses you teach."},
+    )
+    weeks = forms.IntegerField(
+        min_value=1,
+        max_value=services.MAX_SERIES_WEEKS,
+        initial=1,
+        label="Repeat weekly for",
+        help_text=(
+            f"Weeks, 1 to {services.MAX_SERIES_WEEKS}. 1 plans a single session; more plan one each week at the "
+            "same local time, each of which can then be edited or cancelled on its own."
+        ),
+        error_messages={
+            "min_value": f"A series runs for 1 to {services.MAX_SERIES_WEEKS} weeks.",
+            "max_value": f"A series runs for 1 to {services.MAX_SERIES_WEEKS} weeks.",
+            "invalid": "Enter a whole number of weeks.",
+        },
+    )
+
+    class Meta(LiveSessionForm.Meta):
+        fields = ["title", "course", *LiveSessionForm.Meta.fields[1:]]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = courses_for(self.for_user)
+        if self.for_user is not None and not self.is_bound:
+            self.initial.setdefault("time_zone", self.for_user.time_zone)
+
+
+class CancelSessionForm(forms.Form):
+    reason = forms.CharField(
+        max_length=255,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Optional. Sent to every learner who booked or waits for a seat.",
+    )
