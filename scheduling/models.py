@@ -78,6 +78,9 @@ class Booking(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     reminded_24h_at = models.DateTimeField(null=True, blank=True)
     reminded_1h_at = models.DateTimeField(null=True, blank=True)
+    # When the e-mails below went out: a task that runs again (a retry, a duplicate) finds them claimed.
+    seat_notice_sent_at = models.DateTimeField(null=True, blank=True)
+    cancellation_notice_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["session", "user"], name="one_booking_per_user_and_session")]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from courses.models import CoursePage
@@ -313,6 +313,7 @@ def check_in(*, session: LiveSession, user, code: str, now: datetime | None = No
 @transaction.atomic
 def mark_attendance(*, session: LiveSession, user, status: str, by, note: str = "", now=None) -> Attendance:
     """The trainer's roster: sets or corrects one learner's attendance, keeping the change history."""
+    session = LiveSession.objects.select_related("course").get(pk=session.pk)  # a cancellation since loading
     if status not in AttendanceStatus.values:
         raise SchedulingError("Choose present, late, absent or excused.")
     if not can_manage(user=by, course=session.course):
@@ -386,3 +387,22 @@ def claim_reminder(*, booking_id: int, kind: str, now: datetime | None = None) -
         Q(**{f"{field}__isnull": True}), pk=booking_id, status=BookingStatus.BOOKED
     ).update(**{field: now})
     return claimed == 1
+
+
+def claim_seat_notice(*, booking_id: int, now: datetime | None = None) -> bool:
+    """True once per seat given from the waitlist (a later promotion, after a cancel and rebook, counts anew)."""
+    now = now or timezone.now()
+    unsent = Q(seat_notice_sent_at__isnull=True) | Q(seat_notice_sent_at__lt=F("booked_at"))
+    return (
+        Booking.objects.filter(unsent, pk=booking_id, status=BookingStatus.BOOKED).update(seat_notice_sent_at=now) == 1
+    )
+
+
+def claim_cancellation_notice(*, booking_id: int, now: datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return (
+        Booking.objects.filter(pk=booking_id, cancellation_notice_sent_at__isnull=True).update(
+            cancellation_notice_sent_at=now
+        )
+        == 1
+    )

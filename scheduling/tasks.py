@@ -34,15 +34,16 @@ def notify_session_cancelled(session_id: int) -> int:
     bookings = session.bookings.filter(status__in=[BookingStatus.BOOKED, BookingStatus.WAITLISTED])
     sent = 0
     for booking in bookings.select_related("user"):
-        _email(user=booking.user, template="session_cancelled", context={"session": session})
-        sent += 1
+        if services.claim_cancellation_notice(booking_id=booking.pk):
+            _email(user=booking.user, template="session_cancelled", context={"session": session})
+            sent += 1
     return sent
 
 
 @shared_task
 def notify_promoted(booking_id: int) -> bool:
     booking = Booking.objects.select_related("user", "session__course").filter(pk=booking_id).first()
-    if booking is None or booking.status != BookingStatus.BOOKED:
+    if booking is None or not services.claim_seat_notice(booking_id=booking.pk):
         return False
     _email(user=booking.user, template="seat_confirmed", context={"session": booking.session})
     return True

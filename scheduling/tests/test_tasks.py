@@ -182,6 +182,7 @@ class TestSessionCancelledEmails:
         services.book_seat(session=session, user=enrolled())
         run_on_commit(services.cancel_session, session=session, by=trainer)
         run_on_commit(services.cancel_session, session=session, by=trainer)
+        assert tasks.notify_session_cancelled(session.pk) == 0  # a retried or duplicated task
         assert len(mailoutbox) == 1
 
     def test_a_session_that_is_not_cancelled_sends_nothing(self, session, enrolled, mailoutbox):
@@ -205,6 +206,8 @@ class TestSeatConfirmedEmail:
         [mail] = mailoutbox
         assert mail.subject == "A seat is yours: Live Q&A on 3 Dec, 02:00"
         assert tasks.notify_promoted(seat.pk) is False  # the cancelled one
+        assert tasks.notify_promoted(waiting.pk) is False  # a retried task: already told
+        assert len(mailoutbox) == 1
 
 
 class TestRefreshAttendanceProgress:
