@@ -1,4 +1,5 @@
-"""Demo data: a weekly live Q&A series on the free Python course, with the demo learner booked on the first one."""
+"""Demo data: a weekly live Q&A series on the free Python course; the demo learner who finished the course
+has a seat on the first one."""
 
 import zoneinfo
 from datetime import datetime, time, timedelta
@@ -7,7 +8,6 @@ from django.utils import timezone
 
 from courses.models import CoursePage
 from learning import selectors as learning_selectors
-from learning import services as learning_services
 
 from . import services
 from .models import LiveSession
@@ -35,6 +35,7 @@ def seed_sessions(*, courses: list[CoursePage], trainer, learner) -> None:
         capacity=12,
     )
     sessions = services.schedule_sessions(course=course, plan=plan, by=trainer, weeks=4)
-    if learning_selectors.enrollment_for(user=learner, course=course) is None:
-        learning_services.enroll(user=learner, course=course)
-    services.book_seat(session=sessions[0], user=learner)
+    # Only a learner already in the course books: the demo's `learner` stays free to enrol themselves.
+    enrollment = learning_selectors.enrollment_for(user=learner, course=course)
+    if enrollment is not None and enrollment.gives_access:
+        services.book_seat(session=sessions[0], user=learner)

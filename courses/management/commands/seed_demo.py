@@ -34,7 +34,7 @@ class Command(BaseCommand):
             seed_assessments(courses=courses)
             seed_badges()
             seed_completed_course(learner=users["learner2"], courses=courses)
-            seed_sessions(courses=courses, trainer=users["trainer"], learner=users["learner"])
+            seed_sessions(courses=courses, trainer=users["trainer"], learner=users["learner2"])
             seed_home_content(home_page=home, catalogue=catalogue, featured_courses=courses[:3])
 
         self.stdout.write(self.style.SUCCESS(f"Demo content ready: {len(courses)} courses in “{catalogue.title}”."))
