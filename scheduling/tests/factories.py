@@ -2,9 +2,18 @@
 
 from datetime import UTC, datetime, timedelta
 
+from accounts.tests.factories import UserFactory
+from learning import services as learning_services
 from scheduling import services
 
 START = datetime(2026, 12, 2, 17, tzinfo=UTC)  # a Wednesday, 18:00 in Berlin
+
+
+def enrolled_learner(course, **fields):
+    """A learner enrolled in the course, so they may book its sessions."""
+    user = UserFactory(**fields)
+    learning_services.enroll(user=user, course=course)
+    return user
 
 
 def make_session(course, *, by, starts_at=START, minutes=60, weeks=1, **plan):

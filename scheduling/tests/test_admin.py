@@ -12,12 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
-from accounts.tests.factories import UserFactory
 from courses.tests.factories import make_course
-from learning import services as learning_services
 from scheduling import services
 from scheduling.models import Booking, BookingStatus, LiveSession
-from scheduling.tests.factories import START, make_session
+from scheduling.tests.factories import START, enrolled_learner, make_session
 from scheduling.viewsets import LiveSessionPermissionPolicy
 
 pytestmark = pytest.mark.django_db
@@ -62,12 +60,6 @@ def edit_form(session, **changes):
     data = session_form(session.course, start_date="2026-12-02", **changes)
     del data["course"], data["weeks"]
     return data
-
-
-def enrolled_learner(course, **fields):
-    user = UserFactory(**fields)
-    learning_services.enroll(user=user, course=course)
-    return user
 
 
 @pytest.fixture(autouse=True)

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from courses.tests.factories import make_course
-from learning import services as learning_services
 from scheduling import services
 from scheduling.models import Booking, BookingStatus
+from scheduling.tests.factories import enrolled_learner
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -40,10 +40,7 @@ def schedule(course, trainer, *, capacity):
 
 
 def enrolled(course, n):
-    users = [UserFactory() for _ in range(n)]
-    for user in users:
-        learning_services.enroll(user=user, course=course)
-    return users
+    return [enrolled_learner(course) for _ in range(n)]
 
 
 def race(actions, *, watch=None):

@@ -7,12 +7,11 @@ import time_machine
 from django.urls import reverse
 from icalendar import Calendar
 
-from accounts.tests.factories import UserFactory
 from courses.tests.factories import make_course
 from learning import services as learning_services
 from scheduling import services
 from scheduling.models import CalendarFeed
-from scheduling.tests.factories import START, make_session
+from scheduling.tests.factories import START, enrolled_learner, make_session
 
 pytestmark = pytest.mark.django_db
 
@@ -23,12 +22,6 @@ BEFORE = datetime(2026, 11, 28, 9, tzinfo=UTC)
 def frozen():
     with time_machine.travel(BEFORE, tick=False) as traveller:
         yield traveller
-
-
-def enrolled_learner(course, **fields):
-    user = UserFactory(role="learner", **fields)
-    learning_services.enroll(user=user, course=course)
-    return user
 
 
 def feed_url(user) -> str:

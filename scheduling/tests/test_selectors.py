@@ -6,13 +6,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from accounts.tests.factories import UserFactory
 from courses.models import CoursePage
 from learning import services as learning_services
 from learning.models import Enrollment
 from scheduling import selectors, services
 from scheduling.models import Booking, BookingStatus
-from scheduling.tests.factories import START, attend, make_session
+from scheduling.tests.factories import START, attend, enrolled_learner, make_session
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 
@@ -21,12 +20,6 @@ NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 def clock():
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
-
-
-def enrolled_learner(course, **fields):
-    user = UserFactory(**fields)
-    learning_services.enroll(user=user, course=course)
-    return user
 
 
 def book(session, user, *, days_before=7, **kwargs):

@@ -29,18 +29,6 @@ def clock():
 
 
 @pytest.fixture
-def enrolled(course):
-    """Makes learners enrolled in the course fixture."""
-
-    def make(**fields):
-        user = UserFactory(**fields)
-        learning_services.enroll(user=user, course=course)
-        return user
-
-    return make
-
-
-@pytest.fixture
 def session(course, trainer):
     return make_session(course, by=trainer, capacity=2)
 

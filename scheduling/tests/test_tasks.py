@@ -8,7 +8,6 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.tests.factories import UserFactory
 from learning import services as learning_services
 from scheduling import services, tasks
 from scheduling.models import Booking, BookingStatus
@@ -21,16 +20,6 @@ NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 def clock():
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
-
-
-@pytest.fixture
-def enrolled(course):
-    def make(**fields):
-        user = UserFactory(**fields)
-        learning_services.enroll(user=user, course=course)
-        return user
-
-    return make
 
 
 @pytest.fixture

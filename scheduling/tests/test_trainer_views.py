@@ -11,9 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.tests.factories import UserFactory
 from courses.models import CoursePage
-from learning import services as learning_services
 from scheduling import services
 from scheduling.models import Attendance, AttendanceChange, LiveSession
 from scheduling.tests.factories import START, attend, make_session
@@ -27,16 +25,6 @@ DURING = START + timedelta(minutes=10)  # the factories' session runs 17:00–18
 def clock():
     with time_machine.travel(DURING, tick=False) as traveller:
         yield traveller
-
-
-@pytest.fixture
-def enrolled(course):
-    def make(**fields):
-        user = UserFactory(**fields)
-        learning_services.enroll(user=user, course=course)
-        return user
-
-    return make
 
 
 @pytest.fixture

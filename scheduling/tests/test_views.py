@@ -11,9 +11,10 @@ from django.urls import reverse
 from accounts.tests.factories import UserFactory
 from courses.tests.factories import make_course
 from learning import services as learning_services
+from lms_site.tests.clients import as_
 from scheduling import services
 from scheduling.models import Attendance, Booking, BookingStatus
-from scheduling.tests.factories import START, make_session
+from scheduling.tests.factories import START, enrolled_learner, make_session
 
 pytestmark = pytest.mark.django_db
 
@@ -26,12 +27,6 @@ BEFORE = datetime(2026, 11, 28, 9, tzinfo=UTC)
 def frozen():
     with time_machine.travel(BEFORE, tick=False) as traveller:
         yield traveller
-
-
-def enrolled_learner(course, **fields):
-    user = UserFactory(role="learner", **fields)
-    learning_services.enroll(user=user, course=course)
-    return user
 
 
 @pytest.fixture
@@ -55,13 +50,6 @@ def people(learner, enrolled, trainer, other_trainer, admin_user):
         "course trainer": trainer,
         "admin": admin_user,
     }
-
-
-def as_(client, user):
-    client.logout()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def text(response) -> str:
