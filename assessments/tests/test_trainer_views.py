@@ -13,17 +13,11 @@ from assessments.models import Attempt, GradeChange
 from assessments.tests.factories import by_type, make_assessment, question, right_answers
 from assessments.trainer_views import _csv_cell
 from learning import services as learning_services
+from lms_site.tests.clients import as_
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HX-Request": "true"}
-
-
-def as_(client, user):
-    client.logout()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def enrolled(course, **fields):

@@ -8,6 +8,7 @@ from courses.models import LessonPage
 from courses.tests.factories import make_course
 from learning import services
 from learning.models import Enrollment, EnrollmentStatus, LessonProgress
+from lms_site.tests.clients import as_
 
 pytestmark = pytest.mark.django_db
 
@@ -32,13 +33,6 @@ def people(learner, enrolled, trainer, other_trainer, admin_user):
         "course trainer": trainer,
         "admin": admin_user,
     }
-
-
-def as_(client, user):
-    client.logout()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def location(response):
