@@ -31,14 +31,10 @@ def run_length_ending(*, user, day: date) -> int:
     """How many consecutive activity days end on `day` (0 if the learner was not active that day)."""
     days = ActivityDay.objects.filter(user=user, day__lte=day).order_by("-day").values_list("day", flat=True)
     length, expected = 0, day
-    for batch_start in range(0, 10**6, 400):  # streaks are read in pages; most end in the first
-        batch = list(days[batch_start : batch_start + 400])
-        for active_day in batch:
-            if active_day != expected:
-                return length
-            length, expected = length + 1, expected - timedelta(days=1)
-        if len(batch) < 400:
-            return length
+    for active_day in days.iterator(chunk_size=400):  # most runs end within the first chunk
+        if active_day != expected:
+            break
+        length, expected = length + 1, expected - timedelta(days=1)
     return length
 
 

@@ -41,9 +41,10 @@ def learner_stats(*, user, lock: bool = False) -> LearnerStats:
     Every write path takes this lock first, so two workers awarding one learner at once queue up instead
     of deadlocking on the rows they both create (the first award of a week inserts its totals).
     """
-    user_id = getattr(user, "pk", user)
-    stats, _ = LearnerStats.objects.get_or_create(user_id=user_id)
+    stats, _ = LearnerStats.objects.get_or_create(user_id=getattr(user, "pk", user))
     if lock:
+        # Create first, lock second: a locking read of a row that does not exist yet takes a gap lock on
+        # MariaDB, and two first awards for one learner then deadlock on the insert.
         stats = LearnerStats.objects.select_for_update().get(pk=stats.pk)
     return stats
 
