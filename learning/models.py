@@ -61,6 +61,9 @@ class LessonProgress(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["enrollment", "lesson"], name="one_progress_per_enrollment_and_lesson"),
         ]
+        # Analytics counts the learners active in a window: the range is read from the index alone, instead of
+        # every progress row of every enrollment (bench/analytics.py: 8.8 s to 0.5 s at 2 million rows).
+        indexes = [models.Index(fields=["completed_at", "enrollment"], name="progress_completed_idx")]
 
     def __str__(self):
         return f"{self.lesson_id} done in enrollment {self.enrollment_id}"

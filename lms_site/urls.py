@@ -17,6 +17,7 @@ urlpatterns = [
     path("billing/", include("billing.urls")),
     path("gamification/", include("gamification.urls")),
     path("scheduling/", include("scheduling.urls")),
+    path("analytics/", include("analytics.urls")),
     # Not "media/": that is MEDIA_URL, which static() serves in development.
     path("media-library/", include("media_pipeline.urls")),
     path("sitemap.xml", sitemap, name="sitemap"),

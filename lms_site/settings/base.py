@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "media_pipeline",
     "gamification",
     "scheduling",
+    "analytics",
     "accounts.apps.AccountsUsersAppConfig",  # Wagtail's user admin, with role and ban fields
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -162,6 +164,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 280},
     },
+    # Export files are private and short-lived: removed once they expire (ANALYTICS_EXPORT_FILE_MAX_AGE).
+    "delete-expired-exports": {
+        "task": "analytics.tasks.delete_expired_exports",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
+    # Monday morning: last week's figures to the admins, when ANALYTICS_WEEKLY_SUMMARY is on; claimed per week.
+    "send-weekly-analytics-summary": {
+        "task": "analytics.tasks.send_weekly_summary",
+        "schedule": crontab(minute=0, hour=6, day_of_week="mon"),
+        "options": {"expires": 6 * 60 * 60},
+    },
 }
 
 # Accounts
@@ -220,6 +234,11 @@ STORAGES = {
             "location": os.environ.get("CERTIFICATES_ROOT", str(BASE_DIR / "var" / "private" / "certificates"))
         },
     },
+    # Analytics report exports: private like certificates, handed out only to the person who asked for them.
+    "exports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": os.environ.get("EXPORTS_ROOT", str(BASE_DIR / "var" / "private" / "exports"))},
+    },
 }
 
 # Wagtail's page editor posts many fields for long StreamFields.
@@ -258,6 +277,12 @@ MEDIA_SIGNED_URL_SECONDS = 4 * 60 * 60  # long enough to watch a long lesson wit
 CERTIFICATE_SIGNING_KEY = os.environ.get("CERTIFICATE_SIGNING_KEY", "")
 CERTIFICATE_DOWNLOAD_LINK_MAX_AGE = 60 * 60
 CERTIFICATE_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+# Analytics exports: a download link works for an hour, the file itself is deleted a day after it was built.
+ANALYTICS_EXPORT_LINK_MAX_AGE = 60 * 60
+ANALYTICS_EXPORT_FILE_MAX_AGE = 24 * 60 * 60
+# The weekly summary e-mail of last week's KPIs to every active admin (Monday morning, UTC). Off unless set.
+ANALYTICS_WEEKLY_SUMMARY = env_bool("ANALYTICS_WEEKLY_SUMMARY", False)
+
 # The Ed25519 key that signs Open Badges 3.0 credentials (PEM, or base64 of the raw 32 bytes). Unset, it is
 # derived from the certificate signing key; production should set its own (see certificates/openbadges.py).
 OPENBADGES_ED25519_PRIVATE_KEY = os.environ.get("OPENBADGES_ED25519_PRIVATE_KEY", "")

@@ -1,0 +1,165 @@
+"""The dashboard's filters. The export views read the same form, so an export holds exactly what was on screen."""
+
+from datetime import date, timedelta
+
+from django import forms
+from django.utils import timezone
+
+from accounts.models import Role, User
+from courses.models import Category, CoursePage
+
+from . import selectors
+from .report import Filters
+
+MAX_RANGE_YEARS = 5
+DATE_FORMAT = "%Y-%m-%d"
+
+
+def add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a year without one
+        return day.replace(year=day.year + years, day=28)
+
+
+def default_period(today: date | None = None) -> tuple[date, date]:
+    """The last twelve months up to today: from the first day of the month eleven months ago, so a chart by
+    month shows twelve of them, the current one so far."""
+    today = today or timezone.localdate()
+    month = today.year * 12 + today.month - 1 - 11
+    return date(month // 12, month % 12 + 1, 1), today
+
+
+class CourseChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.title
+
+
+class TrainerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.display_name
+
+
+class FilterForm(forms.Form):
+    """Date range, courses, category and (for admins) trainer. Empty dates mean the default period.
+
+    The course choices are the viewer's visible courses only: a trainer who puts another trainer's course id
+    in the URL gets a message, never that course's numbers (build_report scopes to the viewer as well).
+    """
+
+    start = forms.DateField(
+        label="From",
+        help_text="Both days are included.",
+        required=False,
+        input_formats=[DATE_FORMAT],
+        widget=forms.DateInput(attrs={"type": "date"}, format=DATE_FORMAT),
+        error_messages={"invalid": "Enter the start date as a date such as 2026-01-31."},
+    )
+    end = forms.DateField(
+        label="To",
+        help_text="Both days are included.",
+        required=False,
+        input_formats=[DATE_FORMAT],
+        widget=forms.DateInput(attrs={"type": "date"}, format=DATE_FORMAT),
+        error_messages={"invalid": "Enter the end date as a date such as 2026-12-31."},
+    )
+    course = CourseChoiceField(
+        label="Courses",
+        queryset=CoursePage.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text="Select none for all your courses; Ctrl or ⌘ + click selects several.",
+        error_messages={
+            "invalid_choice": "Choose courses from the list: %(value)s is not a course you can see.",
+            "invalid_pk_value": "Choose courses from the list: “%(pk)s” is not a course.",
+        },
+    )
+    category = forms.ModelChoiceField(
+        label="Category",
+        queryset=Category.objects.none(),
+        required=False,
+        empty_label="All categories",
+        error_messages={"invalid_choice": "Choose a category from the list."},
+    )
+    trainer = TrainerChoiceField(
+        label="Trainer",
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="All trainers",
+        error_messages={"invalid_choice": "Choose a trainer from the list."},
+    )
+
+    def __init__(self, data=None, *, viewer, **kwargs):
+        self.viewer = viewer
+        start, end = default_period()
+        # Always bound: a dashboard opened without a query string shows the default period, and the date
+        # fields show it too.
+        values = data.copy() if data is not None else {}
+        if not values.get("start"):
+            values["start"] = start.strftime(DATE_FORMAT)
+        if not values.get("end"):
+            values["end"] = end.strftime(DATE_FORMAT)
+        if hasattr(values, "setlist"):  # "?course=" (a hand-edited link) means no course, not a wrong one
+            values.setlist("course", [value for value in values.getlist("course") if value])
+        super().__init__(values, **kwargs)
+
+        visible = selectors.visible_courses(viewer=viewer)  # None: every course (admins)
+        courses = CoursePage.objects.all() if visible is None else visible
+        self.fields["course"].queryset = courses.order_by("title").only("id", "title")
+        if self.is_admin:
+            self.fields["category"].queryset = Category.objects.order_by("name")
+            self.fields["trainer"].queryset = User.objects.filter(role=Role.TRAINER).order_by(
+                "first_name", "last_name", "username"
+            )
+        else:
+            # A trainer's report is of their own courses: the categories they teach in, and no trainer filter.
+            self.fields["category"].queryset = Category.objects.filter(courses__in=courses).distinct().order_by("name")
+            del self.fields["trainer"]
+
+    @property
+    def is_admin(self) -> bool:
+        return self.viewer.is_superuser
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if start > end:
+                self.add_error("end", f"The end date must be on or after the start date ({start:%d %b %Y}).")
+            elif end >= add_years(start, MAX_RANGE_YEARS):
+                last = add_years(start, MAX_RANGE_YEARS) - timedelta(days=1)
+                self.add_error(
+                    "end",
+                    f"Choose a period of at most {MAX_RANGE_YEARS} years: from {start:%d %b %Y}, "
+                    f"the end date can be {last:%d %b %Y} at the latest.",
+                )
+        return cleaned
+
+    def filters(self) -> Filters:
+        """The valid selection as report Filters; call after is_valid()."""
+        if not self.is_valid():
+            raise ValueError("FilterForm.filters() needs a valid form")
+        data = self.cleaned_data
+        category, trainer = data.get("category"), data.get("trainer")
+        return Filters(
+            start=data["start"],
+            end=data["end"],
+            course_ids=tuple(sorted(course.pk for course in data.get("course") or ())),
+            category_id=category.pk if category else None,
+            trainer_id=trainer.pk if trainer else None,
+        )
+
+    def as_query(self) -> list[tuple[str, str]]:
+        """The valid selection as (name, value) pairs: the export forms' hidden fields and links."""
+        return filters_query(self.filters())
+
+
+def filters_query(filters: Filters) -> list[tuple[str, str]]:
+    """Filters as the form's (name, value) pairs, so a link or a hidden field brings back the same selection."""
+    pairs = [("start", filters.start.strftime(DATE_FORMAT)), ("end", filters.end.strftime(DATE_FORMAT))]
+    pairs += [("course", str(pk)) for pk in filters.course_ids]
+    if filters.category_id:
+        pairs.append(("category", str(filters.category_id)))
+    if filters.trainer_id:
+        pairs.append(("trainer", str(filters.trainer_id)))
+    return pairs

@@ -1,0 +1,32 @@
+"""The Analytics dashboard in the Wagtail admin: its URL and a menu item for admins and trainers."""
+
+from django.urls import include, path, reverse
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+from . import selectors, views
+
+# Under /admin/, so Wagtail's admin sign-in and "access admin" check apply before the view's own role check.
+admin_urlpatterns = [path("", views.dashboard, name="dashboard")]
+
+
+class AnalyticsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return selectors.can_see_analytics(request.user)
+
+
+@hooks.register("register_admin_urls")
+def register_analytics_urls():
+    return [path("analytics/", include((admin_urlpatterns, "analytics_admin"), namespace="analytics_admin"))]
+
+
+@hooks.register("register_admin_menu_item")
+def register_analytics_menu_item():
+    return AnalyticsMenuItem(
+        "Analytics", reverse("analytics_admin:dashboard"), name="analytics", icon_name="analytics-chart", order=250
+    )
+
+
+@hooks.register("register_icons")
+def register_analytics_icon(icons):
+    return [*icons, "analytics/icons/analytics-chart.svg"]
