@@ -199,6 +199,17 @@ class Seeded:
     notes: list[str] = field(default_factory=list)
 
 
+def refresh_statistics(connection) -> None:
+    """ANALYZE TABLE on every table. InnoDB recalculates a table's statistics in the background once a tenth of
+    it changed; the seeding writes millions of rows in two minutes, faster than that catches up, and with the
+    statistics of the empty tables the optimizer picks the wrong indexes (the admin report took 10.7 s instead
+    of about 1.5 s). A database that grew over months has current statistics, which is what this measures."""
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f"ANALYZE TABLE {connection.ops.quote_name(table)}")
+            cursor.fetchall()
+
+
 def seed(args) -> Seeded:
     from django.db import transaction
     from wagtail.signal_handlers import disable_reference_index_auto_update
@@ -1382,6 +1393,8 @@ def main() -> None:
             migrated = time.perf_counter() - began
             seeded = seed(args)
             seeded.timings = {"migrate": migrated, **seeded.timings}
+        if mysql:
+            refresh_statistics(connection)
         described = describe_data()
         label = database_label()
         connections.close_all()
