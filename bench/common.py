@@ -1,5 +1,6 @@
 """What every benchmark script needs before Django starts: which database it may write to."""
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -34,3 +35,41 @@ def use_bench_database(*, settings_module: str, sqlite_dir: Path | str | None, w
         return True
     os.environ["DATABASE_URL"] = f"sqlite:///{sqlite_dir}/bench.sqlite3"
     return False
+
+
+def reset_rss_peak() -> None:
+    # Linux: writing 5 to clear_refs resets VmHWM, the peak RSS, to the current RSS.
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def rss_mb(key: str = "VmRSS") -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{key}:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def recreate_mysql_database(url: str, *, drop_only: bool = False) -> None:
+    import dj_database_url
+    import MySQLdb
+
+    config = dj_database_url.parse(url)
+    if not config["ENGINE"].endswith("mysql"):
+        sys.exit("DATABASE_URL must name a MariaDB/MySQL database (mysql://...); unset it to use SQLite.")
+    name = config["NAME"]
+    if not name.replace("_", "").isalnum():
+        sys.exit(f"Refusing to create or drop a database named {name!r}: letters, digits and _ only.")
+    server = MySQLdb.connect(
+        host=config["HOST"] or "127.0.0.1",
+        port=int(config["PORT"] or 3306),
+        user=config["USER"] or "root",
+        password=config["PASSWORD"] or "",
+    )
+    try:
+        cursor = server.cursor()
+        cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        if not drop_only:
+            cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+    finally:
+        server.close()

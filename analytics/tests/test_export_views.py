@@ -21,14 +21,6 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 NOON = datetime(2026, 11, 25, 12, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def _exports_in_tmp(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "exports": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
-    }
-
-
 @pytest.fixture
 def courses(catalogue, trainer, other_trainer):
     return two_trainers_courses(catalogue, trainer, other_trainer)

@@ -20,14 +20,6 @@ from lms_site.celery import app
 from .export_samples import OTHER_COURSE, OWN_COURSE, YEAR_2026, two_trainers_courses
 
 
-@pytest.fixture(autouse=True)
-def _exports_in_tmp(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "exports": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
-    }
-
-
 @pytest.fixture
 def courses(catalogue, trainer, other_trainer):
     return two_trainers_courses(catalogue, trainer, other_trainer)
