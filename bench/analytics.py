@@ -183,9 +183,9 @@ def seed(args) -> Seeded:
     from django.db import transaction
     from wagtail.signal_handlers import disable_reference_index_auto_update
 
-    from accounts.models import Role, User
+    from accounts.models import User
     from assessments.models import AssessmentPage
-    from bench.seed import _search_index_auto_update_off, seed_catalogue
+    from bench.seed import _search_index_auto_update_off, learner_row, seed_catalogue
     from courses.models import CoursePage
 
     seeded = Seeded()
@@ -243,18 +243,12 @@ def seed(args) -> Seeded:
     with transaction.atomic():
         User.objects.bulk_create(
             (
-                User(
-                    username=LEARNER_USERNAME.format(n),
-                    email=f"{LEARNER_USERNAME.format(n)}@example.com",
-                    first_name="Learner",
-                    last_name=str(n),
-                    role=Role.LEARNER,
-                    is_staff=False,
-                    is_superuser=False,
-                    password="!",
+                learner_row(
+                    LEARNER_USERNAME.format(n),
                     date_joined=(first_enrolment.get(n, now - history) - timedelta(days=rng.randint(0, 20))).replace(
                         tzinfo=UTC
                     ),
+                    last_name=str(n),
                 )
                 for n in range(args.learners)
             ),

@@ -133,8 +133,8 @@ def seed(*, learners: int, entries: int) -> Seeded:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from accounts.models import Role, User
-    from bench.seed import seed_catalogue
+    from accounts.models import User
+    from bench.seed import learner_row, seed_catalogue
     from courses.models import CoursePage
     from gamification.models import LearnerStats, PointEntry, PointRule, PointTotal, Visibility
     from gamification.periods import period_starts
@@ -151,21 +151,9 @@ def seed(*, learners: int, entries: int) -> Seeded:
 
     began = time.perf_counter()
     with transaction.atomic():
-        # bulk_create skips User.save(), which derives the admin flags from the role; "!" is an unusable
-        # password, so no hashing.
         User.objects.bulk_create(
             (
-                User(
-                    username=USERNAME.format(n),
-                    email=f"{USERNAME.format(n)}@example.com",
-                    first_name="Learner",
-                    last_name=str(n),
-                    role=Role.LEARNER,
-                    is_staff=False,
-                    is_superuser=False,
-                    password="!",
-                    date_joined=now - timedelta(days=HISTORY_DAYS),
-                )
+                learner_row(USERNAME.format(n), date_joined=now - timedelta(days=HISTORY_DAYS), last_name=str(n))
                 for n in range(1, learners + 1)
             ),
             batch_size=ENTRY_BATCH,

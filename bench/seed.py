@@ -209,6 +209,25 @@ def _add_course(
 # Every seeded learner signs in with this password (bench data only).
 LEARNER_PASSWORD = "bench-learner-password"
 LEARNER_USERNAME = "bench-learner-{}"
+UNUSABLE_PASSWORD = "!"  # Django never matches a hash starting with "!"
+
+
+def learner_row(
+    username: str, *, date_joined: datetime, password: str = UNUSABLE_PASSWORD, last_name: str = ""
+) -> User:
+    """An unsaved learner for bulk_create. bulk_create skips User.save(), which derives the admin flags from the
+    role, so they are set here; "!" is an unusable password (nobody signs in as them) and costs no hashing."""
+    return User(
+        username=username,
+        email=f"{username}@example.com",
+        first_name="Learner",
+        last_name=last_name,
+        role=Role.LEARNER,
+        is_staff=False,
+        is_superuser=False,
+        password=password,
+        date_joined=date_joined,
+    )
 
 
 @dataclass
@@ -284,22 +303,8 @@ def _add_learners(
     password: str,
     now: datetime,
 ) -> None:
-    # bulk_create skips User.save(), which derives the admin flags from the role: set them here.
     users = User.objects.bulk_create(
-        [
-            User(
-                username=LEARNER_USERNAME.format(n),
-                email=f"{LEARNER_USERNAME.format(n)}@example.com",
-                first_name="Learner",
-                last_name=str(n),
-                role=Role.LEARNER,
-                is_staff=False,
-                is_superuser=False,
-                password=password,
-                date_joined=now,
-            )
-            for n in numbers
-        ]
+        [learner_row(LEARNER_USERNAME.format(n), date_joined=now, password=password, last_name=str(n)) for n in numbers]
     )
     user_ids = dict(User.objects.filter(username__in=[user.username for user in users]).values_list("username", "pk"))
 
