@@ -5,11 +5,11 @@ from . import receipt_views, views
 app_name = "billing"
 
 urlpatterns = [
-    path("courses/<int:course_id>/buy/", views.buy, name="buy"),
-    path("orders/<int:order_id>/return/", views.order_return, name="order_return"),
-    path("orders/<int:order_id>/cancelled/", views.order_cancelled, name="order_cancelled"),
+    path("courses/<id:course_id>/buy/", views.buy, name="buy"),
+    path("orders/<id:order_id>/return/", views.order_return, name="order_return"),
+    path("orders/<id:order_id>/cancelled/", views.order_cancelled, name="order_cancelled"),
     path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
-    path("simulator/<int:order_id>/", views.simulator, name="simulator"),
+    path("simulator/<id:order_id>/", views.simulator, name="simulator"),
     path("purchases/", receipt_views.purchases, name="purchases"),
-    path("orders/<int:order_id>/receipt.pdf", receipt_views.receipt, name="receipt"),
+    path("orders/<id:order_id>/receipt.pdf", receipt_views.receipt, name="receipt"),
 ]

@@ -108,8 +108,8 @@ class OrderViewSet(ModelViewSet):
         return [
             path("", self.index_view, name="index"),
             path("results/", self.index_results_view, name="index_results"),
-            path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
-            path("refund/<int:pk>/", self.refund_view, name="refund"),
+            path("inspect/<id:pk>/", self.inspect_view, name="inspect"),
+            path("refund/<id:pk>/", self.refund_view, name="refund"),
         ]
 
     def get_permissions_to_register(self):

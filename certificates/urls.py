@@ -9,7 +9,7 @@ urlpatterns = [
     path("verify/<str:serial>.json", views.verify_json, name="verify_json"),
     path("verify/<str:serial>/", views.verify, name="verify"),
     path("download/<str:token>/", views.download, name="download"),
-    path("enrollments/<int:enrollment_id>/panel/", views.panel, name="panel"),
+    path("enrollments/<id:enrollment_id>/panel/", views.panel, name="panel"),
     # Open Badges 3.0: the issuer's profile and key, each certificate as a signed credential, and a checker.
     path("issuer/", views.issuer, name="issuer"),
     path("download/<str:token>/badge.json", views.badge, name="badge"),

@@ -119,9 +119,9 @@ class CertificateViewSet(ModelViewSet):
         return [
             path("", self.index_view, name="index"),
             path("results/", self.index_results_view, name="index_results"),
-            path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
-            path("revoke/<int:pk>/", self.revoke_view, name="revoke"),
-            path("reissue/<int:pk>/", self.reissue_view, name="reissue"),
+            path("inspect/<id:pk>/", self.inspect_view, name="inspect"),
+            path("revoke/<id:pk>/", self.revoke_view, name="revoke"),
+            path("reissue/<id:pk>/", self.reissue_view, name="reissue"),
         ]
 
     def get_permissions_to_register(self):

@@ -6,7 +6,7 @@ app_name = "gamification"
 
 urlpatterns = [
     path("leaderboard/", views.leaderboard, name="leaderboard"),
-    path("leaderboard/course/<int:course_id>/", views.leaderboard, name="course_leaderboard"),
+    path("leaderboard/course/<id:course_id>/", views.leaderboard, name="course_leaderboard"),
     path("toasts/", views.toasts, name="toasts"),
     path("visibility/", views.set_visibility, name="visibility"),
 ]

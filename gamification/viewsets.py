@@ -88,9 +88,9 @@ class PointRuleViewSet(RoleOnlyViewSet):
         return [
             path("", self.index_view, name="index"),
             path("results/", self.index_results_view, name="index_results"),
-            path("edit/<int:pk>/", self.edit_view, name="edit"),
-            path("history/<int:pk>/", self.history_view, name="history"),
-            path("history-results/<int:pk>/", self.history_results_view, name="history_results"),
+            path("edit/<id:pk>/", self.edit_view, name="edit"),
+            path("history/<id:pk>/", self.history_view, name="history"),
+            path("history-results/<id:pk>/", self.history_results_view, name="history_results"),
         ]
 
 
@@ -148,10 +148,10 @@ class BadgeViewSet(RoleOnlyViewSet):
             path("", self.index_view, name="index"),
             path("results/", self.index_results_view, name="index_results"),
             path("new/", self.add_view, name="add"),
-            path("edit/<int:pk>/", self.edit_view, name="edit"),
-            path("delete/<int:pk>/", self.delete_view, name="delete"),
-            path("history/<int:pk>/", self.history_view, name="history"),
-            path("history-results/<int:pk>/", self.history_results_view, name="history_results"),
+            path("edit/<id:pk>/", self.edit_view, name="edit"),
+            path("delete/<id:pk>/", self.delete_view, name="delete"),
+            path("history/<id:pk>/", self.history_view, name="history"),
+            path("history-results/<id:pk>/", self.history_results_view, name="history_results"),
         ]
 
 
@@ -225,7 +225,7 @@ class PointEntryViewSet(RoleOnlyViewSet):
             path("results/", self.index_results_view, name="index_results"),
             # Named "add" so the listing's own "Add" button leads to it (labelled "Award or deduct points").
             path("new/", self.adjust_points_view, name="add"),
-            path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
+            path("inspect/<id:pk>/", self.inspect_view, name="inspect"),
         ]
 
     def register_admin_url_finder(self):

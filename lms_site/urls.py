@@ -1,3 +1,7 @@
+# First: registers the <id:...> converter before Wagtail's admin URLs include the apps' viewsets.
+import lms_site.converters  # noqa: F401
+
+# isort: split
 from django.conf import settings
 from django.urls import include, path
 from django.views.generic import TemplateView

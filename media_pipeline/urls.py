@@ -6,5 +6,5 @@ app_name = "media_pipeline"
 
 urlpatterns = [
     path("stream/<str:token>/", views.stream, name="stream"),
-    path("progress/<int:lesson_id>/", views.watch_progress, name="progress"),
+    path("progress/<id:lesson_id>/", views.watch_progress, name="progress"),
 ]

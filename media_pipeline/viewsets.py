@@ -129,7 +129,7 @@ class VideoAssetViewSet(SnippetViewSet):
         return self.construct_view(RetryUploadView)
 
     def get_urlpatterns(self):
-        return [*super().get_urlpatterns(), path("retry/<int:pk>/", self.retry_upload_view, name="retry_upload")]
+        return [*super().get_urlpatterns(), path("retry/<id:pk>/", self.retry_upload_view, name="retry_upload")]
 
     def get_permissions_to_register(self):
         # The policy ignores model permissions, so the group editor offers no boxes that would do nothing.

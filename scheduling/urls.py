@@ -6,17 +6,17 @@ app_name = "scheduling"
 
 urlpatterns = [
     # Learners
-    path("sessions/<int:session_id>/", views.session_detail, name="session"),
-    path("sessions/<int:session_id>/book/", views.book, name="book"),
-    path("sessions/<int:session_id>/cancel-booking/", views.cancel_booking, name="cancel_booking"),
-    path("sessions/<int:session_id>/check-in/", views.check_in, name="check_in"),
-    path("sessions/<int:session_id>/session.ics", feeds.session_ics, name="session_ics"),
+    path("sessions/<id:session_id>/", views.session_detail, name="session"),
+    path("sessions/<id:session_id>/book/", views.book, name="book"),
+    path("sessions/<id:session_id>/cancel-booking/", views.cancel_booking, name="cancel_booking"),
+    path("sessions/<id:session_id>/check-in/", views.check_in, name="check_in"),
+    path("sessions/<id:session_id>/session.ics", feeds.session_ics, name="session_ics"),
     path("feed/<str:token>.ics", feeds.calendar_feed, name="feed"),
     path("feed/reset/", feeds.reset_feed, name="reset_feed"),
     # Trainers and admins
-    path("sessions/<int:session_id>/roster/", trainer_views.roster, name="roster"),
-    path("sessions/<int:session_id>/roster/<int:user_id>/", trainer_views.mark, name="mark"),
-    path("sessions/<int:session_id>/code/", trainer_views.check_in_code, name="check_in_code"),
-    path("courses/<int:course_id>/attendance/", trainer_views.attendance_report, name="attendance_report"),
-    path("courses/<int:course_id>/attendance.csv", trainer_views.attendance_csv, name="attendance_csv"),
+    path("sessions/<id:session_id>/roster/", trainer_views.roster, name="roster"),
+    path("sessions/<id:session_id>/roster/<id:user_id>/", trainer_views.mark, name="mark"),
+    path("sessions/<id:session_id>/code/", trainer_views.check_in_code, name="check_in_code"),
+    path("courses/<id:course_id>/attendance/", trainer_views.attendance_report, name="attendance_report"),
+    path("courses/<id:course_id>/attendance.csv", trainer_views.attendance_csv, name="attendance_csv"),
 ]

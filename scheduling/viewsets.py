@@ -200,9 +200,9 @@ class LiveSessionViewSet(ModelViewSet):
             path("", self.index_view, name="index"),
             path("results/", self.index_results_view, name="index_results"),
             path("new/", self.add_view, name="add"),
-            path("edit/<int:pk>/", self.edit_view, name="edit"),
-            path("cancel/<int:pk>/", self.cancel_view, name="cancel"),
-            path("delete/<int:pk>/", self.delete_view, name="delete"),
+            path("edit/<id:pk>/", self.edit_view, name="edit"),
+            path("cancel/<id:pk>/", self.cancel_view, name="cancel"),
+            path("delete/<id:pk>/", self.delete_view, name="delete"),
         ]
 
     def get_permissions_to_register(self):
