@@ -28,6 +28,17 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _own_throttle_counters(settings):
+    """Each test counts sign-in, sign-up and reset attempts afresh (accounts/throttling.py).
+
+    A new key prefix rather than cache.clear(): with REDIS_URL set, the cache shares Redis with Celery's broker.
+    """
+    import uuid
+
+    settings.ACCOUNTS_THROTTLE_KEY_PREFIX = f"throttle-test-{uuid.uuid4().hex}"
+
+
 @pytest.fixture
 def learner(db):
     return UserFactory(role="learner")

@@ -2,6 +2,7 @@ import zoneinfo
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 
@@ -40,10 +41,37 @@ class User(AbstractUser):
         help_text=_("Days, such as those of a learning streak, begin at midnight here."),
     )
 
+    # Usernames and e-mail addresses are unique whatever their case, or `Learner2` could sign up beside
+    # `learner2` and take over sign-ins typed in the wrong case. The database guarantees it, not only the
+    # forms: a functional UniqueConstraint(Lower("username")) would be the obvious tool, but Django skips
+    # expression indexes on MariaDB (it supports them on MySQL 8.0.13+ only), silently leaving production
+    # unprotected. A stored generated column holding the lower-cased value, with a plain unique constraint,
+    # is enforced by SQLite and MariaDB alike. (SQLite's LOWER() folds ASCII letters only; MariaDB's
+    # utf8mb4_unicode_ci collation additionally treats accents and case alike everywhere.)
+    # E-mail is required, so no blank addresses need to share the constraint.
+    username_lower = models.GeneratedField(
+        expression=Lower("username"), output_field=models.CharField(max_length=150), db_persist=True
+    )
+    email_lower = models.GeneratedField(
+        expression=Lower("email"), output_field=models.CharField(max_length=254), db_persist=True
+    )
+
     objects = LmsUserManager()
 
     class Meta:
         ordering = ["username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["username_lower"],
+                name="accounts_user_username_ci_unique",
+                violation_error_message=_("A user with that username already exists (usernames ignore case)."),
+            ),
+            models.UniqueConstraint(
+                fields=["email_lower"],
+                name="accounts_user_email_ci_unique",
+                violation_error_message=_("An account with this e-mail address already exists."),
+            ),
+        ]
 
     def save(self, *args, **kwargs):
         # The role is the single source of the admin flags, so the two can never disagree.

@@ -2,7 +2,9 @@ import zoneinfo
 
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
+from django.views.decorators.debug import sensitive_variables
 
+from . import selectors
 from .models import Role, User
 
 # The group each role maps to; their permissions are set up in migrations/0002_role_groups.py.
@@ -26,12 +28,15 @@ def sync_role_groups(*, user: User) -> None:
     user.groups.add(group)
 
 
+@sensitive_variables("password")
 def register_learner(
     *, username: str, email: str, password: str, first_name: str = "", last_name: str = "", time_zone: str = "UTC"
 ) -> User:
     email = email.strip().lower()
-    if User.objects.filter(email__iexact=email).exists():
+    if selectors.email_taken(email=email):
         raise AccountError("An account with this e-mail address already exists.")
+    if selectors.username_taken(username=username):
+        raise AccountError("A user with that username already exists. Usernames ignore upper and lower case.")
     user = User(
         username=username,
         email=email,
@@ -45,7 +50,7 @@ def register_learner(
         with transaction.atomic():
             user.save()
     except IntegrityError:
-        # Two sign-ups raced for the same e-mail or username; the unique constraints decided.
+        # Two sign-ups raced for the same e-mail or username (in any case); the unique constraints decided.
         raise AccountError("That e-mail address or username was just taken. Please choose another.") from None
     return user
 

@@ -1,30 +1,87 @@
+import functools
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import ngettext
+from django.views.debug import SafeExceptionReporterFilter
 from django.views.decorators.debug import sensitive_post_parameters
 
 from gamification import selectors as gamification_selectors
 from gamification.models import Visibility
 from lms_site.htmx import personal
 
-from . import forms, services
+from . import forms, selectors, services, throttling
+
+# Passwords never appear in error reports (DEBUG's 500 page, the e-mails sent to ADMINS).
+PASSWORD_FIELDS = ("password", "password1", "password2", "old_password", "new_password1", "new_password2")
+
+
+class PasswordHidingFilter(SafeExceptionReporterFilter):
+    """Django's filter, active even with DEBUG on, where Django's own steps aside and shows everything.
+
+    A demo or staging site running with DEBUG showed the password posted to sign-in on its 500 page.
+    """
+
+    def is_active(self, request):
+        return True
+
+
+def hide_passwords(view):
+    """Marks the password fields sensitive and hides them from error reports, DEBUG or not."""
+
+    @sensitive_post_parameters(*PASSWORD_FIELDS)
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        request.exception_reporter_filter = PasswordHidingFilter()
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def _safe_next(request, fallback="/"):
     target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+    # Only a path on this site: redirect() would try any other text as a URL pattern name.
+    local = target.startswith("/") if target else False
+    if local and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
     return fallback
 
 
-@sensitive_post_parameters("password1", "password2")
+def throttled_message(seconds: int) -> str:
+    minutes = max(1, -(-seconds // 60))
+    return ngettext(
+        "Too many attempts. Please wait %(minutes)d minute and try again.",
+        "Too many attempts. Please wait %(minutes)d minutes and try again.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+def throttled(response, seconds: int):
+    """Turns a rendered page that explains the wait into the 429 a throttled client gets."""
+    response.status_code = 429
+    response["Retry-After"] = str(seconds)
+    return response
+
+
+@hide_passwords
 def sign_up(request):
     if request.user.is_authenticated:
         return redirect(_safe_next(request))
+    if request.method == "POST":
+        # Every sign-up attempt counts, failed ones too: they are how usernames and addresses get probed.
+        limit, address = throttling.limit("sign_up_address"), throttling.client_address(request)
+        wait = throttling.blocked((limit, address))
+        if wait is not None:
+            context = {"form": forms.SignUpForm(), "next": _safe_next(request, "")}
+            context["throttled"] = throttled_message(wait)
+            return throttled(render(request, "accounts/sign_up.html", context), wait)
+        throttling.hit(limit, address)
     form = forms.SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -66,13 +123,48 @@ def profile(request):
     return personal(render(request, "accounts/profile.html", context, status=status))
 
 
+@method_decorator(hide_passwords, name="dispatch")
 class SignInView(auth_views.LoginView):
+    """Sign-in, throttled: failures count per account + client address and per address.
+
+    Keying the account's counter on the address too means an attacker elsewhere cannot lock the real
+    user out; the per-address counter stops one address from trying many accounts. While blocked, even
+    the right password is refused, or the throttle would only slow guessing down until it succeeded.
+    """
+
     form_class = forms.SignInForm
     template_name = "accounts/sign_in.html"
     # Wagtail sends signed-in users who lack admin access here; bouncing them back would loop.
     redirect_authenticated_user = False
 
+    def throttle_checks(self):
+        address = throttling.client_address(self.request)
+        login = self.request.POST.get("username", "")
+        # Per account, not per spelling: the e-mail address and the username (any case) share one counter.
+        account = selectors.user_for_sign_in(login=login) if len(login) <= selectors.MAX_LOGIN_LENGTH else None
+        account_key = f"user:{account.pk}" if account else f"login:{login.strip().lower()}"
+        return (
+            (throttling.limit("sign_in_account"), f"{account_key}|{address}"),
+            (throttling.limit("sign_in_address"), address),
+        )
+
+    def post(self, request, *args, **kwargs):
+        self.checks = self.throttle_checks()
+        wait = throttling.blocked(*self.checks)
+        if wait is not None:
+            form = self.form_class(request, initial={"username": request.POST.get("username", "")[:254]})
+            context = self.get_context_data(form=form, throttled=throttled_message(wait))
+            return throttled(self.render_to_response(context), wait)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        account_limit, account_identity = self.checks[0]
+        throttling.reset(account_limit, account_identity)
+        return super().form_valid(form)
+
     def form_invalid(self, form):
+        for limit, identity in self.checks:
+            throttling.hit(limit, identity)
         response = super().form_invalid(form)
         response.status_code = 400
         return response
@@ -86,18 +178,31 @@ class SignOutView(auth_views.LogoutView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    """Throttled per address: each request may send an e-mail, to anyone's address."""
+
     form_class = forms.PasswordResetForm
     template_name = "accounts/password_reset_form.html"
     email_template_name = "accounts/emails/password_reset.txt"
     subject_template_name = "accounts/emails/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
 
+    def post(self, request, *args, **kwargs):
+        limit, address = throttling.limit("password_reset_address"), throttling.client_address(request)
+        wait = throttling.blocked((limit, address))
+        if wait is not None:
+            context = self.get_context_data(form=self.form_class(), throttled=throttled_message(wait))
+            return throttled(self.render_to_response(context), wait)
+        throttling.hit(limit, address)
+        return super().post(request, *args, **kwargs)
+
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
     template_name = "accounts/password_reset_done.html"
 
 
+@method_decorator(hide_passwords, name="dispatch")
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = forms.SetPasswordForm
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
 

@@ -51,3 +51,42 @@ def test_createsuperuser_makes_an_admin():
 def test_trainers_group_reaches_the_admin_but_learners_do_not():
     assert UserFactory(role=Role.TRAINER).has_perm("wagtailadmin.access_admin")
     assert not UserFactory(role=Role.LEARNER).has_perm("wagtailadmin.access_admin")
+
+
+# Usernames and e-mails are unique whatever their case, and the database itself says so (not only forms).
+@pytest.mark.parametrize(
+    ("existing", "variant"),
+    [
+        ({"username": "learner2"}, {"username": "Learner2"}),
+        ({"username": "Learner2"}, {"username": "LEARNER2"}),
+        ({"email": "sam@example.com"}, {"email": "Sam@Example.COM"}),
+    ],
+)
+def test_database_refuses_a_case_variant_of_a_username_or_email(existing, variant):
+    from django.db import IntegrityError, transaction
+
+    UserFactory(**existing)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        UserFactory(**variant)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        # Even a write that skips the model (bulk update) meets the constraint.
+        other = UserFactory()
+        User.objects.filter(pk=other.pk).update(**variant)
+
+
+def test_lower_cased_columns_follow_updates():
+    user = UserFactory(username="MixedCase", email="Mixed@Example.com")
+    user.refresh_from_db()
+    assert (user.username_lower, user.email_lower) == ("mixedcase", "mixed@example.com")
+    User.objects.filter(pk=user.pk).update(username="Renamed")
+    user.refresh_from_db()
+    assert user.username_lower == "renamed"
+
+
+def test_full_clean_reports_a_case_variant_as_a_validation_error():
+    from django.core.exceptions import ValidationError
+
+    UserFactory(username="learner2", email="learner2@example.com")
+    newcomer = User(username="Learner2", email="newcomer@example.com", password="x")  # noqa: S106
+    with pytest.raises(ValidationError, match="usernames ignore case"):
+        newcomer.full_clean()

@@ -191,6 +191,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Throttling (accounts/throttling.py): scope -> (attempts, seconds). Blocked clients wait until the window
+# ends, so a cool-down never lasts longer than its window. Failed sign-ins count per account + address (an
+# attacker elsewhere cannot lock the real user out) and per address; sign-ups and reset requests per address.
+ACCOUNTS_THROTTLE = {
+    "sign_in_account": (5, 5 * 60),
+    "sign_in_address": (30, 5 * 60),
+    "sign_up_address": (10, 10 * 60),
+    "password_reset_address": (5, 10 * 60),
+}
+# How many proxies in front of Django append to X-Forwarded-For (nginx in deploy/: 1; a load balancer in
+# front of nginx: 2). 0 trusts only REMOTE_ADDR. Never more than really exist: clients write that header too.
+ACCOUNTS_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 # E-mail: console unless an SMTP host is configured; EMAIL_BACKEND overrides both.
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Learnwell <no-reply@learnwell.test>")
