@@ -5,9 +5,10 @@ from django.db.models import Count
 from django.utils import timezone
 
 from learning.requirements import RequirementCount
+from lms_site.inputs import read_int
 
 from . import grading
-from .models import AssessmentPage, Attempt, AttemptStatus, ShowAnswers
+from .models import AssessmentPage, Attempt, AttemptStatus, DisplayMode, ShowAnswers
 
 
 def required_assessments(*, course):
@@ -31,7 +32,86 @@ def required_assessments_passed(*, course, enrollments) -> RequirementCount:
     )
 
 
-# The learner's view of an assessment
+# The learner's view of an assessment ------------------------------------------------------------------------
+#
+# assessment_context is the one gate between the snapshots (which hold every key) and a learner's page. What it
+# returns is built from allow-lists into the frozen views below; no Attempt row and no snapshot dict ever reaches
+# the template, so a template can only print what the gate decided a learner may see:
+# - while one of their attempts at the assessment is open: the questions without keys, and no review of any
+#   attempt (a retake must not be answered from the review of the previous one);
+# - once none is open: the review of their latest submitted attempt, only if the show-answers setting allows.
+
+
+@dataclass(frozen=True)
+class OptionView:
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    """A question as a learner answering it sees it: what to answer and their own answer so far, nothing more."""
+
+    id: str
+    type: str
+    prompt: str
+    points: str
+    options: tuple[OptionView, ...]
+    saved_answer: object
+
+
+@dataclass(frozen=True)
+class OpenAttemptView:
+    pk: int
+    number: int
+    deadline_at: object
+
+
+@dataclass(frozen=True)
+class AttemptSummary:
+    """A submitted attempt in the learner's list: its result, never its questions."""
+
+    number: int
+    submitted_at: object
+    score: Decimal | None
+    max_score: Decimal
+    percent: Decimal | None
+    passed: bool | None
+    pending_manual: bool
+
+
+@dataclass(frozen=True)
+class ReviewedOption:
+    id: str
+    text: str
+    correct: bool
+
+
+@dataclass(frozen=True)
+class ReviewedQuestion:
+    """A question with its key and explanation, for the review the show-answers setting allows.
+
+    Trainers' grading guidance is left out: it is never for learners.
+    """
+
+    id: str
+    type: str
+    prompt: str
+    points: str
+    explanation: str
+    options: tuple[ReviewedOption, ...] = ()
+    true_or_false: bool | None = None
+    accepted: tuple[str, ...] = ()
+    value: str = ""
+    tolerance: str = ""
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    question: ReviewedQuestion
+    given: object
+    score: Decimal | None
+    max_score: Decimal
 
 
 def attempts_of(*, user, assessment):
@@ -41,8 +121,17 @@ def attempts_of(*, user, assessment):
 
 
 def feedback_allowed(*, assessment, attempts, now=None) -> bool:
-    """Whether correct answers and explanations may be shown for this learner's submitted attempts."""
-    now = now or timezone.now()
+    """Whether keys and explanations may be shown for this learner's submitted attempts.
+
+    Never while one of their attempts is open, whatever the setting: a retake is not answered from the review
+    of the attempt before it.
+    """
+    if any(attempt.is_open for attempt in attempts):
+        return False
+    return _setting_allows_feedback(assessment=assessment, attempts=attempts, now=now)
+
+
+def _setting_allows_feedback(*, assessment, attempts, now=None) -> bool:
     rule = assessment.show_answers
     if rule == ShowAnswers.AFTER_EACH_ATTEMPT:
         return True
@@ -50,25 +139,93 @@ def feedback_allowed(*, assessment, attempts, now=None) -> bool:
         used = sum(1 for attempt in attempts if not attempt.is_open)
         return bool(assessment.max_attempts) and used >= assessment.max_attempts
     if rule == ShowAnswers.AFTER_DUE_DATE:
-        return assessment.due_at is not None and now >= assessment.due_at
+        return answers_released_by_due_date(assessment=assessment, now=now)
     return False
 
 
-def _question_feedback(attempt):
-    """Per question: what the learner answered, their score, and the key, for an attempt whose feedback is allowed."""
+def answers_released_by_due_date(*, assessment, now=None) -> bool:
+    """True once an "after the due date" assessment shows its keys: from then on no attempt may start."""
+    now = now or timezone.now()
+    return (
+        assessment.show_answers == ShowAnswers.AFTER_DUE_DATE
+        and assessment.due_at is not None
+        and now >= assessment.due_at
+    )
+
+
+def _question_view(question: dict, saved_answer) -> QuestionView:
+    public = grading.public_question(question)  # the allow-list of what a learner answering may see
+    return QuestionView(
+        id=public["id"],
+        type=public["type"],
+        prompt=public["prompt"],
+        points=public["points"],
+        options=tuple(OptionView(id=option["id"], text=option["text"]) for option in public.get("options", [])),
+        saved_answer=saved_answer,
+    )
+
+
+def _reviewed_question(question: dict) -> ReviewedQuestion:
+    qtype = question["type"]
+    fields = {}
+    if "options" in question:
+        fields["options"] = tuple(
+            ReviewedOption(id=option["id"], text=str(option.get("text", "")), correct=bool(option.get("correct")))
+            for option in question["options"]
+        )
+    if qtype == "true_false":
+        fields["true_or_false"] = bool(question.get("answer"))
+    elif qtype == "short_text":
+        fields["accepted"] = tuple(str(text) for text in question.get("accepted", []))
+    elif qtype == "numeric":
+        fields["value"] = str(question.get("value", ""))
+        fields["tolerance"] = str(question.get("tolerance", "0"))
+    return ReviewedQuestion(
+        id=question["id"],
+        type=qtype,
+        prompt=str(question.get("prompt", "")),
+        points=str(question["points"]),
+        explanation=str(question.get("explanation", "")),
+        **fields,
+    )
+
+
+def _review(attempt) -> list[ReviewItem]:
+    """Per question of a submitted attempt: the key, the learner's answer and their score."""
     grades = {grade.question_id: grade for grade in attempt.grade().questions}
     return [
-        {"question": question, "answer": attempt.answers.get(question["id"]), "grade": grades[question["id"]]}
+        ReviewItem(
+            question=_reviewed_question(question),
+            given=attempt.answers.get(question["id"]),
+            score=grades[question["id"]].score,
+            max_score=grades[question["id"]].max_score,
+        )
         for question in attempt.snapshot["questions"]
     ]
 
 
+def _summary(attempt) -> AttemptSummary:
+    return AttemptSummary(
+        number=attempt.number,
+        submitted_at=attempt.submitted_at,
+        score=attempt.score,
+        max_score=attempt.max_score,
+        percent=attempt.percent,
+        passed=attempt.passed,
+        pending_manual=attempt.pending_manual,
+    )
+
+
 def assessment_context(*, user, assessment, question_index=None, now=None) -> dict:
+    """Everything the learner's assessment page shows, and only that; see the comment above OptionView."""
     from learning import selectors as learning_selectors
 
     now = now or timezone.now()
     attempts = attempts_of(user=user, assessment=assessment)
+    # An open attempt whose time ran out still counts as open here: it is not graded yet, so it shows no key.
+    # (The page view submits such attempts before it asks for this context.)
     open_attempt = next((attempt for attempt in attempts if attempt.is_open), None)
+    submitted = [attempt for attempt in attempts if not attempt.is_open]
 
     course = assessment.course
     enrollment = learning_selectors.enrollment_for(user=user, course=course) if course else None
@@ -77,39 +234,46 @@ def assessment_context(*, user, assessment, question_index=None, now=None) -> di
         refusal = "Sign in and enrol in the course to take this assessment."
     elif enrollment is None or not enrollment.gives_access:
         refusal = "Enrol in the course to take this assessment."
-    used = len(attempts)
-    attempts_left = None if not assessment.max_attempts else max(assessment.max_attempts - used, 0)
+    attempts_left = None if not assessment.max_attempts else max(assessment.max_attempts - len(attempts), 0)
+    answers_released = answers_released_by_due_date(assessment=assessment, now=now)
 
-    questions, index = [], None
+    questions, index, question_count = [], None, 0
     if open_attempt:
-        public = [grading.public_question(question) for question in open_attempt.snapshot["questions"]]
-        for question in public:
-            question["answer"] = open_attempt.answers.get(question["id"])
-        if assessment.display_mode == "one":
-            try:
-                index = min(max(int(question_index or 0), 0), len(public) - 1)
-            except ValueError:
-                index = 0
-            questions = [(index, public[index])]
+        views = [
+            _question_view(question, open_attempt.answers.get(question["id"]))
+            for question in open_attempt.snapshot["questions"]
+        ]
+        question_count = len(views)
+        if assessment.display_mode == DisplayMode.ONE_PER_SCREEN and views:
+            asked = read_int(question_index, min_value=None, max_value=None)
+            index = min(max(asked or 0, 0), len(views) - 1)
+            questions = [(index, views[index])]
         else:
-            questions = list(enumerate(public))
+            questions = list(enumerate(views))
 
-    submitted = [attempt for attempt in attempts if not attempt.is_open]
     show_feedback = feedback_allowed(assessment=assessment, attempts=attempts, now=now)
     latest = submitted[-1] if submitted else None
+    reviewed = latest if latest is not None and show_feedback and open_attempt is None else None
     return {
         "course": course,
-        "attempts": submitted,
-        "attempt": open_attempt,
+        "attempts": [_summary(attempt) for attempt in submitted],
+        "attempt": OpenAttemptView(pk=open_attempt.pk, number=open_attempt.number, deadline_at=open_attempt.deadline_at)
+        if open_attempt
+        else None,
         "questions": questions,
-        "question_count": len(open_attempt.snapshot["questions"]) if open_attempt else 0,
+        "question_count": question_count,
         "question_index": index,
         "refusal": refusal,
         "attempts_left": attempts_left,
-        "can_start": refusal is None and open_attempt is None and attempts_left != 0,
+        "answers_released": answers_released,
+        "can_start": refusal is None and open_attempt is None and attempts_left != 0 and not answers_released,
         "show_feedback": show_feedback,
-        "feedback": _question_feedback(latest) if latest and show_feedback else None,
-        "feedback_attempt": latest if show_feedback else None,
+        # The setting would show the last review, but an attempt is open: the page says it comes back afterwards.
+        "feedback_held": open_attempt is not None
+        and bool(submitted)
+        and _setting_allows_feedback(assessment=assessment, attempts=attempts, now=now),
+        "feedback": _review(reviewed) if reviewed else None,
+        "feedback_attempt_number": reviewed.number if reviewed else None,
         "best_percent": max((a.percent for a in submitted if a.percent is not None), default=None),
     }
 

@@ -1,5 +1,6 @@
-"""Learner-facing assessment views. Questions reach the browser only through grading.public_question;
-keys and explanations only through `feedback` when the assessment's settings allow it."""
+"""Learner-facing assessment views. Everything a learner's page shows comes from selectors.assessment_context,
+the one gate that decides whether a key or explanation may be shown (never while one of their attempts is open);
+the answer and submit responses carry no question content at all."""
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
