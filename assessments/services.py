@@ -10,13 +10,18 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from learning import selectors as learning_selectors
 from learning import services as learning_services
+from lms_site.inputs import read_decimal
 
-from . import grading
+from . import grading, selectors
 from .models import AssessmentPage, Attempt, AttemptStatus, GradeChange
 from .signals import attempt_graded
+
+# Digits a trainer's score may have: the score columns hold 8 (GradeChange.new_score, Attempt.score).
+SCORE_DIGITS = 8
 
 
 class AssessmentError(Exception):
@@ -61,6 +66,11 @@ def start_attempt(*, user, assessment: AssessmentPage, rng: random.Random | None
                 return open_attempt
             submit_attempt(attempt=open_attempt)
 
+        if selectors.answers_released_by_due_date(assessment=assessment, now=now):
+            # Anyone who took it can now read the keys: a new attempt would be answered from them.
+            raise NotAllowed(
+                gettext("The due date has passed and the correct answers are shown: no new attempt can start.")
+            )
         used = Attempt.objects.filter(user=user, assessment=assessment).count()
         if assessment.max_attempts and used >= assessment.max_attempts:
             raise AttemptsExhausted(f"You have used all {assessment.max_attempts} attempts at this assessment.")
@@ -120,12 +130,13 @@ def grade_question(*, attempt: Attempt, question_id: str, score, reason: str, gr
         if question is None:
             raise UnknownQuestion("That question is not part of this attempt.")
         points = Decimal(question["points"])
-        try:
-            new_score = Decimal(str(score)).quantize(Decimal("0.01"))
-        except (ArithmeticError, ValueError):
-            raise AssessmentError("Enter the score as a number, for example 1.5.") from None
-        if not Decimal("0") <= new_score <= points:
-            raise AssessmentError(f"The score must be between 0 and {points}.")
+        # The one reader of client numbers: NaN, Infinity, 5,000 digits or junk are None here, never an exception.
+        given = read_decimal(score, max_digits=SCORE_DIGITS)
+        if given is None:
+            raise AssessmentError(gettext("Enter the score as a number, for example 1.5."))
+        if not Decimal("0") <= given <= points:
+            raise AssessmentError(gettext("The score must be between 0 and %(points)s.") % {"points": points})
+        new_score = given.quantize(Decimal("0.01"))
         is_essay = question["type"] == "essay"
         if not is_essay and not reason.strip():
             raise AssessmentError("Give a reason when you override an automatic score.")

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from courses.models import CoursePage
 from learning import selectors as learning_selectors
 from lms_site.htmx import partial_on_htmx, personal
+from lms_site.inputs import read_id
 
 from . import selectors, services, tasks
 from .models import AssessmentPage, Attempt, GradeChange
@@ -64,8 +65,8 @@ def _queue_context(request, course, *, attempt=None, question=None, error=None, 
 
 def _selected_essay(request, course):
     """The essay the trainer picked (?attempt=, optionally &question=), else the oldest one waiting."""
-    attempt_id = request.GET.get("attempt", "")
-    if not attempt_id.isdigit():
+    attempt_id = read_id(request.GET.get("attempt"))
+    if attempt_id is None:
         return selectors.next_essay_to_grade(course=course)
     attempt = selectors.grading_queue(course=course).filter(pk=attempt_id).first()
     if attempt is None:

@@ -365,3 +365,78 @@ def test_the_gradebook_csv(client, trainer, course, assessment):
 )
 def test_csv_cells_cannot_become_formulas(value, cell):
     assert _csv_cell(value) == cell
+
+
+# Scores that are not numbers: issue 16, finding 5 ---------------------------------------------------------------
+
+NOT_A_SCORE = ["NaN", "nan", "sNaN", "Infinity", "-Infinity", "inf", "1e999", "-1e999", "9" * 5000, "", "  ", "1,5x"]
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "form"])
+@pytest.mark.parametrize("score", NOT_A_SCORE, ids=lambda score: score[:12] or "empty")
+def test_an_essay_grade_that_is_not_a_number_is_refused_in_place(client, trainer, assessment, student, score, htmx):
+    attempt = take(student, assessment)
+    essay_id = by_type(attempt)["essay"]["id"]
+    response = as_(client, trainer).post(
+        reverse("assessments_trainer:grade_essay", args=(attempt.pk,)),
+        {"question_id": essay_id, "score": score, "comment": "Fine."},
+        headers=HTMX if htmx else {},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "message-error" in html
+    assert "Enter the score as a number" in html or "The score must be between 0 and 1" in html
+    attempt.refresh_from_db()
+    assert attempt.pending_manual and attempt.manual_scores == {}
+    assert not GradeChange.objects.exists()
+
+
+@pytest.mark.parametrize("score", NOT_A_SCORE, ids=lambda score: score[:12] or "empty")
+def test_an_override_that_is_not_a_number_is_refused_in_place(client, trainer, assessment, student, score):
+    attempt = take(student, assessment)
+    tf_id = by_type(attempt)["true_false"]["id"]
+    before = attempt.score
+    response = as_(client, trainer).post(
+        reverse("assessments_trainer:override_score", args=(attempt.pk,)),
+        {"question_id": tf_id, "score": score, "reason": "The key was wrong"},
+        headers=HTMX,
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'role="alert"' in html
+    assert "Enter the score as a number" in html or "The score must be between 0 and 1" in html
+    attempt.refresh_from_db()
+    assert attempt.score == before and attempt.manual_scores == {}
+    assert not GradeChange.objects.exists()
+
+
+@pytest.mark.parametrize("score", [Decimal("NaN"), Decimal("Infinity"), Decimal("-Infinity"), float("nan"), None])
+def test_the_grading_service_refuses_scores_that_are_not_finite(trainer, assessment, student, score):
+    attempt = take(student, assessment)
+    essay_id = by_type(attempt)["essay"]["id"]
+    with pytest.raises(services.AssessmentError, match="Enter the score as a number"):
+        services.grade_question(attempt=attempt, question_id=essay_id, score=score, reason="", grader=trainer)
+    attempt.refresh_from_db()
+    assert attempt.manual_scores == {}
+
+
+def test_a_score_with_an_exponent_inside_the_range_is_read_as_its_value(client, trainer, assessment, student):
+    attempt = take(student, assessment)
+    essay_id = by_type(attempt)["essay"]["id"]
+    response = as_(client, trainer).post(
+        reverse("assessments_trainer:grade_essay", args=(attempt.pk,)), {"question_id": essay_id, "score": "5e-1"}
+    )
+    assert response.status_code == 302
+    attempt.refresh_from_db()
+    assert attempt.manual_scores == {essay_id: "0.50"}
+
+
+@pytest.mark.parametrize("picked", ["9" * 40, str(2**63), "-1", "abc", "1e3", "٣"])
+def test_a_hostile_attempt_in_the_grading_queue_query_is_ignored(client, trainer, assessment, student, course, picked):
+    """Not an id a row can have: the queue opens on the oldest essay instead (it used to raise OverflowError)."""
+    attempt = take(student, assessment)
+    response = as_(client, trainer).get(
+        reverse("assessments_trainer:grading_queue", args=(course.pk,)), {"attempt": picked}
+    )
+    assert response.status_code == 200
+    assert response.context_data["selected"] == attempt
