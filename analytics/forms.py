@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from courses.models import Category, CoursePage
+from lms_site.inputs import read_id
 
 from . import selectors
 from .report import Filters
@@ -33,6 +34,15 @@ def default_period(today: date | None = None) -> tuple[date, date]:
 class CourseChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return obj.title
+
+    def clean(self, value):
+        # Ids are read before they reach the `pk IN (...)` query: one beyond a 64-bit key overflows there.
+        for pk in value or ():
+            if read_id(pk) is None:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": str(pk)[:20]}
+                )
+        return super().clean(value)
 
 
 class TrainerChoiceField(forms.ModelChoiceField):

@@ -4,7 +4,6 @@ Money opens and closes courses only here, and only from a verified webhook event
 after Checkout shows what the webhook decided, it never decides itself.
 """
 
-import json
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -20,6 +19,7 @@ from courses.models import CoursePage
 from learning import selectors as learning_selectors
 from learning import services as learning_services
 from learning.models import Enrollment
+from lms_site.inputs import read_json
 
 from . import gateway
 from .models import ACCESS_ENDED, Order, OrderStatus, StripeEvent
@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 # A Checkout Session stays open 24 hours; an order younger than this is reused rather than duplicated.
 REUSABLE_CHECKOUT = timedelta(hours=23)
+# Stripe caps an event payload well below this; anything larger is not from Stripe.
+WEBHOOK_MAX_BYTES = 512 * 1024
 CHECKOUT_EVENTS = {
     "checkout.session.completed",
     "checkout.session.async_payment_succeeded",
@@ -116,7 +118,9 @@ def receive_webhook(*, payload: bytes, signature: str | None) -> str:
     if not signature:
         raise InvalidWebhook("Missing Stripe-Signature header.")
     try:
-        event = json.loads(payload)
+        # Read within size and depth limits before the SDK parses it again: JSON nested thousands deep would
+        # exhaust the parser's stack before the signature is even looked at.
+        event = read_json(payload, max_bytes=WEBHOOK_MAX_BYTES)
         if not isinstance(event, dict):  # the SDK assumes an object and would fail on anything else
             raise ValueError("not a JSON object")
         stripe.Webhook.construct_event(

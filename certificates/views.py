@@ -9,6 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from lms_site.htmx import personal
+from lms_site.inputs import BadInput, read_json
 
 from . import openbadges, selectors, services
 from .forms import PdfCheckForm, SerialForm
@@ -118,6 +119,10 @@ def badge(request, token: str):
     return response
 
 
+# A signed credential is a few kilobytes; a verifier posting megabytes or deep nesting is refused.
+BADGE_MAX_BYTES = 64 * 1024
+
+
 @csrf_exempt  # changes nothing and reads no cookie: any verifier's tool may post here
 @require_http_methods(["POST", "OPTIONS"])
 def badge_verify(request):
@@ -126,8 +131,8 @@ def badge_verify(request):
         response = HttpResponse(status=204)
     else:
         try:
-            data = json.loads(request.body)
-        except (ValueError, UnicodeDecodeError):
+            data = read_json(request.body, max_bytes=BADGE_MAX_BYTES)
+        except BadInput:
             response = JsonResponse({"verified": False, "error": "The body must be a JSON credential."}, status=400)
         else:
             response = JsonResponse(openbadges.credential_status(data))
