@@ -3,24 +3,51 @@ go through media_pipeline.services, so the admin keeps the same rules as every o
 
 import copy
 
-from django.shortcuts import redirect
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_list_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import TemplateView
 from wagtail.admin import messages
+from wagtail.admin.forms.choosers import BaseFilterForm
 from wagtail.admin.utils import get_valid_next_url_from_request
 from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import Button, HeaderButton
 from wagtail.log_actions import log
+from wagtail.permissions import policy_registry
 from wagtail.snippets.bulk_actions.delete import DeleteBulkAction
+from wagtail.snippets.views import chooser as snippet_choosers
 from wagtail.snippets.views import snippets as snippet_views
+
+from lms_site.inputs import read_id
 
 from . import selectors, services
 from .models import AssetStatus, VideoAsset
+
+# The longest search worth running: no title is longer, and SQLite refuses LIKE patterns past 50,000 bytes.
+SEARCH_MAX_LENGTH = VideoAsset._meta.get_field("title").max_length
+
+
+class ScopedToManageableAsset:
+    """For a view that takes one video's id: refuses (Wagtail's permission-denied answer) a video the user may
+    not act on, whatever their role lets them do with videos in general. See VideoAssetPermissionPolicy."""
+
+    instance_action = "change"
+
+    def get_object(self, *args, **kwargs):
+        asset = super().get_object(*args, **kwargs)
+        if getattr(self, "_checked_asset_pk", None) != asset.pk:
+            if not self.permission_policy.user_has_permission_for_instance(
+                self.request.user, self.instance_action, asset
+            ):
+                raise PermissionDenied
+            self._checked_asset_pk = asset.pk
+        return asset
 
 
 class RetryUploadMixin:
@@ -41,6 +68,11 @@ class RetryUploadMixin:
 
 
 class VideoAssetIndexView(RetryUploadMixin, snippet_views.IndexView):
+    def search_queryset(self, queryset):
+        if len(self.search_query) > SEARCH_MAX_LENGTH:
+            return queryset.none()  # longer than any title: nothing matches, and nothing is sent to the database
+        return super().search_queryset(queryset)
+
     def order_queryset(self, queryset):
         # Uploads in one batch can share a second, and many share a status; the pk keeps pages stable.
         queryset = super().order_queryset(queryset)
@@ -66,7 +98,7 @@ class VideoAssetCreateView(snippet_views.CreateView):
         return services.register_upload(asset=asset, by=self.request.user)
 
 
-class VideoAssetEditView(RetryUploadMixin, snippet_views.EditView):
+class VideoAssetEditView(ScopedToManageableAsset, RetryUploadMixin, snippet_views.EditView):
     def save_instance(self):
         file_replaced = "file" in self.form.changed_data
         before = VideoAsset.objects.get(pk=self.object.pk) if file_replaced else None
@@ -90,8 +122,10 @@ class VideoAssetEditView(RetryUploadMixin, snippet_views.EditView):
         return buttons
 
 
-class VideoAssetDeleteView(snippet_views.DeleteView):
+class VideoAssetDeleteView(ScopedToManageableAsset, snippet_views.DeleteView):
     """Deletes through services.delete_video_asset: never while a page uses the asset, never half-way."""
+
+    instance_action = "delete"
 
     def get_usage_url(self):
         # The pages using the asset are listed on this page itself (see get_context_data).
@@ -126,7 +160,17 @@ class VideoAssetDeleteView(snippet_views.DeleteView):
         )
 
 
-class RetryUploadView(PermissionCheckedMixin, BaseObjectMixin, WagtailAdminTemplateMixin, TemplateView):
+class VideoAssetUsageView(ScopedToManageableAsset, snippet_views.UsageView):
+    pass
+
+
+class VideoAssetHistoryView(ScopedToManageableAsset, snippet_views.HistoryView):
+    pass
+
+
+class RetryUploadView(
+    ScopedToManageableAsset, PermissionCheckedMixin, BaseObjectMixin, WagtailAdminTemplateMixin, TemplateView
+):
     """GET asks for confirmation (the page for browsers without JavaScript); POST queues the upload again."""
 
     permission_required = "change"
@@ -167,9 +211,15 @@ class RetryUploadView(PermissionCheckedMixin, BaseObjectMixin, WagtailAdminTempl
 
 class VideoAssetDeleteBulkAction(DeleteBulkAction):
     """Bulk deletion of videos, one services.delete_video_asset call each: an asset in use or one the CDN
-    would not delete stays, with the reason shown, and the others are deleted."""
+    would not delete stays, with the reason shown, and the others are deleted. Videos the user may not delete
+    are listed as such by Wagtail (check_perm asks the policy per video) and left alone."""
 
     models = [VideoAsset]
+
+    @classmethod
+    def get_queryset(cls, model, object_ids):
+        # The ids come from the query string: anything that is not an id is ignored rather than sent to the database.
+        return get_list_or_404(model, pk__in=[pk for raw in object_ids if (pk := read_id(raw)) is not None])
 
     @classmethod
     def execute_action(cls, objects, user=None, **kwargs):
@@ -195,3 +245,67 @@ class VideoAssetDeleteBulkAction(DeleteBulkAction):
         return ngettext("%(count)d video was deleted.", "%(count)d videos were deleted.", num_parent_objects) % {
             "count": num_parent_objects
         }
+
+
+# The chooser lessons use to place a video
+
+
+class VideoChooserFilterForm(BaseFilterForm):
+    """Searches titles with the database's plain matching, the same on SQLite and MariaDB: the default search
+    backend's full-text syntax would fail on a stray quote."""
+
+    q = forms.CharField(
+        label=gettext_lazy("Search term"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("Search")}),
+    )
+
+    def filter(self, objects):
+        objects = super().filter(objects)
+        query = (self.cleaned_data.get("q") or "").strip()
+        if query:
+            self.is_searching, self.search_query = True, query
+            if len(query) > SEARCH_MAX_LENGTH:
+                return objects.none()
+            objects = objects.filter(title__icontains=query)
+        return objects
+
+
+class ManageableAssetsMixin:
+    """A trainer chooses among the videos they may change (theirs and their courses'), so placing a video in a
+    lesson never hands them another trainer's video."""
+
+    def manageable(self):
+        policy = policy_registry.get_by_type(VideoAsset)
+        return policy.instances_user_has_permission_for(self.request.user, "choose")
+
+
+class VideoAssetChooseView(ManageableAssetsMixin, snippet_choosers.ChooseView):
+    filter_form_class = VideoChooserFilterForm
+
+    def get_object_list(self):
+        return self.manageable()
+
+
+class VideoAssetChooseResultsView(ManageableAssetsMixin, snippet_choosers.ChooseResultsView):
+    filter_form_class = VideoChooserFilterForm
+
+    def get_object_list(self):
+        return self.manageable()
+
+
+class VideoAssetChosenView(ManageableAssetsMixin, snippet_choosers.SnippetChosenView):
+    def get_object(self, pk):
+        return self.manageable().get(pk=read_id(pk) or 0)  # DoesNotExist, and so a 404, for a non-id
+
+
+class VideoAssetChosenMultipleView(ManageableAssetsMixin, snippet_choosers.SnippetChosenMultipleView):
+    def get_objects(self, pks):
+        return self.manageable().filter(pk__in=[pk for raw in pks if (pk := read_id(raw)) is not None])
+
+
+class VideoAssetChooserViewSet(snippet_choosers.SnippetChooserViewSet):
+    choose_view_class = VideoAssetChooseView
+    choose_results_view_class = VideoAssetChooseResultsView
+    chosen_view_class = VideoAssetChosenView
+    chosen_multiple_view_class = VideoAssetChosenMultipleView

@@ -4,10 +4,13 @@ import json
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from wagtail.models import ReferenceIndex
 
-from courses.models import LessonPage
+from accounts.models import Role
+from courses.models import CoursePage, LessonPage
+from lms_site.inputs import read_id
 
 from .backends import LocalBackend, backend_named
 from .models import VideoAsset
@@ -36,10 +39,65 @@ def asset_usage(*, asset: VideoAsset) -> list[Usage]:
 
 
 def _places(body, asset_id: int) -> bool:
-    blocks = json.loads(body) if isinstance(body, str) else body or []
-    return any(
-        block.get("type") == "video_asset" and (block.get("value") or {}).get("asset") == asset_id for block in blocks
-    )
+    return asset_id in placed_asset_ids(body)
+
+
+def placed_asset_ids(body) -> set[int]:
+    """The ids of the videos a lesson body places, from its stored JSON, a list of blocks or a StreamValue."""
+    raw = getattr(body, "raw_data", body)
+    blocks = json.loads(raw) if isinstance(raw, str) else raw or []
+    placed = set()
+    for block in blocks:
+        if not isinstance(block, dict) or block.get("type") != "video_asset":
+            continue
+        value = block.get("value")
+        if isinstance(value, dict) and (asset_id := read_id(value.get("asset"))) is not None:
+            placed.add(asset_id)
+    return placed
+
+
+# Who may change which video
+
+
+def assets_in_courses_taught_by(*, user) -> set[int]:
+    """The videos placed in the lessons of the courses `user` is the trainer of, as those lessons are saved.
+
+    Saved content only, not drafts: the videos a course shows (or showed when last published) are the ones its
+    trainer answers for. Two queries, whatever the number of courses.
+    """
+    paths = list(CoursePage.objects.filter(trainer_id=user.pk).values_list("path", flat=True))
+    if not paths:
+        return set()
+    under_a_course = Q()
+    for path in paths:
+        under_a_course |= Q(path__startswith=path)
+    placed = set()
+    for body in LessonPage.objects.filter(under_a_course).values_list("body", flat=True):
+        placed |= placed_asset_ids(body)
+    return placed
+
+
+def _is_admin(user) -> bool:
+    return getattr(user, "role", None) == Role.ADMIN
+
+
+def manageable_assets(*, user) -> QuerySet[VideoAsset]:
+    """The videos `user` may change, delete, retry and place in a lesson: admins all of them; a trainer those
+    they uploaded and those used in the courses they teach. Whether the user may use the library at all is the
+    permission policy's question (media_pipeline.viewsets), asked before this."""
+    if _is_admin(user):
+        return VideoAsset.objects.all()
+    if not getattr(user, "is_authenticated", False):
+        return VideoAsset.objects.none()
+    return VideoAsset.objects.filter(Q(uploaded_by_id=user.pk) | Q(pk__in=assets_in_courses_taught_by(user=user)))
+
+
+def may_manage_asset(*, user, asset: VideoAsset) -> bool:
+    if _is_admin(user):
+        return True
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return asset.uploaded_by_id == user.pk or asset.pk in assets_in_courses_taught_by(user=user)
 
 
 @dataclass(frozen=True)

@@ -17,22 +17,47 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from accounts.models import Role
 from accounts.permissions import RolePermissionPolicy
 
+from . import selectors
 from .admin_views import (
     RetryUploadView,
+    VideoAssetChooserViewSet,
     VideoAssetCreateView,
     VideoAssetDeleteView,
     VideoAssetEditView,
+    VideoAssetHistoryView,
     VideoAssetIndexView,
+    VideoAssetUsageView,
 )
 from .forms import CAPTIONS_ACCEPT, VIDEO_ACCEPT, PrivateFileInput, VideoAssetForm
 from .models import AssetStatus, VideoAsset
 
 
 class VideoAssetPermissionPolicy(RolePermissionPolicy):
-    """Admins and trainers do everything with videos; learners nothing."""
+    """Admins and trainers use the media library; learners do not.
+
+    Per video, a trainer may act only on the ones they uploaded or that are used in courses they teach
+    (selectors.manageable_assets); admins on all. Every view that takes a video's id asks
+    user_has_permission_for_instance, listings and choosers read instances_user_has_permission_for.
+    """
 
     actions = frozenset({"add", "change", "delete", "view", "choose"})
     roles = (Role.ADMIN, Role.TRAINER)
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return self.user_has_permission(user, action) and selectors.may_manage_asset(user=user, asset=instance)
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        return any(self.user_has_permission_for_instance(user, action, instance) for action in actions)
+
+    def instances_user_has_permission_for(self, user, action):
+        if not self.user_has_permission(user, action):
+            return VideoAsset.objects.none()
+        return selectors.manageable_assets(user=user)
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        if not any(self.user_has_permission(user, action) for action in actions):
+            return VideoAsset.objects.none()
+        return selectors.manageable_assets(user=user)
 
 
 def duration_text(asset: VideoAsset) -> str:
@@ -82,6 +107,8 @@ class VideoAssetViewSet(SnippetViewSet):
     add_view_class = VideoAssetCreateView
     edit_view_class = VideoAssetEditView
     delete_view_class = VideoAssetDeleteView
+    usage_view_class = VideoAssetUsageView
+    history_view_class = VideoAssetHistoryView
     edit_template_name = "media_pipeline/admin/edit.html"
     delete_template_name = "media_pipeline/admin/delete.html"
 
@@ -118,8 +145,13 @@ class VideoAssetViewSet(SnippetViewSet):
         base_form_class=VideoAssetForm,
     )
 
+    chooser_viewset_class = VideoAssetChooserViewSet
+
     def get_queryset(self, request):
-        return VideoAsset.objects.select_related("uploaded_by")
+        # A trainer lists the videos they may change: theirs and those of the courses they teach.
+        return self.permission_policy.instances_user_has_permission_for(request.user, "change").select_related(
+            "uploaded_by"
+        )
 
     def get_common_view_kwargs(self, **kwargs):
         return super().get_common_view_kwargs(retry_url_name=self.get_url_name("retry_upload"), **kwargs)

@@ -116,8 +116,8 @@ def test_learners_are_sent_to_sign_in_and_cannot_upload(
     assert list(VideoAsset.objects.values_list("title", flat=True)) == [asset.title]
 
 
-def test_trainers_can_open_the_chooser(trainer_client, make_asset):
-    asset = make_asset(title="Chooseable")
+def test_trainers_can_open_the_chooser(trainer_client, trainer, make_asset):
+    asset = make_asset(title="Chooseable", uploaded_by=trainer)
     response = trainer_client.get(reverse("wagtailsnippetchoosers_media_pipeline_videoasset:choose"))
     assert response.status_code == 200
     assert "Chooseable" in response.json()["html"]
@@ -352,8 +352,8 @@ def test_retry_requeues_a_failed_upload_which_becomes_ready(
     assert messages == [f"The upload of “{asset.title}” was queued again."]
 
 
-def test_retry_without_javascript_asks_first(trainer_client, make_asset):
-    asset = make_asset(status=AssetStatus.FAILED, failure_reason="Timeout")
+def test_retry_without_javascript_asks_first(trainer_client, trainer, make_asset):
+    asset = make_asset(status=AssetStatus.FAILED, failure_reason="Timeout", uploaded_by=trainer)
     response = trainer_client.get(url("retry_upload", asset.pk))
     html = response.content.decode()
     assert response.status_code == 200 and "Timeout" in html and 'method="POST"' in html
@@ -452,3 +452,54 @@ def test_bulk_delete_goes_through_the_service(
     messages = [str(m).strip() for m in response.wsgi_request._messages]
     assert any("“Used video” is used in" in message for message in messages)
     assert "1 video was deleted." in messages
+
+
+# Hostile input: searches, filters and ids from the query string answer, never fail
+
+# Longer than any title (a 255-character field), short enough to pass the site's limit on query parameters.
+TOO_LONG = "x" * 1000
+HOSTILE_SEARCHES = ['"', 'a"b', '");DROP TABLE', "title:x", "AND OR NOT", "%", "_", "\\", "é" * 300, TOO_LONG]
+CHOOSER = "wagtailsnippetchoosers_media_pipeline_videoasset"
+
+
+def searched(client, address, query):
+    response = client.get(address, {"q": query})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.mark.parametrize("query", HOSTILE_SEARCHES, ids=range(len(HOSTILE_SEARCHES)))
+def test_a_hostile_search_finds_nothing_rather_than_failing(admin_client, make_asset, query):
+    make_asset(title="Intro to SQL")
+    listings = (url(INDEX), url("list_results"))
+    for address in (*listings, reverse(f"{CHOOSER}:choose"), reverse(f"{CHOOSER}:choose_results")):
+        assert "Intro to SQL" not in searched(admin_client, address, query)
+
+
+def test_a_search_with_a_nul_character_is_ignored_rather_than_failing(admin_client, make_asset):
+    make_asset(title="Intro to SQL")
+    for address in (url(INDEX), reverse(f"{CHOOSER}:choose")):
+        assert "Intro to SQL" in searched(admin_client, address, "SQL\x00")  # the form refuses it: no search
+
+
+def test_the_listing_and_the_chooser_search_titles(admin_client, make_asset):
+    make_asset(title="Intro to SQL")
+    make_asset(title="Closing words")
+    listing = admin_client.get(url(INDEX), {"q": "to sq"}).content.decode()
+    chooser = admin_client.get(reverse(f"{CHOOSER}:choose"), {"q": "to sq"})
+    for html in (listing, chooser.json()["html"]):
+        assert "Intro to SQL" in html and "Closing words" not in html
+
+
+@pytest.mark.parametrize("value", ["", "x", "9" * 1500, str(2**64), "-1", "../", "1.5", "\u0661"])
+def test_hostile_filters_and_ids_in_the_query_string_do_not_fail(admin_client, make_asset, value):
+    asset = make_asset(title="Intro to SQL")
+    for param in ("status", "p", "ordering"):
+        assert admin_client.get(url(INDEX), {param: value}).status_code == 200
+    multiple = admin_client.get(reverse(f"{CHOOSER}:chosen_multiple"), {"id": [value, asset.pk]})
+    assert [item["id"] for item in multiple.json()["result"]] == [str(asset.pk)]
+    bulk_url = reverse("wagtail_bulk_action", args=["media_pipeline", "videoasset", "delete"])
+    assert admin_client.get(bulk_url, {"id": value}).status_code == 404
+    assert admin_client.get(bulk_url, {"id": [value, asset.pk]}).status_code == 200
+    if value and "/" not in value:
+        assert admin_client.get(reverse(f"{CHOOSER}:chosen", args=[value])).status_code == 404
