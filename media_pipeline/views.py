@@ -1,6 +1,5 @@
 """Learner-facing media endpoints: the signed local stream and the watched-progress beacon."""
 
-import math
 import re
 import zlib
 from pathlib import PurePosixPath
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from courses.models import LessonPage
 from learning import selectors as learning_selectors
 from learning import services as learning_services
+from lms_site.inputs import read_decimal, read_id, read_int
 
 from .backends import STREAM_SALT
 from .models import private_media
@@ -29,7 +29,8 @@ STREAM_CONTENT_TYPES = {
 STREAM_CHUNK_BYTES = 64 * 1024
 # Browsers may reuse the bytes they fetched while seeking; shared caches must never keep them.
 STREAM_CACHE_SECONDS = 60 * 60
-_SINGLE_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# ASCII digits only: \d would also take other scripts' digits, which no client means in a byte position.
+_SINGLE_RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")
 
 BEACON_INTERVAL_SECONDS = 10
 
@@ -63,23 +64,26 @@ def _is_safe_relative(path: str) -> bool:
 def _byte_range(header: str, size: int) -> tuple[int, int] | None:
     """The inclusive (first, last) byte positions of a single-range request; None to send the whole file.
 
-    Malformed and multi-range headers are ignored, as RFC 9110 allows; a range past the end is unsatisfiable.
+    Malformed and multi-range headers are ignored, as RFC 9110 allows, and so is a position too long to be a
+    byte position (lms_site.inputs reads at most 30 digits); a range past the end is unsatisfiable.
     """
     match = _SINGLE_RANGE.match(header.strip()) if header else None
     if not match or match.groups() == ("", ""):
         return None
-    first, last = match.groups()
-    if first == "":
-        suffix = int(last)
-        if suffix == 0 or size == 0:
+    first_text, last_text = match.groups()
+    first = read_int(first_text, min_value=0, max_value=None) if first_text else None
+    last = read_int(last_text, min_value=0, max_value=None) if last_text else None
+    if (first_text and first is None) or (last_text and last is None):
+        return None
+    if first is None:
+        if last == 0 or size == 0:
             raise RangeNotSatisfiable
-        return max(0, size - suffix), size - 1
-    first = int(first)
-    if last != "" and int(last) < first:
+        return max(0, size - last), size - 1
+    if last is not None and last < first:
         return None
     if first >= size:
         raise RangeNotSatisfiable
-    return first, min(int(last), size - 1) if last != "" else size - 1
+    return first, min(last, size - 1) if last is not None else size - 1
 
 
 def _read_slice(storage, path: str, first: int, length: int):
@@ -141,11 +145,8 @@ def stream(request, token: str):
 
 
 def _percent(raw) -> float | None:
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) and 0 <= value <= 100 else None
+    value = read_decimal(raw, min_value=0, max_value=100)
+    return None if value is None else float(value)
 
 
 def _completion_threshold(lesson: LessonPage, asset_id: int) -> int | None:
@@ -155,7 +156,7 @@ def _completion_threshold(lesson: LessonPage, asset_id: int) -> int | None:
         for item in lesson.body.raw_data
         if item.get("type") == "video_asset"
         and isinstance(item.get("value"), dict)
-        and str(item["value"].get("asset")) == str(asset_id)
+        and read_id(item["value"].get("asset")) == asset_id
         and item["value"].get("complete_at_percent")
     ]
     return min(thresholds) if thresholds else None
@@ -175,8 +176,8 @@ def watch_progress(request, lesson_id: int):
     percent = _percent(request.POST.get("percent"))
     if percent is None:
         return _refuse("percent must be a number from 0 to 100.", 400)
-    asset_id = request.POST.get("asset", "")
-    if not (asset_id.isascii() and asset_id.isdigit()):
+    asset_id = read_id(request.POST.get("asset"))
+    if asset_id is None:
         return _refuse("asset must be the id of a video.", 400)
 
     course = lesson.course
@@ -186,7 +187,7 @@ def watch_progress(request, lesson_id: int):
     access = learning_selectors.lesson_access(user=request.user, lesson=lesson, course=course, enrollment=enrollment)
     if not access.can_read:
         return _refuse("This lesson is not open to you yet.", 403)
-    threshold = _completion_threshold(lesson, int(asset_id))
+    threshold = _completion_threshold(lesson, asset_id)
     if threshold is None:
         return _refuse("Watching this video does not complete the lesson.", 400)
 

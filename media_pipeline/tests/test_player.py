@@ -246,6 +246,32 @@ def test_a_malformed_or_multiple_range_is_ignored(client, asset):
         assert b"".join(response.streaming_content) == FAKE_MP4
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        "bytes=" + "9" * 5000 + "-",
+        "bytes=0-" + "9" * 5000,
+        "bytes=-" + "9" * 5000,
+        "bytes=\u0661\u0662-",  # Arabic-Indic digits: int() would read them, no client means them
+        "bytes=" + "1" * 31 + "-",
+    ],
+    ids=["5000-digit first", "5000-digit last", "5000-digit suffix", "non-ascii digits", "31 digits"],
+)
+def test_a_range_with_numbers_no_file_has_is_ignored(client, asset, header):
+    response = client.get(stream_url(asset.file.name), headers={"Range": header})
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == FAKE_MP4
+
+
+def test_a_range_far_beyond_the_file_is_unsatisfiable_or_clamped(client, asset):
+    far = str(2**80)  # 25 digits: still a number, just not a position in this file
+    assert client.get(stream_url(asset.file.name), headers={"Range": f"bytes={far}-"}).status_code == 416
+    clamped = client.get(stream_url(asset.file.name), headers={"Range": f"bytes=10-{far}"})
+    assert clamped.status_code == 206 and clamped["Content-Range"] == f"bytes 10-{len(FAKE_MP4) - 1}/{len(FAKE_MP4)}"
+    whole = client.get(stream_url(asset.file.name), headers={"Range": f"bytes=-{far}"})
+    assert whole.status_code == 206 and b"".join(whole.streaming_content) == FAKE_MP4
+
+
 def test_a_head_request_gets_the_headers_only(client, asset):
     response = client.head(stream_url(asset.file.name), headers={"Range": "bytes=0-9"})
 
@@ -332,6 +358,27 @@ def test_a_bad_percent_is_refused(client, learner, course, tracked_lesson, asset
     assert beacon(client, tracked_lesson, asset, percent).status_code == 400
     # A refused beacon does not use up the learner's allowance.
     assert beacon(client, tracked_lesson, asset, 10).status_code == 200
+
+
+@pytest.mark.parametrize("junk", ["9" * 5000, str(2**64), "-1", "0", "1.5", "abc", "\u0661", ""])
+def test_an_asset_that_is_not_an_id_is_refused(client, learner, course, tracked_lesson, junk):
+    enrol(learner, course)
+    client.force_login(learner)
+    url = reverse("media_pipeline:progress", args=[tracked_lesson.pk])
+
+    response = client.post(url, {"percent": 100, "asset": junk})
+
+    assert response.status_code == 400 and response.json() == {"error": "asset must be the id of a video."}
+    assert not is_done(learner, tracked_lesson)
+
+
+@pytest.mark.parametrize("percent", ["9" * 5000, "1E400", "0x10", "50%"])
+def test_a_percent_that_is_not_a_plain_number_is_refused(client, learner, course, tracked_lesson, asset, percent):
+    enrol(learner, course)
+    client.force_login(learner)
+
+    assert beacon(client, tracked_lesson, asset, percent).status_code == 400
+    assert not is_done(learner, tracked_lesson)
 
 
 def test_a_video_that_is_not_in_the_lesson_is_refused(client, learner, course, tracked_lesson):
