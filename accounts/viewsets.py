@@ -37,10 +37,11 @@ class RoleFieldsMixin:
             self.fields["groups"].help_text = "Extra groups. The role's own group is added automatically."
 
     def _clean_username(self):
-        # Wagtail's check compares exactly; this one ignores case, like the database constraint.
+        # Wagtail's check compares exactly (exactly on SQLite, ignoring case under MariaDB's collation); this one
+        # ignores case on every backend, like the database constraint, and says so in one message.
         username = super()._clean_username()
-        taken = username and selectors.username_taken(username=username, exclude_pk=self.instance.pk)
-        if taken and "username" not in self.errors:
+        if username and selectors.username_taken(username=username, exclude_pk=self.instance.pk):
+            self._errors.pop("username", None)  # Wagtail's "already exists", the only error possible here
             self.add_error("username", forms.ValidationError(USERNAME_TAKEN, code="duplicate_username"))
         return username
 
