@@ -8,8 +8,11 @@ from playwright.sync_api import Locator, Page, expect
 
 from accounts.models import User
 from assessments import services as assessment_services
-from assessments.models import AssessmentPage, Attempt, AttemptStatus, GradeChange
+from assessments.models import AssessmentPage, Attempt, AttemptStatus, DisplayMode, GradeChange, ShowAnswers
+from assessments.tests.factories import make_assessment, option
+from assessments.tests.factories import question as question_block
 from courses.models import CoursePage
+from learning import services as learning_services
 from learning.models import Enrollment
 
 pytestmark = pytest.mark.e2e
@@ -125,6 +128,191 @@ def test_learner_takes_the_practice_quiz_with_autosave(page: Page, live_server, 
     assert attempt.status == AttemptStatus.SUBMITTED
     assert attempt.passed is True
     assert str(attempt.percent) == "100.00"
+
+
+# A retake (issue 16, finding 1): strings that can only reach the page through a key or an explanation.
+RETAKE_EXPLANATIONS = {
+    "single_choice": "Retake-explains-the-capital-4471",
+    "multiple_choice": "Retake-explains-the-primes-8302",
+    "true_false": "Retake-explains-the-boiling-point-1956",
+    "short_text": "Retake-explains-the-author-6610",
+    "numeric": "Retake-explains-the-sum-2794",
+}
+RETAKE_ACCEPTED = "Quillwright-accepted-5083"
+RETAKE_VALUE = "7312.846"
+RETAKE_TOLERANCE = "0.029"
+RETAKE_MARKERS = [
+    *RETAKE_EXPLANATIONS.values(),
+    RETAKE_ACCEPTED,
+    RETAKE_VALUE,
+    RETAKE_TOLERANCE,
+    "(correct)",
+    "✓",
+    "Correct answer:",
+    "Accepted:",
+    "Answers to attempt",
+]
+RETAKE_PROMPTS = [
+    "Which city is the capital of the imaginary Veloria?",
+    "Which of these numbers are prime?",
+    "Water boils at 100 °C at sea level.",
+    "Who wrote the imaginary Book of Hours?",
+    "What is the sum of the two invoices?",
+]
+
+
+def retake_quiz(course: CoursePage) -> AssessmentPage:
+    """One question per screen (so the player's next/previous controls load them with htmx), unlimited attempts,
+    correct answers shown after each attempt: the setting under which the review of attempt 1 leaked into
+    attempt 2."""
+    explained = {kind: f"<p>{text}</p>" for kind, text in RETAKE_EXPLANATIONS.items()}
+    prompts = [f"<p>{prompt}</p>" for prompt in RETAKE_PROMPTS]
+    return make_assessment(
+        course,
+        title="Retake quiz",
+        slug="retake-quiz",
+        show_answers=ShowAnswers.AFTER_EACH_ATTEMPT,
+        max_attempts=None,
+        display_mode=DisplayMode.ONE_PER_SCREEN,
+        is_required=False,
+        questions=[
+            question_block(
+                "single_choice",
+                prompt=prompts[0],
+                options=[option("Ostrava", True), option("Brno")],
+                explanation=explained["single_choice"],
+            ),
+            question_block(
+                "multiple_choice",
+                prompt=prompts[1],
+                options=[option("7", True), option("11", True), option("9")],
+                partial_credit=True,
+                penalise_wrong=False,
+                explanation=explained["multiple_choice"],
+            ),
+            question_block("true_false", prompt=prompts[2], answer="true", explanation=explained["true_false"]),
+            question_block(
+                "short_text",
+                prompt=prompts[3],
+                accepted=[RETAKE_ACCEPTED],
+                case_sensitive=False,
+                explanation=explained["short_text"],
+            ),
+            question_block(
+                "numeric",
+                prompt=prompts[4],
+                value=RETAKE_VALUE,
+                tolerance=RETAKE_TOLERANCE,
+                explanation=explained["numeric"],
+            ),
+        ],
+    )
+
+
+def assert_no_retake_key(html: str, where: str) -> None:
+    leaked = [marker for marker in RETAKE_MARKERS if marker in html]
+    assert not leaked, f"{where} shows {leaked} while attempt 2 is open"
+
+
+def is_question_swap(response) -> bool:
+    return response.request.method == "GET" and response.request.headers.get("hx-request") == "true"
+
+
+def test_no_answer_key_while_a_retake_is_open(page: Page, live_server, demo_site):
+    base = live_server.url
+    learner = User.objects.get(username="learner")
+    course = CoursePage.objects.get(slug=PYTHON_COURSE)
+    learning_services.enroll(user=learner, course=course)
+    quiz = retake_quiz(course)
+    quiz_url = base + quiz.url
+    sign_in(page, base, "learner", "learnwell-learner")
+
+    page.goto(quiz_url)
+    page.get_by_role("button", name="Start the assessment").click()
+    expect(page.get_by_role("heading", name="Attempt 1")).to_be_visible(timeout=5_000)
+
+    def current(index: int) -> Locator:
+        form = question(page, RETAKE_PROMPTS[index])
+        expect(form).to_have_count(1, timeout=5_000)
+        return form
+
+    def next_question(index: int) -> str:
+        """Clicks "Next question" and returns the html htmx swapped in for question `index` (0-based)."""
+        with page.expect_response(is_question_swap) as swapped:
+            page.get_by_role("link", name="Next question").click()
+        assert swapped.value.status == 200
+        expect(page).to_have_url(f"{quiz_url}?q={index}", timeout=5_000)
+        current(index)
+        return swapped.value.text()
+
+    # Attempt 1, answered wrongly on purpose: whatever key shows in its review comes from the key, not the learner.
+    form = current(0)
+    answer(page, form, lambda: form.get_by_label("Brno", exact=True).check())
+    next_question(1)
+    form = current(1)
+    answer(page, form, lambda: form.get_by_label("9", exact=True).check())
+    next_question(2)
+    form = current(2)
+    answer(page, form, lambda: form.get_by_label("False", exact=True).check())
+    next_question(3)
+    form = current(3)
+    answer(page, form, lambda: form.get_by_label("Your answer").fill("nobody"))
+    next_question(4)
+    form = current(4)
+    answer(page, form, lambda: form.get_by_label("Your answer").fill("12"))
+    page.get_by_role("button", name="Submit attempt").click()
+
+    # Attempt 1 is closed and the setting allows its review: keys and explanations are there.
+    expect(page.get_by_role("heading", name="Answers to attempt 1")).to_be_visible(timeout=5_000)
+    for explanation in RETAKE_EXPLANATIONS.values():
+        expect(page.get_by_text(explanation, exact=True)).to_be_visible()
+    review = page.content()
+    for marker in (RETAKE_ACCEPTED, RETAKE_VALUE, RETAKE_TOLERANCE, "(correct)", "✓", "Correct answer:"):
+        assert marker in review, f"the review of attempt 1 lacks {marker!r}: the leak checks below could not fail"
+
+    # Attempt 2 is open: no key and no explanation from attempt 1, on the page or in any htmx-loaded question.
+    page.get_by_role("button", name="Start another attempt").click()
+    expect(page.get_by_role("heading", name="Attempt 2")).to_be_visible(timeout=5_000)
+    expect(
+        page.get_by_text("The answers to your earlier attempts are shown again once you submit this one.")
+    ).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("Answers to attempt"))).to_have_count(0)
+    assert_no_retake_key(page.content(), "the page of attempt 2")
+    form = current(0)
+    with page.expect_response(is_answer_save) as saved:
+        form.get_by_label("Ostrava", exact=True).check()
+    expect(form.get_by_role("status")).to_have_text("Saved", timeout=5_000)
+    assert_no_retake_key(saved.value.text(), "saving an answer")
+
+    page.evaluate("window.sameDocument = true")
+    for index in range(1, len(RETAKE_PROMPTS)):
+        assert_no_retake_key(next_question(index), f"the htmx partial of ?q={index}")
+        assert_no_retake_key(page.content(), f"the page after moving to ?q={index}")
+    with page.expect_response(is_question_swap) as swapped:
+        page.get_by_role("link", name="Previous question").click()
+    expect(page).to_have_url(f"{quiz_url}?q=3", timeout=5_000)
+    current(3)
+    assert_no_retake_key(swapped.value.text(), "the htmx partial of ?q=3 (previous)")
+    assert_no_retake_key(page.content(), "the page after moving back to ?q=3")
+    assert page.evaluate("window.sameDocument") is True, "the question controls reloaded the page instead of htmx"
+
+    for index in (0, 1):
+        response = page.goto(f"{quiz_url}?q={index}")
+        assert response.status == 200
+        current(index)
+        assert_no_retake_key(response.text(), f"the full page ?q={index}")
+        assert_no_retake_key(page.content(), f"the loaded page ?q={index}")
+    page.reload()
+    current(1)
+    assert_no_retake_key(page.content(), "the reloaded page ?q=1")
+
+    # Submitting attempt 2 closes it: the review is back, now of attempt 2.
+    page.get_by_role("button", name="Submit attempt").click()
+    expect(page.get_by_role("heading", name="Answers to attempt 2")).to_be_visible(timeout=5_000)
+    expect(page.get_by_text(RETAKE_EXPLANATIONS["numeric"], exact=True)).to_be_visible()
+    assert list(
+        Attempt.objects.filter(assessment=quiz, user=learner).order_by("number").values_list("number", "status")
+    ) == [(1, AttemptStatus.SUBMITTED), (2, AttemptStatus.SUBMITTED)]
 
 
 def submitted_essay(username: str, course: CoursePage, final: AssessmentPage, essay: str) -> Attempt:
