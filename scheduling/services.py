@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from courses.models import CoursePage
 from learning.models import STUDYING_STATUSES, Enrollment
@@ -27,6 +28,8 @@ from .models import (
 from .signals import attendance_changed
 
 MAX_SERIES_WEEKS = 52
+# Far above any room or call; a bigger number is a typo, and past 2^32 it no longer fits the column.
+MAX_CAPACITY = 10_000
 # Learners may check in from shortly before the start until the end.
 CHECK_IN_OPENS_BEFORE = timedelta(minutes=15)
 # The online link shows to booked learners from this long before the start.
@@ -84,6 +87,8 @@ def _validate(plan: SessionPlan) -> None:
         raise SchedulingError("A session lasts at most 24 hours; plan longer events as several sessions.")
     if plan.capacity < 1:
         raise SchedulingError("A session needs at least one seat.")
+    if plan.capacity > MAX_CAPACITY:
+        raise SchedulingError(f"A session has at most {MAX_CAPACITY:,} seats.")
     if plan.booking_deadline and plan.booking_deadline > plan.starts_at:
         raise SchedulingError("Bookings must close before the session starts.")
     if not plan.online_url and not plan.location:
@@ -293,16 +298,21 @@ def check_in_window_open(*, session: LiveSession, now: datetime | None = None) -
 
 @transaction.atomic
 def check_in(*, session: LiveSession, user, code: str, now: datetime | None = None) -> Attendance:
-    """A learner checks in with the code the trainer shows; present if on time, late after the start."""
+    """A learner checks in with the code the trainer shows; present if on time, late after the start.
+
+    The code is compared last: outside the window, and for someone without a seat, every code gets the same
+    answer, so the refusals never tell whether a guessed code was right.
+    """
     now = now or timezone.now()
     session = LiveSession.objects.select_related("course").get(pk=session.pk)
-    if (code or "").strip().upper() != session.check_in_code:
-        raise CheckInRefused("That code does not match this session. Check the code the trainer shows.")
     if not check_in_window_open(session=session, now=now):
         raise CheckInRefused("Check-in is open from 15 minutes before the start until the end of the session.")
     booked = Booking.objects.filter(session=session, user=user, status=BookingStatus.BOOKED).exists()
     if not booked or not _studying(user, session.course):
         raise CheckInRefused("Only learners with a seat in this session can check in.")
+    entered = (code or "").strip().upper()
+    if not session.check_in_code or not constant_time_compare(entered, session.check_in_code):
+        raise CheckInRefused("That code does not match this session. Check the code the trainer shows.")
     existing = Attendance.objects.filter(session=session, user=user).first()
     if existing and existing.attended:
         return existing  # checking in twice changes nothing

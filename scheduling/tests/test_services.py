@@ -94,6 +94,8 @@ class TestScheduleSessions:
             ({"booking_deadline": (START - timedelta(days=1)).replace(tzinfo=None)}, 1, "time zone"),
             ({"online_url": "", "location": ""}, 1, "online link or a location"),
             ({"capacity": 0}, 1, "at least one seat"),
+            ({"capacity": 10_001}, 1, "at most 10,000 seats"),
+            ({"capacity": 2**64}, 1, "at most 10,000 seats"),
             ({"booking_deadline": START + timedelta(minutes=1)}, 1, "close before the session starts"),
             ({"time_zone": "Mars/Olympus_Mons"}, 1, "time zone from the list"),
             ({"time_zone": "America"}, 1, "time zone from the list"),  # a folder of the zone database
@@ -451,6 +453,26 @@ class TestCheckIn:
         with pytest.raises(services.CheckInRefused, match="15 minutes before"):
             services.check_in(session=session, user=seated, code="ABCDEF", now=START + offset)
         assert not Attendance.objects.exists()
+
+    @pytest.mark.parametrize(
+        "offset", [-timedelta(minutes=15, seconds=1), -timedelta(days=1), timedelta(hours=1), timedelta(hours=3)]
+    )
+    def test_outside_the_window_a_wrong_code_is_refused_exactly_like_the_right_one(self, session, seated, offset):
+        answers = set()
+        for code in ("ABCDEF", "ABCDEG", "", None):
+            with pytest.raises(services.CheckInRefused) as refused:
+                services.check_in(session=session, user=seated, code=code, now=START + offset)
+            answers.add((str(refused.value), refused.value.status_code))
+        assert answers == {("Check-in is open from 15 minutes before the start until the end of the session.", 403)}
+
+    def test_without_a_seat_a_wrong_code_is_refused_exactly_like_the_right_one(self, session, seated, enrolled):
+        unbooked = enrolled()
+        answers = set()
+        for code in ("ABCDEF", "ABCDEG"):
+            with pytest.raises(services.CheckInRefused) as refused:
+                services.check_in(session=session, user=unbooked, code=code, now=START)
+            answers.add(str(refused.value))
+        assert answers == {"Only learners with a seat in this session can check in."}
 
     @pytest.mark.parametrize("code", ["ABCDEG", "", None, "ABCDEF1"])
     def test_a_wrong_code_is_refused(self, session, seated, code):

@@ -1,6 +1,7 @@
 """The learner's side of live sessions: who sees what, booking, the join link, time zones and check-in."""
 
 import html
+import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -590,3 +591,42 @@ def test_session_page_queries_do_not_grow_with_bookings(client, course, trainer,
         services.book_seat(session=session, user=enrolled_learner(course))
     many = count_queries(client, django_assert_max_num_queries, url("session", session), 20)
     assert one == many
+
+
+CSRF_TOKEN = re.compile(r"\b[A-Za-z0-9]{64}\b")  # masked afresh in every response
+
+
+def same_page(response, typed_code: str) -> str:
+    return CSRF_TOKEN.sub("<token>", text(response).replace(f'value="{typed_code}"', 'value="<typed>"'))
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [BEFORE, START - timedelta(minutes=16), START + timedelta(minutes=60), START + timedelta(days=2)],
+    ids=["days before", "just before the window", "just after the end", "days after"],
+)
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+def test_outside_the_window_the_right_and_a_wrong_code_get_the_same_answer(
+    client, booked, session, frozen, moment, htmx
+):
+    """Otherwise anyone who may open the page could try codes before the session and learn the right one."""
+    frozen.move_to(moment)
+    as_(client, booked)
+    headers = HTMX if htmx else {}
+    right = client.post(url("check_in", session), {"code": session.check_in_code}, headers=headers)
+    wrong = client.post(url("check_in", session), {"code": "WRONG1"}, headers=headers)
+    assert right.status_code == wrong.status_code == 403
+    # The whole answer is the same, but for the form's echo of the typed code and the per-response CSRF mask.
+    assert same_page(right, session.check_in_code) == same_page(wrong, "WRONG1")
+    assert "does not match" not in text(wrong)
+    assert not Attendance.objects.exists()
+
+
+def test_without_a_seat_the_right_and_a_wrong_code_get_the_same_answer(client, enrolled, session, frozen):
+    frozen.move_to(START)
+    as_(client, enrolled)  # enrolled in the course, no seat in this session
+    right = client.post(url("check_in", session), {"code": session.check_in_code}, headers=HTMX)
+    wrong = client.post(url("check_in", session), {"code": "WRONG1"}, headers=HTMX)
+    assert right.status_code == wrong.status_code == 403
+    assert same_page(right, session.check_in_code) == same_page(wrong, "WRONG1")
+    assert "Only learners with a seat" in text(wrong)
