@@ -6,6 +6,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 
 from accounts.models import User
 from courses.models import CoursePage
+from lms_site.forms import IdModelChoiceField
 
 # Far above any rule's default (a completed course is worth 100): a bigger number is a typo, not a decision.
 MAX_RULE_POINTS = 10_000
@@ -53,7 +54,7 @@ class AdjustPointsForm(forms.Form):
         help_text="The learner sees it, and it stays in the ledger.",
         error_messages={"required": "Give a reason: the learner sees it and it stays in the ledger."},
     )
-    course = forms.ModelChoiceField(
+    course = IdModelChoiceField(
         queryset=CoursePage.objects.order_by("title"),
         required=False,
         empty_label="No course",

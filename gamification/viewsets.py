@@ -12,6 +12,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 
 from accounts.permissions import RolePermissionPolicy
 from courses.models import CoursePage
+from lms_site.forms import IdModelChoiceFilter
 
 from .admin_forms import BadgeForm, PointRuleForm
 from .admin_views import (
@@ -157,7 +158,7 @@ class BadgeViewSet(RoleOnlyViewSet):
 
 class PointLedgerFilterSet(WagtailFilterSet):
     rule = django_filters.ChoiceFilter(label="Rule", choices=Rule.choices, empty_label="All")
-    course = django_filters.ModelChoiceFilter(queryset=CoursePage.objects.order_by("title"))
+    course = IdModelChoiceFilter(queryset=CoursePage.objects.order_by("title"))
     created_at = django_filters.DateFromToRangeFilter(label="Date", widget=DateRangePickerWidget)
 
     class Meta:

@@ -15,6 +15,7 @@ from wagtail.admin.widgets import AdminDateInput, AdminTimeInput
 
 from accounts.models import time_zone_choices
 from courses.models import CoursePage
+from lms_site.forms import IdModelChoiceField
 
 from . import services
 from .models import LiveSession
@@ -51,10 +52,15 @@ class LiveSessionForm(WagtailAdminModelForm):
     end_time = forms.TimeField(label="Ends at", widget=AdminTimeInput, help_text="On the same day.")
     capacity = forms.IntegerField(
         min_value=1,
+        max_value=services.MAX_CAPACITY,
         initial=20,
         label="Seats",
         help_text="Learners beyond this go on the waitlist and get a seat when one frees up.",
-        error_messages={"min_value": "A session needs at least one seat.", "invalid": "Enter a whole number."},
+        error_messages={
+            "min_value": "A session needs at least one seat.",
+            "max_value": f"A session has at most {services.MAX_CAPACITY:,} seats.",
+            "invalid": "Enter a whole number.",
+        },
     )
     online_url = forms.URLField(
         required=False,
@@ -127,7 +133,7 @@ class LiveSessionForm(WagtailAdminModelForm):
 class LiveSessionCreateForm(LiveSessionForm):
     """Planning a session, or a weekly series of them, for one of the user's courses."""
 
-    course = forms.ModelChoiceField(
+    course = IdModelChoiceField(
         queryset=CoursePage.objects.none(),
         help_text="Only the course’s enrolled learners can book.",
         error_messages={"invalid_choice": "Choose one of the courses you teach."},

@@ -16,6 +16,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from accounts.models import Role, User
 from accounts.permissions import RolePermissionPolicy
 from courses.models import CoursePage
+from lms_site.forms import IdModelChoiceFilter
 
 from . import services
 from .admin_forms import LiveSessionCreateForm, LiveSessionForm, courses_for
@@ -61,7 +62,7 @@ def _courses_of(request):
 
 
 class LiveSessionFilterSet(WagtailFilterSet):
-    course = django_filters.ModelChoiceFilter(label="Course", queryset=_courses_of, empty_label="All courses")
+    course = IdModelChoiceFilter(label="Course", queryset=_courses_of, empty_label="All courses")
     when = django_filters.ChoiceFilter(
         label="When",
         choices=[("upcoming", "Upcoming"), ("past", "Past")],

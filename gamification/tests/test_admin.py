@@ -502,3 +502,39 @@ def test_an_inactive_account_cannot_be_given_points(admin_client, ada):
     response = admin_client.post(ADJUST, adjustment())
     assert response.status_code == 400
     assert not PointEntry.objects.exists()
+
+
+# Hostile input: searches, filters and numbers answer with the listing or a form error, never fail
+
+HOSTILE = ['"', 'a"b', '");DROP TABLE', "%", "_", "\\", "\x00", "9" * 1500, str(2**64), "-1", "1e400", "NaN", "../"]
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_searches_and_filters_do_not_fail(admin_client, entry, badge, value):
+    for index, params in (
+        (LEDGER, ("q", "rule", "course", "created_at_after", "created_at_before", "p", "ordering")),
+        (BADGES, ("q", "rule", "is_active", "p", "ordering")),
+        (RULES, ("p", "ordering")),
+    ):
+        for param in params:
+            assert admin_client.get(index, {param: value}).status_code == 200, (index, param)
+
+
+@pytest.mark.parametrize("number", ["9" * 1500, str(2**64), str(-(2**64)), "1e400", "NaN", "Infinity", "1.5", "x"])
+def test_hostile_numbers_in_the_admin_forms_are_form_errors(admin_client, ada, lesson_rule, badge, number):
+    before = set(PointEntry.objects.values_list("pk", "points"))
+    response = admin_client.post(ADJUST, adjustment(points=number))
+    assert response.status_code == 400 and response.context["form"].errors
+    response = admin_client.post(ADJUST, adjustment(course=number))
+    assert response.status_code == 400 and "course" in response.context["form"].errors
+    assert set(PointEntry.objects.values_list("pk", "points")) == before
+
+    response = admin_client.post(url("point_rules", "edit", lesson_rule), {"points": number})
+    assert response.status_code == 200 and "points" in response.context["form"].errors
+    response = admin_client.post(url("badges", "edit", badge), badge_form(threshold=number))
+    assert response.status_code == 200 and "threshold" in response.context["form"].errors
+    response = admin_client.post(url("badges", "edit", badge), badge_form(sort_order=number))
+    assert response.status_code == 200 and "sort_order" in response.context["form"].errors
+    badge.refresh_from_db()
+    lesson_rule.refresh_from_db()
+    assert (badge.threshold, badge.sort_order, lesson_rule.points) == (1, 0, 10)

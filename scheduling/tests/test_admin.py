@@ -436,3 +436,24 @@ def test_a_session_whose_only_booking_was_given_up_still_cannot_be_deleted(train
     services.cancel_booking(booking=Booking.objects.get(session=session, user=booked))
     assert trainer_client.post(url("delete", session)).status_code == 409
     assert LiveSession.objects.filter(pk=session.pk).exists()
+
+
+# Hostile input: searches, filters and numbers answer with the listing or a form error, never fail
+
+HOSTILE = ['"', 'a"b', '");DROP TABLE', "%", "_", "\\", "\x00", "9" * 1500, str(2**64), "-1", "1e400", "NaN", "../"]
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_searches_and_filters_do_not_fail(trainer_client, session, value):
+    for param in ("q", "course", "when", "status", "p", "ordering"):
+        assert trainer_client.get(INDEX, {param: value}).status_code == 200, param
+
+
+@pytest.mark.parametrize("number", ["9" * 1500, str(2**64), "-1", "0", "1e400", "NaN", "Infinity", "1.5", "x"])
+def test_hostile_numbers_in_the_session_forms_are_form_errors(trainer_client, course, session, number):
+    for field in ("course", "capacity", "weeks"):
+        response = trainer_client.post(ADD, {**session_form(course), field: number})
+        assert response.status_code == 200 and field in response.context["form"].errors, field
+    response = trainer_client.post(url("edit", session), edit_form(session, capacity=number))
+    assert response.status_code == 200 and "capacity" in response.context["form"].errors
+    assert list(LiveSession.objects.values_list("pk", "capacity")) == [(session.pk, session.capacity)]
