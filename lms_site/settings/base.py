@@ -7,9 +7,11 @@ console e-mail, files on the local disk.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -72,6 +74,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Above XFrameOptionsMiddleware, so it sees the X-Frame-Options answer that frame-ancestors mirrors.
+    "lms_site.csp.PathPolicyCSPMiddleware",
     # Over-long query parameters answer 400; so does a Wagtail admin view's crash on a value it cannot read.
     "lms_site.middleware.RefuseUnreadableInput",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -313,3 +317,45 @@ FORM_RENDERER = "lms_site.forms.SiteFormRenderer"
 
 # No Gravatar: it leaks learners' e-mail hashes to a third party and fails offline.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+
+# Content-Security-Policy (lms_site/csp.py), enforced everywhere. The site's pages load scripts and styles
+# from this origin only: no inline <script>, no style= and no on*= handlers in templates
+# (lms_site/tests/test_csp.py checks). Other hosts come in only where a feature needs them.
+_imagekit = urlsplit(IMAGEKIT_URL_ENDPOINT)  # posters, videos and captions come from the CDN
+_IMAGEKIT_ORIGIN = f"{_imagekit.scheme}://{_imagekit.netloc}" if _imagekit.scheme and _imagekit.netloc else ""
+# Lesson blocks that link media elsewhere: the plain video block (a direct MP4/WebM link) and embeds
+# (YouTube and Vimeo by default). Hosts not listed here are refused by the browser.
+CSP_MEDIA_HOSTS = env_list("CSP_MEDIA_HOSTS")
+CSP_FRAME_HOSTS = env_list(
+    "CSP_FRAME_HOSTS", "https://www.youtube.com,https://www.youtube-nocookie.com,https://player.vimeo.com"
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *filter(None, [_IMAGEKIT_ORIGIN])],
+        "media-src": [SELF, *filter(None, [_IMAGEKIT_ORIGIN]), *CSP_MEDIA_HOSTS],
+        "connect-src": [SELF],
+        "frame-src": CSP_FRAME_HOSTS or [NONE],
+        "frame-ancestors": [NONE],  # 'self' where X-Frame-Options says SAMEORIGIN (Wagtail's preview)
+        # Buying a course posts to this site, which redirects to Stripe Checkout; Chromium checks that
+        # redirect against form-action too.
+        "form-action": [SELF, *(["https://checkout.stripe.com"] if STRIPE_SECRET_KEY else [])],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
+# Wagtail's admin renders inline scripts (date pickers, inline panels) and inline styles of its own, the
+# image chooser previews uploads from blob: URLs, the editor frames its own preview, and the dashboard asks
+# releases.wagtail.org for the latest version. Everything else stays as strict as the site's.
+CONTENT_SECURITY_POLICY_ADMIN = {
+    "DIRECTIVES": {
+        **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+        "script-src": [SELF, UNSAFE_INLINE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [*CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"], "blob:"],
+        "frame-src": [SELF, *CSP_FRAME_HOSTS],
+        "connect-src": [SELF, "https://releases.wagtail.org"],
+    }
+}

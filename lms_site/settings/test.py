@@ -15,3 +15,5 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 # Tests run tasks in-process even when REDIS_URL is set; test_celery_worker.py turns this off
 # to send a task through the real broker to a real worker.
 CELERY_TASK_ALWAYS_EAGER = True
+# No calls out of the machine: the admin dashboard would otherwise ask releases.wagtail.org for updates.
+WAGTAIL_ENABLE_UPDATE_CHECK = False

@@ -6,3 +6,9 @@ document.addEventListener("htmx:afterSwap", (event) => {
     setTimeout(() => toast.remove(), 8000);
   }
 });
+
+// The × button (data-dismiss-toast): a listener here, as the Content-Security-Policy refuses onclick=.
+document.addEventListener("click", (event) => {
+  const button = event.target instanceof Element ? event.target.closest("[data-dismiss-toast]") : null;
+  if (button) button.closest(".toast")?.remove();
+});
