@@ -52,3 +52,5 @@ def test_a_completed_lesson_shows_points_and_a_badge(page: Page, live_server, de
 
     page.get_by_role("link", name="Leaderboards").click()
     expect(page.get_by_test_id("own-rank")).to_contain_text("with 10 points")
+    # axe-core's link-in-text-block: the link in the sentence stands out by its underline, not colour alone.
+    expect(page.get_by_role("link", name="your profile", exact=True)).to_have_css("text-decoration-line", "underline")

@@ -1,9 +1,11 @@
 """Learners see their points as they learn: toasts, the dashboard, their profile and the leaderboards."""
 
 import json
+import re
 from datetime import UTC, datetime
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
@@ -59,6 +61,18 @@ class TestLeaderboardAccess:
     def test_an_unknown_period_falls_back_to_this_week(self, client, student):
         client.force_login(student)
         assert client.get(reverse("gamification:leaderboard") + "?period=decade").context["period"] == "week"
+
+    @pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+    def test_the_profile_link_in_the_sentence_is_underlined_not_only_coloured(self, client, student, htmx):
+        """axe-core's link-in-text-block: a link inside text must differ from it by more than colour."""
+        client.force_login(student)
+        headers = {"HX-Request": "true"} if htmx else {}
+        body = client.get(reverse("gamification:leaderboard"), headers=headers).content.decode()
+        link = re.search(r'<p class="[^"]*">Choose how you appear [^<]*<a class="([^"]*)" href="([^"]*)">', body)
+        assert link is not None and link.group(2) == reverse("accounts:profile")
+        assert "underline" in link.group(1).split()  # always, not only `hover:underline`
+        site_css = (settings.BASE_DIR / "static" / "css" / "site.css").read_text()
+        assert re.search(r"\.underline\{text-decoration-line:underline\}", site_css)  # the class exists in the build
 
 
 class TestToasts:
