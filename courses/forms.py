@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
 from wagtail.admin.forms import WagtailAdminPageForm
 
 
@@ -26,6 +27,33 @@ class CoursePageForm(WagtailAdminPageForm):
         if prerequisites is not None and self.instance.pk and any(p.pk == self.instance.pk for p in prerequisites):
             raise forms.ValidationError("A course cannot be its own prerequisite.")
         return prerequisites
+
+
+class LessonPageForm(WagtailAdminPageForm):
+    """A trainer places in a lesson only videos they may already use.
+
+    Placing a video in a course's published lesson gives that course's trainer the right to change it
+    (media_pipeline.selectors.manageable_assets). The chooser offers a trainer only their own videos, but a
+    crafted form could name any id: without this check, publishing it would take over another trainer's video.
+    """
+
+    def clean(self):
+        cleaned_data = super().clean()
+        user = self.for_user
+        body = cleaned_data.get("body")
+        if user is None or body is None:
+            return cleaned_data
+        # Lazy, like the video block's own rendering: the media library sits beside the page tree.
+        from media_pipeline.selectors import may_manage_asset
+
+        for block in body:
+            asset = block.value.get("asset") if block.block_type == "video_asset" else None
+            if asset is not None and not may_manage_asset(user=user, asset=asset):
+                raise forms.ValidationError(
+                    _("You can place only videos you uploaded or that your courses already use: “%(title)s”.")
+                    % {"title": asset.title}
+                )
+        return cleaned_data
 
 
 class CatalogueFilterForm(forms.Form):

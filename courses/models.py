@@ -13,7 +13,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from .blocks import LessonBodyBlock
-from .forms import CoursePageForm
+from .forms import CoursePageForm, LessonPageForm
 
 
 class Level(models.TextChoices):
@@ -242,6 +242,8 @@ class LessonPage(Page):
         "opens on", null=True, blank=True, help_text="Leave empty to open the lesson without a fixed date."
     )
     body = StreamField(LessonBodyBlock(), blank=True)
+
+    base_form_class = LessonPageForm
 
     content_panels = Page.content_panels + [
         FieldPanel("summary"),
