@@ -15,3 +15,10 @@ def student(course):
     user = UserFactory()
     learning_services.enroll(user=user, course=course)
     return user
+
+
+@pytest.fixture
+def taker(client, student):
+    """An enrolled learner, signed in on the test client."""
+    client.force_login(student)
+    return student

@@ -17,11 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.blocks import StreamValue
 
-from accounts.tests.factories import UserFactory
 from assessments import selectors
 from assessments.models import AssessmentPage, Attempt, AttemptStatus, DisplayMode, ShowAnswers
 from assessments.tests.factories import by_type, make_assessment, option, question
-from learning import services as learning_services
 
 pytestmark = pytest.mark.django_db
 
@@ -105,14 +103,6 @@ def key_quiz(course, *, rule, display_mode, slug="key-quiz"):
         ],
         **fields,
     )
-
-
-@pytest.fixture
-def taker(client, course):
-    user = UserFactory()
-    learning_services.enroll(user=user, course=course)
-    client.force_login(user)
-    return user
 
 
 def start(client, quiz) -> Attempt:

@@ -48,14 +48,6 @@ def quiz(course):
     return secret_quiz(course)
 
 
-@pytest.fixture
-def taker(client, course):
-    user = UserFactory()
-    learning_services.enroll(user=user, course=course)
-    client.force_login(user)
-    return user
-
-
 def assert_no_keys(html: str):
     leaked = [secret for secret in SECRETS if secret in html]
     assert leaked == [], f"answer keys in a learner's page: {leaked}"
