@@ -20,12 +20,14 @@ class OneModelApps:
 
 
 @pytest.fixture
-def users_table_before_the_constraint(transactional_db):
+def users_table_before_the_constraint(transactional_db, django_db_serialized_rollback):
     """A table shaped like accounts_user before 0004: username and e-mail without case-insensitive uniqueness.
 
     The real table already has the constraint, and MariaDB's case-insensitive collation would refuse these
     rows in a plain unique column too; a scratch table lets the collision check meet real colliding rows
-    on every backend.
+    on every backend. Creating a table needs a real transaction (SQLite refuses schema changes inside the
+    test's atomic block); serialized rollback puts back the migrated rows (site, home page, content types)
+    that the flush after a transactional test removes, so the tests after this one find them.
     """
     with isolate_apps("accounts"):
 
