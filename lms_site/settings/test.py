@@ -17,3 +17,15 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 CELERY_TASK_ALWAYS_EAGER = True
 # No calls out of the machine: the admin dashboard would otherwise ask releases.wagtail.org for updates.
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+
+# SQLite tests use a database file, not memory. With an in-memory database Django hands the live server's
+# thread the test thread's own connection, so a browser test's requests and the test's own ORM calls ran
+# on one connection from two threads at once ("no such savepoint", failures one clean run in two). With a
+# file, each thread has its own connection and SQLite's locking orders them. Durability is not wanted here.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    (BASE_DIR / "var").mkdir(exist_ok=True)  # noqa: F405
+    # One file per test process, so two runs at once (or a run beside a benchmark) never share one.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test-db-{os.getpid()}.sqlite3")}  # noqa: F405
+    DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = (  # noqa: F405
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"
+    )
