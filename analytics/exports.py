@@ -61,6 +61,7 @@ from reportlab.platypus import (
 from reportlab.platypus import Table as PlatypusTable
 
 from certificates.pdf import FONTS_DIR
+from lms_site.spreadsheets import defuse, looks_like_formula
 
 from . import charts, kpis
 from .report import Column, Kpi, Report, Series, Table
@@ -70,8 +71,6 @@ Progress = Callable[[float], None] | None
 TITLE = "Learnwell analytics report"
 NOT_DEFINED = "—"
 CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
-# Spreadsheet programs run a cell that starts with one of these as a formula (OWASP "CSV injection").
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 
 
 # --- Shared ------------------------------------------------------------------------------------------------------
@@ -91,15 +90,6 @@ def period_label(report: Report) -> str:
 def generated_label(moment: datetime | None = None) -> str:
     moment = timezone.localtime(moment or timezone.now())
     return f"{moment.day} {moment:%B %Y, %H:%M} {moment.tzname()}"
-
-
-def looks_like_formula(text: str) -> bool:
-    return text.startswith(FORMULA_PREFIXES)
-
-
-def defuse(text: str) -> str:
-    """Text a spreadsheet shows as text, never runs: a formula-like cell gets a leading apostrophe."""
-    return "'" + text if looks_like_formula(text) else text
 
 
 def _unit_kind(unit: str) -> tuple[str, str | None]:

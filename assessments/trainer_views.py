@@ -19,13 +19,12 @@ from courses.models import CoursePage
 from learning import selectors as learning_selectors
 from lms_site.htmx import partial_on_htmx, personal
 from lms_site.inputs import read_id
+from lms_site.spreadsheets import text_cell
 
 from . import selectors, services, tasks
 from .models import AssessmentPage, Attempt, GradeChange
 
 QUEUE_PAGE_SIZE = 25
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection): such cells get a quote.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _check_staff(request, course) -> None:
@@ -209,11 +208,6 @@ def gradebook(request, course_id: int):
     return personal(TemplateResponse(request, "assessments/trainer/gradebook.html", context))
 
 
-def _csv_cell(value) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
-
-
 @require_GET
 @login_required
 def gradebook_csv(request, course_id: int):
@@ -225,10 +219,10 @@ def gradebook_csv(request, course_id: int):
     header = ["Learner", "Email"]
     for assessment in book.assessments:
         header += [f"{assessment.title} best %", f"{assessment.title} last %", f"{assessment.title} status"]
-    writer.writerow([_csv_cell(cell) for cell in header])
+    writer.writerow([text_cell(cell) for cell in header])
     for row in book.rows:
         line = [row.user.display_name, row.user.email]
         for cell in row.cells:
             line += [cell.best_percent, cell.last_percent, cell.status]
-        writer.writerow([_csv_cell(cell) for cell in line])
+        writer.writerow([text_cell(cell) for cell in line])
     return personal(response)

@@ -27,13 +27,12 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from courses.models import CoursePage
 from lms_site.htmx import partial_on_htmx, personal
+from lms_site.spreadsheets import text_cell
 
 from . import selectors, services
 from .models import AttendanceStatus, LiveSession
 
 NOT_STAFF = "Only the course's trainer and admins take attendance and see its reports."
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection): such cells get a quote.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # Big enough to scan from the back of a room off a projector, small enough for a laptop screen.
 QR_SCALE = 8
 
@@ -229,11 +228,6 @@ def attendance_report(request, course_id: int):
     return personal(TemplateResponse(request, "scheduling/trainer/attendance_report.html", context))
 
 
-def _csv_cell(value) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
-
-
 def _rate_cell(rate: float | None) -> str:
     return percent(rate, places=1).removesuffix("%").replace("—", "")
 
@@ -282,10 +276,10 @@ def attendance_csv(request, course_id: int):
     for row in report.sessions:
         starts = row.session.starts_at.astimezone(zone).isoformat()
         counts = [row.booked, row.present, row.late, row.absent, row.excused, row.attended]
-        writerow(["session", starts, _csv_cell(row.session.title), "", "", *counts, "", _rate_cell(row.rate)])
+        writerow(["session", starts, text_cell(row.session.title), "", "", *counts, "", _rate_cell(row.rate)])
     for row in report.learners:
         meets = report.meets(row)
-        line = ["learner", "", "", _csv_cell(row.user.display_name), _csv_cell(row.user.email)]
+        line = ["learner", "", "", text_cell(row.user.display_name), text_cell(row.user.email)]
         line += ["", "", "", "", "", row.attended, row.held, _rate_cell(row.rate), required]
         writerow(line + ["" if meets is None else ("yes" if meets else "no")])
     return personal(response)
