@@ -41,8 +41,17 @@ def is_answer_save(response) -> bool:
 
 
 def answer(page: Page, form: Locator, act) -> None:
-    """Runs `act` (a click or a fill) and waits for htmx to save the answer and swap in "Saved"."""
-    with page.expect_response(is_answer_save) as saved:
+    """Runs `act` (a click or a fill) and waits for htmx to save the answer and swap in "Saved".
+
+    Only this question's save counts: leaving a text field fires its own `change`, so the previous
+    question's save can still be on its way when this one starts.
+    """
+    question_id = form.locator('input[name="question_id"]').input_value()
+
+    def is_this_save(response) -> bool:
+        return is_answer_save(response) and question_id in (response.request.post_data or "")
+
+    with page.expect_response(is_this_save) as saved:
         act()
     assert saved.value.status == 200, f"saving the answer failed with {saved.value.status}"
     expect(form.get_by_role("status")).to_have_text("Saved")
