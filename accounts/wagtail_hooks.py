@@ -1,27 +1,22 @@
-from django.contrib import messages
-from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from wagtail import hooks
 
-from lms_site.deletion import describe, protected_records
+from lms_site.deletion import refuse_if_protected
 
 from .models import User
 
 
 def _refuse_protected_delete(request, users):
     """An account with orders (money records) cannot be deleted: it is banned instead, its records kept."""
-    counts = protected_records(users)
-    if not counts:
-        return None
-    messages.error(
+    return refuse_if_protected(
         request,
-        _(
+        users,
+        message=_(
             "These accounts cannot be deleted: records refer to them (%(records)s). "
             "Ban the account instead; it can no longer sign in and its records are kept."
-        )
-        % {"records": describe(counts)},
+        ),
+        redirect_to="wagtailusers_users:index",
     )
-    return redirect("wagtailusers_users:index")
 
 
 @hooks.register("before_delete_user")

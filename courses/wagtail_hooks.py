@@ -1,12 +1,10 @@
-from django.contrib import messages
-from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from wagtail import hooks
 from wagtail.models import Page
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from lms_site.deletion import describe, protected_records
+from lms_site.deletion import refuse_if_protected
 
 from .models import Category
 
@@ -29,18 +27,17 @@ def _refuse_protected_delete(request, pages):
     tree = Page.objects.none()
     for page in pages:
         tree |= Page.objects.descendant_of(page, inclusive=True)
-    counts = protected_records(tree)
-    if not counts:
-        return None
-    messages.error(
+    parent = pages[0].get_parent()
+    return refuse_if_protected(
         request,
-        _(
+        tree,
+        message=_(
             "These pages cannot be deleted: learners' records refer to them (%(records)s). "
             "Unpublish them instead; their learners keep their history."
-        )
-        % {"records": describe(counts)},
+        ),
+        redirect_to="wagtailadmin_explore",
+        redirect_args=(parent.pk if parent else pages[0].pk,),
     )
-    return redirect("wagtailadmin_explore", pages[0].get_parent().pk if pages[0].get_parent() else pages[0].pk)
 
 
 @hooks.register("before_delete_page")

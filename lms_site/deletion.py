@@ -8,8 +8,10 @@ history. Wagtail's delete views do not expect that and crashed with ProtectedErr
 
 from collections import Counter
 
+from django.contrib import messages
 from django.db import router
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
+from django.shortcuts import redirect
 
 
 def protected_records(objects) -> dict[str, int]:
@@ -29,3 +31,13 @@ def protected_records(objects) -> dict[str, int]:
 
 def describe(counts: dict[str, int]) -> str:
     return ", ".join(f"{count} {name}" for name, count in counts.items())
+
+
+def refuse_if_protected(request, objects, *, message: str, redirect_to: str, redirect_args: tuple = ()):
+    """For a Wagtail before-delete hook: None when the objects may go; otherwise the message, naming what
+    holds them (`%(records)s`), and a redirect that stops the delete."""
+    counts = protected_records(objects)
+    if not counts:
+        return None
+    messages.error(request, message % {"records": describe(counts)})
+    return redirect(redirect_to, *redirect_args)
