@@ -13,9 +13,8 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
-from lms_site.htmx import partial_on_htmx, personal
+from lms_site.htmx import partial_on_htmx, personal, refuse, sign_in_first
 
 from . import selectors, services
 from .forms import FilterForm, filters_query
@@ -32,19 +31,8 @@ def _dashboard_url(job: ExportJob | None = None) -> str:
     return f"{url}?{urlencode(filters_query(services.filters_from_json(job.filters)))}"
 
 
-def _sign_in_first(request, next_url: str):
-    if request.htmx:
-        return HttpResponseClientRedirect(redirect_to_login(next_url).url)
-    return redirect_to_login(next_url)
-
-
 def _refuse(request, message: str, *, status: int):
-    """A refused request: the message in place of the htmx target, or a small page with a way back."""
-    back_url = _dashboard_url()
-    if request.htmx:
-        context = {"message": message, "target": request.htmx.target or "export-job", "back_url": back_url}
-        return TemplateResponse(request, "learning/partials/action_error.html", context, status=status)
-    return TemplateResponse(request, "learning/error.html", {"message": message, "back_url": back_url}, status=status)
+    return refuse(request, message, status=status, back_url=_dashboard_url(), target="export-job")
 
 
 def _form_message(form) -> str:
@@ -56,7 +44,7 @@ def _form_message(form) -> str:
 def export_start(request):
     """Starts an export of the report the dashboard's filters select (the form's fields plus `format`)."""
     if not request.user.is_authenticated:
-        return _sign_in_first(request, _dashboard_url())
+        return sign_in_first(request, _dashboard_url())
     if not selectors.can_see_analytics(request.user):
         return _refuse(request, "Exports of analytics are for trainers and admins.", status=403)
     form = FilterForm(request.POST, viewer=request.user)
@@ -93,7 +81,7 @@ def _job_context(request, job: ExportJob) -> dict:
 def export_status(request, job_id: int):
     """The export's page; on htmx, its panel, which polls every second until the export is done or failed."""
     if not request.user.is_authenticated:
-        return _sign_in_first(request, request.get_full_path())
+        return sign_in_first(request, request.get_full_path())
     try:
         job = services.job_for_requester(job_id=job_id, user=request.user)
     except services.ExportError as error:

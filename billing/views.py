@@ -2,7 +2,6 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -12,29 +11,25 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from courses.models import CoursePage
 from learning import services as learning_services
-from lms_site.htmx import personal
+from lms_site.htmx import personal, refuse, sign_in_first
 
 from . import gateway, selectors, services
 from . import simulator as payment_simulator
 from .models import OrderStatus
 
 
-def _error(request, message: str, status: int, back_url: str):
-    context = {"message": message, "back_url": back_url}
-    return TemplateResponse(request, "learning/error.html", context, status=status)
-
-
 @require_POST
 def buy(request, course_id: int):
     course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
     if not request.user.is_authenticated:
-        return redirect_to_login(course.url)
+        return sign_in_first(request, course.url)
     if gateway.uses_simulator() and not settings.BILLING_SIMULATOR_ENABLED:
-        return _error(request, "Online payment is not available right now. Please try again later.", 503, course.url)
+        message = "Online payment is not available right now. Please try again later."
+        return refuse(request, message, status=503, back_url=course.url)
     try:
         order = services.start_checkout(user=request.user, course=course, base_url=request.build_absolute_uri("/")[:-1])
     except (services.BillingError, learning_services.LearningError) as error:
-        return _error(request, str(error), error.status_code, course.url)
+        return refuse(request, str(error), status=error.status_code, back_url=course.url)
     return HttpResponseClientRedirect(order.checkout_url) if request.htmx else redirect(order.checkout_url)
 
 

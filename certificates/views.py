@@ -8,7 +8,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from lms_site.htmx import personal
+from lms_site.htmx import personal, refuse
 from lms_site.inputs import BadInput, read_json
 
 from . import openbadges, selectors, services
@@ -71,8 +71,7 @@ def download(request, token: str):
         certificate = services.certificate_for_download(token=token, user=request.user)
         pdf = services.certificate_pdf(certificate=certificate)
     except services.CertificateError as error:
-        context = {"message": str(error), "back_url": "/learning/"}
-        return TemplateResponse(request, "learning/error.html", context, status=error.status_code)
+        return refuse(request, str(error), status=error.status_code, back_url="/learning/")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.serial}.pdf"'
     patch_cache_control(response, private=True, no_store=True)
@@ -110,8 +109,7 @@ def badge(request, token: str):
     try:
         certificate, credential = openbadges.credential_for_download(token=token, user=request.user)
     except services.CertificateError as error:
-        context = {"message": str(error), "back_url": "/learning/"}
-        return TemplateResponse(request, "learning/error.html", context, status=error.status_code)
+        return refuse(request, str(error), status=error.status_code, back_url="/learning/")
     body = json.dumps(credential, indent=2, ensure_ascii=False).encode()
     response = HttpResponse(body, content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.serial}.json"'

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -8,25 +7,13 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from courses.models import CoursePage, LessonPage
-from lms_site.htmx import partial_on_htmx, personal
+from lms_site.htmx import partial_on_htmx, personal, refuse, sign_in_first
 
 from . import selectors, services
 
 
 def _error(request, error: services.LearningError, *, back_url: str):
-    """A refused action: the message in place of the htmx target, or a small page with a way back."""
-    if request.htmx:
-        target = request.htmx.target or "learning-error"
-        context = {"message": str(error), "target": target, "back_url": back_url}
-        return TemplateResponse(request, "learning/partials/action_error.html", context, status=error.status_code)
-    context = {"message": str(error), "back_url": back_url}
-    return TemplateResponse(request, "learning/error.html", context, status=error.status_code)
-
-
-def _sign_in_first(request, next_url: str):
-    if request.htmx:
-        return HttpResponseClientRedirect(f"{redirect_to_login(next_url).url}")
-    return redirect_to_login(next_url)
+    return refuse(request, str(error), status=error.status_code, back_url=back_url, target="learning-error")
 
 
 def lesson_player(request, *, lesson: LessonPage):
@@ -45,7 +32,7 @@ def lesson_player(request, *, lesson: LessonPage):
 def complete_lesson(request, lesson_id: int):
     lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
     if not request.user.is_authenticated:
-        return _sign_in_first(request, lesson.url)
+        return sign_in_first(request, lesson.url)
     enrollment = selectors.enrollment_for(user=request.user, course=lesson.course)
     try:
         if enrollment is None:
@@ -69,7 +56,7 @@ def complete_lesson(request, lesson_id: int):
 def enrol(request, course_id: int):
     course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
     if not request.user.is_authenticated:
-        return _sign_in_first(request, course.url)
+        return sign_in_first(request, course.url)
     try:
         enrollment = services.enroll(user=request.user, course=course)
     except services.LearningError as error:

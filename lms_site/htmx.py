@@ -1,6 +1,9 @@
 """Small helpers every app's views share for pages that answer htmx requests with a partial."""
 
+from django.contrib.auth.views import redirect_to_login
+from django.template.response import TemplateResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django_htmx.http import HttpResponseClientRedirect
 
 
 def partial_on_htmx(request, template: str, partial: str) -> str:
@@ -15,3 +18,21 @@ def personal(response):
     patch_vary_headers(response, ["HX-Request"])
     patch_cache_control(response, private=True, no_cache=True)
     return response
+
+
+def sign_in_first(request, next_url: str):
+    """Sends a visitor to sign in and back to `next_url`; htmx follows with a full-page redirect, not a swap."""
+    login_url = redirect_to_login(next_url).url
+    return HttpResponseClientRedirect(login_url) if request.htmx else redirect_to_login(next_url)
+
+
+def refuse(request, message: str, *, status: int, back_url: str, target: str = "action-error"):
+    """A refused action: the message in place of the htmx target, or a small page with a way back.
+
+    `target` names the element to replace when the htmx request did not name one (hx-target by id).
+    """
+    context = {"message": message, "back_url": back_url}
+    if request.htmx:
+        context["target"] = request.htmx.target or target
+        return TemplateResponse(request, "components/action_error.html", context, status=status)
+    return TemplateResponse(request, "components/error_page.html", context, status=status)

@@ -17,10 +17,12 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_POST, require_safe
 from icalendar import Calendar, Event
 
+from lms_site.htmx import refuse, sign_in_first
+
 from . import selectors, services
 from .models import CalendarFeed, LiveSession
 from .templatetags.scheduling_tags import feed_context
-from .views import NOT_ALLOWED, refuse, session_viewer, sign_in_first
+from .views import NOT_ALLOWED, session_viewer
 
 PRODID = "-//Learnwell//Live sessions//EN"
 
@@ -99,7 +101,7 @@ def session_ics(request, session_id: int):
     if not request.user.is_authenticated:
         return sign_in_first(request, request.get_full_path())
     if session_viewer(user=request.user, course=session.course) is None:
-        return refuse(request, NOT_ALLOWED, status=403, back_url=session.course.url or "/")
+        return refuse(request, NOT_ALLOWED, status=403, back_url=session.course.url or "/", target="booking-panel")
     body = _calendar(request, [session], name=session.title)
     return _ics_response(body, filename=f"session-{session.pk}.ics", attachment=True)
 

@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 import segno
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -23,10 +22,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
 from courses.models import CoursePage
-from lms_site.htmx import partial_on_htmx, personal
+from lms_site.htmx import partial_on_htmx, personal, refuse, sign_in_first
 from lms_site.spreadsheets import text_cell
 
 from . import selectors, services
@@ -35,12 +33,6 @@ from .models import AttendanceStatus, LiveSession
 NOT_STAFF = "Only the course's trainer and admins take attendance and see its reports."
 # Big enough to scan from the back of a room off a projector, small enough for a laptop screen.
 QR_SCALE = 8
-
-
-def _sign_in_first(request, next_url: str):
-    if request.htmx:
-        return HttpResponseClientRedirect(redirect_to_login(next_url).url)
-    return redirect_to_login(next_url)
 
 
 def _managed_session(request, session_id: int) -> LiveSession:
@@ -104,7 +96,7 @@ def _roster_context(request, session: LiveSession, rows) -> dict:
 @require_GET
 def roster(request, session_id: int):
     if not request.user.is_authenticated:
-        return _sign_in_first(request, request.get_full_path())
+        return sign_in_first(request, request.get_full_path())
     session = _managed_session(request, session_id)
     context = _roster_context(request, session, selectors.roster(session=session))
     template = partial_on_htmx(request, "scheduling/trainer/roster.html", "roster-table")
@@ -116,7 +108,7 @@ def mark(request, session_id: int, user_id: int):
     """One learner's attendance from a roster button; htmx gets that learner's row (and the counts) back."""
     roster_url = reverse("scheduling:roster", args=[session_id])
     if not request.user.is_authenticated:
-        return _sign_in_first(request, roster_url)
+        return sign_in_first(request, roster_url)
     session = _managed_session(request, session_id)
     learner = get_object_or_404(get_user_model(), pk=user_id)
     status, note = request.POST.get("status", ""), request.POST.get("note", "").strip()
@@ -135,8 +127,8 @@ def mark(request, session_id: int, user_id: int):
     rows = selectors.roster(session=session)
     row = next((row for row in rows if row.user.pk == learner.pk), None)
     if row is None:  # neither booked nor ever marked (the service refused): no row to show
-        context = {"message": str(error), "target": f"roster-row-{learner.pk}", "back_url": roster_url}
-        return TemplateResponse(request, "learning/partials/action_error.html", context, status=error.status_code)
+        target = f"roster-row-{learner.pk}"
+        return refuse(request, str(error), status=error.status_code, back_url=roster_url, target=target)
     context = _roster_context(request, session, rows) | {"row": row, "error": str(error) if error else ""}
     template = "scheduling/trainer/roster.html#mark-response"
     return personal(TemplateResponse(request, template, context, status=error.status_code if error else 200))
@@ -170,7 +162,7 @@ def check_in_code(request, session_id: int):
     """The code to show the room (and its QR code); a POST replaces it, so the old one stops working."""
     code_url = reverse("scheduling:check_in_code", args=[session_id])
     if not request.user.is_authenticated:
-        return _sign_in_first(request, code_url)
+        return sign_in_first(request, code_url)
     session = _managed_session(request, session_id)
     if request.method == "POST":
         session = services.new_check_in_code_for(session=session, by=request.user)
@@ -214,7 +206,7 @@ def _report(course: CoursePage) -> AttendanceReport:
 @require_GET
 def attendance_report(request, course_id: int):
     if not request.user.is_authenticated:
-        return _sign_in_first(request, request.get_full_path())
+        return sign_in_first(request, request.get_full_path())
     course = _managed_course(request, course_id)
     report = _report(course)
     context = {
@@ -256,7 +248,7 @@ def attendance_csv(request, course_id: int):
     """The report's figures in one table: a course row, then one row per held session, then one per learner;
     the first column says which, and the header row says which columns each kind fills."""
     if not request.user.is_authenticated:
-        return _sign_in_first(request, request.get_full_path())
+        return sign_in_first(request, request.get_full_path())
     course = _managed_course(request, course_id)
     report = _report(course)
     zone = request.user.tzinfo

@@ -3,16 +3,14 @@
 from datetime import timedelta
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
 from learning import selectors as learning_selectors
-from lms_site.htmx import partial_on_htmx, personal
+from lms_site.htmx import partial_on_htmx, personal, refuse, sign_in_first
 
 from . import selectors, services
 from .forms import CheckInForm
@@ -44,24 +42,9 @@ def session_url(session: LiveSession) -> str:
     return reverse("scheduling:session", args=[session.pk])
 
 
-def sign_in_first(request, next_url: str):
-    if request.htmx:
-        return HttpResponseClientRedirect(redirect_to_login(next_url).url)
-    return redirect_to_login(next_url)
-
-
-def refuse(request, message: str, *, status: int, back_url: str, target: str = "booking-panel"):
-    """A refused request: the message in place of the htmx target, or a small page with a way back."""
-    if request.htmx:
-        context = {"message": message, "target": request.htmx.target or target, "back_url": back_url}
-        return TemplateResponse(request, "learning/partials/action_error.html", context, status=status)
-    context = {"message": message, "back_url": back_url}
-    return TemplateResponse(request, "learning/error.html", context, status=status)
-
-
 def _refuse_viewer(request, session: LiveSession):
     course_url = session.course.url or "/"
-    return refuse(request, NOT_ALLOWED, status=403, back_url=course_url)
+    return refuse(request, NOT_ALLOWED, status=403, back_url=course_url, target="booking-panel")
 
 
 def _session_context(request, session: LiveSession, *, role: str, notice: str = "", error: str = "") -> dict:
@@ -132,8 +115,7 @@ def _booking_action(request, session_id: int, action):
                 request, "scheduling/session.html#booking-panel", context, status=error.status_code
             )
             return personal(response)
-        context = {"message": str(error), "back_url": session_url(session)}
-        return TemplateResponse(request, "learning/error.html", context, status=error.status_code)
+        return refuse(request, str(error), status=error.status_code, back_url=session_url(session))
     if not request.htmx:
         messages.success(request, notice)
         return redirect(session_url(session))
