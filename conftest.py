@@ -2,13 +2,17 @@
 
 import pytest
 
+from accounts.models import User
 from accounts.tests.factories import UserFactory
+from courses.models import CourseIndexPage, CoursePage
 from courses.tests.factories import make_course
+from lms_site.tests import row_snapshots
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup):
-    """pytest-django's database setup, keeping the serialized copy of the freshly migrated database.
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's database setup, keeping the serialized copy of the freshly migrated database,
+    then recording the page tree fixtures once (see PageTree).
 
     Django stores that copy on the connection object of the context that created the database.
     Playwright's tests run in another context with another connection object, so e2e/conftest.py
@@ -17,10 +21,64 @@ def django_db_setup(django_db_setup):
     from django.db import connection
 
     SERIALIZED_TEST_DB["default"] = getattr(connection, "_test_serialized_contents", None)
+    with django_db_blocker.unblock():
+        PAGE_TREE.record()
     return django_db_setup
 
 
 SERIALIZED_TEST_DB: dict[str, str | None] = {}
+
+
+class PageTree:
+    """The catalogue, and the "Intro to Testing" course with its trainer, recorded once per session.
+
+    Building them through Wagtail for every test was most of the suite's time. They are built once by the
+    same code, recorded as rows (lms_site/tests/row_snapshots.py), and written back for each test that asks.
+    """
+
+    def __init__(self):
+        self.layers: dict[str, row_snapshots.Layer] = {}
+        self.pks: dict[str, int] = {}
+
+    def record(self):
+        from home.models import HomePage
+
+        migrated = row_snapshots.read_tables()
+        catalogue = _new_catalogue(HomePage.objects.get())
+        with_catalogue = row_snapshots.read_tables()
+        trainer = UserFactory(role="trainer")
+        course = _new_course(catalogue, trainer)
+        self.layers["catalogue"] = row_snapshots.difference(migrated, with_catalogue)
+        self.layers["course"] = row_snapshots.difference(with_catalogue, row_snapshots.read_tables())
+        self.pks = {"catalogue": catalogue.pk, "course": course.pk, "trainer": trainer.pk}
+        row_snapshots.undo(self.layers["course"])
+        row_snapshots.undo(self.layers["catalogue"])
+
+    def load(self, request, name: str):
+        """Writes the layer (and the catalogue under a course) once per test; returns the layer's object."""
+        loaded = request.node.stash.setdefault(_LOADED_LAYERS, set())
+        for layer in ("catalogue", "course")[: ("catalogue", "course").index(name) + 1]:
+            if layer not in loaded:
+                row_snapshots.apply(self.layers[layer])
+                loaded.add(layer)
+
+    def get(self, name: str):
+        model = {"catalogue": CourseIndexPage, "course": CoursePage, "trainer": User}[name]
+        return model.objects.get(pk=self.pks[name])
+
+
+PAGE_TREE = PageTree()
+_LOADED_LAYERS = pytest.StashKey[set]()
+
+
+def _new_catalogue(home_page):
+    page = home_page.add_child(instance=CourseIndexPage(title="Courses", slug="courses"))
+    page.save_revision().publish()
+    return page
+
+
+def _new_course(catalogue, trainer):
+    return make_course(catalogue, title="Intro to Testing", trainer=trainer, modules=2, lessons_per_module=2)
 
 
 @pytest.fixture(autouse=True)
@@ -45,7 +103,11 @@ def learner(db):
 
 
 @pytest.fixture
-def trainer(db):
+def trainer(request, db):
+    """A trainer; in a test with the course fixture, that course's trainer."""
+    if "course" in request.fixturenames:
+        PAGE_TREE.load(request, "course")
+        return PAGE_TREE.get("trainer")
     return UserFactory(role="trainer")
 
 
@@ -67,17 +129,18 @@ def home_page(db):
 
 
 @pytest.fixture
-def catalogue(home_page):
-    from courses.models import CourseIndexPage
-
-    page = home_page.add_child(instance=CourseIndexPage(title="Courses", slug="courses"))
-    page.save_revision().publish()
-    return page
+def catalogue(request, home_page):
+    """The published course catalogue under the home page."""
+    PAGE_TREE.load(request, "catalogue")
+    home_page.refresh_from_db()  # its child count changed
+    return PAGE_TREE.get("catalogue")
 
 
 @pytest.fixture
-def course(catalogue, trainer):
-    return make_course(catalogue, title="Intro to Testing", trainer=trainer, modules=2, lessons_per_module=2)
+def course(request, catalogue, trainer):
+    """A published course of two modules with two lessons each (1.1 a free preview), taught by `trainer`."""
+    PAGE_TREE.load(request, "course")
+    return PAGE_TREE.get("course")
 
 
 @pytest.fixture

@@ -7,10 +7,16 @@ SECRET_KEY = "test-only-key-not-secret-0123456789abcdefghijklmnopqrstuvwxyz"  # 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 WAGTAILADMIN_BASE_URL = "http://testserver"
-MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
-STORAGES["media_private"]["OPTIONS"]["location"] = str(BASE_DIR / "var" / "test-private" / "media")  # noqa: F405
-STORAGES["certificates"]["OPTIONS"]["location"] = str(BASE_DIR / "var" / "test-private" / "certificates")  # noqa: F405
-STORAGES["exports"]["OPTIONS"]["location"] = str(BASE_DIR / "var" / "test-private" / "exports")  # noqa: F405
+# pytest-xdist runs the suite in several processes, each with its own database (pytest-django adds the worker
+# name to the test database's). Files and cache entries are kept apart the same way: two workers would
+# otherwise write certificate number 1 of two different databases to the same file.
+TEST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+MEDIA_ROOT = BASE_DIR / "var" / f"test-media-{TEST_WORKER}"  # noqa: F405
+_PRIVATE = BASE_DIR / "var" / f"test-private-{TEST_WORKER}"  # noqa: F405
+STORAGES["media_private"]["OPTIONS"]["location"] = str(_PRIVATE / "media")  # noqa: F405
+STORAGES["certificates"]["OPTIONS"]["location"] = str(_PRIVATE / "certificates")  # noqa: F405
+STORAGES["exports"]["OPTIONS"]["location"] = str(_PRIVATE / "exports")  # noqa: F405
+CACHES["default"]["KEY_PREFIX"] = f"test-{TEST_WORKER}"  # noqa: F405
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 # Tests run tasks in-process even when REDIS_URL is set; test_celery_worker.py turns this off
 # to send a task through the real broker to a real worker.
