@@ -16,7 +16,7 @@ from decimal import Decimal
 from functools import lru_cache
 from html import escape
 
-from certificates.pdf import FONTS_DIR
+from lms_site import pdf_fonts
 
 from .report import Series
 
@@ -386,10 +386,10 @@ def render_svg(series: Series, width: int = 640, height: int = 280) -> str:
 
 @lru_cache(maxsize=8)
 def _font(size: int):
-    """The DejaVu Sans shipped with the certificates, so a chart looks the same on every machine."""
+    """The DejaVu Sans the PDFs use, shipped with the code, so a chart looks the same on every machine."""
     from PIL import ImageFont
 
-    return ImageFont.truetype(str(FONTS_DIR / "DejaVuSans.ttf"), size)
+    return ImageFont.truetype(str(pdf_fonts.font_path(pdf_fonts.SANS)), size)
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:

@@ -21,7 +21,6 @@ from copy import deepcopy
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
 from typing import BinaryIO
 from xml.sax.saxutils import escape
 
@@ -44,9 +43,7 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
@@ -60,7 +57,7 @@ from reportlab.platypus import (
 )
 from reportlab.platypus import Table as PlatypusTable
 
-from certificates.pdf import FONTS_DIR
+from lms_site import pdf_fonts
 from lms_site.spreadsheets import defuse, looks_like_formula
 
 from . import charts, kpis
@@ -577,32 +574,15 @@ def to_docx(report: Report, *, progress: Progress = None) -> bytes:
 
 # --- PDF ---------------------------------------------------------------------------------------------------------
 
-PDF_SANS = "LearnwellReportSans"
-PDF_HEADING = "LearnwellReportHeading"
-PDF_FALLBACK = "LearnwellReportFallback"  # CJK and other scripts DejaVu lacks, loaded only when a name needs it
-
-
-@cache
-def _pdf_fonts() -> None:
-    pdfmetrics.registerFont(TTFont(PDF_SANS, str(FONTS_DIR / "DejaVuSans.ttf")))
-    pdfmetrics.registerFont(TTFont(PDF_HEADING, str(FONTS_DIR / "DejaVuSerif-Bold.ttf")))
-
-
-@cache
-def _pdf_fallback_font() -> None:
-    pdfmetrics.registerFont(TTFont(PDF_FALLBACK, str(FONTS_DIR / "DroidSansFallbackFull.ttf")))
-
-
-@cache
-def _glyphs(font_name: str) -> frozenset[int]:
-    return frozenset(pdfmetrics.getFont(font_name).face.charToGlyph)
+PDF_SANS = pdf_fonts.SANS
+PDF_HEADING = pdf_fonts.SERIF_BOLD
 
 
 def _pdf_markup(text: str) -> str:
     """Paragraph markup for any text: escaped, with runs DejaVu lacks (e.g. Chinese) in the fallback font."""
     return "".join(
         escape(chunk) if font == PDF_SANS else f'<font name="{font}">{escape(chunk)}</font>'
-        for font, chunk in _runs(text)
+        for font, chunk in pdf_fonts.runs(text, PDF_SANS)
     )
 
 
@@ -701,33 +681,10 @@ def _pdf_column_widths(headers: list[str], lines: list[list[str]], right: list[b
 
 def _pdf_cell(text: str, width: float, style):
     """A plain string where it fits in the cell and the font has its glyphs (cheap); a wrapping Paragraph if not."""
-    glyphs = _glyphs(PDF_SANS)
+    glyphs = pdf_fonts.glyphs(PDF_SANS)
     if all(ord(char) in glyphs for char in text) and stringWidth(text, PDF_SANS, 8) <= width - 2 * PDF_CELL_PADDING:
         return text
     return Paragraph(_pdf_markup(text), style)
-
-
-def _runs(text: str) -> list[tuple[str, str]]:
-    """(font, chunk) runs of text: DejaVu where it has the glyph, the fallback font (CJK) elsewhere."""
-    glyphs = _glyphs(PDF_SANS)
-    runs: list[tuple[str, str]] = []
-    for char in text:
-        font = PDF_SANS
-        if not char.isspace() and ord(char) not in glyphs:
-            _pdf_fallback_font()
-            font = PDF_FALLBACK if ord(char) in _glyphs(PDF_FALLBACK) else PDF_SANS
-        if runs and runs[-1][0] == font:
-            runs[-1] = (font, runs[-1][1] + char)
-        else:
-            runs.append((font, char))
-    return runs
-
-
-def _draw_runs(canvas, text: str, x: float, y: float, size: float) -> None:
-    for font, chunk in _runs(text):
-        canvas.setFont(font, size)
-        canvas.drawString(x, y, chunk)
-        x += stringWidth(chunk, font, size)
 
 
 class _PdfRows:
@@ -823,7 +780,7 @@ def write_pdf(report: Report, out: BinaryIO, *, progress: Progress = None) -> No
     """A PDF report: title page (scope, period), KPI table, charts with their numbers, then every table, with
     table headers repeated on each page and DejaVu (with a CJK fallback) so every learner's name prints."""
 
-    _pdf_fonts()
+    pdf_fonts.register_fonts()
     styles = _pdf_styles()
     steps = _Steps(progress, _work(report, per_chart=20))
     page_width, page_height = landscape(A4)
@@ -835,7 +792,7 @@ def write_pdf(report: Report, out: BinaryIO, *, progress: Progress = None) -> No
         canvas.saveState()
         canvas.setFont(PDF_SANS, 7.5)
         canvas.setFillGray(0.35)
-        _draw_runs(canvas, footer, margin, margin / 2, 7.5)
+        pdf_fonts.draw_text(canvas, footer, margin, margin / 2, PDF_SANS, 7.5)
         canvas.drawRightString(page_width - margin, margin / 2, f"Page {document.page}")
         canvas.restoreState()
 

@@ -1,31 +1,25 @@
 """The receipt PDF of a paid order: a pure function of the printed facts, so the same facts give the same bytes.
 
 Built like the certificate (certificates/pdf.py): ReportLab in invariant mode with the creation date
-fixed to the last payment fact printed, and the DejaVu fonts shipped in certificates/fonts/, registered
-here under the receipt's own names so the two documents can change their type independently.
+fixed to the last payment fact printed, and the fonts shipped with the code (lms_site/pdf_fonts.py).
 """
 
 import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import cache
 
 from django.conf import settings
 from django.utils import timezone
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from certificates.pdf import FONTS_DIR
+from lms_site.pdf_fonts import SANS, SERIF_BOLD, draw_text, register_fonts, text_width
 
 from .models import Order
 
-SANS = "LearnwellReceiptSans"
-HEADING = "LearnwellReceiptSerifBold"
-FALLBACK = "LearnwellReceiptFallback"  # CJK and other scripts DejaVu lacks, loaded only when a name needs it
+HEADING = SERIF_BOLD  # the seller, the document's title and the total
 
 INK = HexColor("#1e293b")
 ACCENT = HexColor("#4f46e5")
@@ -112,49 +106,12 @@ def adjustments(content: ReceiptContent) -> list[str]:
     return lines
 
 
-@cache
-def _register_fonts() -> None:
-    for name, filename in ((SANS, "DejaVuSans.ttf"), (HEADING, "DejaVuSerif-Bold.ttf")):
-        pdfmetrics.registerFont(TTFont(name, str(FONTS_DIR / filename)))
-
-
-@cache
-def _register_fallback() -> None:
-    pdfmetrics.registerFont(TTFont(FALLBACK, str(FONTS_DIR / "DroidSansFallbackFull.ttf")))
-
-
-def _has_glyph(font_name: str, char: str) -> bool:
-    return ord(char) in pdfmetrics.getFont(font_name).face.charToGlyph
-
-
-def _runs(text: str, font_name: str) -> list[tuple[str, str]]:
-    """Splits text into (font, chunk) runs: the design font where it has the glyph, the fallback elsewhere."""
-    runs: list[tuple[str, str]] = []
-    for char in text:
-        chosen = font_name
-        if not char.isspace() and not _has_glyph(font_name, char):
-            _register_fallback()
-            chosen = FALLBACK if _has_glyph(FALLBACK, char) else font_name
-        if runs and runs[-1][0] == chosen:
-            runs[-1] = (chosen, runs[-1][1] + char)
-        else:
-            runs.append((chosen, char))
-    return runs
-
-
-def _width(text: str, font_name: str, size: float) -> float:
-    return sum(pdfmetrics.stringWidth(chunk, font, size) for font, chunk in _runs(text, font_name))
-
-
 def _draw(canvas: Canvas, text: str, x: float, y: float, font_name: str, size: float, colour, right=False) -> None:
     """Draws text from x, or ending at x when right is set."""
     if right:
-        x -= _width(text, font_name, size)
+        x -= text_width(text, font_name, size)
     canvas.setFillColor(colour)
-    for font, chunk in _runs(text, font_name):
-        canvas.setFont(font, size)
-        canvas.drawString(x, y, chunk)
-        x += pdfmetrics.stringWidth(chunk, font, size)
+    draw_text(canvas, text, x, y, font_name, size)
 
 
 def _wrap(text: str, font_name: str, size: float, max_width: float) -> list[str]:
@@ -162,13 +119,13 @@ def _wrap(text: str, font_name: str, size: float, max_width: float) -> list[str]
     lines = [""]
     for word in text.split():
         candidate = f"{lines[-1]} {word}".strip()
-        if _width(candidate, font_name, size) <= max_width:
+        if text_width(candidate, font_name, size) <= max_width:
             lines[-1] = candidate
             continue
         if lines[-1]:
             lines.append("")
         for char in word:
-            if lines[-1] and _width(lines[-1] + char, font_name, size) > max_width:
+            if lines[-1] and text_width(lines[-1] + char, font_name, size) > max_width:
                 lines.append("")
             lines[-1] += char
     return lines
@@ -177,7 +134,7 @@ def _wrap(text: str, font_name: str, size: float, max_width: float) -> list[str]
 def _fit(text: str, font_name: str, size: float, max_width: float, smallest: float = 8) -> tuple[list[str], float]:
     """Lines and a size that fit max_width: a smaller size first (e-mails and references are one long word),
     then lines broken inside the word, so nothing a receipt must show is ever cut off."""
-    width = _width(text, font_name, size)
+    width = text_width(text, font_name, size)
     if width <= max_width:
         return [text], size
     size = max(smallest, size * max_width / width)
@@ -185,7 +142,7 @@ def _fit(text: str, font_name: str, size: float, max_width: float, smallest: flo
 
 
 def render_receipt(content: ReceiptContent) -> bytes:
-    _register_fonts()
+    register_fonts()
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4, invariant=1, pageCompression=1)
     last_fact = max(moment for moment in (content.paid_at, content.refunded_at, content.chargeback_at) if moment)
