@@ -8,8 +8,8 @@ tables are written, which the task turns into the progress bar.
 
 Values in a Report are typed (Column.kind): percents are percentage points (42.5 means 42.5 %), money is a
 Decimal in the row's `currency` (or the site's default), dates are dates, None means "not defined".
-Spreadsheets get the typed values with number formats; the documents print them as `charts.format_value`
-does on the dashboard.
+Spreadsheets get the typed values with number formats; the documents print them as the dashboard does
+(lms_site.formatting).
 """
 
 import csv
@@ -58,16 +58,15 @@ from reportlab.platypus import (
 from reportlab.platypus import Table as PlatypusTable
 
 from lms_site import pdf_fonts
+from lms_site.formatting import CURRENCY_SYMBOLS, NOT_DEFINED, format_value
 from lms_site.spreadsheets import defuse, looks_like_formula
 
-from . import charts, kpis
+from . import charts
 from .report import Column, Kpi, Report, Series, Table
 
 Progress = Callable[[float], None] | None
 
 TITLE = "Learnwell analytics report"
-NOT_DEFINED = "—"
-CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
 
 
 # --- Shared ------------------------------------------------------------------------------------------------------
@@ -177,7 +176,7 @@ def display(value, kind: str, currency: str | None = None) -> str:
     if _number(value) is None:
         return str(value)
     if kind in ("percent", "money", "int", "number"):
-        return kpis.format_value(value, kind, currency or settings.LMS_DEFAULT_CURRENCY)
+        return format_value(value, kind, currency or settings.LMS_DEFAULT_CURRENCY)
     return str(value)
 
 

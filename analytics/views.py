@@ -14,6 +14,8 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from lms_site.formatting import format_value
+
 from . import charts, kpis, selectors
 from .forms import FilterForm
 from .report import Column, Report, Table
@@ -27,7 +29,7 @@ def format_cell(value, column: Column, row: dict) -> str:
     if column.kind == "date" and isinstance(value, date | datetime):
         return f"{value:%d %b %Y}"
     currency = row.get("currency") or settings.LMS_DEFAULT_CURRENCY
-    return kpis.format_value(value, column.kind, currency)
+    return format_value(value, column.kind, currency)
 
 
 def table_context(table: Table) -> dict:

@@ -15,6 +15,7 @@ from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
+from lms_site.formatting import money_with_code
 from lms_site.pdf_fonts import SANS, SERIF_BOLD, draw_text, register_fonts, text_width
 
 from .models import Order
@@ -58,10 +59,6 @@ def receipt_filename(order: Order) -> str:
     return f"receipt-{receipt_number(order)}.pdf"
 
 
-def money(amount: Decimal, currency: str) -> str:
-    return f"{amount:.2f} {currency}"
-
-
 def receipt_content(order: Order) -> ReceiptContent:
     """What the receipt of a paid order prints; order.user and order.course should be loaded with it."""
     if order.paid_at is None:
@@ -96,11 +93,10 @@ def adjustments(content: ReceiptContent) -> list[str]:
     """The lines that say money went back after the payment, in words a learner understands."""
     lines = []
     if content.refunded_at is not None:
-        lines.append(
-            f"Refunded {money(content.refunded or content.charged, content.currency)} on {_day(content.refunded_at)}"
-        )
+        refunded = money_with_code(content.refunded or content.charged, content.currency)
+        lines.append(f"Refunded {refunded} on {_day(content.refunded_at)}")
     elif content.refunded > 0:
-        lines.append(f"Partially refunded: {money(content.refunded, content.currency)}")
+        lines.append(f"Partially refunded: {money_with_code(content.refunded, content.currency)}")
     if content.chargeback_at is not None:
         lines.append(f"Payment reversed by a chargeback on {_day(content.chargeback_at)}")
     return lines
@@ -200,7 +196,7 @@ def render_receipt(content: ReceiptContent) -> bytes:
     y -= 30
     _draw(canvas, "Online course", left + 10, y, SANS, 8.5, MUTED)
     title_lines = _wrap(content.course_title, SANS, 11, right - left - 150)
-    _draw(canvas, money(content.price, content.currency), right - 10, y - 16, SANS, 11, INK, right=True)
+    _draw(canvas, money_with_code(content.price, content.currency), right - 10, y - 16, SANS, 11, INK, right=True)
     for line in title_lines:
         y -= 16
         _draw(canvas, line, left + 10, y, SANS, 11, INK)
@@ -212,14 +208,14 @@ def render_receipt(content: ReceiptContent) -> bytes:
     if content.charged != content.price:
         y -= 20
         _draw(canvas, "Course price", totals_x, y, SANS, 10, MUTED)
-        _draw(canvas, money(content.price, content.currency), right - 10, y, SANS, 10, INK, right=True)
+        _draw(canvas, money_with_code(content.price, content.currency), right - 10, y, SANS, 10, INK, right=True)
         y -= 17
         _draw(canvas, "Discount", totals_x, y, SANS, 10, MUTED)
-        discount = money(content.price - content.charged, content.currency)
+        discount = money_with_code(content.price - content.charged, content.currency)
         _draw(canvas, f"−{discount}", right - 10, y, SANS, 10, INK, right=True)
     y -= 26
     _draw(canvas, "Total charged", totals_x, y, HEADING, 12, INK)
-    _draw(canvas, money(content.charged, content.currency), right - 10, y, HEADING, 12, INK, right=True)
+    _draw(canvas, money_with_code(content.charged, content.currency), right - 10, y, HEADING, 12, INK, right=True)
     canvas.line(totals_x, y - 10, right, y - 10)
 
     # Money that went back after the payment, where nobody can miss it
