@@ -12,11 +12,11 @@ import io
 import math
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import lru_cache
 from html import escape
 
-from certificates.pdf import FONTS_DIR
+from lms_site import pdf_fonts
+from lms_site.formatting import finite_float, format_measure
 
 from .report import Series
 
@@ -24,42 +24,9 @@ from .report import Series
 PALETTE = ("#2563eb", "#d97706", "#059669", "#db2777", "#7c3aed", "#0891b2", "#65a30d", "#dc2626")
 # A second cue besides colour, so lines stay apart for people who do not tell the colours apart.
 DASHES = ("", "7 4", "2 3", "9 3 2 3")
-CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
 
 FONT_SIZE = 12
 CHAR_WIDTH = 0.6 * FONT_SIZE  # an average glyph of a sans-serif font; enough to keep labels apart
-
-
-def _number(value) -> float | None:
-    """A plottable float, or None for a missing point (None, NaN, infinity)."""
-    if value is None:
-        return None
-    number = float(value) if isinstance(value, Decimal | int | float) else float(str(value))
-    return number if math.isfinite(number) else None
-
-
-def format_value(value, unit: str = "", *, decimals: int | None = None) -> str:
-    """A value as people read it: "1,234", "42.5 %", "€1,234.00", "1,234.00 CHF"; "—" when undefined."""
-    number = _number(value)
-    if number is None:
-        return "—"
-    if decimals is None:
-        if unit == "%":
-            decimals = 1
-        elif unit:  # money
-            decimals = 2
-        else:
-            decimals = 0 if number == int(number) else 2
-    text = f"{abs(number):,.{decimals}f}"
-    # An ASCII minus: the PDF export prints these with ReportLab's standard fonts, which lack U+2212.
-    sign = "-" if number < 0 and float(text.replace(",", "")) != 0 else ""
-    if unit == "%":
-        return f"{sign}{text} %"
-    if unit in CURRENCY_SYMBOLS:
-        return f"{sign}{CURRENCY_SYMBOLS[unit]}{text}"
-    if unit:
-        return f"{sign}{text} {unit}"
-    return f"{sign}{text}"
 
 
 def _nice(span: float, *, round_: bool) -> float:
@@ -116,7 +83,7 @@ def series_table(series: Series) -> dict:
     return {
         "headers": [axis_name(series.labels, series.title), *names],
         "rows": [
-            [label, *(format_value(_at(series.lines[name], index), series.unit) for name in names)]
+            [label, *(format_measure(_at(series.lines[name], index), series.unit) for name in names)]
             for index, label in enumerate(series.labels)
         ],
     }
@@ -184,7 +151,7 @@ def _layout(series: Series, width: float, height: float, *, scale: float = 1.0, 
         _Drawn(name=name, colour=PALETTE[index % len(PALETTE)], dash=DASHES[index % len(DASHES)])
         for index, name in enumerate(series.lines)
     ]
-    numbers = [[_number(value) for value in values] for values in series.lines.values()]
+    numbers = [[finite_float(value) for value in values] for values in series.lines.values()]
     present = [number for values in numbers for number in values if number is not None]
     empty = not series.labels or not present
 
@@ -210,7 +177,7 @@ def _layout(series: Series, width: float, height: float, *, scale: float = 1.0, 
 
     ticks = nice_ticks(min([0.0, *present]), max([0.0, *present])) if present else [0.0, 1.0]
     decimals = _tick_decimals(ticks)
-    tick_texts = [format_value(tick, series.unit, decimals=decimals) for tick in ticks]
+    tick_texts = [format_measure(tick, series.unit, decimals=decimals) for tick in ticks]
     left = max(_text_width(text, scale) for text in tick_texts) + font * 1.2
     right = width - font * 1.2
     bottom = height - line_height * 1.6
@@ -338,7 +305,7 @@ def render_svg(series: Series, width: int = 640, height: int = 280) -> str:
         parts.append(f'<g class="analytics-chart__series" data-series="{name}">')
         if series.kind == "bar":
             for mark in item.marks:
-                tip = escape(f"{item.name}, {mark.label}: {format_value(mark.value, series.unit)}")
+                tip = escape(f"{item.name}, {mark.label}: {format_measure(mark.value, series.unit)}")
                 parts.append(
                     f'<rect x="{_f(mark.x)}" y="{_f(mark.y)}" width="{_f(mark.width)}" '
                     f'height="{_f(mark.height)}" fill="{item.colour}"><title>{tip}</title></rect>'
@@ -352,7 +319,7 @@ def render_svg(series: Series, width: int = 640, height: int = 280) -> str:
                     f'stroke-linejoin="round" stroke-linecap="round"{dash}/>'
                 )
             for mark in item.marks:
-                tip = escape(f"{item.name}, {mark.label}: {format_value(mark.value, series.unit)}")
+                tip = escape(f"{item.name}, {mark.label}: {format_measure(mark.value, series.unit)}")
                 parts.append(
                     f'<circle cx="{_f(mark.x)}" cy="{_f(mark.y)}" r="3" fill="{item.colour}"><title>{tip}</title>'
                     f"</circle>"
@@ -386,10 +353,10 @@ def render_svg(series: Series, width: int = 640, height: int = 280) -> str:
 
 @lru_cache(maxsize=8)
 def _font(size: int):
-    """The DejaVu Sans shipped with the certificates, so a chart looks the same on every machine."""
+    """The DejaVu Sans the PDFs use, shipped with the code, so a chart looks the same on every machine."""
     from PIL import ImageFont
 
-    return ImageFont.truetype(str(FONTS_DIR / "DejaVuSans.ttf"), size)
+    return ImageFont.truetype(str(pdf_fonts.font_path(pdf_fonts.SANS)), size)
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:

@@ -18,6 +18,8 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 from django.conf import settings
 
+from lms_site.formatting import format_value
+
 from . import selectors
 from .report import Column, Filters, Kpi, Report, Series, Table
 
@@ -81,29 +83,7 @@ TRAINERS_TABLE = "Per trainer, over the courses they teach: " + " ".join(
 # When the range spans this many days or fewer, the time series are weekly instead of monthly.
 WEEKLY_UP_TO_DAYS = 56
 
-DASH = "—"
-CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
 CENT = Decimal("0.01")
-
-# --- formatting ------------------------------------------------------------------------------------------
-
-
-def format_value(value, kind: str, currency: str = "") -> str:
-    """How a value reads on the dashboard and in reports; "—" when it is not defined."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return DASH
-    if kind == "percent":
-        return f"{value:.1f} %"
-    if kind == "money":
-        amount = Decimal(value).quantize(CENT, ROUND_HALF_UP)
-        sign = "-" if amount < 0 else ""
-        symbol = CURRENCY_SYMBOLS.get(currency)
-        return f"{sign}{symbol}{abs(amount):,.2f}" if symbol else f"{sign}{abs(amount):,.2f} {currency}".strip()
-    if kind == "int":
-        return f"{int(value):,}"
-    if kind == "number":
-        return f"{value:,.2f}"
-    return str(value)
 
 
 # --- small numeric helpers -------------------------------------------------------------------------------

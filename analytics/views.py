@@ -1,84 +1,109 @@
-"""The analytics dashboard in the Wagtail admin: filters, KPI cards, charts with their numbers, and tables.
+"""Report exports on the site: start one from the dashboard's filters, watch its progress, download it.
 
-One view serves the page and, on an HTMX request from the filter form, only the report region
-(`analytics/dashboard.html#report`); without JavaScript the form submits and the whole page comes back.
+Only the person who asked for an export sees its page or gets its file (anyone else, admins included, is
+told it does not exist), and the download link is signed for them and expires.
 """
 
-from datetime import date, datetime
+from urllib.parse import urlencode
 
-from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.views import redirect_to_login
+from django.http import FileResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_GET
-from django.views.decorators.vary import vary_on_headers
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_GET, require_POST
 
-from . import charts, kpis, selectors
-from .forms import FilterForm
-from .report import Column, Report, Table
+from lms_site.htmx import partial_on_htmx, personal, refuse, sign_in_first
 
-EXPORT_FORMATS = [("csv", "CSV"), ("xlsx", "Excel (XLSX)"), ("docx", "Word (DOCX)"), ("pdf", "PDF")]
-NUMERIC_KINDS = {"int", "percent", "money", "number"}
+from . import selectors, services
+from .forms import FilterForm, filters_query
+from .models import ExportJob, ExportStatus
 
-
-def format_cell(value, column: Column, row: dict) -> str:
-    """A table value as it reads: money in its row's currency, percentages with one decimal, dates as days."""
-    if column.kind == "date" and isinstance(value, date | datetime):
-        return f"{value:%d %b %Y}"
-    currency = row.get("currency") or settings.LMS_DEFAULT_CURRENCY
-    return kpis.format_value(value, column.kind, currency)
+JOB_TEMPLATE = "analytics/exports/job.html"
+JOB_PARTIAL = "export-job"
 
 
-def table_context(table: Table) -> dict:
-    """A Table ready for the template: display strings, and which columns are numbers (aligned right)."""
-    numeric = [column.kind in NUMERIC_KINDS for column in table.columns]
+def _dashboard_url(job: ExportJob | None = None) -> str:
+    url = reverse("analytics_admin:dashboard")
+    if job is None:
+        return url
+    return f"{url}?{urlencode(filters_query(services.filters_from_json(job.filters)))}"
+
+
+def _refuse(request, message: str, *, status: int):
+    return refuse(request, message, status=status, back_url=_dashboard_url(), target="export-job")
+
+
+def _form_message(form) -> str:
+    errors = [error for field_errors in form.errors.values() for error in field_errors]
+    return " ".join(errors) or "Check the filters and try again."
+
+
+@require_POST
+def export_start(request):
+    """Starts an export of the report the dashboard's filters select (the form's fields plus `format`)."""
+    if not request.user.is_authenticated:
+        return sign_in_first(request, _dashboard_url())
+    if not selectors.can_see_analytics(request.user):
+        return _refuse(request, "Exports of analytics are for trainers and admins.", status=403)
+    form = FilterForm(request.POST, viewer=request.user)
+    if not form.is_valid():
+        return _refuse(request, _form_message(form), status=400)
+    try:
+        job = services.request_export(user=request.user, filters=form.filters(), format=request.POST.get("format", ""))
+    except services.ExportError as error:
+        return _refuse(request, str(error), status=error.status_code)
+    if request.htmx:
+        job.refresh_from_db()  # with tasks run in-process (development) the export is already built
+        return personal(TemplateResponse(request, f"{JOB_TEMPLATE}#{JOB_PARTIAL}", _job_context(request, job)))
+    return redirect("analytics:export_status", job_id=job.pk)
+
+
+def _job_context(request, job: ExportJob) -> dict:
+    download_url = None
+    expired = job.status == ExportStatus.DONE and (job.is_expired() or not job.file.name)
+    if job.status == ExportStatus.DONE and not expired:
+        token = services.download_token(job=job, user=request.user)
+        download_url = reverse("analytics:export_download", args=[token])
     return {
-        "table": table,
-        "headers": list(zip(table.columns, numeric, strict=True)),
-        "rows": [
-            [
-                (format_cell(row.get(column.key), column, row), is_number, row.get(column.key) is None)
-                for column, is_number in zip(table.columns, numeric, strict=True)
-            ]
-            for row in table.rows
-        ],
-    }
-
-
-def chart_context(series) -> dict:
-    return {
-        "series": series,
-        # render_svg escapes every text it takes from the series.
-        "svg": mark_safe(charts.render_svg(series)),  # noqa: S308
-        "numbers": charts.series_table(series),
-    }
-
-
-def report_context(report: Report) -> dict:
-    return {
-        "report": report,
-        "charts": [chart_context(series) for series in report.charts],
-        "tables": [table_context(table) for table in report.tables],
+        "job": job,
+        "polling": job.status in (ExportStatus.QUEUED, ExportStatus.RUNNING),
+        "expired": expired,
+        "download_url": download_url,
+        "filename": services.download_filename(job),
+        "period": services.filters_from_json(job.filters),
+        "dashboard_url": _dashboard_url(job),
     }
 
 
 @require_GET
-@vary_on_headers("HX-Request")  # the same URL answers with the page or the report region
-def dashboard(request):
-    if not selectors.can_see_analytics(request.user):
-        raise PermissionDenied("Analytics are for trainers and admins.")
-    form = FilterForm(request.GET, viewer=request.user)
-    context = {"form": form, "dashboard_url": request.path, "export_url": None, "export_formats": EXPORT_FORMATS}
-    if form.is_valid():
-        report = kpis.build_report(filters=form.filters(), viewer=request.user)
-        context.update(
-            report_context(report), export_url=reverse("analytics:export_start"), export_fields=form.as_query()
-        )
-        status = 200
-    else:
-        status = 400  # the report region shows what to correct
-    template = "analytics/dashboard.html"
-    if request.htmx and not request.htmx.history_restore_request:
-        template += "#report"
-    return TemplateResponse(request, template, context, status=status)
+def export_status(request, job_id: int):
+    """The export's page; on htmx, its panel, which polls every second until the export is done or failed."""
+    if not request.user.is_authenticated:
+        return sign_in_first(request, request.get_full_path())
+    try:
+        job = services.job_for_requester(job_id=job_id, user=request.user)
+    except services.ExportError as error:
+        return _refuse(request, str(error), status=error.status_code)
+    template = partial_on_htmx(request, JOB_TEMPLATE, JOB_PARTIAL)
+    return personal(TemplateResponse(request, template, _job_context(request, job)))
+
+
+@require_GET
+def export_download(request, token: str):
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    try:
+        job = services.job_for_download(token=token, user=request.user)
+        stored = job.file.storage.open(job.file.name, "rb")
+    except services.ExportError as error:
+        return _refuse(request, str(error), status=error.status_code)
+    except FileNotFoundError:
+        return _refuse(request, "This export's file is gone. Start a new export from the dashboard.", status=410)
+    response = FileResponse(
+        stored, as_attachment=True, filename=services.download_filename(job), content_type=services.content_type(job)
+    )
+    patch_cache_control(response, private=True, no_store=True)
+    response["X-Robots-Tag"] = "noindex"
+    return response

@@ -4,10 +4,10 @@ from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from . import selectors, views
+from . import admin_views, selectors
 
 # Under /admin/, so Wagtail's admin sign-in and "access admin" check apply before the view's own role check.
-admin_urlpatterns = [path("", views.dashboard, name="dashboard")]
+admin_urlpatterns = [path("", admin_views.dashboard, name="dashboard")]
 
 
 class AnalyticsMenuItem(MenuItem):

@@ -1,31 +1,26 @@
 """The receipt PDF of a paid order: a pure function of the printed facts, so the same facts give the same bytes.
 
 Built like the certificate (certificates/pdf.py): ReportLab in invariant mode with the creation date
-fixed to the last payment fact printed, and the DejaVu fonts shipped in certificates/fonts/, registered
-here under the receipt's own names so the two documents can change their type independently.
+fixed to the last payment fact printed, and the fonts shipped with the code (lms_site/pdf_fonts.py).
 """
 
 import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import cache
 
 from django.conf import settings
 from django.utils import timezone
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from certificates.pdf import FONTS_DIR
+from lms_site.formatting import money_with_code
+from lms_site.pdf_fonts import SANS, SERIF_BOLD, draw_text, register_fonts, text_width
 
 from .models import Order
 
-SANS = "LearnwellReceiptSans"
-HEADING = "LearnwellReceiptSerifBold"
-FALLBACK = "LearnwellReceiptFallback"  # CJK and other scripts DejaVu lacks, loaded only when a name needs it
+HEADING = SERIF_BOLD  # the seller, the document's title and the total
 
 INK = HexColor("#1e293b")
 ACCENT = HexColor("#4f46e5")
@@ -64,10 +59,6 @@ def receipt_filename(order: Order) -> str:
     return f"receipt-{receipt_number(order)}.pdf"
 
 
-def money(amount: Decimal, currency: str) -> str:
-    return f"{amount:.2f} {currency}"
-
-
 def receipt_content(order: Order) -> ReceiptContent:
     """What the receipt of a paid order prints; order.user and order.course should be loaded with it."""
     if order.paid_at is None:
@@ -102,59 +93,21 @@ def adjustments(content: ReceiptContent) -> list[str]:
     """The lines that say money went back after the payment, in words a learner understands."""
     lines = []
     if content.refunded_at is not None:
-        lines.append(
-            f"Refunded {money(content.refunded or content.charged, content.currency)} on {_day(content.refunded_at)}"
-        )
+        refunded = money_with_code(content.refunded or content.charged, content.currency)
+        lines.append(f"Refunded {refunded} on {_day(content.refunded_at)}")
     elif content.refunded > 0:
-        lines.append(f"Partially refunded: {money(content.refunded, content.currency)}")
+        lines.append(f"Partially refunded: {money_with_code(content.refunded, content.currency)}")
     if content.chargeback_at is not None:
         lines.append(f"Payment reversed by a chargeback on {_day(content.chargeback_at)}")
     return lines
 
 
-@cache
-def _register_fonts() -> None:
-    for name, filename in ((SANS, "DejaVuSans.ttf"), (HEADING, "DejaVuSerif-Bold.ttf")):
-        pdfmetrics.registerFont(TTFont(name, str(FONTS_DIR / filename)))
-
-
-@cache
-def _register_fallback() -> None:
-    pdfmetrics.registerFont(TTFont(FALLBACK, str(FONTS_DIR / "DroidSansFallbackFull.ttf")))
-
-
-def _has_glyph(font_name: str, char: str) -> bool:
-    return ord(char) in pdfmetrics.getFont(font_name).face.charToGlyph
-
-
-def _runs(text: str, font_name: str) -> list[tuple[str, str]]:
-    """Splits text into (font, chunk) runs: the design font where it has the glyph, the fallback elsewhere."""
-    runs: list[tuple[str, str]] = []
-    for char in text:
-        chosen = font_name
-        if not char.isspace() and not _has_glyph(font_name, char):
-            _register_fallback()
-            chosen = FALLBACK if _has_glyph(FALLBACK, char) else font_name
-        if runs and runs[-1][0] == chosen:
-            runs[-1] = (chosen, runs[-1][1] + char)
-        else:
-            runs.append((chosen, char))
-    return runs
-
-
-def _width(text: str, font_name: str, size: float) -> float:
-    return sum(pdfmetrics.stringWidth(chunk, font, size) for font, chunk in _runs(text, font_name))
-
-
 def _draw(canvas: Canvas, text: str, x: float, y: float, font_name: str, size: float, colour, right=False) -> None:
     """Draws text from x, or ending at x when right is set."""
     if right:
-        x -= _width(text, font_name, size)
+        x -= text_width(text, font_name, size)
     canvas.setFillColor(colour)
-    for font, chunk in _runs(text, font_name):
-        canvas.setFont(font, size)
-        canvas.drawString(x, y, chunk)
-        x += pdfmetrics.stringWidth(chunk, font, size)
+    draw_text(canvas, text, x, y, font_name, size)
 
 
 def _wrap(text: str, font_name: str, size: float, max_width: float) -> list[str]:
@@ -162,13 +115,13 @@ def _wrap(text: str, font_name: str, size: float, max_width: float) -> list[str]
     lines = [""]
     for word in text.split():
         candidate = f"{lines[-1]} {word}".strip()
-        if _width(candidate, font_name, size) <= max_width:
+        if text_width(candidate, font_name, size) <= max_width:
             lines[-1] = candidate
             continue
         if lines[-1]:
             lines.append("")
         for char in word:
-            if lines[-1] and _width(lines[-1] + char, font_name, size) > max_width:
+            if lines[-1] and text_width(lines[-1] + char, font_name, size) > max_width:
                 lines.append("")
             lines[-1] += char
     return lines
@@ -177,7 +130,7 @@ def _wrap(text: str, font_name: str, size: float, max_width: float) -> list[str]
 def _fit(text: str, font_name: str, size: float, max_width: float, smallest: float = 8) -> tuple[list[str], float]:
     """Lines and a size that fit max_width: a smaller size first (e-mails and references are one long word),
     then lines broken inside the word, so nothing a receipt must show is ever cut off."""
-    width = _width(text, font_name, size)
+    width = text_width(text, font_name, size)
     if width <= max_width:
         return [text], size
     size = max(smallest, size * max_width / width)
@@ -185,7 +138,7 @@ def _fit(text: str, font_name: str, size: float, max_width: float, smallest: flo
 
 
 def render_receipt(content: ReceiptContent) -> bytes:
-    _register_fonts()
+    register_fonts()
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4, invariant=1, pageCompression=1)
     last_fact = max(moment for moment in (content.paid_at, content.refunded_at, content.chargeback_at) if moment)
@@ -243,7 +196,7 @@ def render_receipt(content: ReceiptContent) -> bytes:
     y -= 30
     _draw(canvas, "Online course", left + 10, y, SANS, 8.5, MUTED)
     title_lines = _wrap(content.course_title, SANS, 11, right - left - 150)
-    _draw(canvas, money(content.price, content.currency), right - 10, y - 16, SANS, 11, INK, right=True)
+    _draw(canvas, money_with_code(content.price, content.currency), right - 10, y - 16, SANS, 11, INK, right=True)
     for line in title_lines:
         y -= 16
         _draw(canvas, line, left + 10, y, SANS, 11, INK)
@@ -255,14 +208,14 @@ def render_receipt(content: ReceiptContent) -> bytes:
     if content.charged != content.price:
         y -= 20
         _draw(canvas, "Course price", totals_x, y, SANS, 10, MUTED)
-        _draw(canvas, money(content.price, content.currency), right - 10, y, SANS, 10, INK, right=True)
+        _draw(canvas, money_with_code(content.price, content.currency), right - 10, y, SANS, 10, INK, right=True)
         y -= 17
         _draw(canvas, "Discount", totals_x, y, SANS, 10, MUTED)
-        discount = money(content.price - content.charged, content.currency)
+        discount = money_with_code(content.price - content.charged, content.currency)
         _draw(canvas, f"−{discount}", right - 10, y, SANS, 10, INK, right=True)
     y -= 26
     _draw(canvas, "Total charged", totals_x, y, HEADING, 12, INK)
-    _draw(canvas, money(content.charged, content.currency), right - 10, y, HEADING, 12, INK, right=True)
+    _draw(canvas, money_with_code(content.charged, content.currency), right - 10, y, HEADING, 12, INK, right=True)
     canvas.line(totals_x, y - 10, right, y - 10)
 
     # Money that went back after the payment, where nobody can miss it

@@ -1,30 +1,22 @@
 """The certificate PDF: a pure function of the printed fields, so the same fields give the same bytes.
 
 ReportLab runs in invariant mode (no random document id, no build time) with the creation date fixed
-to the issue time, and the fonts are the files shipped in `fonts/` rather than whatever the machine
-has, so a certificate rebuilt years later on another server hashes the same.
+to the issue time, and the fonts are the files shipped with the code (lms_site/pdf_fonts.py) rather than
+whatever the machine has, so a certificate rebuilt years later on another server hashes the same.
 """
 
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
 from itertools import groupby
-from pathlib import Path
 
 from reportlab.graphics.barcode import qrencoder
 from reportlab.lib.colors import HexColor, black, white
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-FONTS_DIR = Path(__file__).resolve().parent / "fonts"
-SERIF = "LearnwellSerif"
-SERIF_BOLD = "LearnwellSerifBold"
-SANS = "LearnwellSans"
-FALLBACK = "LearnwellFallback"  # CJK and other scripts the DejaVu faces lack
+from lms_site.pdf_fonts import SANS, SERIF, SERIF_BOLD, draw_text, register_fonts, text_width
 
 INK = HexColor("#1e1b4b")
 ACCENT = HexColor("#4f46e5")
@@ -46,58 +38,23 @@ class CertificateContent:
     logo: bytes | None = None
 
 
-@cache
-def _register_fonts() -> None:
-    for name, filename in (
-        (SERIF, "DejaVuSerif.ttf"),
-        (SERIF_BOLD, "DejaVuSerif-Bold.ttf"),
-        (SANS, "DejaVuSans.ttf"),
-        (FALLBACK, "DroidSansFallbackFull.ttf"),
-    ):
-        pdfmetrics.registerFont(TTFont(name, str(FONTS_DIR / filename)))
-
-
-def _has_glyph(font_name: str, char: str) -> bool:
-    return ord(char) in pdfmetrics.getFont(font_name).face.charToGlyph
-
-
-def _runs(text: str, font_name: str) -> list[tuple[str, str]]:
-    """Splits text into (font, chunk) runs: the design font where it has the glyph, the fallback elsewhere."""
-    runs: list[tuple[str, str]] = []
-    for char in text:
-        chosen = font_name if _has_glyph(font_name, char) or not _has_glyph(FALLBACK, char) else FALLBACK
-        if runs and runs[-1][0] == chosen:
-            runs[-1] = (chosen, runs[-1][1] + char)
-        else:
-            runs.append((chosen, char))
-    return runs
-
-
-def _width(text: str, font_name: str, size: float) -> float:
-    return sum(pdfmetrics.stringWidth(chunk, font, size) for font, chunk in _runs(text, font_name))
-
-
 def _fitting_size(text: str, font_name: str, size: float, max_width: float, smallest: float) -> float:
-    width = _width(text, font_name, size)
+    width = text_width(text, font_name, size)
     if width <= max_width:
         return size
     return max(smallest, size * max_width / width)
 
 
 def _draw_centred(canvas: Canvas, text: str, x: float, y: float, font_name: str, size: float, colour) -> None:
-    x -= _width(text, font_name, size) / 2
     canvas.setFillColor(colour)
-    for font, chunk in _runs(text, font_name):
-        canvas.setFont(font, size)
-        canvas.drawString(x, y, chunk)
-        x += pdfmetrics.stringWidth(chunk, font, size)
+    draw_text(canvas, text, x - text_width(text, font_name, size) / 2, y, font_name, size)
 
 
 def _wrap(text: str, font_name: str, size: float, max_width: float) -> list[str]:
     words, lines = text.split(), [""]
     for word in words:
         candidate = f"{lines[-1]} {word}".strip()
-        if _width(candidate, font_name, size) <= max_width or not lines[-1]:
+        if text_width(candidate, font_name, size) <= max_width or not lines[-1]:
             lines[-1] = candidate
         else:
             lines.append(word)
@@ -150,7 +107,7 @@ def _signature_block(canvas: Canvas, centre_x: float, y: float, line_text: str, 
 
 
 def render_certificate(content: CertificateContent) -> bytes:
-    _register_fonts()
+    register_fonts()
     buffer = io.BytesIO()
     width, height = landscape(A4)
     canvas = Canvas(buffer, pagesize=(width, height), invariant=1, pageCompression=1)
@@ -181,7 +138,7 @@ def render_certificate(content: CertificateContent) -> bytes:
     _draw_centred(canvas, content.learner_name, centre, top - 138, SERIF_BOLD, name_size, ACCENT)
     canvas.setStrokeColor(GOLD)
     canvas.setLineWidth(1)
-    rule = min(width - 200, max(440, _width(content.learner_name, SERIF_BOLD, name_size) + 40)) / 2
+    rule = min(width - 200, max(440, text_width(content.learner_name, SERIF_BOLD, name_size) + 40)) / 2
     canvas.line(centre - rule, top - 150, centre + rule, top - 150)
 
     _draw_centred(canvas, "has successfully completed the course", centre, top - 178, SANS, 13, MUTED)

@@ -6,8 +6,9 @@ import pytest
 from PIL import Image
 
 from analytics import charts
-from analytics.charts import format_value, nice_ticks, render_png, render_svg, series_table
+from analytics.charts import nice_ticks, render_png, render_svg, series_table
 from analytics.report import Series
+from lms_site.formatting import format_measure
 
 SVG = "{http://www.w3.org/2000/svg}"
 MONTHS = [f"2026-{month:02d}" for month in range(1, 13)]
@@ -139,13 +140,13 @@ def test_nice_ticks(low, high, expected):
     assert nice_ticks(low, high) == expected
 
 
-def test_format_value():
-    assert format_value(1234.5, "EUR") == "€1,234.50"
-    assert format_value(Decimal("-149"), "USD") == "-$149.00"
-    assert format_value(12, "CHF") == "12.00 CHF"
-    assert format_value(42.25, "%") == "42.2 %" or format_value(42.25, "%") == "42.3 %"
-    assert format_value(1500.0) == "1,500"
-    assert format_value(None, "%") == "—"
+def test_format_measure():
+    assert format_measure(1234.5, "EUR") == "€1,234.50"
+    assert format_measure(Decimal("-149"), "USD") == "-$149.00"
+    assert format_measure(12, "CHF") == "12.00 CHF"
+    assert format_measure(42.25, "%") == "42.2 %" or format_measure(42.25, "%") == "42.3 %"
+    assert format_measure(1500.0) == "1,500"
+    assert format_measure(None, "%") == "—"
 
 
 def test_series_table_pairs_each_label_with_its_formatted_values():

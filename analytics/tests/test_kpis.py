@@ -26,6 +26,7 @@ from billing.models import Order, StripeEvent
 from courses.models import LessonPage, ModulePage
 from courses.tests.factories import make_course
 from learning.models import Enrollment, LessonProgress
+from lms_site.formatting import format_value
 from scheduling.models import Attendance, Booking, LiveSession
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -546,4 +547,4 @@ def test_a_course_without_trainer_has_its_own_row(catalogue, admin_user):
     ],
 )
 def test_format_value(value, kind, currency, shown):
-    assert kpis.format_value(value, kind, currency) == shown
+    assert format_value(value, kind, currency) == shown

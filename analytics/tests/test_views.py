@@ -1,351 +1,323 @@
-import xml.etree.ElementTree as ET
-from datetime import UTC, date, datetime
-from decimal import Decimal
+"""Starting an export from the dashboard's filters, its progress page (htmx polling), and the signed download that
+only the requester can use and that expires."""
 
-import lxml.html
+import io
+from datetime import UTC, datetime, timedelta
+
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
+import time_machine
+from django.core import signing
 from django.urls import reverse
-from django.utils import timezone
+from openpyxl import load_workbook
 
 from accounts.tests.factories import UserFactory
-from analytics import views
-from analytics.report import Column, Table
-from courses.tests.factories import make_category, make_course
-from learning.models import Enrollment
+from analytics import services, tasks
+from analytics.models import ExportJob, ExportStatus
 
-URL = "/admin/analytics/"
-Q1 = "start=2026-01-01&end=2026-03-31"
+from .export_samples import OTHER_COURSE, OWN_COURSE, YEAR_2026, two_trainers_courses
 
-
-def enroll(course, when, *, status="active", completed_at=None):
-    return Enrollment.objects.create(
-        user=UserFactory(role="learner"), course=course, enrolled_at=when, status=status, completed_at=completed_at
-    )
+START_URL = "/analytics/exports/"
+HTMX = {"HTTP_HX_REQUEST": "true"}
+NOON = datetime(2026, 11, 25, 12, tzinfo=UTC)
 
 
 @pytest.fixture
 def courses(catalogue, trainer, other_trainer):
-    mine = make_course(catalogue, title="Mine", trainer=trainer, with_revisions=False, category=make_category("Code"))
-    theirs = make_course(
-        catalogue, title="Theirs", trainer=other_trainer, with_revisions=False, category=make_category("Business")
-    )
-    for day in (5, 20):
-        enroll(mine, datetime(2026, 2, day, tzinfo=UTC))
-    for day in range(1, 6):
-        enroll(theirs, datetime(2026, 3, day, tzinfo=UTC))
-    enroll(theirs, datetime(2025, 6, 1, tzinfo=UTC))  # before the period: not an enrolment of Q1
-    return {"mine": mine, "theirs": theirs}
+    return two_trainers_courses(catalogue, trainer, other_trainer)
 
 
-def html(response):
-    return lxml.html.fromstring(response.content.decode())
+def start(client, django_capture_on_commit_callbacks, format="xlsx", headers=None, **fields):  # noqa: A002
+    data = {"start": "2026-01-01", "end": "2026-12-31", "format": format, **fields}
+    with django_capture_on_commit_callbacks(execute=True):
+        return client.post(START_URL, data, **(headers or {}))
 
 
-def kpi(response, key: str) -> str:
-    (value,) = html(response).xpath(f'//li[@data-kpi="{key}"]//*[@class="analytics-kpi__value"]')
-    return value.text_content().strip()
+def status_url(job: ExportJob) -> str:
+    return reverse("analytics:export_status", args=[job.pk])
 
 
-def table_column(response, table: str, column: int) -> list[str]:
-    rows = html(response).xpath(f'//section[@data-table="{table}"]//tbody/tr')
-    return [row[column].text_content().strip() for row in rows]
+def download_url(job: ExportJob, user) -> str:
+    return reverse("analytics:export_download", args=[services.download_token(job=job, user=user)])
 
 
-# --- who may see it --------------------------------------------------------------------------------------
+@pytest.fixture
+def done_job(run_on_commit, trainer, courses):
+    job = run_on_commit(services.request_export, user=trainer, filters=YEAR_2026, format="xlsx")
+    job.refresh_from_db()
+    assert job.status == ExportStatus.DONE
+    return job
 
 
-def test_an_admin_sees_every_course(client, admin_user, courses):
-    client.force_login(admin_user)
-    response = client.get(f"{URL}?{Q1}")
-    assert response.status_code == 200
-    assert kpi(response, "enrolments") == "7"
-    assert table_column(response, "courses", 0) == ["Mine", "Theirs"]
-    page = html(response)
-    assert page.xpath("//title")[0].text_content().startswith("Analytics")
-    assert page.xpath('//select[@name="trainer"]')
+def test_urls():
+    assert reverse("analytics:export_start") == START_URL
+    assert reverse("analytics:export_status", args=[7]) == "/analytics/exports/7/"
+    assert reverse("analytics:export_download", args=["abc"]) == "/analytics/exports/download/abc/"
 
 
-def test_a_trainer_sees_only_their_own_courses(client, trainer, courses):
+# --- Starting ---------------------------------------------------------------------------------------------------
+
+
+def test_a_trainer_starts_an_export_and_lands_on_its_page(client, django_capture_on_commit_callbacks, trainer, courses):
     client.force_login(trainer)
-    response = client.get(f"{URL}?{Q1}")
-    assert response.status_code == 200
-    assert kpi(response, "enrolments") == "2"
-    assert table_column(response, "courses", 0) == ["Mine"]
-    page = html(response)
-    assert [o.text_content() for o in page.xpath('//select[@name="course"]/option')] == ["Mine"]
-    assert not page.xpath('//select[@name="trainer"]')
-    assert "Theirs" not in response.content.decode()
+    response = start(client, django_capture_on_commit_callbacks, "xlsx")
 
-
-def test_a_trainer_asking_for_another_trainers_course_gets_a_message_not_its_numbers(client, trainer, courses):
-    client.force_login(trainer)
-    theirs = courses["theirs"]
-    response = client.get(f"{URL}?{Q1}&course={theirs.pk}")
-    assert response.status_code == 400
-    text = response.content.decode()
-    assert f"Choose courses from the list: {theirs.pk} is not a course you can see." in text
-    assert "Theirs" not in text
-    assert not html(response).xpath("//li[@data-kpi]")
-
-    # Nor by naming its category (not one of theirs) or its trainer (a filter trainers do not have).
-    response = client.get(f"{URL}?{Q1}&category={theirs.category_id}")
-    assert response.status_code == 400
-    assert "Choose a category from the list." in response.content.decode()
-    assert "Theirs" not in response.content.decode()
-    response = client.get(f"{URL}?{Q1}&trainer={theirs.trainer_id}")
-    assert response.status_code == 200
-    assert kpi(response, "enrolments") == "2"
-    assert "Theirs" not in response.content.decode()
-
-
-def test_learners_and_visitors_are_refused(client, learner, courses):
-    response = client.get(URL)
+    job = ExportJob.objects.get()
     assert response.status_code == 302
-    assert "/sign-in/" in response["Location"] or "login" in response["Location"]
-
-    client.force_login(learner)
-    response = client.get(URL)
-    assert response.status_code == 302
-    assert response["Location"] != URL
+    assert response["Location"] == status_url(job)
+    assert (job.requested_by, job.format, job.status) == (trainer, "xlsx", ExportStatus.DONE)
+    assert job.filters["start"] == "2026-01-01" and job.filters["end"] == "2026-12-31"
 
 
-def test_a_banned_trainer_is_refused(client, trainer, courses):
-    client.force_login(trainer)
-    assert client.get(URL).status_code == 200
-    trainer.is_banned = True
-    trainer.save()
-    response = client.get(URL)
-    assert response.status_code != 200
-    assert b"Completion rate" not in response.content
-
-
-def test_the_menu_item_shows_for_admins_and_trainers(client, admin_user, trainer):
-    for user in (admin_user, trainer):
-        client.force_login(user)
-        response = client.get("/admin/")
-        assert response.status_code == 200
-        assert reverse("analytics_admin:dashboard") in response.content.decode()
-
-
-# --- filters ---------------------------------------------------------------------------------------------
-
-
-def test_filters_narrow_the_report(client, admin_user, courses):
-    client.force_login(admin_user)
-    theirs = courses["theirs"]
-    response = client.get(f"{URL}?{Q1}&course={theirs.pk}")
-    assert kpi(response, "enrolments") == "5"
-    response = client.get(f"{URL}?{Q1}&trainer={courses['mine'].trainer_id}")
-    assert kpi(response, "enrolments") == "2"
-    response = client.get(f"{URL}?{Q1}&category={theirs.category_id}")
-    assert kpi(response, "enrolments") == "5"
-    response = client.get(f"{URL}?start=2025-06-01&end=2025-06-30")
-    assert kpi(response, "enrolments") == "1"
-
-
-def test_invalid_filters_say_what_to_correct(client, admin_user, courses):
-    client.force_login(admin_user)
-    response = client.get(f"{URL}?start=2026-03-01&end=2026-01-01")
-    assert response.status_code == 400
-    page = html(response)
-    (region,) = page.xpath('//section[@id="analytics-report"]')
-    assert "The end date must be on or after the start date (01 Mar 2026)." in region.text_content()
-    assert region.xpath('.//a[@href="#id_end"]')
-    # Without JavaScript the field shows its error too.
-    assert (
-        "The end date must be on or after the start date"
-        in page.xpath('//form[@id="analytics-filters"]')[0].text_content()
-    )
-
-    response = client.get(f"{URL}?start=2020-01-01&end=2026-01-01")
-    assert response.status_code == 400
-    assert "Choose a period of at most 5 years" in response.content.decode()
-
-
-def test_the_default_period_is_shown_in_the_form(client, admin_user, courses):
-    client.force_login(admin_user)
-    response = client.get(URL)
-    assert response.status_code == 200
-    page = html(response)
-    today = timezone.localdate()
-    assert page.xpath('//input[@name="end"]')[0].get("value") == today.isoformat()
-    assert page.xpath('//input[@name="start"]')[0].get("value").endswith("-01")
-
-
-# --- HTMX ------------------------------------------------------------------------------------------------
-
-
-def test_htmx_gets_the_report_region_and_a_normal_request_the_page(client, admin_user, courses):
-    client.force_login(admin_user)
-    full = client.get(f"{URL}?{Q1}")
-    assert b"<html" in full.content
-    assert b'hx-get="/admin/analytics/"' in full.content
-    assert b'hx-target="#analytics-report"' in full.content
-    assert b'hx-push-url="true"' in full.content
-    assert "HX-Request" in full["Vary"]
-
-    partial = client.get(f"{URL}?{Q1}", headers={"HX-Request": "true"})
-    assert partial.status_code == 200
-    content = partial.content.decode()
-    assert "<html" not in content
-    assert 'id="analytics-filters"' not in content
-    assert 'id="analytics-report"' in content
-    assert kpi(partial, "enrolments") == "7"
-    assert 'hx-swap-oob="true"' in content  # the status line screen readers announce
-    assert "HX-Request" in partial["Vary"]
-
-    errors = client.get(f"{URL}?start=2026-03-01&end=2026-01-01", headers={"HX-Request": "true"})
-    assert errors.status_code == 400
-    assert "<html" not in errors.content.decode()
-    assert "The end date must be on or after the start date" in errors.content.decode()
-
-    # A history restore (the browser's back button after the page left htmx's cache) needs the whole page.
-    restore = client.get(f"{URL}?{Q1}", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
-    assert b"<html" in restore.content
-
-
-# --- charts, tables and exports --------------------------------------------------------------------------
-
-
-def test_each_chart_is_an_svg_with_its_numbers_beside_it(client, admin_user, courses):
-    client.force_login(admin_user)
-    response = client.get(f"{URL}?{Q1}")
-    page = html(response)
-    figures = page.xpath("//figure[@data-chart]")
-    assert figures
-    for figure in figures:
-        (svg,) = figure.xpath(".//*[local-name()='svg']")
-        assert svg.get("role") == "img"
-        details = figure.xpath(".//details")[0]
-        assert details.xpath("./summary")[0].text_content() == "Show the numbers"
-        assert details.xpath(".//table//th[@scope='col']")
-    enrolments = page.xpath('//figure[@data-chart="enrolments_completions"]')[0]
-    rows = enrolments.xpath(".//details//tbody/tr")
-    assert [row[0].text_content() for row in rows] == ["2026-01", "2026-02", "2026-03"]
-    assert [row[1].text_content() for row in rows] == ["0", "2", "5"]
-    # The SVG in the page is well-formed XML.
-    raw = response.content.decode()
-    start = raw.index("<svg", raw.index('data-chart="enrolments_completions"'))
-    ET.fromstring(raw[start : raw.index("</svg>", start) + len("</svg>")])  # noqa: S314
-
-
-def test_names_are_escaped(client, admin_user, catalogue, trainer):
-    evil = '<img src=x onerror="alert(1)">'
-    course = make_course(catalogue, title=evil, trainer=trainer, with_revisions=False)
-    enroll(course, datetime(2026, 2, 1, tzinfo=UTC))
-    client.force_login(admin_user)
-    response = client.get(f"{URL}?{Q1}")
-    assert response.status_code == 200
-    assert evil not in response.content.decode()
-    assert table_column(response, "courses", 0) == [evil]
-
-
-def test_kpis_carry_their_definition(client, admin_user, courses):
-    client.force_login(admin_user)
-    page = html(client.get(f"{URL}?{Q1}"))
-    (card,) = page.xpath('//li[@data-kpi="completion_rate"]')
-    assert card.get("tabindex") == "0"
-    (definition,) = page.xpath(f'//*[@id="{card.get("aria-describedby")}"]')
-    assert definition.text_content().startswith("Completion rate =")
-
-
-def test_export_buttons_post_the_current_filters(client, admin_user, courses):
-    client.force_login(admin_user)
-    theirs = courses["theirs"]
-    page = html(client.get(f"{URL}?{Q1}&course={theirs.pk}"))
-    (form,) = page.xpath('//form[contains(@class, "analytics-exports")]')
-    assert form.get("method") == "post"
-    assert form.get("action") == reverse("analytics:export_start")
-    hidden = [(i.get("name"), i.get("value")) for i in form.xpath(".//input[@type='hidden']")]
-    assert ("start", "2026-01-01") in hidden
-    assert ("end", "2026-03-31") in hidden
-    assert ("course", str(theirs.pk)) in hidden
-    assert any(name == "csrfmiddlewaretoken" for name, _ in hidden)
-    assert [(b.get("name"), b.get("value")) for b in form.xpath(".//button")] == [
-        ("format", "csv"),
-        ("format", "xlsx"),
-        ("format", "docx"),
-        ("format", "pdf"),
-    ]
-
-    # What the CSV button sends starts an export of the same selection.
-    response = client.post(form.get("action"), {**dict(hidden), "format": "csv"})  # one course: a dict holds it
-    assert response.status_code == 302
-    assert response["Location"].startswith("/analytics/exports/")
-
-
-def test_table_cells_are_formatted_by_column_kind(settings):
-    settings.LMS_DEFAULT_CURRENCY = "EUR"
-    table = Table(
-        key="t",
-        title="T",
-        columns=[
-            Column("name", "Name"),
-            Column("n", "N", "int"),
-            Column("rate", "Rate", "percent"),
-            Column("money", "Money", "money"),
-            Column("day", "Day", "date"),
-            Column("x", "X", "number"),
-        ],
-        rows=[
-            {
-                "name": "<b>A</b>",
-                "n": 1234,
-                "rate": 42.5,
-                "money": Decimal("1234.5"),
-                "currency": "USD",
-                "day": date(2026, 1, 31),
-                "x": 1.5,
-            },
-            {"name": "B", "n": 0, "rate": None, "money": Decimal("-3"), "day": None, "x": None},
-        ],
-    )
-    context = views.table_context(table)
-    assert [numeric for _column, numeric in context["headers"]] == [False, True, True, True, False, True]
-    assert [text for text, _n, _u in context["rows"][0]] == [
-        "<b>A</b>",
-        "1,234",
-        "42.5 %",
-        "$1,234.50",
-        "31 Jan 2026",
-        "1.50",
-    ]
-    assert [text for text, _n, _u in context["rows"][1]] == ["B", "0", "—", "-€3.00", "—", "—"]
-    assert [undefined for _t, _n, undefined in context["rows"][1]] == [False, False, True, False, True, True]
-
-
-# --- queries ---------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("viewer", ["admin_user", "trainer"])
-def test_the_number_of_queries_does_not_grow_with_courses_and_enrollments(
-    client, request, viewer, catalogue, trainer, django_assert_max_num_queries
+def test_the_filters_of_the_dashboard_travel_with_the_export(
+    client, django_capture_on_commit_callbacks, admin_user, courses
 ):
-    user = request.getfixturevalue(viewer)
-    client.force_login(user)
-    first = make_course(catalogue, title="First", trainer=trainer, with_revisions=False)
-    enroll(first, datetime(2026, 2, 1, tzinfo=UTC))
-    client.get(f"{URL}?{Q1}")  # warm-up: sessions, content types, Wagtail's caches
+    own, _ = courses
+    client.force_login(admin_user)
+    start(client, django_capture_on_commit_callbacks, "csv", course=[own.pk], start="2026-02-01", end="2026-02-28")
 
-    with CaptureQueriesContext(connection) as small:
-        assert client.get(f"{URL}?{Q1}").status_code == 200
+    job = ExportJob.objects.get()
+    assert job.filters["course_ids"] == [own.pk]
+    assert (job.filters["start"], job.filters["end"]) == ("2026-02-01", "2026-02-28")
 
-    for n in range(4):
-        course = make_course(
-            catalogue, title=f"More {n}", trainer=trainer, with_revisions=False, category=make_category(f"Category {n}")
-        )
-        for day in range(1, 6):
-            enroll(
-                course,
-                datetime(2026, 3, day, tzinfo=UTC),
-                status="completed",
-                completed_at=datetime(2026, 3, day + 1, tzinfo=UTC),
-            )
-    UserFactory(role="trainer")
 
-    with django_assert_max_num_queries(len(small)):
-        response = client.get(f"{URL}?{Q1}")
+def test_bad_filters_are_refused_with_the_forms_message(client, django_capture_on_commit_callbacks, trainer, courses):
+    client.force_login(trainer)
+    response = start(client, django_capture_on_commit_callbacks, "csv", start="2026-12-31", end="2026-01-01")
+
+    assert response.status_code == 400
+    assert "The end date must be on or after the start date" in response.content.decode()
+    assert not ExportJob.objects.exists()
+
+
+def test_a_trainer_cannot_pick_another_trainers_course(client, django_capture_on_commit_callbacks, trainer, courses):
+    _, other = courses
+    client.force_login(trainer)
+    response = start(client, django_capture_on_commit_callbacks, "csv", course=[other.pk])
+
+    assert response.status_code == 400
+    assert "not a course you can see" in response.content.decode()
+    assert not ExportJob.objects.exists()
+
+
+def test_an_unknown_format_is_refused(client, django_capture_on_commit_callbacks, trainer):
+    client.force_login(trainer)
+    response = start(client, django_capture_on_commit_callbacks, "exe")
+
+    assert response.status_code == 400
+    assert "Choose an export format" in response.content.decode()
+
+
+def test_learners_may_not_export(client, django_capture_on_commit_callbacks, learner):
+    client.force_login(learner)
+    response = start(client, django_capture_on_commit_callbacks, "csv")
+
+    assert response.status_code == 403
+    assert not ExportJob.objects.exists()
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, db):
+    response = client.post(START_URL, {"format": "csv"})
+    assert response.status_code == 302 and "/accounts/" in response["Location"]
+
+
+def test_get_is_not_allowed(client, trainer):
+    client.force_login(trainer)
+    assert client.get(START_URL).status_code == 405
+
+
+def test_an_htmx_start_answers_with_the_job_panel(client, django_capture_on_commit_callbacks, trainer, courses):
+    client.force_login(trainer)
+    response = start(client, django_capture_on_commit_callbacks, "csv", headers=HTMX)
+
+    body = response.content.decode()
     assert response.status_code == 200
-    assert kpi(response, "enrolments") == "21"
+    assert body.lstrip().startswith('<section id="export-job"')
+    assert "<html" not in body
+    # The task runs once the request's transaction commits: the panel answers while it waits, and polls.
+    assert 'hx-trigger="every 1s"' in body
+    job = ExportJob.objects.get()
+    assert job.status == ExportStatus.DONE
+    assert "learnwell-report-2026-01-01_2026-12-31.csv" in client.get(status_url(job), **HTMX).content.decode()
+
+
+def test_the_dashboards_export_form_posts_here(client, admin_user, courses):
+    client.force_login(admin_user)
+    body = client.get(reverse("analytics_admin:dashboard")).content.decode()
+    assert f'action="{START_URL}"' in body
+    assert 'name="format" value="pdf"' in body
+
+
+# --- Status page ------------------------------------------------------------------------------------------------
+
+
+def running_job(user, progress=40) -> ExportJob:
+    return ExportJob.objects.create(
+        requested_by=user,
+        format="pdf",
+        filters=services.filters_to_json(YEAR_2026),
+        status="running",
+        progress=progress,
+    )
+
+
+def test_a_running_export_polls_every_second_with_a_progress_bar(client, trainer):
+    job = running_job(trainer, progress=40)
+    client.force_login(trainer)
+
+    page = client.get(status_url(job)).content.decode()
+    assert "<html" in page and 'hx-trigger="every 1s"' in page
+    partial = client.get(status_url(job), **HTMX)
+    body = partial.content.decode()
+    assert "<html" not in body
+    assert 'hx-trigger="every 1s"' in body
+    assert f'hx-get="{status_url(job)}"' in body
+    assert 'role="progressbar"' in body and 'aria-valuenow="40"' in body
+    assert "being built" in body
+    assert "Download" not in body
+    assert "private" in partial["Cache-Control"] and "HX-Request" in partial["Vary"]
+
+
+def test_a_queued_export_polls_too(client, trainer):
+    job = running_job(trainer, progress=0)
+    ExportJob.objects.filter(pk=job.pk).update(status="queued")
+    client.force_login(trainer)
+    body = client.get(status_url(job), **HTMX).content.decode()
+    assert 'hx-trigger="every 1s"' in body and "waiting to start" in body
+
+
+def test_polling_stops_when_the_export_is_done_and_a_download_link_appears(client, trainer):
+    job = running_job(trainer)
+    client.force_login(trainer)
+    assert 'hx-trigger="every 1s"' in client.get(status_url(job), **HTMX).content.decode()
+
+    tasks.build_export(job.pk)  # the worker finishes
+    body = client.get(status_url(job), **HTMX).content.decode()
+    assert "hx-trigger" not in body
+    assert "Your export is ready" in body
+    assert "/analytics/exports/download/" in body
+    assert "learnwell-report-2026-01-01_2026-12-31.pdf" in body
+
+
+def test_a_failed_export_stops_polling_and_says_so(client, trainer):
+    job = running_job(trainer)
+    ExportJob.objects.filter(pk=job.pk).update(status="failed", error_message="The export could not be built.")
+    client.force_login(trainer)
+    body = client.get(status_url(job), **HTMX).content.decode()
+    assert "hx-trigger" not in body
+    assert "The export could not be built." in body
+    assert "Download" not in body
+
+
+def test_an_expired_export_says_so_without_a_link(client, done_job, trainer):
+    client.force_login(trainer)
+    with time_machine.travel(done_job.expires_at + timedelta(seconds=1), tick=False):
+        tasks.delete_expired_exports()
+        body = client.get(status_url(done_job)).content.decode()
+    assert "This export has expired" in body
+    assert "/analytics/exports/download/" not in body
+
+
+@pytest.mark.parametrize("who", ["learner", "trainer", "admin"])
+def test_nobody_else_sees_an_exports_page(who, client, done_job):
+    client.force_login(UserFactory(role=who))
+    assert client.get(status_url(done_job)).status_code == 404
+    assert client.get(status_url(done_job), **HTMX).status_code == 404
+
+
+def test_status_page_of_a_missing_job_is_404(client, trainer):
+    client.force_login(trainer)
+    assert client.get(reverse("analytics:export_status", args=[999])).status_code == 404
+
+
+# --- Download ---------------------------------------------------------------------------------------------------
+
+
+def test_the_requester_downloads_the_file(client, done_job, trainer):
+    client.force_login(trainer)
+    response = client.get(download_url(done_job, trainer))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert response["Content-Disposition"] == ('attachment; filename="learnwell-report-2026-01-01_2026-12-31.xlsx"')
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    cells = [str(cell.value) for sheet in workbook for row in sheet.iter_rows() for cell in row]
+    assert OWN_COURSE in cells
+    assert OTHER_COURSE not in cells, "the trainer's own courses only"
+
+
+@pytest.mark.parametrize(
+    ("export_format", "content_type"),
+    [("csv", "text/csv; charset=utf-8"), ("pdf", "application/pdf"),
+     ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")],
+)  # fmt: skip
+def test_each_format_has_its_content_type_and_extension(export_format, content_type, client, run_on_commit, trainer):
+    job = run_on_commit(services.request_export, user=trainer, filters=YEAR_2026, format=export_format)
+    client.force_login(trainer)
+    response = client.get(download_url(job, trainer))
+    assert response.status_code == 200
+    assert response["Content-Type"] == content_type
+    assert response["Content-Disposition"].endswith(f'.{export_format}"')
+
+
+@pytest.mark.parametrize("who", ["learner", "trainer", "admin"])
+def test_nobody_else_can_use_the_link_or_one_made_for_themselves(who, client, done_job, trainer):
+    intruder = UserFactory(role=who)
+    client.force_login(intruder)
+
+    with_owners_link = client.get(download_url(done_job, trainer))
+    assert with_owners_link.status_code == 403
+    assert "made for someone else" in with_owners_link.content.decode()
+    assert client.get(download_url(done_job, intruder)).status_code == 404
+
+
+def test_a_tampered_link_is_refused(client, done_job, trainer):
+    client.force_login(trainer)
+    token = services.download_token(job=done_job, user=trainer)
+    unsalted = signing.dumps([done_job.pk, trainer.pk], compress=True)
+    for bad in (token[:-1] + ("A" if token[-1] != "A" else "B"), unsalted, "nonsense"):
+        assert client.get(reverse("analytics:export_download", args=[bad])).status_code == 403
+
+
+def test_anonymous_download_is_sent_to_sign_in(client, done_job, trainer):
+    response = client.get(download_url(done_job, trainer))
+    assert response.status_code == 302 and "/accounts/" in response["Location"]
+
+
+def test_the_link_expires_after_an_hour_and_says_so(client, run_on_commit, trainer, courses):
+    with time_machine.travel(NOON, tick=False):
+        job = run_on_commit(services.request_export, user=trainer, filters=YEAR_2026, format="csv")
+        url = download_url(job, trainer)
+    client.force_login(trainer)
+
+    with time_machine.travel(NOON + timedelta(minutes=59), tick=False):
+        assert client.get(url).status_code == 200
+    with time_machine.travel(NOON + timedelta(minutes=61), tick=False):
+        response = client.get(url)
+        assert response.status_code == 410
+        assert "This download link has expired" in response.content.decode()
+        # The export's page hands out a fresh link while the file lasts.
+        fresh = client.get(status_url(job)).context["download_url"]
+        assert client.get(fresh).status_code == 200
+
+
+def test_the_file_expires_after_a_day_and_says_so(client, run_on_commit, trainer, courses):
+    with time_machine.travel(NOON, tick=False):
+        job = run_on_commit(services.request_export, user=trainer, filters=YEAR_2026, format="csv")
+    client.force_login(trainer)
+
+    with time_machine.travel(NOON + timedelta(hours=24, minutes=1), tick=False):
+        url = download_url(job, trainer)  # a fresh link, but the file is past its day
+        response = client.get(url)
+        assert response.status_code == 410
+        assert "This export has expired" in response.content.decode()
+        tasks.delete_expired_exports()
+        assert client.get(url).status_code == 410
+
+
+def test_a_link_to_an_unfinished_export_is_refused(client, trainer):
+    job = running_job(trainer)
+    client.force_login(trainer)
+    response = client.get(download_url(job, trainer))
+    assert response.status_code == 409
+    assert "not ready" in response.content.decode()

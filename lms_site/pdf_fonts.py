@@ -1,0 +1,85 @@
+"""The fonts of every document the site generates: certificates, receipts, report PDFs and chart pictures.
+
+The font files ship with the code in `fonts/` (licences beside them) instead of coming from the machine, so a
+document rebuilt years later on another server comes out the same: a certificate's hash depends on it.
+
+Each face is registered with ReportLab once per process under one name, whichever document needs it first.
+DejaVu has no Chinese, Japanese or Korean, so text is drawn in runs (`runs`): the design face where it has
+the glyph, the fallback face where only that one has it. The fallback file is large, so it is read only when
+some text needs a glyph DejaVu lacks.
+"""
+
+from functools import cache
+from pathlib import Path
+
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+
+FONTS_DIR = Path(__file__).resolve().parent / "fonts"
+
+SERIF = "LearnwellSerif"
+SERIF_BOLD = "LearnwellSerifBold"
+SANS = "LearnwellSans"
+FALLBACK = "LearnwellFallback"  # CJK and other scripts the DejaVu faces lack
+
+FILES = {
+    SERIF: "DejaVuSerif.ttf",
+    SERIF_BOLD: "DejaVuSerif-Bold.ttf",
+    SANS: "DejaVuSans.ttf",
+    FALLBACK: "DroidSansFallbackFull.ttf",
+}
+
+
+def font_path(name: str) -> Path:
+    """The file of a face, for code that draws outside ReportLab (Pillow's charts)."""
+    return FONTS_DIR / FILES[name]
+
+
+@cache
+def register(name: str) -> str:
+    pdfmetrics.registerFont(TTFont(name, str(font_path(name))))
+    return name
+
+
+def register_fonts() -> None:
+    """The DejaVu faces, which a document's styles name before any text is drawn; the fallback waits for `runs`."""
+    for name in (SERIF, SERIF_BOLD, SANS):
+        register(name)
+
+
+@cache
+def glyphs(name: str) -> frozenset[int]:
+    """The code points a face can draw; a set, as one lookup per character is the hot path of a long report."""
+    register(name)
+    return frozenset(pdfmetrics.getFont(name).face.charToGlyph)
+
+
+def runs(text: str, font_name: str) -> list[tuple[str, str]]:
+    """Splits text into (font, chunk) runs: the design font where it has the glyph, the fallback elsewhere.
+
+    A character neither face has stays in the design font, which prints its "missing glyph" box.
+    """
+    own = glyphs(font_name)
+    result: list[tuple[str, str]] = []
+    for char in text:
+        chosen = font_name
+        if ord(char) not in own and ord(char) in glyphs(FALLBACK):
+            chosen = FALLBACK
+        if result and result[-1][0] == chosen:
+            result[-1] = (chosen, result[-1][1] + char)
+        else:
+            result.append((chosen, char))
+    return result
+
+
+def text_width(text: str, font_name: str, size: float) -> float:
+    return sum(pdfmetrics.stringWidth(chunk, font, size) for font, chunk in runs(text, font_name))
+
+
+def draw_text(canvas: Canvas, text: str, x: float, y: float, font_name: str, size: float) -> None:
+    """Draws text from x on the baseline y, switching to the fallback face for the runs that need it."""
+    for font, chunk in runs(text, font_name):
+        canvas.setFont(font, size)
+        canvas.drawString(x, y, chunk)
+        x += pdfmetrics.stringWidth(chunk, font, size)
