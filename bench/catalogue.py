@@ -7,8 +7,6 @@ database whose name contains "bench" (the script migrates and seeds it). Times a
 of the Django test client, in-process: compare runs on one machine, not with production latencies.
 """
 
-import argparse
-import math
 import os
 import shutil
 import statistics
@@ -20,9 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import use_bench_database  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
+from bench.common import argument_parser, migrate, nearest_rank, print_table, timed, use_bench_database  # noqa: E402
 
 # (label, URL, extra request headers)
 REQUESTS = [
@@ -45,7 +41,7 @@ class Measurement:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argument_parser(__doc__)
     parser.add_argument("--courses", type=int, nargs="+", default=[60, 200, 1000], help="catalogue sizes")
     parser.add_argument("--repeat", type=int, default=20, help="timed requests per URL and size")
     args = parser.parse_args()
@@ -56,7 +52,7 @@ def main() -> None:
     finally:
         if scratch:
             shutil.rmtree(scratch, ignore_errors=True)
-    print_table(rows)
+    print_results(rows)
 
 
 def configure_database() -> str | None:
@@ -72,7 +68,6 @@ def run(sizes: list[int], repeat: int) -> list[Measurement]:
 
     django.setup()
 
-    from django.core.management import call_command
     from django.db import connection
     from django.http import QueryDict
     from django.test import Client
@@ -81,8 +76,7 @@ def run(sizes: list[int], repeat: int) -> list[Measurement]:
     from bench.seed import seed_catalogue
     from courses.selectors import catalogue_page
 
-    print(f"Database: {connection.vendor}. Migrating...", file=sys.stderr)
-    call_command("migrate", interactive=False, verbosity=0)
+    migrate()
     client = Client(HTTP_HOST="localhost")
     rows = []
     for size in sizes:
@@ -98,11 +92,11 @@ def run(sizes: list[int], repeat: int) -> list[Measurement]:
                 response = client.get(url, **headers)
             # Read now: the captured list is a slice of connection.queries, which the next request clears.
             query_count = len(queries)
-            timings = []
-            for _ in range(repeat):
-                start = time.perf_counter()
-                client.get(url, **headers)
-                timings.append((time.perf_counter() - start) * 1000)
+
+            def request(url=url, headers=headers):
+                return client.get(url, **headers)
+
+            timings = [seconds * 1000 for seconds in timed(request, repeat)]
             rows.append(
                 Measurement(
                     courses=seeded.courses,
@@ -120,31 +114,17 @@ def run(sizes: list[int], repeat: int) -> list[Measurement]:
     return rows
 
 
-def nearest_rank(values: list[float], percentile: int) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(percentile / 100 * len(ordered)) - 1)]
-
-
-def print_table(rows: list[Measurement]) -> None:
-    widths = {"courses": 7, "request": 22, "status": 6, "results": 7, "queries": 7, "median ms": 9, "p95 ms": 8}
-    print("  ".join(f"{name:<{width}}" if name == "request" else f"{name:>{width}}" for name, width in widths.items()))
-    print("-" * (sum(widths.values()) + 2 * (len(widths) - 1)))
-    for row in rows:
-        values = [
-            row.courses,
-            row.label,
-            row.status,
-            row.results,
-            row.queries,
-            f"{row.median_ms:.1f}",
-            f"{row.p95_ms:.1f}",
-        ]
-        print(
-            "  ".join(
-                f"{value:<{width}}" if name == "request" else f"{value:>{width}}"
-                for (name, width), value in zip(widths.items(), values, strict=True)
-            )
-        )
+def print_results(rows: list[Measurement]) -> None:
+    columns = [("courses", 7), ("request", 22), ("status", 6), ("results", 7), ("queries", 7)]
+    columns += [("median ms", 9), ("p95 ms", 8)]
+    print_table(
+        columns,
+        [
+            [row.courses, row.label, row.status, row.results, row.queries, f"{row.median_ms:.1f}", f"{row.p95_ms:.1f}"]
+            for row in rows
+        ],
+        left=1,
+    )
     print()
     for label, url, headers in REQUESTS:
         print(f"{label}: GET {url}" + (" (HX-Request)" if headers else ""))

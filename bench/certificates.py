@@ -14,21 +14,18 @@ Runs with bench.settings against a throwaway SQLite file and a throwaway certifi
 var/, deleted at the end, or against DATABASE_URL when it names a database whose name contains "bench".
 """
 
-import argparse
 import gc
 import os
-import resource
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 import tracemalloc
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import ensure_var, use_bench_database  # noqa: E402
+from bench.common import argument_parser, max_rss_mb, nearest_rank, scratch_dir, use_bench_database  # noqa: E402
 
 NAMES = [
     "Ada Lovelace",
@@ -45,10 +42,6 @@ TITLES = [
     "Building Accessible, Fast and Secure Web Applications with Django, HTMX and a Sprinkle of Tailwind CSS",
     "SQL Basics",
 ]
-
-
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def contents(count: int):
@@ -77,7 +70,7 @@ def render_only(count: int) -> None:
     start = time.perf_counter()
     render_certificate(items[0])
     first = time.perf_counter() - start
-    print(f"first render (loads fonts): {first * 1000:.0f} ms, peak RSS {peak_rss_mib():.0f} MiB")
+    print(f"first render (loads fonts): {first * 1000:.0f} ms, peak RSS {max_rss_mb():.0f} MiB")
 
     gc.collect()
     times, sizes = [], []
@@ -87,11 +80,10 @@ def render_only(count: int) -> None:
         sizes.append(len(render_certificate(item)))
         times.append(time.perf_counter() - began)
     elapsed = time.perf_counter() - start
-    times.sort()
     print(
         f"PDF only, {count} certificates: {count / elapsed:.1f} certificates/s, "
-        f"median {statistics.median(times) * 1000:.1f} ms, p95 {times[int(len(times) * 0.95)] * 1000:.1f} ms, "
-        f"size median {statistics.median(sizes) / 1024:.0f} KiB, peak RSS {peak_rss_mib():.0f} MiB"
+        f"median {statistics.median(times) * 1000:.1f} ms, p95 {nearest_rank(times, 95) * 1000:.1f} ms, "
+        f"size median {statistics.median(sizes) / 1024:.0f} KiB, peak RSS {max_rss_mb():.0f} MiB"
     )
 
     tracemalloc.start()
@@ -136,17 +128,17 @@ def end_to_end(count: int) -> None:
     done = count - 1
     print(
         f"issue_certificate end to end, {done} certificates: {done / elapsed:.1f} certificates/s, "
-        f"{elapsed / done * 1000:.1f} ms each, peak RSS {peak_rss_mib():.0f} MiB"
+        f"{elapsed / done * 1000:.1f} ms each, peak RSS {max_rss_mb():.0f} MiB"
     )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argument_parser(__doc__)
     parser.add_argument("--count", type=int, default=300, help="certificates rendered without the database")
     parser.add_argument("--issue", type=int, default=200, help="certificates issued through the service")
     args = parser.parse_args()
 
-    scratch = Path(tempfile.mkdtemp(prefix="bench-certificates-", dir=ensure_var()))
+    scratch = scratch_dir("bench-certificates-", always=True)
     use_bench_database(settings_module="bench.settings", sqlite_dir=scratch, writes="certificates")
     os.environ["CERTIFICATES_ROOT"] = str(scratch / "certificates")
     try:

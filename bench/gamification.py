@@ -21,14 +21,12 @@ names a MariaDB/MySQL database whose name contains "bench": that database is dro
 at the start and dropped at the end (--keep keeps the SQLite file or the database).
 """
 
-import argparse
 import os
 import random
 import re
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -36,9 +34,24 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import ensure_var, recreate_mysql_database, reset_rss_peak, rss_mb, use_bench_database  # noqa: E402
+from bench.common import (  # noqa: E402
+    StatementCounter,
+    argument_parser,
+    close_connections,
+    database_label,
+    explain,
+    insert_rows,
+    migrate,
+    nearest_rank,
+    progress,
+    recreate_mysql_database,
+    reset_rss_peak,
+    rss_mb,
+    scratch_dir,
+    timed,
+    use_bench_database,
+)
 
-STARTED = time.perf_counter()
 SEED = 20261125
 COURSES = 20
 HISTORY_DAYS = 730
@@ -59,15 +72,6 @@ RULE_MIX = [
 USERNAME = "bench-gamer-{}"
 ENTRY_BATCH = 5000
 LEARNERS_PER_CHUNK = 10_000
-
-
-def progress(message: str) -> None:
-    print(f"[{time.perf_counter() - STARTED:5.0f} s] {message}", file=sys.stderr, flush=True)
-
-
-def nearest_rank(values: list[float], percentile: int) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, -(-len(ordered) * percentile // 100) - 1)]
 
 
 def ms(seconds: float) -> str:
@@ -111,22 +115,6 @@ def rows_per_learner(rng: random.Random, learners: int, entries: int) -> list[in
             result[index] += 1
             missing -= 1
     return result
-
-
-def insert_rows(model, fields: list[str], rows: list[tuple]) -> None:
-    """Inserts rows given as tuples of database values. bulk_create prepares every field of every row in
-    Python (about 35 µs a row here), which at 2,000,000 ledger rows is minutes per database; a plain
-    executemany of tuples is several times faster and writes the same rows."""
-    from django.db import connection
-
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    # Table and column names come from the model; values go as parameters.
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), ENTRY_BATCH):
-            cursor.executemany(sql, rows[start : start + ENTRY_BATCH])
 
 
 def seed(*, learners: int, entries: int) -> Seeded:
@@ -324,15 +312,6 @@ def board_of(scope: int, period: str, now: datetime):
     )
 
 
-def timed(function, repeat: int) -> list[float]:
-    times = []
-    for _ in range(repeat):
-        began = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - began)
-    return times
-
-
 def measure_reads(seeded: Seeded, reads: int) -> tuple[list[ReadResult], dict]:
     from django.db import connection
     from django.db.models import Count
@@ -396,37 +375,7 @@ def measure_reads(seeded: Seeded, reads: int) -> tuple[list[ReadResult], dict]:
     return results, worst
 
 
-def explain(sql: str) -> str:
-    from django.db import connection
-
-    prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
-    with connection.cursor() as cursor:
-        cursor.execute(prefix + sql)
-        columns = [column[0] for column in cursor.description]
-        rows = cursor.fetchall()
-    if connection.vendor == "sqlite":
-        return "\n".join(f"  {row[-1]}" for row in rows)
-    widths = [max(len(str(value)) for value in [name, *(row[i] for row in rows)]) for i, name in enumerate(columns)]
-    lines = [" | ".join(str(value).ljust(width) for value, width in zip(row, widths, strict=True)) for row in rows]
-    header = " | ".join(name.ljust(width) for name, width in zip(columns, widths, strict=True))
-    return "\n".join(f"  {line}" for line in [header, *lines])
-
-
 # Awards
-
-
-class StatementCounter:
-    """Counts the SQL a block runs, transaction control (BEGIN, SAVEPOINT...) apart."""
-
-    def __init__(self):
-        self.queries = self.control = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        if sql.split(None, 1)[0].upper() in {"BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT"}:
-            self.control += 1
-        else:
-            self.queries += 1
-        return execute(sql, params, many, context)
 
 
 def measure_awards(seeded: Seeded, count: int, rng: random.Random) -> dict:
@@ -452,7 +401,8 @@ def measure_awards(seeded: Seeded, count: int, rng: random.Random) -> dict:
             user=user, rule=Rule.LESSON_COMPLETED, source=source, course_id=course_id, occurred_at=seeded.now
         )
 
-    def run() -> tuple[list[float], int, StatementCounter]:
+    def run() -> tuple[dict, int]:
+        """Every award once: its timing and statements per award, and how many wrote a ledger row."""
         times, written, counter = [], 0, StatementCounter()
         # Counted by a wrapper rather than CaptureQueriesContext, which keeps only the last 9,000.
         with connection.execute_wrapper(counter):
@@ -460,39 +410,30 @@ def measure_awards(seeded: Seeded, count: int, rng: random.Random) -> dict:
                 began = time.perf_counter()
                 written += award(key) is not None
                 times.append(time.perf_counter() - began)
-        return times, written, counter
+        summary = {
+            "awards/s": count / sum(times),
+            "median": statistics.median(times),
+            "p95": nearest_rank(times, 95),
+            "queries": counter.queries / count,
+            "control": counter.control / count,
+        }
+        return summary, written
 
     entries_before, totals_before = PointEntry.objects.count(), PointTotal.objects.count()
-    times, written, queries = run()
+    new, written = run()
     if written != count:
         sys.exit(f"Only {written} of {count} new awards were written.")
     entries_after = PointEntry.objects.count()
     points_after = PointTotal.objects.aggregate(points=Sum("points"))["points"]
-    new = {
-        "awards/s": count / sum(times),
-        "median": statistics.median(times),
-        "p95": nearest_rank(times, 95),
-        "queries": queries.queries / count,
-        "control": queries.control / count,
-        "ledger rows": entries_after - entries_before,
-        "new total rows": PointTotal.objects.count() - totals_before,
-    }
+    new |= {"ledger rows": entries_after - entries_before, "new total rows": PointTotal.objects.count() - totals_before}
     progress(f"{count} new awards")
 
-    times, written, queries = run()
+    duplicate, written = run()
     if written or PointEntry.objects.count() != entries_after:
         sys.exit(f"Replayed awards wrote {PointEntry.objects.count() - entries_after} ledger rows.")
     if PointTotal.objects.aggregate(points=Sum("points"))["points"] != points_after:
         sys.exit("Replayed awards changed the leaderboard totals.")
-    duplicate = {
-        "awards/s": count / sum(times),
-        "median": statistics.median(times),
-        "p95": nearest_rank(times, 95),
-        "queries": queries.queries / count,
-        "control": queries.control / count,
-        "ledger rows": 0,
-        "new total rows": 0,
-    }
+    duplicate |= {"ledger rows": 0, "new total rows": 0}
     progress(f"{count} replayed awards")
     return {"new": new, "duplicate": duplicate}
 
@@ -501,21 +442,11 @@ def measure_awards(seeded: Seeded, count: int, rng: random.Random) -> dict:
 
 
 def report(seeded: Seeded, checks: list[str], reads: list[ReadResult], worst: dict, awards: dict, reps: int) -> None:
-    from django.db import connection
     from django.db.models import Count
 
     from gamification.models import PointTotal
 
-    database = connection.vendor
-    if database == "mysql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT VERSION(), @@innodb_buffer_pool_size")
-            version, pool = cursor.fetchone()
-        database = f"MariaDB/MySQL {version} (innodb_buffer_pool_size {int(pool) // 2**20} MB)"
-    else:
-        import sqlite3
-
-        database = f"SQLite {sqlite3.sqlite_version}"
+    database = database_label()
     counts = sorted(seeded.rows_per_learner.values())
     top_tenth = sum(counts[-len(counts) // 10 :]) / sum(counts)
     print(f"\n=== Gamification on {database} ===")
@@ -576,11 +507,12 @@ def report(seeded: Seeded, checks: list[str], reads: list[ReadResult], worst: di
     for name, sql in zip(names, worst["queries"], strict=False):
         # The top-10 query selects some thirty columns of three tables; the plan is what matters.
         shown = re.sub(r"^SELECT .+? FROM ", "SELECT ... FROM ", sql) if len(sql) > 600 else sql
-        print(f"\n{name}: {shown}\n{explain(sql)}")
+        plan = "\n".join(f"  {line}" for line in explain(sql).splitlines())
+        print(f"\n{name}: {shown}\n{plan}")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argument_parser(__doc__)
     parser.add_argument("--learners", type=int, default=100_000)
     parser.add_argument("--entries", type=int, default=2_000_000, help="ledger rows")
     parser.add_argument("--reads", type=int, default=50, help="reads per board and viewer")
@@ -591,12 +523,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the SQLite file or the MariaDB database")
     args = parser.parse_args()
 
-    # A scratch directory only for the throwaway SQLite file, made after DATABASE_URL was checked.
-    scratch = (
-        None
-        if os.environ.get("DATABASE_URL")
-        else Path(tempfile.mkdtemp(prefix="bench-gamification-", dir=ensure_var()))
-    )
+    scratch = scratch_dir("bench-gamification-")
     mysql = use_bench_database(settings_module="bench.settings", sqlite_dir=scratch, writes="learners and points")
     if mysql:
         recreate_mysql_database(os.environ["DATABASE_URL"])
@@ -604,13 +531,7 @@ def main() -> None:
         import django
 
         django.setup()
-        from django.core.management import call_command
-        from django.db import connection
-
-        progress(f"Database: {connection.vendor}. Migrating...")
-        began = time.perf_counter()
-        call_command("migrate", interactive=False, verbosity=0)
-        migrated = time.perf_counter() - began
+        migrated = migrate()
         seeded = seed(learners=args.learners, entries=args.entries)
         seeded.timings = {"migrate": migrated, **seeded.timings}
         rng = random.Random(SEED + 1)
@@ -622,12 +543,7 @@ def main() -> None:
         awards = measure_awards(seeded, args.awards, rng)
         report(seeded, checks, reads, worst, awards, args.reads)
     finally:
-        from django.apps import apps
-
-        if apps.ready:
-            from django.db import connections
-
-            connections.close_all()
+        close_connections()
         if args.keep:
             print(f"\nKept {'the database' if mysql else scratch}", file=sys.stderr)
         elif mysql:

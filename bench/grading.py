@@ -20,17 +20,12 @@ DATABASE_URL when it names a database whose name contains "bench" (the script mi
 bench/README.md says how to read the tables.
 """
 
-import argparse
 import gc
 import json
-import math
-import os
 import random
-import resource
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 import tracemalloc
 import uuid
@@ -42,17 +37,24 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import ensure_var, use_bench_database  # noqa: E402
+from bench.common import (  # noqa: E402
+    StatementCounter,
+    argument_parser,
+    close_connections,
+    max_rss_mb,
+    migrate,
+    nearest_rank,
+    print_table,
+    progress,
+    reset_rss_peak,
+    rss_mb,
+    scratch_dir,
+    use_bench_database,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
 SEED = 20240611
 CHUNK = 500  # attempts per transaction in the bulk regrade, as services.regrade_assessment chunks them
 ATTEMPTS_PER_LEARNER = 5  # 10,000 attempts come from 2,000 learners
-STARTED = time.perf_counter()
-
-
-def progress(message: str) -> None:
-    print(f"[{time.perf_counter() - STARTED:5.0f} s] {message}", file=sys.stderr, flush=True)
 
 
 # 50 questions: mostly choice questions, as quizzes are, with a few of every other type.
@@ -276,8 +278,8 @@ def _garbage(question: dict) -> list:
 class Pass:
     seconds: float
     queries: int = 0
-    rss_start_kb: int | None = None  # the process's RSS when the pass started
-    rss_peak_kb: int | None = None  # and at most during the pass (None: the kernel cannot tell)
+    rss_start_mb: float | None = None  # the process's RSS when the pass started
+    rss_peak_mb: float | None = None  # and at most during the pass (None: the kernel cannot tell)
     result: Any = None
 
 
@@ -285,21 +287,15 @@ def run_pass(fn: Callable[[], Any], *, collect: bool = True) -> Pass:
     """Runs fn once, untraced: wall time, SQL queries and the process's peak RSS while it ran."""
     from django.db import connection
 
-    queries = 0
-
-    def count(execute, sql, params, many, context):
-        nonlocal queries
-        queries += 1
-        return execute(sql, params, many, context)
-
+    counter = StatementCounter()
     if collect:
         gc.collect()
-    rss_start = rss_peak_kb() if reset_rss_peak() else None
-    with connection.execute_wrapper(count):
+    rss_start = rss_mb("VmHWM") if reset_rss_peak() else None
+    with connection.execute_wrapper(counter):
         started = time.perf_counter()
         result = fn()
         seconds = time.perf_counter() - started
-    return Pass(seconds, queries, rss_start, rss_peak_kb() if rss_start else None, result)
+    return Pass(seconds, counter.total, rss_start, rss_mb("VmHWM") if rss_start else None, result)
 
 
 def traced_peak(fn: Callable[[], Any]) -> int:
@@ -311,28 +307,6 @@ def traced_peak(fn: Callable[[], Any]) -> int:
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-
-
-def reset_rss_peak() -> bool:
-    # Linux: writing 5 to clear_refs resets VmHWM, the peak RSS, to the current RSS.
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
-
-
-def rss_peak_kb() -> int | None:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return None
-
-
-def max_rss_mb() -> float:
-    # ru_maxrss is in KiB on Linux (bytes on macOS): the process's high-water mark since it started.
-    scale = 1024 * 1024 if sys.platform == "darwin" else 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale
 
 
 # Part 1: grading in memory --------------------------------------------------------------------------------
@@ -416,32 +390,17 @@ def seed_module():
 
 def seed_learners(count: int, *, course_id: int) -> list[int]:
     """Learners enrolled in the course, so a regrade that changes a pass refreshes a real enrollment."""
-    from django.contrib.auth.hashers import make_password
     from django.utils import timezone
 
-    from accounts.models import Role, User
+    from accounts.models import User
+    from bench.seed import learner_row
     from learning.models import Enrollment, EnrollmentStatus
 
     usernames = [f"bench-taker-{n}" for n in range(1, count + 1)]
     present = set(User.objects.filter(username__in=usernames).values_list("username", flat=True))
-    password = make_password(None)  # unusable: nobody signs in as them
     now = timezone.now()
     User.objects.bulk_create(
-        [
-            # bulk_create skips User.save(), which derives the admin flags from the role: set them here.
-            User(
-                username=name,
-                email=f"{name}@example.com",
-                role=Role.LEARNER,
-                is_staff=False,
-                is_superuser=False,
-                password=password,
-                date_joined=now,
-            )
-            for name in usernames
-            if name not in present
-        ],
-        batch_size=500,
+        [learner_row(name, date_joined=now) for name in usernames if name not in present], batch_size=500
     )
     ids = dict(User.objects.filter(username__in=usernames).values_list("username", "pk"))
     enrolled = set(Enrollment.objects.filter(course_id=course_id).values_list("user_id", flat=True))
@@ -676,29 +635,9 @@ def mb(value: int | float | None) -> str:
 
 
 def rss_range(timed: Pass) -> str:
-    if timed.rss_start_kb is None or timed.rss_peak_kb is None:
+    if timed.rss_start_mb is None or timed.rss_peak_mb is None:
         return "-"
-    return f"{timed.rss_start_kb / 1024:.0f} → {timed.rss_peak_kb / 1024:.0f}"
-
-
-def nearest_rank(values: list[float], percentile: int) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(percentile / 100 * len(ordered)) - 1)]
-
-
-def print_table(columns: list[tuple[str, int]], rows: list[list[Any]]) -> None:
-    """The first column is left-aligned, the others right-aligned."""
-
-    def line(values) -> str:
-        return "  ".join(
-            f"{value:<{width}}" if index == 0 else f"{value:>{width}}"
-            for index, ((_, width), value) in enumerate(zip(columns, values, strict=True))
-        )
-
-    print(line([name for name, _ in columns]))
-    print("-" * (sum(width for _, width in columns) + 2 * (len(columns) - 1)))
-    for row in rows:
-        print(line(row))
+    return f"{timed.rss_start_mb:.0f} → {timed.rss_peak_mb:.0f}"
 
 
 def report(memory: InMemory, bulk_rows: list[BulkRow], single_rows: list[SingleRow], info: dict) -> None:
@@ -821,7 +760,7 @@ def connection_vendor() -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argument_parser(__doc__)
     parser.add_argument(
         "--attempts", type=int, nargs="+", default=[2000, 10000], help="attempts per assessment, one run per size"
     )
@@ -829,22 +768,15 @@ def main() -> None:
     args = parser.parse_args()
     sizes = sorted(set(args.attempts))
 
-    # A scratch directory only for the throwaway SQLite file, made after DATABASE_URL was checked.
-    scratch = (
-        None if os.environ.get("DATABASE_URL") else Path(tempfile.mkdtemp(prefix="bench-grading-", dir=ensure_var()))
-    )
+    scratch = scratch_dir("bench-grading-")
     configure_database(scratch)
     try:
         import django
 
         django.setup()
-        from django.core.management import call_command
-        from django.db import connection
-
         from assessments.models import AssessmentPage
 
-        progress(f"Database: {connection.vendor}. Migrating...")
-        call_command("migrate", interactive=False, verbosity=0)
+        migrate()
 
         # The same snapshot the database part stores: built by the page model, without saving the page.
         snapshot = AssessmentPage(questions=raw_questions(0)).questions_snapshot()
@@ -855,12 +787,7 @@ def main() -> None:
             sys.exit("The stored snapshot differs from the in-memory one: the two parts graded different questions.")
         report(memory, bulk_rows, single_rows, info)
     finally:
-        from django.apps import apps
-
-        if apps.ready:
-            from django.db import connections
-
-            connections.close_all()
+        close_connections()
         if scratch:
             shutil.rmtree(scratch, ignore_errors=True)
 

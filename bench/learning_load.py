@@ -15,7 +15,6 @@ that does nothing, measured by the same gunicorn in the same run: the ratio betw
 number to compare across runs and machines. bench/README.md says how to read the tables.
 """
 
-import argparse
 import csv
 import json
 import math
@@ -26,7 +25,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -34,7 +32,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import ensure_var, use_bench_database  # noqa: E402
+from bench.common import (  # noqa: E402
+    argument_parser,
+    migrate,
+    nearest_rank,
+    print_table,
+    scratch_dir,
+    use_bench_database,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -82,7 +87,7 @@ class Usage:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argument_parser(__doc__)
     parser.add_argument("--courses", type=int, default=20, help="live courses (N)")
     parser.add_argument("--lessons", type=int, default=30, help="live lessons per course (M)")
     parser.add_argument("--modules", type=int, help="modules per course (default: one per 10 lessons)")
@@ -94,7 +99,7 @@ def main() -> None:
     if shutil.which("locust", path=str(VENV_BIN)) is None:
         sys.exit(f"locust is not installed in {VENV_BIN.parent}: {VENV_BIN}/pip install -r bench/requirements.txt")
 
-    scratch = Path(tempfile.mkdtemp(prefix="bench-learning-", dir=ensure_var()))
+    scratch = scratch_dir("bench-learning-", always=True)
     configure_database(scratch)
     server = None
     try:
@@ -131,15 +136,13 @@ def prepare(args, scratch: Path) -> tuple[dict, list[tuple[str, int, int]], dict
 
     django.setup()
 
-    from django.core.management import call_command
     from django.db import connection
 
     from bench.seed import LEARNER_PASSWORD, seed_catalogue, seed_learners
     from courses.models import CoursePage
     from learning import selectors, services
 
-    print(f"Database: {connection.vendor}. Migrating...", file=sys.stderr)
-    call_command("migrate", interactive=False, verbosity=0)
+    migrate()
     modules = args.modules or max(1, math.ceil(args.lessons / 10))
     started = time.perf_counter()
     seeded = seed_catalogue(
@@ -402,8 +405,8 @@ def run_scenario(
                     requests=int(record["Request Count"]),
                     failures=int(record["Failure Count"]),
                     rps=float(record["Requests/s"]),
-                    p50_ms=percentile(times, 50) if times else float(record["50%"]),
-                    p95_ms=percentile(times, 95) if times else float(record["95%"]),
+                    p50_ms=nearest_rank(times, 50) if times else float(record["50%"]),
+                    p95_ms=nearest_rank(times, 95) if times else float(record["95%"]),
                     size_kb=float(record["Average Content Size"]) / 1024,
                 )
             )
@@ -439,12 +442,6 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def percentile(values: list[float], pct: int) -> float:
-    """Nearest-rank percentile, as bench/catalogue.py computes it."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
-
-
 def tail(path: Path, lines: int = 40) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
@@ -463,11 +460,11 @@ def print_report(args, sizes: dict, queries: list[tuple[str, int, int]], rows: l
     mixed = [row for row in rows if row.scenario == "mixed" and row.name not in SIGN_IN_NAMES]
     print()
     print("Each endpoint alone, one locust run each (ratios: to the minimal view's run)")
-    print_table(isolated, alone=True)
+    print_rows(isolated, alone=True)
     print()
     print("Mixed: all at once, weights 1 lesson page : 3 htmx lesson : 2 mark complete : 1 minimal")
     print("(ratio: to the minimal view in this run, whose requests now wait behind the pages')")
-    print_table(mixed, alone=False)
+    print_rows(mixed, alone=False)
     sign_ins = [row for row in rows if row.name == "sign-in"]
     print()
     print(
@@ -477,23 +474,25 @@ def print_report(args, sizes: dict, queries: list[tuple[str, int, int]], rows: l
     cores = os.cpu_count() or 1
     print()
     print(f"CPU used during each run ({cores} cores; locust, start-up included, runs on the same machine)")
-    print(f"{'scenario':<22}  {'gunicorn':>14}  {'each worker, of 1 core':>22}  {'locust':>14}")
-    print("-" * 78)
-    for usage in usages:
-        server = f"{usage.server_cpu / args.seconds / cores:.0%} of {cores} cores"
-        workers = " + ".join(f"{cpu / args.seconds:.0%}" for cpu in usage.worker_cpu)
-        locust = f"{usage.locust_cpu / args.seconds:.0%} of 1 core"
-        print(f"{usage.scenario:<22}  {server:>14}  {workers:>22}  {locust:>14}")
+    print_table(
+        [("scenario", 22), ("gunicorn", 14), ("each worker, of 1 core", 22), ("locust", 14)],
+        [
+            [
+                usage.scenario,
+                f"{usage.server_cpu / args.seconds / cores:.0%} of {cores} cores",
+                " + ".join(f"{cpu / args.seconds:.0%}" for cpu in usage.worker_cpu),
+                f"{usage.locust_cpu / args.seconds:.0%} of 1 core",
+            ]
+            for usage in usages
+        ],
+    )
     print()
     print("SQL queries per request (Django test client, signed-in learner, same database)")
     width = max(len(name) for name, _, _ in queries)
-    print(f"{'request':<{width}}  {'status':>6}  {'queries':>7}")
-    print("-" * (width + 17))
-    for name, status, count in queries:
-        print(f"{name:<{width}}  {status:>6}  {count:>7}")
+    print_table([("request", width), ("status", 6), ("queries", 7)], queries)
 
 
-def print_table(rows: list[Row], *, alone: bool) -> None:
+def print_rows(rows: list[Row], *, alone: bool) -> None:
     """With `alone`, each row comes from a run of its own: throughput and CPU compare too."""
     minimal = next((row for row in rows if row.name == MINIMAL), None)
 
@@ -504,8 +503,7 @@ def print_table(rows: list[Row], *, alone: bool) -> None:
     columns += [("KB", 5), ("p50 ratio", 9)]
     if alone:
         columns += [("req/s ratio", 11), ("CPU ms", 6), ("CPU ratio", 9)]
-    print("  ".join(f"{name:<{width}}" if name == "endpoint" else f"{name:>{width}}" for name, width in columns))
-    print("-" * (sum(width for _, width in columns) + 2 * (len(columns) - 1)))
+    lines = []
     for row in rows:
         values = [row.name, row.requests, f"{row.rps:.1f}", f"{row.p50_ms:.1f}", f"{row.p95_ms:.1f}", row.failures]
         values += [f"{row.size_kb:.1f}", ratio(row.p50_ms, minimal and minimal.p50_ms)]
@@ -513,12 +511,8 @@ def print_table(rows: list[Row], *, alone: bool) -> None:
             # Inverted, so that like the others it says how many minimal requests one request costs.
             values += [ratio(minimal and minimal.rps, row.rps)]
             values += [f"{row.cpu_ms:.1f}" if row.cpu_ms else "-", ratio(row.cpu_ms, minimal and minimal.cpu_ms)]
-        print(
-            "  ".join(
-                f"{value:<{width}}" if name == "endpoint" else f"{value:>{width}}"
-                for (name, width), value in zip(columns, values, strict=True)
-            )
-        )
+        lines.append(values)
+    print_table(columns, lines)
 
 
 if __name__ == "__main__":

@@ -17,33 +17,24 @@ The pytest fixtures that start it live in billing/tests/conftest.py (``fake_stri
 
 import json
 import secrets
-import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl
 
 import stripe
 
-from lms_site.tests.local_server import LocalServer
+from lms_site.tests.fake_server import FakeHandler, FakeServer, HeaderLookup
 
 CHECKOUT_HOST = "https://checkout.stripe.test"
 
 
 @dataclass(frozen=True)
-class RecordedRequest:
+class RecordedRequest(HeaderLookup):
     method: str
     path: str
     headers: dict[str, str]  # names lower-cased
     form: dict[str, str]  # the form-decoded body, bracketed keys kept flat as Stripe's client sent them
     raw_body: str
-
-    def header(self, name: str) -> str | None:
-        return self.headers.get(name.lower())
-
-    @property
-    def authorization(self) -> str | None:
-        return self.header("Authorization")
 
     @property
     def idempotency_key(self) -> str | None:
@@ -65,31 +56,37 @@ class _Failure:
     body: dict
 
 
+class _Handler(FakeHandler):
+    server_version = "FakeStripe/1.0"
+
+    def answer(self) -> None:
+        raw = self.read_body().decode()
+        path, _, query = self.path.partition("?")
+        form = dict(parse_qsl(raw or query, keep_blank_values=True))
+        headers = self.lowered_headers()
+        self.fake._record(RecordedRequest(self.command, path, headers, form, raw))
+        status, body = self.fake._answer(self.command, path, form)
+        if status == 200 and "error" in body:
+            status = 400
+        extra = {"Request-Id": f"req_fake_{secrets.token_hex(6)}", "Stripe-Version": stripe.api_version}
+        if status >= 400:
+            # Belt and braces beside max_network_retries = 0: a retry would replay the same error anyway.
+            extra["Stripe-Should-Retry"] = "false"
+        if headers.get("idempotency-key"):
+            extra["Idempotency-Key"] = headers["idempotency-key"]
+        self.send_json(status, body, headers=extra)
+
+
 @dataclass
-class FakeStripe:
+class FakeStripe(FakeServer[RecordedRequest]):
     """The fake server. ``start()`` it, point ``stripe.api_base`` at ``url``, ``stop()`` it afterwards."""
 
-    requests: list[RecordedRequest] = field(default_factory=list)
+    handler = _Handler
+    thread_name = "fake-stripe"
+
     checkout_sessions: dict[str, dict] = field(default_factory=dict)
     refunds: dict[str, dict] = field(default_factory=dict)
     _failures: list[_Failure] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _server: LocalServer | None = None
-
-    # Lifecycle
-
-    def start(self) -> "FakeStripe":
-        self._server = LocalServer(_handler_for(self), name="fake-stripe")
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
-
-    @property
-    def url(self) -> str:
-        return self._server.url
 
     # What tests ask of it
 
@@ -109,13 +106,8 @@ class FakeStripe:
         with self._lock:
             self._failures.append(_Failure(status=status, body={"error": error}))
 
-    def requests_to(self, path: str, method: str = "POST") -> list[RecordedRequest]:
-        with self._lock:
-            return [r for r in self.requests if r.path == path and r.method == method]
-
-    def clear(self) -> None:
-        with self._lock:
-            self.requests.clear()
+    def requests_to(self, path: str, method: str | None = "POST") -> list[RecordedRequest]:
+        return super().requests_to(path, method)
 
     # What the handler calls
 
@@ -178,47 +170,6 @@ class FakeStripe:
         with self._lock:
             self.refunds[refund_id] = refund
         return refund
-
-    def _record(self, request: RecordedRequest) -> None:
-        with self._lock:
-            self.requests.append(request)
-
-
-def _handler_for(fake: FakeStripe) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        # HTTP/1.0: one request per connection, so no pooled connection outlives a test's server.
-        server_version = "FakeStripe/1.0"
-
-        def _handle(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length).decode() if length else ""
-            path, _, query = self.path.partition("?")
-            form = dict(parse_qsl(raw or query, keep_blank_values=True))
-            headers = {name.lower(): value for name, value in self.headers.items()}
-            fake._record(RecordedRequest(self.command, path, headers, form, raw))
-            status, body = fake._answer(self.command, path, form)
-            if status == 200 and "error" in body:
-                status = 400
-            payload = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.send_header("Request-Id", f"req_fake_{secrets.token_hex(6)}")
-            self.send_header("Stripe-Version", stripe.api_version)
-            if status >= 400:
-                # Belt and braces beside max_network_retries = 0: a retry would replay the same error anyway.
-                self.send_header("Stripe-Should-Retry", "false")
-            if headers.get("idempotency-key"):
-                self.send_header("Idempotency-Key", headers["idempotency-key"])
-            self.end_headers()
-            self.wfile.write(payload)
-
-        do_GET = do_POST = do_DELETE = _handle
-
-        def log_message(self, format, *args):
-            pass  # quiet: tests read fake.requests instead
-
-    return Handler
 
 
 def stripe_event(event_type: str, data: dict, *, event_id: str | None = None) -> dict:

@@ -25,19 +25,16 @@ The pytest fixture that starts it lives in media_pipeline/tests/conftest.py (``f
 """
 
 import base64
-import json
 import posixpath
 import re
 import secrets
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl
 
-from lms_site.tests.local_server import LocalServer
+from lms_site.tests.fake_server import FakeHandler, FakeServer, HeaderLookup
 
 UPLOAD_PATH = "/api/v1/files/upload"
 LIST_PATH = "/v1/files"
@@ -55,7 +52,7 @@ class UploadedFile:
 
 
 @dataclass(frozen=True)
-class RecordedRequest:
+class RecordedRequest(HeaderLookup):
     method: str
     path: str
     query: dict[str, str]
@@ -63,13 +60,6 @@ class RecordedRequest:
     form: dict[str, str]  # multipart text fields, by their (camelCase) names as sent
     file: UploadedFile | None
     raw_body: bytes
-
-    def header(self, name: str) -> str | None:
-        return self.headers.get(name.lower())
-
-    @property
-    def authorization(self) -> str | None:
-        return self.header("Authorization")
 
     @property
     def basic_auth(self) -> tuple[str, str] | None:
@@ -99,33 +89,41 @@ class _Failure:
         return (self.method is None or self.method == method) and (self.path is None or self.path == path)
 
 
+class _Handler(FakeHandler):
+    server_version = "FakeImageKit/1.0"
+
+    def answer(self) -> None:
+        raw = self.read_body()
+        path, _, query = self.path.partition("?")
+        headers = self.lowered_headers()
+        form: dict[str, str] = {}
+        uploaded = None
+        malformed = None
+        if headers.get("content-type", "").startswith("multipart/form-data"):
+            try:
+                form, uploaded = _parse_multipart(headers["content-type"], raw)
+            except ValueError as error:
+                malformed = str(error)
+        request = RecordedRequest(
+            self.command, path, dict(parse_qsl(query, keep_blank_values=True)), headers, form, uploaded, raw
+        )
+        self.fake._record(request)
+        status, body = (400, {"message": malformed}) if malformed else self.fake._answer(request)
+        self.send_json(status, body, content_type="application/json; charset=utf-8")
+
+
 @dataclass
-class FakeImageKit:
+class FakeImageKit(FakeServer[RecordedRequest]):
     """The fake server. ``start()`` it, point the SDK's ``base_url`` at ``url``, ``stop()`` it afterwards."""
+
+    handler = _Handler
+    thread_name = "fake-imagekit"
 
     private_key: str = "private_test_key"
     url_endpoint: str = DEFAULT_URL_ENDPOINT
-    requests: list[RecordedRequest] = field(default_factory=list)
     files: dict[str, dict] = field(default_factory=dict)  # by fileId: the ImageKit file object
     contents: dict[str, bytes] = field(default_factory=dict)  # by fileId: the bytes uploaded
     _failures: list[_Failure] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _server: LocalServer | None = None
-
-    # Lifecycle
-
-    def start(self) -> "FakeImageKit":
-        self._server = LocalServer(_handler_for(self), name="fake-imagekit")
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
-
-    @property
-    def url(self) -> str:
-        return self._server.url
 
     # What tests ask of it
 
@@ -161,10 +159,6 @@ class FakeImageKit:
         with self._lock:
             return next((file for file in self.files.values() if file["name"] == name), None)
 
-    def requests_to(self, path: str, method: str | None = None) -> list[RecordedRequest]:
-        with self._lock:
-            return [r for r in self.requests if r.path == path and (method is None or r.method == method)]
-
     @property
     def uploads(self) -> list[RecordedRequest]:
         return self.requests_to(UPLOAD_PATH, "POST")
@@ -178,16 +172,7 @@ class FakeImageKit:
         with self._lock:
             return [r for r in self.requests if r.method == "DELETE"]
 
-    def clear(self) -> None:
-        """Forgets the recorded requests (not the stored files)."""
-        with self._lock:
-            self.requests.clear()
-
     # What the handler calls
-
-    def _record(self, request: RecordedRequest) -> None:
-        with self._lock:
-            self.requests.append(request)
 
     def _answer(self, request: RecordedRequest) -> tuple[int, dict | list | None]:
         with self._lock:
@@ -343,45 +328,3 @@ def _parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], Up
 def _header_params(header_line: str, name: str) -> dict[str, str]:
     headers = BytesParser(policy=HTTP).parsebytes(header_line.encode() + b"\r\n\r\n", headersonly=True)
     return dict(headers[name].params) if headers[name] is not None else {}
-
-
-def _handler_for(fake: FakeImageKit) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        # HTTP/1.0: one request per connection, so no pooled connection outlives a test's server.
-        server_version = "FakeImageKit/1.0"
-
-        def _handle(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            path, _, query = self.path.partition("?")
-            headers = {name.lower(): value for name, value in self.headers.items()}
-            form: dict[str, str] = {}
-            uploaded = None
-            malformed = None
-            if headers.get("content-type", "").startswith("multipart/form-data"):
-                try:
-                    form, uploaded = _parse_multipart(headers["content-type"], raw)
-                except ValueError as error:
-                    malformed = str(error)
-            request = RecordedRequest(
-                self.command, path, dict(parse_qsl(query, keep_blank_values=True)), headers, form, uploaded, raw
-            )
-            fake._record(request)
-            status, body = (400, {"message": malformed}) if malformed else fake._answer(request)
-            self.send_response(status)
-            if body is None:
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            payload = json.dumps(body).encode()
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        do_GET = do_POST = do_DELETE = _handle
-
-        def log_message(self, format, *args):
-            pass  # quiet: tests read fake.requests instead
-
-    return Handler
