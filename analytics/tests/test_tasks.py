@@ -2,6 +2,7 @@
 expired export files, and the weekly summary e-mail (once per week, only when switched on)."""
 
 import csv
+import dataclasses
 import io
 from datetime import UTC, date, datetime, timedelta
 
@@ -166,7 +167,9 @@ def test_progress_rises_in_steps_to_100(monkeypatch, trainer, courses):
 def test_a_retry_of_a_finished_job_changes_nothing(run_on_commit, monkeypatch, trainer, courses):
     job = export(run_on_commit, trainer, "csv")
     name, finished = job.file.name, job.finished_at
-    monkeypatch.setattr(exports, "write_csv", pytest.fail)  # a second build would render again
+    # A second build would render again. The job looks its writer up in EXPORT_TYPES, so that is what to replace.
+    refusing = dataclasses.replace(exports.EXPORT_TYPES["csv"], write=lambda *args, **kwargs: pytest.fail("rendered"))
+    monkeypatch.setitem(exports.EXPORT_TYPES, "csv", refusing)
 
     assert tasks.build_export(job.pk) == ExportStatus.DONE
     job.refresh_from_db()
