@@ -13,6 +13,12 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/
 
 
 def pytest_collection_modifyitems(config, items):
+    # With pytest-xdist (--dist loadgroup), every browser test goes to the same worker, so only one Chromium and
+    # one live server compete for the CPU with the other worker's tests: browser waits are the most
+    # timing-sensitive steps of the suite.
+    for item in items:
+        if "e2e" in item.keywords:
+            item.add_marker(pytest.mark.xdist_group("browser"))
     if os.path.exists(CHROMIUM):
         return
     if os.environ.get("E2E_REQUIRED"):
