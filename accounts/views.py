@@ -12,8 +12,6 @@ from django.utils.translation import ngettext
 from django.views.debug import SafeExceptionReporterFilter
 from django.views.decorators.debug import sensitive_post_parameters
 
-from gamification import selectors as gamification_selectors
-from gamification.models import Visibility
 from lms_site.htmx import personal
 
 from . import forms, selectors, services, throttling
@@ -115,12 +113,7 @@ def profile(request):
             messages.success(request, "Your profile is saved.")
             return redirect("accounts:profile")
     status = 400 if form.errors else 200
-    context = {
-        "form": form,
-        "visibility": gamification_selectors.learner_summary(user=request.user).visibility,
-        "visibility_choices": Visibility.choices,
-    }
-    return personal(render(request, "accounts/profile.html", context, status=status))
+    return personal(render(request, "accounts/profile.html", {"form": form}, status=status))
 
 
 @method_decorator(hide_passwords, name="dispatch")
