@@ -179,3 +179,14 @@ def test_a_burst_of_awards_becomes_a_few_toasts_and_a_summary(client, learner, a
     assert "Award 6" in body and "Award 4" in body and "Award 3" not in body
     assert "and 3 more awards (+6 points)" in body
     assert client.post(TOASTS).status_code == 204
+
+
+def test_the_profile_shows_the_saved_leaderboard_choice_in_a_form_that_posts(client, learner):
+    services.set_leaderboard_visibility(user=learner, visibility=Visibility.HIDDEN)
+    client.force_login(learner)
+    body = client.get(reverse("accounts:profile")).content.decode()
+    form = body[body.index(f'action="{reverse("gamification:visibility")}"') :]
+    form = form[: form.index("</form>")]
+    assert 'name="csrfmiddlewaretoken"' in form
+    assert re.search(r'value="hidden"\s+checked', form)
+    assert not re.search(r'value="public"\s+checked', form)
