@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint css css-check bench system-deps migrate clean
+.PHONY: run test test-fast lint css css-check bench system-deps migrate clean
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)."; exit 1; }
@@ -25,10 +25,17 @@ run: $(STAMP)
 	$(PY) manage.py seed_demo
 	./scripts/dev-server
 
+# Tests run in one process per core (pytest-xdist); the browser tests all go to one of them (e2e/conftest.py).
+PYTEST_PARALLEL := -n auto --dist loadgroup
+
 ## Set up and run the whole test suite (SQLite, or DATABASE_URL / REDIS_URL when set)
 test: $(STAMP)
 	./scripts/install-system-deps --browser
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_PARALLEL)
+
+## The suite without the browser tests; on MariaDB the test databases are kept and reused between runs
+test-fast: $(STAMP)
+	$(PY) -m pytest $(PYTEST_PARALLEL) -m "not e2e" --reuse-db
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

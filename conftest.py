@@ -1,6 +1,7 @@
 """Fixtures shared by every app's tests: users per role and a real, published page tree."""
 
 import pytest
+from django.core.management import call_command
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
@@ -10,7 +11,7 @@ from lms_site.tests import row_snapshots
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(request, django_db_setup, django_db_blocker):
     """pytest-django's database setup, keeping the serialized copy of the freshly migrated database,
     then recording the page tree fixtures once (see PageTree).
 
@@ -20,10 +21,20 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """
     from django.db import connection
 
+    from home.models import HomePage
+
     SERIALIZED_TEST_DB["default"] = getattr(connection, "_test_serialized_contents", None)
     with django_db_blocker.unblock():
+        if not HomePage.objects.exists():
+            raise pytest.UsageError("The reused test database has no home page: run once with --create-db.")
         PAGE_TREE.record()
-    return django_db_setup
+    yield
+    if request.config.getoption("reuse_db"):
+        # The next run reuses this database as it is: leave it as migrated, not as the last transactional
+        # test's flush left it (empty, without the home page and site that migrations created).
+        with django_db_blocker.unblock():
+            call_command("flush", verbosity=0, interactive=False, reset_sequences=False, inhibit_post_migrate=True)
+            row_snapshots.apply(PAGE_TREE.migrated)
 
 
 SERIALIZED_TEST_DB: dict[str, str | None] = {}
@@ -38,12 +49,14 @@ class PageTree:
 
     def __init__(self):
         self.layers: dict[str, row_snapshots.Layer] = {}
+        self.migrated: row_snapshots.Layer | None = None  # every row as migrations left them
         self.pks: dict[str, int] = {}
 
     def record(self):
         from home.models import HomePage
 
         migrated = row_snapshots.read_tables()
+        self.migrated = row_snapshots.difference({}, migrated)
         catalogue = _new_catalogue(HomePage.objects.get())
         with_catalogue = row_snapshots.read_tables()
         trainer = UserFactory(role="trainer")
