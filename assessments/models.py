@@ -9,6 +9,9 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
+from courses.models import CoursePage
+from courses.permissions import CourseContentPermissionTester
+
 from . import grading
 from .blocks import QuestionsBlock
 
@@ -80,17 +83,14 @@ class AssessmentPage(Page):
 
     @cached_property
     def course(self):
-        from courses.models import CoursePage
-
         return CoursePage.objects.ancestor_of(self).first()
 
     def permissions_for_user(self, user):
         # Like lessons: a trainer edits the assessments of their own courses only.
-        from courses.permissions import CourseContentPermissionTester
-
         return CourseContentPermissionTester(user, self, course=self.course)
 
     def serve(self, request, *args, **kwargs):
+        # Imported here because assessments.views imports these models.
         from .views import assessment_page
 
         return assessment_page(request, assessment=self)

@@ -4,7 +4,9 @@ from decimal import Decimal
 from django.db.models import Count
 from django.utils import timezone
 
-from learning.requirements import RequirementCount
+from learning import selectors as learning_selectors
+from learning.models import STUDYING_STATUSES, Enrollment
+from learning.requirements import OutlineStep, RequirementCount
 from lms_site.inputs import read_int
 
 from . import grading
@@ -218,8 +220,6 @@ def _summary(attempt) -> AttemptSummary:
 
 def assessment_context(*, user, assessment, question_index=None, now=None) -> dict:
     """Everything the learner's assessment page shows, and only that; see the comment above OptionView."""
-    from learning import selectors as learning_selectors
-
     now = now or timezone.now()
     attempts = attempts_of(user=user, assessment=assessment)
     # An open attempt whose time ran out still counts as open here: it is not graded yet, so it shows no key.
@@ -279,13 +279,10 @@ def assessment_context(*, user, assessment, question_index=None, now=None) -> di
 
 
 # The trainer's side: grading queue, attempt review and gradebook ---------------------------------------------
-# (imported here so this section can be appended without touching the learner side's imports above)
 
 
 def grading_queue(*, course):
     """Submitted attempts at the course's assessments that still wait for an essay grade, oldest first."""
-    from .models import AttemptStatus
-
     return (
         Attempt.objects.filter(
             assessment__in=AssessmentPage.objects.descendant_of(course),
@@ -411,10 +408,6 @@ def gradebook(*, course) -> Gradebook:
     Three queries whatever the number of learners: the assessments, the enrollments with their users, and
     one pass over the submitted attempts ordered so the last one of each learner and assessment comes last.
     """
-    from learning.models import STUDYING_STATUSES, Enrollment
-
-    from .models import AttemptStatus
-
     assessments = list(AssessmentPage.objects.live().descendant_of(course).order_by("path"))
     enrollments = (
         Enrollment.objects.filter(course=course, status__in=STUDYING_STATUSES)
@@ -451,8 +444,6 @@ def gradebook(*, course) -> Gradebook:
 
 def outline_steps(*, course, user) -> list:
     """The course's live assessments for the player's outline, ticked when the learner has passed them."""
-    from learning.requirements import OutlineStep
-
     assessments = list(
         AssessmentPage.objects.live()
         .descendant_of(course)

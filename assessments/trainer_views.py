@@ -110,7 +110,7 @@ def grade_essay(request, attempt_id: int):
     graded = f"Graded {attempt.user.display_name}’s essay."
     if not request.htmx:
         messages.success(request, graded)
-        return redirect("assessments_trainer:grading_queue", course_id=course.pk)
+        return redirect("assessments:grading_queue", course_id=course.pk)
     next_attempt, next_question = selectors.next_essay_to_grade(course=course, after=attempt)
     context = _queue_context(request, course, attempt=next_attempt, question=next_question)
     context["just_graded"] = graded
@@ -159,7 +159,7 @@ def override_score(request, attempt_id: int):
         return personal(TemplateResponse(request, template, context, status=error.status_code))
     if not request.htmx:
         messages.success(request, "The score was changed.")
-        return redirect("assessments_trainer:attempt", attempt_id=attempt.pk)
+        return redirect("assessments:attempt", attempt_id=attempt.pk)
     context = _attempt_context(attempt, course)
     context["just_changed"] = question_id
     return personal(TemplateResponse(request, template, context))
@@ -181,7 +181,7 @@ def regrade(request, assessment_id: int):
     tasks.set_regrade_progress(assessment.pk, done=0, total=0, changed=0, finished=False)
     tasks.regrade_assessment_task.delay_on_commit(assessment.pk, request.user.pk)
     if not request.htmx:
-        return redirect("assessments_trainer:regrade_progress", assessment_id=assessment.pk)
+        return redirect("assessments:regrade_progress", assessment_id=assessment.pk)
     context = {"assessment": assessment, "progress": tasks.regrade_progress(assessment.pk)}
     return personal(TemplateResponse(request, "assessments/trainer/regrade_progress.html#regrade-progress", context))
 

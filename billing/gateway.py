@@ -69,6 +69,7 @@ def create_checkout_session(*, order, success_url: str, cancel_url: str) -> Chec
 
 def create_refund(*, order) -> None:
     if uses_simulator():
+        # Imported here because the simulator imports this module.
         from . import simulator
 
         simulator.refund(order=order)

@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from certificates import services as certificate_services
 from courses.models import CoursePage
 from learning import selectors as learning_selectors
 from learning import services as learning_services
@@ -262,11 +261,8 @@ def _settle(order: Order) -> None:
         learning_services.grant_paid_access(user=order.user, course=order.course)
         order_paid.send(sender=Order, order=order)
     elif status in ACCESS_ENDED and was_paid:
-        enrollment = learning_services.end_paid_access(user=order.user, course=order.course)
-        if enrollment is not None:
-            certificate_services.revoke_enrollment_certificates(
-                enrollment=enrollment, reason=f"Payment {order.get_status_display().lower()}"
-            )
+        learning_services.end_paid_access(user=order.user, course=order.course)
+        # Receivers run inside this transaction: certificates revokes the course's certificates here and now.
         order_refunded.send(sender=Order, order=order)
 
 

@@ -1,4 +1,7 @@
-"""Domain events of billing. Receivers should only enqueue work (delay_on_commit)."""
+"""Domain events of billing, sent inside the transaction that changed the order.
+
+Receivers run in that transaction: slow work is enqueued (delay_on_commit); a quick write that must happen with
+the change (revoking certificates on a refund) is made there, and an error in it rolls the whole change back."""
 
 from django.dispatch import Signal
 

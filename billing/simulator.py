@@ -11,11 +11,10 @@ from django.conf import settings
 
 from . import gateway
 from .models import Order
+from .services import receive_webhook
 
 
 def _deliver(event_type: str, data: dict) -> str:
-    from .services import receive_webhook
-
     if not settings.BILLING_SIMULATOR_ENABLED:  # production: only Stripe may move money
         raise RuntimeError("The payment simulator is off.")
 

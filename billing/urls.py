@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import receipt_views, views
+from . import views
 
 app_name = "billing"
 
@@ -10,6 +10,6 @@ urlpatterns = [
     path("orders/<id:order_id>/cancelled/", views.order_cancelled, name="order_cancelled"),
     path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
     path("simulator/<id:order_id>/", views.simulator, name="simulator"),
-    path("purchases/", receipt_views.purchases, name="purchases"),
-    path("orders/<id:order_id>/receipt.pdf", receipt_views.receipt, name="receipt"),
+    path("purchases/", views.purchases, name="purchases"),
+    path("orders/<id:order_id>/receipt.pdf", views.receipt, name="receipt"),
 ]

@@ -1,10 +1,15 @@
+"""Buying a course (checkout, its return pages, Stripe's webhook, the local simulator) and the learner's
+purchase history with the PDF receipt of each paid order."""
+
 from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils.cache import patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -13,7 +18,7 @@ from courses.models import CoursePage
 from learning import services as learning_services
 from lms_site.htmx import personal, refuse, sign_in_first
 
-from . import gateway, selectors, services
+from . import gateway, receipts, selectors, services
 from . import simulator as payment_simulator
 from .models import OrderStatus
 
@@ -95,3 +100,22 @@ def simulator(request, order_id: int):
             actions[outcome](order=order)
         return redirect("billing:order_return", order_id=order.pk)
     return personal(TemplateResponse(request, "billing/simulator.html", {"order": order}))
+
+
+@require_GET
+@login_required
+def purchases(request):
+    orders = list(selectors.purchase_history(user=request.user))
+    return personal(TemplateResponse(request, "billing/purchases.html", {"orders": orders}))
+
+
+@require_GET
+@login_required
+def receipt(request, order_id: int):
+    order = selectors.receipt_order(user=request.user, order_id=order_id)
+    if order is None:  # not theirs, or never paid: either way there is no receipt to show them
+        raise Http404("No receipt for this order.")
+    response = HttpResponse(receipts.receipt_pdf(order=order), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{receipts.receipt_filename(order)}"'
+    patch_cache_control(response, private=True, no_store=True)
+    return response

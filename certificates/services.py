@@ -111,6 +111,7 @@ def reissue_certificate(*, certificate: Certificate, reason: str, by=None) -> Ce
     Used when a learner's name was wrong or a certificate was revoked by mistake. The new PDF is
     built by a task once this commits.
     """
+    # Imported here because certificates.tasks imports this module.
     from .tasks import build_certificate_pdf
 
     reason = reason.strip()

@@ -15,6 +15,8 @@ from wagtail.images.blocks import ImageChooserBlock
 from wagtail.models import Page
 from wagtail.snippets.blocks import SnippetChooserBlock
 
+from media_pipeline.sources import video_sources
+
 # Rich text in lessons: enough to teach, not enough to break the page layout.
 LESSON_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul", "code", "superscript", "subscript", "h3", "h4"]
 
@@ -87,8 +89,6 @@ class VideoAssetBlock(blocks.StructBlock):
         description = "A video from the media library, with captions, that can complete the lesson when watched."
 
     def get_context(self, value, parent_context=None):
-        from media_pipeline.selectors import video_sources
-
         context = super().get_context(value, parent_context)
         asset = value["asset"]
         # Signed at render time: the lesson player renders the body only for viewers allowed to read it.

@@ -1,7 +1,8 @@
 from django import forms
 from django.contrib.auth import get_user_model
-from django.utils.translation import gettext as _
 from wagtail.admin.forms import WagtailAdminPageForm
+
+from . import registry
 
 
 class CoursePageForm(WagtailAdminPageForm):
@@ -30,12 +31,8 @@ class CoursePageForm(WagtailAdminPageForm):
 
 
 class LessonPageForm(WagtailAdminPageForm):
-    """A trainer places in a lesson only videos they may already use.
-
-    Placing a video in a course's published lesson gives that course's trainer the right to change it
-    (media_pipeline.selectors.manageable_assets). The chooser offers a trainer only their own videos, but a
-    crafted form could name any id: without this check, publishing it would take over another trainer's video.
-    """
+    """Runs the checks other apps register on a lesson's body (courses.registry), such as media_pipeline's:
+    a trainer places only videos they may already use."""
 
     def clean(self):
         cleaned_data = super().clean()
@@ -43,16 +40,7 @@ class LessonPageForm(WagtailAdminPageForm):
         body = cleaned_data.get("body")
         if user is None or body is None:
             return cleaned_data
-        # Lazy, like the video block's own rendering: the media library sits beside the page tree.
-        from media_pipeline.selectors import may_manage_asset
-
-        for block in body:
-            asset = block.value.get("asset") if block.block_type == "video_asset" else None
-            if asset is not None and not may_manage_asset(user=user, asset=asset):
-                raise forms.ValidationError(
-                    _("You can place only videos you uploaded or that your courses already use: “%(title)s”.")
-                    % {"title": asset.title}
-                )
+        registry.check_lesson_body(user=user, body=body)
         return cleaned_data
 
 

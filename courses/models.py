@@ -1,8 +1,10 @@
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.shortcuts import redirect
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
 from django.utils.text import slugify
@@ -12,8 +14,10 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from . import registry
 from .blocks import LessonBodyBlock
 from .forms import CoursePageForm, LessonPageForm
+from .permissions import CataloguePermissionTester, CourseContentPermissionTester
 
 
 class Level(models.TextChoices):
@@ -68,6 +72,7 @@ class CourseIndexPage(Page):
         return super().get_template(request, *args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
+        # Imported here because courses.selectors imports these models.
         from .selectors import catalogue_page
 
         context = super().get_context(request, *args, **kwargs)
@@ -80,8 +85,6 @@ class CourseIndexPage(Page):
         return response
 
     def permissions_for_user(self, user):
-        from .permissions import CataloguePermissionTester
-
         return CataloguePermissionTester(user, self)
 
 
@@ -186,6 +189,7 @@ class CoursePage(Page):
         return f"{hours} h" if hours else f"{minutes} min"
 
     def get_context(self, request, *args, **kwargs):
+        # Imported here because courses.selectors imports these models.
         from .selectors import course_outline
 
         context = super().get_context(request, *args, **kwargs)
@@ -194,8 +198,6 @@ class CoursePage(Page):
         return context
 
     def permissions_for_user(self, user):
-        from .permissions import CourseContentPermissionTester
-
         return CourseContentPermissionTester(user, self, course=self)
 
 
@@ -214,15 +216,11 @@ class ModulePage(Page):
         return CoursePage.objects.ancestor_of(self).first()
 
     def serve(self, request, *args, **kwargs):
-        from django.shortcuts import redirect
-
         # A module has no page of its own for learners: its outline lives on the course page.
         course = self.course
         return redirect(f"{course.url}#module-{self.pk}" if course else "/")
 
     def permissions_for_user(self, user):
-        from .permissions import CourseContentPermissionTester
-
         return CourseContentPermissionTester(user, self, course=self.course)
 
 
@@ -269,18 +267,14 @@ class LessonPage(Page):
 
     def opens_at(self, enrolled_at):
         """When this lesson opens for a learner who enrolled at `enrolled_at` (None: at once)."""
-        from datetime import timedelta
-
         moments = [self.available_from] if self.available_from else []
         if self.drip_days:
             moments.append(enrolled_at + timedelta(days=self.drip_days))
         return max(moments) if moments else None
 
     def serve(self, request, *args, **kwargs):
-        # Learners see lessons in the learning app's player, which decides who may read what.
-        from learning.views import lesson_player
-
-        return lesson_player(request, lesson=self)
+        # Learners see lessons in the learning app's player, which decides who may read what (courses.registry).
+        return registry.serve_lesson(request, lesson=self)
 
     def get_preview_context(self, request, mode_name):
         # Only editors reach a preview, so the whole lesson is shown.
@@ -289,6 +283,4 @@ class LessonPage(Page):
         return context
 
     def permissions_for_user(self, user):
-        from .permissions import CourseContentPermissionTester
-
         return CourseContentPermissionTester(user, self, course=self.course)

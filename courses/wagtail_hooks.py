@@ -2,22 +2,10 @@ from django.utils.translation import gettext as _
 from wagtail import hooks
 from wagtail.models import Page
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet
 
 from lms_site.deletion import refuse_if_protected
 
-from .models import Category
-
-
-class CategoryViewSet(SnippetViewSet):
-    model = Category
-    icon = "tag"
-    menu_label = "Course categories"
-    menu_order = 200
-    add_to_admin_menu = True
-    list_display = ["name", "slug"]
-    search_fields = ["name"]
-
+from .viewsets import CategoryViewSet
 
 register_snippet(CategoryViewSet)
 

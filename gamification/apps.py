@@ -6,4 +6,5 @@ class GamificationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        # Imported here because apps.py is loaded before the models these modules use are ready.
         from . import receivers  # noqa: F401  (points and badges follow the other apps' events)

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -203,8 +204,6 @@ class Badge(models.Model):
         return self.name
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         if self.category_id and self.rule != BadgeRule.COURSES_COMPLETED:
             raise ValidationError({"category": "A category only applies to the “Complete N courses” rule."})
 

@@ -6,6 +6,10 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, Min, Q, Sum, Value
 from django.utils import timezone
 
+from assessments.models import Attempt
+from courses.models import CoursePage
+from learning.models import STUDYING_STATUSES
+
 from .models import (
     ActivityDay,
     Badge,
@@ -63,8 +67,6 @@ class BestAttempts:
 
 def best_attempts(*, user, assessment) -> BestAttempts:
     """When the learner first passed the assessment, and first scored 100%, by their current grades."""
-    from assessments.models import Attempt
-
     found = Attempt.objects.filter(user=user, assessment=assessment, passed=True).aggregate(
         passed_at=Min("submitted_at"), perfect_at=Min("submitted_at", filter=Q(percent__gte=100))
     )
@@ -268,9 +270,6 @@ def unseen_awards(*, user, shown: int = 3, limit: int = 200) -> UnseenAwards:
 
 def leaderboard_courses(*, user) -> list:
     """The course boards a user can open: courses they study, and those they teach."""
-    from courses.models import CoursePage
-    from learning.models import STUDYING_STATUSES
-
     studying = Q(enrollments__user=user, enrollments__status__in=STUDYING_STATUSES)
     return list(CoursePage.objects.filter(studying | Q(trainer=user)).distinct().order_by("title").only("id", "title"))
 

@@ -3,7 +3,13 @@
 from celery import shared_task
 from django.db import OperationalError
 
+from assessments.models import Attempt
+from billing.models import Order
+from learning.models import Enrollment, LessonProgress
+from scheduling.models import Attendance
+
 from . import services
+from .models import Badge
 
 # A deadlock between two workers awarding the same learner at once is retried: the tasks are idempotent.
 RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "max_retries": 5}
@@ -11,8 +17,6 @@ RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "max_retri
 
 @shared_task(**RETRY)
 def reward_lesson_completion(enrollment_id: int, lesson_id: int) -> int | None:
-    from learning.models import LessonProgress
-
     progress = (
         LessonProgress.objects.select_related("enrollment__user")
         .filter(enrollment_id=enrollment_id, lesson_id=lesson_id)
@@ -26,8 +30,6 @@ def reward_lesson_completion(enrollment_id: int, lesson_id: int) -> int | None:
 
 @shared_task(**RETRY)
 def reward_course_completion(enrollment_id: int) -> int | None:
-    from learning.models import Enrollment
-
     enrollment = Enrollment.objects.select_related("user").filter(pk=enrollment_id).first()
     if enrollment is None:
         return None
@@ -37,8 +39,6 @@ def reward_course_completion(enrollment_id: int) -> int | None:
 
 @shared_task(**RETRY)
 def reward_attempt(attempt_id: int) -> list[int]:
-    from assessments.models import Attempt
-
     attempt = Attempt.objects.select_related("user", "assessment").filter(pk=attempt_id).first()
     if attempt is None:
         return []
@@ -47,8 +47,6 @@ def reward_attempt(attempt_id: int) -> list[int]:
 
 @shared_task(**RETRY)
 def reverse_refunded_course(order_id: int) -> int:
-    from billing.models import Order
-
     order = Order.objects.select_related("user", "course").filter(pk=order_id).first()
     if order is None:
         return 0
@@ -58,16 +56,12 @@ def reverse_refunded_course(order_id: int) -> int:
 
 @shared_task(**RETRY)
 def award_badge_to_qualifying(badge_id: int) -> int:
-    from .models import Badge
-
     badge = Badge.objects.filter(pk=badge_id).first()
     return services.award_badge_to_qualifying(badge=badge) if badge else 0
 
 
 @shared_task(**RETRY)
 def reward_session_attendance(attendance_id: int) -> int | None:
-    from scheduling.models import Attendance
-
     attendance = Attendance.objects.select_related("user", "session").filter(pk=attendance_id).first()
     if attendance is None:
         return None

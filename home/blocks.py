@@ -6,6 +6,8 @@ from wagtail import blocks
 from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.images.blocks import ImageBlock
 
+from courses.models import CoursePage
+
 # Rendered with the site's stylesheet, so the block picker shows what visitors will see.
 PREVIEW_TEMPLATE = "home/blocks/preview.html"
 
@@ -114,8 +116,6 @@ class FeaturedCoursesBlock(MarketingStructBlock):
         description = "Course cards for hand-picked courses. Courses that are not published are left out."
 
     def get_preview_value(self):
-        from courses.models import CoursePage
-
         # Real courses make a truthful preview; a placeholder course would need a page that does not exist.
         recent = CoursePage.objects.live().public().order_by("-first_published_at")[:3]
         return self.normalize({"heading": "Popular right now", "courses": list(recent)})
@@ -132,8 +132,6 @@ def live_courses_for_cards(chosen) -> list:
     One query (plus one for cover renditions) however many courses are chosen, because the pages
     the chooser loaded do not carry the category, cover image or its renditions.
     """
-    from courses.models import CoursePage
-
     ids = list(dict.fromkeys(page.pk for page in chosen if page is not None))
     if not ids:
         return []

@@ -6,4 +6,9 @@ class LearningConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import receivers  # noqa: F401  (keeps progress in step with the page tree)
+        # Imported here because apps.py is loaded before the models these modules use are ready.
+        from courses import registry
+
+        from . import receivers, views  # noqa: F401  (receivers keep progress in step with the page tree)
+
+        registry.register_lesson_player(views.lesson_player)

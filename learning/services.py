@@ -209,6 +209,7 @@ def schedule_course_recompute(*, page) -> None:
 
     Works for a page that was just deleted too: ancestor_of() only reads the page's path.
     """
+    # Imported here because learning.tasks imports this module.
     from .tasks import recompute_course_progress
 
     course_id = CoursePage.objects.ancestor_of(page, inclusive=True).values_list("pk", flat=True).first()

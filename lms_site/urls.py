@@ -16,7 +16,6 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("learning/", include("learning.urls")),
     path("assessments/", include("assessments.urls")),
-    path("assessments/", include("assessments.trainer_urls")),
     path("certificates/", include("certificates.urls")),
     path("billing/", include("billing.urls")),
     path("gamification/", include("gamification.urls")),

@@ -302,10 +302,3 @@ class VideoAssetChosenView(ManageableAssetsMixin, snippet_choosers.SnippetChosen
 class VideoAssetChosenMultipleView(ManageableAssetsMixin, snippet_choosers.SnippetChosenMultipleView):
     def get_objects(self, pks):
         return self.manageable().filter(pk__in=[pk for raw in pks if (pk := read_id(raw)) is not None])
-
-
-class VideoAssetChooserViewSet(snippet_choosers.SnippetChooserViewSet):
-    choose_view_class = VideoAssetChooseView
-    choose_results_view_class = VideoAssetChooseResultsView
-    chosen_view_class = VideoAssetChosenView
-    chosen_multiple_view_class = VideoAssetChosenMultipleView

@@ -5,3 +5,11 @@ class MediaPipelineConfig(AppConfig):
     name = "media_pipeline"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = "Media"
+
+    def ready(self):
+        # Imported here because apps.py is loaded before the models these modules use are ready.
+        from courses import registry
+
+        from .forms import check_placed_videos
+
+        registry.register_lesson_check(check_placed_videos)

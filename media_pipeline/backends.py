@@ -88,6 +88,7 @@ def imagekit_configured() -> bool:
 
 @cache
 def _client(private_key: str, base_url: str):
+    # Imported here because the SDK takes over half a second to load and only the ImageKit backend needs it.
     from imagekitio import ImageKit
 
     # Retries belong to the Celery task (with backoff and a record of each attempt), not to the SDK.

@@ -1,11 +1,13 @@
-"""The media library's admin form: a video is checked by its content before any row or file is written."""
+"""The media library's admin form: a video is checked by its content before any row or file is written. And
+the check of the videos a lesson places, which courses runs on every lesson it saves (see apps.py)."""
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from . import services
+from . import selectors, services
 
 VIDEO_ACCEPT = "video/mp4,video/webm,video/quicktime,.mp4,.m4v,.webm,.mov"
 CAPTIONS_ACCEPT = ".vtt,text/vtt"
@@ -44,3 +46,19 @@ class VideoAssetForm(WagtailAdminModelForm):
         instance.save(update_fields=[*(name for name in self.fields if name in model_fields), "updated_at"])
         self._save_m2m()
         return instance
+
+
+def check_placed_videos(*, user, body) -> None:
+    """A trainer places in a lesson only videos they may already use.
+
+    Placing a video in a course's published lesson gives that course's trainer the right to change it
+    (selectors.manageable_assets). The chooser offers a trainer only their own videos, but a crafted form could
+    name any id: without this check, publishing it would take over another trainer's video.
+    """
+    for block in body:
+        asset = block.value.get("asset") if block.block_type == "video_asset" else None
+        if asset is not None and not selectors.may_manage_asset(user=user, asset=asset):
+            raise ValidationError(
+                _("You can place only videos you uploaded or that your courses already use: “%(title)s”.")
+                % {"title": asset.title}
+            )

@@ -1,9 +1,8 @@
-"""The read side of media: where an asset is used, and the signed sources a permitted viewer gets."""
+"""The read side of media: where an asset is used, and who may change which video (signed sources: sources.py)."""
 
 import json
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from wagtail.models import ReferenceIndex
@@ -12,7 +11,6 @@ from accounts.models import Role
 from courses.models import CoursePage, LessonPage
 from lms_site.inputs import read_id
 
-from .backends import LocalBackend, backend_named
 from .models import VideoAsset
 
 
@@ -98,29 +96,3 @@ def may_manage_asset(*, user, asset: VideoAsset) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return asset.uploaded_by_id == user.pk or asset.pk in assets_in_courses_taught_by(user=user)
-
-
-@dataclass(frozen=True)
-class VideoSources:
-    src: str
-    content_type: str
-    poster_url: str | None
-    captions_url: str | None
-    captions_language: str
-
-
-def video_sources(*, asset: VideoAsset) -> VideoSources | None:
-    """Signed, expiring URLs for a ready asset. Call only for a viewer allowed to see the lesson."""
-    if not asset.is_ready:
-        return None
-    ttl = settings.MEDIA_SIGNED_URL_SECONDS
-    video_backend = backend_named(asset.backend)
-    poster = asset.poster.get_rendition("width-1280").url if asset.poster else None
-    captions = LocalBackend().url(asset.captions.name, expires_in=ttl) if asset.captions else None
-    return VideoSources(
-        src=video_backend.url(asset.remote_path, expires_in=ttl),
-        content_type=asset.content_type,
-        poster_url=poster,
-        captions_url=captions,
-        captions_language=asset.captions_language,
-    )

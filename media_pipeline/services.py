@@ -75,6 +75,7 @@ def register_upload(*, asset: VideoAsset, by=None, replacing: VideoAsset | None 
 
     `replacing` is the asset as it was before an edit replaced its file: the old copies go once this commits.
     """
+    # Imported here because media_pipeline.tasks imports this module.
     from .tasks import push_video_asset
 
     asset.content_type = inspect_video(asset.file)
@@ -134,6 +135,7 @@ def push_to_backend(*, asset: VideoAsset, final_attempt: bool) -> VideoAsset:
 
 
 def retry_upload(*, asset: VideoAsset) -> VideoAsset:
+    # Imported here because media_pipeline.tasks imports this module.
     from .tasks import push_video_asset
 
     with transaction.atomic():

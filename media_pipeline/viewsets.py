@@ -12,6 +12,7 @@ from django.urls import path
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
+from wagtail.snippets.views.chooser import SnippetChooserViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from accounts.models import Role
@@ -20,7 +21,10 @@ from accounts.permissions import RolePermissionPolicy
 from . import selectors
 from .admin_views import (
     RetryUploadView,
-    VideoAssetChooserViewSet,
+    VideoAssetChooseResultsView,
+    VideoAssetChooseView,
+    VideoAssetChosenMultipleView,
+    VideoAssetChosenView,
     VideoAssetCreateView,
     VideoAssetDeleteView,
     VideoAssetEditView,
@@ -91,6 +95,15 @@ class VideoAssetFilterSet(WagtailFilterSet):
     class Meta:
         model = VideoAsset
         fields = ["status"]
+
+
+class VideoAssetChooserViewSet(SnippetChooserViewSet):
+    """The chooser lessons use to place a video: it offers only the videos the user may change."""
+
+    choose_view_class = VideoAssetChooseView
+    choose_results_view_class = VideoAssetChooseResultsView
+    chosen_view_class = VideoAssetChosenView
+    chosen_multiple_view_class = VideoAssetChosenMultipleView
 
 
 class VideoAssetViewSet(SnippetViewSet):

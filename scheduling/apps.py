@@ -6,6 +6,7 @@ class SchedulingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        # Imported here because apps.py is loaded before the models these modules use are ready.
         from learning import requirements
 
         from . import receivers, selectors  # noqa: F401  (receivers: attendance completes courses)

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from learning import selectors as learning_selectors
 from learning.models import STUDYING_STATUSES, Enrollment
 from learning.requirements import RequirementCount
 
@@ -18,6 +19,17 @@ def with_seat_counts(sessions: QuerySet[LiveSession]) -> QuerySet[LiveSession]:
         booked_count=Count("bookings", filter=Q(bookings__status=BookingStatus.BOOKED)),
         waitlist_count=Count("bookings", filter=Q(bookings__status=BookingStatus.WAITLISTED)),
     )
+
+
+def session_viewer(*, user, course) -> str | None:
+    """Who the user is for the course's live sessions: "staff" (its trainer, admins), "learner" (enrolled
+    and studying), or None for everyone else (visitors, other learners, other trainers, banned users)."""
+    if not user.is_authenticated or not user.is_active or getattr(user, "is_banned", False):
+        return None
+    if learning_selectors.is_course_staff(user=user, course=course):
+        return "staff"
+    enrollment = learning_selectors.enrollment_for(user=user, course=course)
+    return "learner" if enrollment is not None and enrollment.gives_access else None
 
 
 def upcoming_course_sessions(*, course, user=None, now: datetime | None = None) -> list[LiveSession]:

@@ -181,6 +181,7 @@ def cancel_session(*, session: LiveSession, by, reason: str = "") -> LiveSession
     session.cancelled_at = timezone.now()
     session.cancel_reason = reason.strip()[:255]
     session.save(update_fields=["cancelled_at", "cancel_reason"])
+    # Imported here because scheduling.tasks imports this module.
     from .tasks import notify_session_cancelled
 
     notify_session_cancelled.delay_on_commit(session.pk)
@@ -271,6 +272,7 @@ def _promote_waitlist(session: LiveSession, *, now: datetime | None = None) -> l
             user__enrollments__status__in=STUDYING_STATUSES,
         ).order_by("requested_at", "pk")[:free]
     )
+    # Imported here because scheduling.tasks imports this module.
     from .tasks import notify_promoted
 
     for booking in waiting:

@@ -7,9 +7,11 @@ from django.template.loader import get_template
 from django.utils import timezone
 
 from accounts.tasks import send_account_email
+from learning import services as learning_services
+from learning.models import Enrollment
 
 from . import selectors, services
-from .models import Booking, BookingStatus, LiveSession
+from .models import Attendance, Booking, BookingStatus, LiveSession
 
 
 def _render_text(name: str, context: dict) -> str:
@@ -71,11 +73,6 @@ def send_session_reminders() -> int:
 @shared_task
 def refresh_attendance_progress(attendance_id: int) -> int | None:
     """Re-derives the learner's course progress when the course requires attendance."""
-    from learning import services as learning_services
-    from learning.models import Enrollment
-
-    from .models import Attendance
-
     attendance = Attendance.objects.select_related("session__course").filter(pk=attendance_id).first()
     if attendance is None or not attendance.session.course.required_attendance_percent:
         return None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import feeds, trainer_views, views
+from . import trainer_views, views
 
 app_name = "scheduling"
 
@@ -10,9 +10,9 @@ urlpatterns = [
     path("sessions/<id:session_id>/book/", views.book, name="book"),
     path("sessions/<id:session_id>/cancel-booking/", views.cancel_booking, name="cancel_booking"),
     path("sessions/<id:session_id>/check-in/", views.check_in, name="check_in"),
-    path("sessions/<id:session_id>/session.ics", feeds.session_ics, name="session_ics"),
-    path("feed/<str:token>.ics", feeds.calendar_feed, name="feed"),
-    path("feed/reset/", feeds.reset_feed, name="reset_feed"),
+    path("sessions/<id:session_id>/session.ics", views.session_ics, name="session_ics"),
+    path("feed/<str:token>.ics", views.calendar_feed, name="feed"),
+    path("feed/reset/", views.reset_feed, name="reset_feed"),
     # Trainers and admins
     path("sessions/<id:session_id>/roster/", trainer_views.roster, name="roster"),
     path("sessions/<id:session_id>/roster/<id:user_id>/", trainer_views.mark, name="mark"),

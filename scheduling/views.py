@@ -1,36 +1,29 @@
-"""Learners' side of live sessions: the session page with its booking panel, booking, and check-in."""
+"""Learners' side of live sessions: the session page with its booking panel, booking, check-in, and the
+calendar files (a personal feed, one session's .ics)."""
 
 from datetime import timedelta
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
-from learning import selectors as learning_selectors
 from lms_site.htmx import partial_on_htmx, personal, refuse, sign_in_first
 
-from . import selectors, services
+from . import feeds, selectors, services
 from .forms import CheckInForm
-from .models import BookingStatus, LiveSession
+from .models import BookingStatus, CalendarFeed, LiveSession
+from .templatetags.scheduling_tags import feed_context
 
 NOT_ALLOWED = "Live sessions are open to the course's enrolled learners, its trainer and admins."
 # A booked learner's panel asks again now and then from this long before the join link shows, so it appears
 # without a reload.
 POLL_FOR_LINK_FROM = timedelta(hours=1)
-
-
-def session_viewer(*, user, course) -> str | None:
-    """Who the user is for the course's live sessions: "staff" (its trainer, admins), "learner" (enrolled
-    and studying), or None for everyone else (visitors, other learners, other trainers, banned users)."""
-    if not user.is_authenticated or not user.is_active or getattr(user, "is_banned", False):
-        return None
-    if learning_selectors.is_course_staff(user=user, course=course):
-        return "staff"
-    enrollment = learning_selectors.enrollment_for(user=user, course=course)
-    return "learner" if enrollment is not None and enrollment.gives_access else None
 
 
 def session_with_counts(session_id: int) -> LiveSession:
@@ -90,7 +83,7 @@ def session_detail(request, session_id: int):
     session = session_with_counts(session_id)
     if not request.user.is_authenticated:
         return sign_in_first(request, request.get_full_path())
-    role = session_viewer(user=request.user, course=session.course)
+    role = selectors.session_viewer(user=request.user, course=session.course)
     if role is None:
         return _refuse_viewer(request, session)
     template = partial_on_htmx(request, "scheduling/session.html", "booking-panel")
@@ -102,7 +95,7 @@ def _booking_action(request, session_id: int, action):
     session = session_with_counts(session_id)
     if not request.user.is_authenticated:
         return sign_in_first(request, session_url(session))
-    role = session_viewer(user=request.user, course=session.course)
+    role = selectors.session_viewer(user=request.user, course=session.course)
     if role is None:
         return _refuse_viewer(request, session)
     try:
@@ -160,7 +153,7 @@ def check_in(request, session_id: int):
     session = get_object_or_404(LiveSession.objects.select_related("course"), pk=session_id)
     if not request.user.is_authenticated:
         return sign_in_first(request, request.get_full_path())
-    role = session_viewer(user=request.user, course=session.course)
+    role = selectors.session_viewer(user=request.user, course=session.course)
     if role is None:
         return refuse(request, NOT_ALLOWED, status=403, back_url=session.course.url or "/", target="check-in-panel")
     template = partial_on_htmx(request, "scheduling/check_in.html", "check-in-panel")
@@ -195,3 +188,45 @@ def check_in(request, session_id: int):
         "has_ended": now >= session.ends_at,
     }
     return personal(TemplateResponse(request, template, context, status=status))
+
+
+# Calendars
+
+
+@require_safe
+def calendar_feed(request, token: str):
+    """Public by design (calendar apps cannot sign in): the secret token in the URL is the key."""
+    feed = CalendarFeed.objects.select_related("user").filter(token=token).first()
+    user = feed.user if feed is not None else None
+    if user is None or not user.is_active or user.is_banned:
+        raise Http404("No calendar at this address. It may have been reset: copy the new one from your profile.")
+    body = feeds.calendar_ics(request, selectors.feed_sessions(user=user), name="Learnwell live sessions")
+    return feeds.ics_response(body, filename="learnwell.ics", attachment=False)
+
+
+@require_safe
+def session_ics(request, session_id: int):
+    session = LiveSession.objects.select_related("course").filter(pk=session_id).first()
+    if session is None:
+        raise Http404("No such session.")
+    if not request.user.is_authenticated:
+        return sign_in_first(request, request.get_full_path())
+    if selectors.session_viewer(user=request.user, course=session.course) is None:
+        return refuse(request, NOT_ALLOWED, status=403, back_url=session.course.url or "/", target="booking-panel")
+    body = feeds.calendar_ics(request, [session], name=session.title)
+    return feeds.ics_response(body, filename=f"session-{session.pk}.ics", attachment=True)
+
+
+@require_POST
+@login_required
+def reset_feed(request):
+    services.reset_calendar_feed(user=request.user)
+    notice = "Your calendar link is reset: the old one no longer works. Subscribe your calendar to the new one."
+    if request.htmx:
+        response = TemplateResponse(
+            request, "scheduling/partials/calendar_feed.html", feed_context(request, notice=notice)
+        )
+        patch_cache_control(response, private=True, no_store=True)
+        return response
+    messages.success(request, notice)
+    return redirect("accounts:profile")

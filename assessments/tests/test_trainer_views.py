@@ -68,11 +68,11 @@ def people(learner, student, trainer, other_trainer, admin_user):
 def trainer_urls(course, assessment, student):
     attempt = take(student, assessment)
     return {
-        "queue": reverse("assessments_trainer:grading_queue", args=(course.pk,)),
-        "gradebook": reverse("assessments_trainer:gradebook", args=(course.pk,)),
-        "csv": reverse("assessments_trainer:gradebook_csv", args=(course.pk,)),
-        "attempt": reverse("assessments_trainer:attempt", args=(attempt.pk,)),
-        "progress": reverse("assessments_trainer:regrade_progress", args=(assessment.pk,)),
+        "queue": reverse("assessments:grading_queue", args=(course.pk,)),
+        "gradebook": reverse("assessments:gradebook", args=(course.pk,)),
+        "csv": reverse("assessments:gradebook_csv", args=(course.pk,)),
+        "attempt": reverse("assessments:attempt", args=(attempt.pk,)),
+        "progress": reverse("assessments:regrade_progress", args=(assessment.pk,)),
     }
 
 
@@ -106,12 +106,12 @@ def test_who_may_grade_override_and_regrade(client, people, assessment, student,
     tf_id = by_type(attempt)["true_false"]["id"]
     client = as_(client, people[who])
     posts = [
-        (reverse("assessments_trainer:grade_essay", args=(attempt.pk,)), {"question_id": essay_id, "score": "1"}),
+        (reverse("assessments:grade_essay", args=(attempt.pk,)), {"question_id": essay_id, "score": "1"}),
         (
-            reverse("assessments_trainer:override_score", args=(attempt.pk,)),
+            reverse("assessments:override_score", args=(attempt.pk,)),
             {"question_id": tf_id, "score": "0", "reason": "typo in the key"},
         ),
-        (reverse("assessments_trainer:regrade", args=(assessment.pk,)), {}),
+        (reverse("assessments:regrade", args=(assessment.pk,)), {}),
     ]
     for url, data in posts:
         assert client.post(url, data).status_code == status
@@ -124,13 +124,13 @@ def test_who_may_grade_override_and_regrade(client, people, assessment, student,
 
 def test_the_queue_shows_the_oldest_pending_essay_with_its_guidance(client, trainer, course, assessment, student):
     attempt = take(student, assessment, answers={"essay": "<script>alert(1)</script> Two causes."})
-    response = as_(client, trainer).get(reverse("assessments_trainer:grading_queue", args=(course.pk,)))
+    response = as_(client, trainer).get(reverse("assessments:grading_queue", args=(course.pk,)))
     html = response.content.decode()
     assert response.status_code == 200
     assert student.display_name in html and assessment.title in html
     assert "Names two causes." in html  # the trainer-only grading guidance
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Two causes." in html and "<script>alert(1)" not in html
-    assert f'action="{reverse("assessments_trainer:grade_essay", args=(attempt.pk,))}"' in html
+    assert f'action="{reverse("assessments:grade_essay", args=(attempt.pk,))}"' in html
 
 
 def test_grading_over_htmx_records_the_grade_and_swaps_in_the_next_essay(client, trainer, course, assessment):
@@ -139,7 +139,7 @@ def test_grading_over_htmx_records_the_grade_and_swaps_in_the_next_essay(client,
     second = take(second_learner, assessment, answers={"essay": "Bob's essay"})
     essay_id = by_type(first)["essay"]["id"]
 
-    url = reverse("assessments_trainer:grade_essay", args=(first.pk,))
+    url = reverse("assessments:grade_essay", args=(first.pk,))
     response = as_(client, trainer).post(
         url, {"question_id": essay_id, "score": "0.5", "comment": "One cause only."}, headers=HTMX
     )
@@ -147,7 +147,7 @@ def test_grading_over_htmx_records_the_grade_and_swaps_in_the_next_essay(client,
     assert response.status_code == 200
     html = response.content.decode()
     assert "Bob&#x27;s essay" in html and "Ann&#x27;s essay" not in html
-    assert reverse("assessments_trainer:grade_essay", args=(second.pk,)) in html
+    assert reverse("assessments:grade_essay", args=(second.pk,)) in html
     assert 'hx-swap-oob="true"' in html  # the queue beside it loses the graded attempt
     first.refresh_from_db()
     assert first.pending_manual is False and first.manual_scores == {essay_id: "0.50"}
@@ -164,10 +164,10 @@ def test_a_plain_post_grades_and_goes_back_to_the_queue(client, trainer, course,
     attempt = take(student, assessment)
     essay_id = by_type(attempt)["essay"]["id"]
     response = as_(client, trainer).post(
-        reverse("assessments_trainer:grade_essay", args=(attempt.pk,)), {"question_id": essay_id, "score": "1"}
+        reverse("assessments:grade_essay", args=(attempt.pk,)), {"question_id": essay_id, "score": "1"}
     )
     assert response.status_code == 302
-    assert response.url == reverse("assessments_trainer:grading_queue", args=(course.pk,))
+    assert response.url == reverse("assessments:grading_queue", args=(course.pk,))
     attempt.refresh_from_db()
     assert attempt.passed is True and not attempt.pending_manual
 
@@ -177,7 +177,7 @@ def test_a_refused_grade_shows_the_message_in_place(client, trainer, assessment,
     attempt = take(student, assessment)
     essay_id = by_type(attempt)["essay"]["id"]
     response = as_(client, trainer).post(
-        reverse("assessments_trainer:grade_essay", args=(attempt.pk,)),
+        reverse("assessments:grade_essay", args=(attempt.pk,)),
         {"question_id": essay_id, "score": score},
         headers=HTMX,
     )
@@ -194,7 +194,7 @@ def test_a_refused_grade_shows_the_message_in_place(client, trainer, assessment,
 def test_an_override_needs_a_reason_and_shows_in_the_audit_trail(client, trainer, assessment, student):
     attempt = take(student, assessment)
     tf_id = by_type(attempt)["true_false"]["id"]
-    url = reverse("assessments_trainer:override_score", args=(attempt.pk,))
+    url = reverse("assessments:override_score", args=(attempt.pk,))
     client = as_(client, trainer)
 
     refused = client.post(url, {"question_id": tf_id, "score": "0", "reason": "  "}, headers=HTMX)
@@ -206,7 +206,7 @@ def test_an_override_needs_a_reason_and_shows_in_the_audit_trail(client, trainer
     assert done.status_code == 200
     attempt.refresh_from_db()
     assert attempt.score == Decimal("5.00")
-    page = client.get(reverse("assessments_trainer:attempt", args=(attempt.pk,))).content.decode()
+    page = client.get(reverse("assessments:attempt", args=(attempt.pk,))).content.decode()
     assert "Score overridden" in page and "The key was wrong" in page and trainer.display_name in page
     assert "1.00 → 0.00" in page
     assert "Names two causes." in page  # guidance is shown to staff
@@ -221,7 +221,7 @@ def test_the_attempt_page_shows_answers_and_automatic_scores(client, trainer, as
     attempt = services.submit_attempt(attempt=attempt)
     services.grade_question(attempt=attempt, question_id=questions["essay"]["id"], score="1", reason="", grader=trainer)
 
-    html = as_(client, trainer).get(reverse("assessments_trainer:attempt", args=(attempt.pk,))).content.decode()
+    html = as_(client, trainer).get(reverse("assessments:attempt", args=(attempt.pk,))).content.decode()
     assert "&lt;b&gt;bold&lt;/b&gt;" in html and "<b>bold</b>" not in html
     assert "Lyon" in html and "True" in html and "automatic 0.00" in html
     assert "Essay graded" in html
@@ -247,30 +247,28 @@ def test_a_regrade_after_a_key_fix_updates_scores_and_reports_finished(
 
     client = as_(client, trainer)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("assessments_trainer:regrade", args=(quiz.pk,)), headers=HTMX)
+        response = client.post(reverse("assessments:regrade", args=(quiz.pk,)), headers=HTMX)
     assert response.status_code == 200
 
     assert tasks.regrade_progress(quiz.pk) == {"done": 3, "total": 3, "changed": 3, "finished": True}
     assert {a.score for a in Attempt.objects.filter(assessment=quiz)} == {Decimal("2.00")}
     assert GradeChange.objects.filter(kind=GradeChange.Kind.REGRADE, changed_by=trainer).count() == 3
 
-    fragment = client.get(reverse("assessments_trainer:regrade_progress", args=(quiz.pk,)), headers=HTMX)
+    fragment = client.get(reverse("assessments:regrade_progress", args=(quiz.pk,)), headers=HTMX)
     html = fragment.content.decode()
     assert "Regrade finished" in html and "3 scores changed" in html
     assert 'hx-trigger="every 1s"' not in html  # polling stops
 
     # Running it again changes nothing twice.
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("assessments_trainer:regrade", args=(quiz.pk,)))
+        client.post(reverse("assessments:regrade", args=(quiz.pk,)))
     assert tasks.regrade_progress(quiz.pk)["changed"] == 0
     assert GradeChange.objects.filter(kind=GradeChange.Kind.REGRADE).count() == 3
 
 
 def test_the_progress_fragment_keeps_polling_while_the_regrade_runs(client, trainer, assessment):
     tasks.set_regrade_progress(assessment.pk, done=500, total=2000, changed=12, finished=False)
-    response = as_(client, trainer).get(
-        reverse("assessments_trainer:regrade_progress", args=(assessment.pk,)), headers=HTMX
-    )
+    response = as_(client, trainer).get(reverse("assessments:regrade_progress", args=(assessment.pk,)), headers=HTMX)
     html = response.content.decode()
     assert 'hx-trigger="every 1s"' in html and "500 of 2000" in html
 
@@ -306,10 +304,10 @@ def test_gradebook_values_reconcile_with_the_attempts(client, trainer, course, a
     assert cells[(bob, assessment.pk)].status == "pending grading"
     assert cells[(bob, quiz.pk)].status == "failed"
 
-    html = as_(client, trainer).get(reverse("assessments_trainer:gradebook", args=(course.pk,))).content.decode()
+    html = as_(client, trainer).get(reverse("assessments:gradebook", args=(course.pk,))).content.decode()
     assert "Best 100.00% · last 50.00%" in html and "3 attempts · passed" in html
     assert "Cy C" not in html
-    assert reverse("assessments_trainer:regrade", args=(quiz.pk,)) in html
+    assert reverse("assessments:regrade", args=(quiz.pk,)) in html
 
 
 def test_the_gradebook_query_count_does_not_grow_with_learners(client, trainer, course, assessment):
@@ -321,7 +319,7 @@ def test_the_gradebook_query_count_does_not_grow_with_learners(client, trainer, 
             take(learner, quiz, answers={"true_false": False})
             take(learner, assessment)
 
-    url = reverse("assessments_trainer:gradebook", args=(course.pk,))
+    url = reverse("assessments:gradebook", args=(course.pk,))
     client = as_(client, trainer)
     add_learners(2)
     client.get(url)  # the first visit may create the user's Wagtail profile
@@ -339,7 +337,7 @@ def test_the_gradebook_csv(client, trainer, course, assessment):
     ann = enrolled(course, first_name="@SUM(1+1)", last_name="", email="ann@example.com")
     take(ann, quiz, answers={"true_false": False, "short_text": "Lovelace"})
 
-    response = as_(client, trainer).get(reverse("assessments_trainer:gradebook_csv", args=(course.pk,)))
+    response = as_(client, trainer).get(reverse("assessments:gradebook_csv", args=(course.pk,)))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"] == f'attachment; filename="gradebook-{course.slug}.csv"'
@@ -369,7 +367,7 @@ def test_an_essay_grade_that_is_not_a_number_is_refused_in_place(client, trainer
     attempt = take(student, assessment)
     essay_id = by_type(attempt)["essay"]["id"]
     response = as_(client, trainer).post(
-        reverse("assessments_trainer:grade_essay", args=(attempt.pk,)),
+        reverse("assessments:grade_essay", args=(attempt.pk,)),
         {"question_id": essay_id, "score": score, "comment": "Fine."},
         headers=HTMX if htmx else {},
     )
@@ -388,7 +386,7 @@ def test_an_override_that_is_not_a_number_is_refused_in_place(client, trainer, a
     tf_id = by_type(attempt)["true_false"]["id"]
     before = attempt.score
     response = as_(client, trainer).post(
-        reverse("assessments_trainer:override_score", args=(attempt.pk,)),
+        reverse("assessments:override_score", args=(attempt.pk,)),
         {"question_id": tf_id, "score": score, "reason": "The key was wrong"},
         headers=HTMX,
     )
@@ -415,7 +413,7 @@ def test_a_score_with_an_exponent_inside_the_range_is_read_as_its_value(client, 
     attempt = take(student, assessment)
     essay_id = by_type(attempt)["essay"]["id"]
     response = as_(client, trainer).post(
-        reverse("assessments_trainer:grade_essay", args=(attempt.pk,)), {"question_id": essay_id, "score": "5e-1"}
+        reverse("assessments:grade_essay", args=(attempt.pk,)), {"question_id": essay_id, "score": "5e-1"}
     )
     assert response.status_code == 302
     attempt.refresh_from_db()
@@ -426,8 +424,6 @@ def test_a_score_with_an_exponent_inside_the_range_is_read_as_its_value(client, 
 def test_a_hostile_attempt_in_the_grading_queue_query_is_ignored(client, trainer, assessment, student, course, picked):
     """Not an id a row can have: the queue opens on the oldest essay instead (it used to raise OverflowError)."""
     attempt = take(student, assessment)
-    response = as_(client, trainer).get(
-        reverse("assessments_trainer:grading_queue", args=(course.pk,)), {"attempt": picked}
-    )
+    response = as_(client, trainer).get(reverse("assessments:grading_queue", args=(course.pk,)), {"attempt": picked})
     assert response.status_code == 200
     assert response.context_data["selected"] == attempt

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "gamification",
     "scheduling",
     "analytics",
+    "lms_site",  # the project package, for its seed_demo command (it has no models)
     "accounts.apps.AccountsUsersAppConfig",  # Wagtail's user admin, with role and ban fields
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

@@ -8,7 +8,6 @@ from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
 from .. import selectors, services
-from ..views import session_viewer
 
 register = template.Library()
 
@@ -62,7 +61,7 @@ def course_sessions(context, course):
     """The course page's upcoming live sessions: the list for its learners and staff, a line for others."""
     request = context["request"]
     user = request.user
-    may_see = session_viewer(user=user, course=course) is not None
+    may_see = selectors.session_viewer(user=user, course=course) is not None
     # Visitors and learners not enrolled only learn that sessions exist; the list is for the course's people.
     sessions = selectors.upcoming_course_sessions(course=course, user=user if may_see else None)
     return {

@@ -1,0 +1,13 @@
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from .models import Category
+
+
+class CategoryViewSet(SnippetViewSet):
+    model = Category
+    icon = "tag"
+    menu_label = "Course categories"
+    menu_order = 200
+    add_to_admin_menu = True
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
