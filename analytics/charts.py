@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape
 
+from PIL import Image, ImageDraw, ImageFont
+
 from lms_site import pdf_fonts
 from lms_site.formatting import finite_float, format_measure
 
@@ -354,8 +356,6 @@ def render_svg(series: Series, width: int = 640, height: int = 280) -> str:
 @lru_cache(maxsize=8)
 def _font(size: int):
     """The DejaVu Sans the PDFs use, shipped with the code, so a chart looks the same on every machine."""
-    from PIL import ImageFont
-
     return ImageFont.truetype(str(pdf_fonts.font_path(pdf_fonts.SANS)), size)
 
 
@@ -368,8 +368,6 @@ def render_png(series: Series, width: int = 1200, height: int = 600) -> bytes:
 
     Drawn at twice the size and scaled down, which smooths the lines Pillow draws without anti-aliasing.
     """
-    from PIL import Image, ImageDraw
-
     supersample = 2
     scale = width / 640 * supersample
     canvas_width, canvas_height = width * supersample, height * supersample

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
 
 import pandas as pd
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
     Case,
@@ -35,7 +36,7 @@ from wagtail.models import Page
 
 from assessments.models import AssessmentPage, Attempt, AttemptStatus
 from billing.models import Order, StripeEvent
-from courses.models import CoursePage
+from courses.models import Category, CoursePage
 from learning.models import Enrollment, EnrollmentStatus, LessonProgress
 from scheduling.models import ATTENDED, Attendance, Booking, BookingStatus, LiveSession
 
@@ -392,15 +393,11 @@ def paying_learners(*, courses, start: datetime, end: datetime, by: Iterable[str
 
 
 def trainer_name(*, trainer_id: int) -> str | None:
-    from django.contrib.auth import get_user_model
-
     row = get_user_model().objects.filter(pk=trainer_id).values("first_name", "last_name", "username").first()
     return person_name(row["first_name"], row["last_name"], row["username"]) if row else None
 
 
 def category_name(*, category_id: int) -> str | None:
-    from courses.models import Category
-
     return Category.objects.filter(pk=category_id).values_list("name", flat=True).first()
 
 

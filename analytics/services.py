@@ -12,7 +12,7 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import exports
+from . import exports, kpis
 from .models import ExportFormat, ExportJob, ExportStatus, WeeklySummary
 from .report import Filters
 from .selectors import can_see_analytics
@@ -63,7 +63,7 @@ def filters_from_json(data: dict) -> Filters:
 
 def request_export(*, user, filters: Filters, format: str) -> ExportJob:  # noqa: A002 - the user's word for it
     """Records an export of the report `user` sees with `filters`, and has a task build it once this commits."""
-    from .tasks import build_export
+    from .tasks import build_export  # Imported here because tasks imports this module.
 
     if not can_see_analytics(user):
         raise NotAllowed("Exports of analytics are for trainers and admins.")
@@ -89,8 +89,6 @@ def build_export(*, job: ExportJob, now: datetime | None = None) -> ExportJob:
     stores the file. Idempotent: a finished job is left as it is, and of two deliveries of the same task only
     the first to finish stores its file.
     """
-    from . import kpis
-
     claimed = ExportJob.objects.filter(pk=job.pk, status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING]).update(
         status=ExportStatus.RUNNING, progress=5
     )

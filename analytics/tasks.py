@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from accounts.tasks import send_account_email
 
-from . import services
+from . import kpis, services
 from .models import ExportJob
 from .report import Filters
 
@@ -45,8 +45,6 @@ def send_weekly_summary(today: str | None = None) -> int:
     The week is claimed in the same transaction that queues the e-mails, so a run that fails before sending
     leaves the week unclaimed for the next run, and a second run finds it claimed and sends nothing.
     """
-    from . import kpis
-
     if not settings.ANALYTICS_WEEKLY_SUMMARY:
         return 0
     day = date.fromisoformat(today) if today else timezone.localdate()
