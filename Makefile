@@ -30,9 +30,11 @@ test: $(STAMP)
 	./scripts/install-system-deps --browser
 	$(PY) -m pytest
 
+## ruff (lint and format) and mypy with django-stubs (strict on services and selectors; see pyproject.toml)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 ## Rebuild the committed Tailwind CSS (needs Node.js and npm)
 css:

@@ -38,7 +38,8 @@ class Currency(models.TextChoices):
     GBP = "GBP", "Pound sterling (£)"
 
 
-class Category(models.Model):
+# CoursePage.category points here; CoursePage is a Wagtail page, which mypy cannot see into.
+class Category(models.Model):  # type: ignore[django-manager-missing]
     """A subject area the catalogue can be filtered by; managed as a snippet."""
 
     name = models.CharField(max_length=80, unique=True)

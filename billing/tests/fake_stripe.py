@@ -89,6 +89,7 @@ class FakeStripe:
 
     @property
     def url(self) -> str:
+        assert self._server is not None, "start() the fake first"
         return self._server.url
 
     # What tests ask of it
