@@ -34,9 +34,11 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends libmariadb3 \
     && rm -rf /var/lib/apt/lists/*
 
-# Wheels come in through a bind mount so they never end up in a layer of the final image.
+# Wheels come in through a bind mount so they never end up in a layer of the final image. They are installed
+# as files, not through requirements.txt: the build stage checked the downloads against its hashes, and a
+# wheel it compiled (mysqlclient) has a hash of its own that no lock file can know.
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
-    pip install --no-index --find-links=/wheels -r /wheels/requirements.txt
+    pip install --no-index --find-links=/wheels /wheels/*.whl
 
 # The code stays owned by root, so a compromised process cannot rewrite it; the app user only owns
 # the directories it writes to. New named volumes mounted there inherit this ownership.

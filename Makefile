@@ -37,9 +37,11 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(PY) -m pytest $(PYTEST_PARALLEL) -m "not e2e" --reuse-db
 
+## ruff (lint and format) and mypy with django-stubs (strict on services and selectors; see pyproject.toml)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 ## Rebuild the committed Tailwind CSS (needs Node.js and npm)
 css:

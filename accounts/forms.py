@@ -27,7 +27,7 @@ EMAIL_TAKEN = _("An account with this e-mail address already exists. Try signing
 
 def limit_length(field: forms.Field, max_length: int) -> None:
     """Caps a form field that was built without max_length (setting the attribute alone validates nothing)."""
-    field.max_length = max_length
+    field.max_length = max_length  # type: ignore[attr-defined]  # CharField-like fields read it; the validator checks
     if not any(isinstance(validator, MaxLengthValidator) for validator in field.validators):
         field.validators.append(MaxLengthValidator(max_length))
     field.widget.attrs["maxlength"] = str(max_length)

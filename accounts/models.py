@@ -1,4 +1,5 @@
 import zoneinfo
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -25,7 +26,8 @@ class LmsUserManager(UserManager):
         return self.filter(role=Role.TRAINER, is_active=True, is_banned=False)
 
 
-class User(AbstractUser):
+# CoursePage.trainer points here, but CoursePage is a Wagtail page, which mypy cannot see into (no type hints).
+class User(AbstractUser):  # type: ignore[django-manager-missing]
     email = models.EmailField(_("email address"), unique=True)
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.LEARNER)
     is_banned = models.BooleanField(
@@ -56,7 +58,7 @@ class User(AbstractUser):
         expression=Lower("email"), output_field=models.CharField(max_length=254), db_persist=True
     )
 
-    objects = LmsUserManager()
+    objects: ClassVar[LmsUserManager] = LmsUserManager()
 
     class Meta:
         ordering = ["username"]

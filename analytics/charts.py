@@ -207,9 +207,9 @@ def _layout(series: Series, width: float, height: float, *, scale: float = 1.0, 
     x_labels = [(left + band * (index + 0.5), label) for index, label in enumerate(labels) if index % every == 0]
 
     zero_y = y_of(0.0)
-    for item, values in zip(drawn, numbers, strict=True):
+    for item, line_numbers in zip(drawn, numbers, strict=True):
         segment: list[tuple[float, float]] = []
-        for index, (label, value) in enumerate(zip(series.labels, values, strict=True)):
+        for index, (label, value) in enumerate(zip(series.labels, line_numbers, strict=True)):
             if value is None:  # a gap, not a zero: the line breaks here
                 if segment:
                     item.segments.append(segment)
@@ -360,7 +360,7 @@ def _font(size: int):
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:
-    return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
 
 
 def render_png(series: Series, width: int = 1200, height: int = 600) -> bytes:

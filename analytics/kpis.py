@@ -346,7 +346,7 @@ def _kpis(courses, frame, money: dict, currencies: list[str], assessment_ids, st
         moved = currency in by_currency.index
         gross = int(by_currency.at[currency, "gross_cents"]) if moved else None
         refunded = int(by_currency.at[currency, "refunds_cents"]) if moved else None
-        net = gross - refunded if moved else None
+        net = gross - refunded if gross is not None and refunded is not None else None
         suffix = currency.lower()
         kpis += [
             _kpi(f"gross_revenue_{suffix}", f"Gross revenue ({currency})", _money_or_none(gross), "money",

@@ -12,9 +12,12 @@ the number of courses and months, not with the number of enrollments, progress r
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any, TypeAlias, TypeGuard
 
 import pandas as pd
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
     Case,
@@ -34,6 +37,7 @@ from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 from django.utils import timezone
 from wagtail.models import Page
 
+from accounts.models import User
 from assessments.models import AssessmentPage, Attempt, AttemptStatus
 from billing.models import Order, StripeEvent
 from courses.models import Category, CoursePage
@@ -51,22 +55,26 @@ ENDED_STATUSES = (EnrollmentStatus.CANCELLED, EnrollmentStatus.REFUNDED)
 MONTH = "month"
 WEEK = "week"
 
+# What the selectors below mostly return: a values() queryset, one dict per grouped row.
+Rows: TypeAlias = QuerySet[Any, dict[str, Any]]
+
 
 # --- who sees what --------------------------------------------------------------------------------------
 
 
-def can_see_analytics(user) -> bool:
+def can_see_analytics(user: User | AnonymousUser | None) -> TypeGuard[User]:
     """Admins (every course) and trainers (their own courses); never learners, banned or inactive accounts.
     The dashboard, its menu item, the exports and the reports all ask this one question."""
     return bool(
-        getattr(user, "is_authenticated", False)
+        user is not None
+        and user.is_authenticated
         and user.is_active
         and not user.is_banned
         and (user.is_superuser or user.is_trainer)
     )
 
 
-def visible_courses(*, viewer) -> QuerySet[CoursePage] | None:
+def visible_courses(*, viewer: User | AnonymousUser | None) -> QuerySet[CoursePage] | None:
     """The courses whose figures the viewer may see, as a queryset (None: all, for admins). A trainer sees
     the courses they teach, possibly none; anybody else (learners, anonymous, banned) raises PermissionDenied:
     they may see no figure at all, not even an empty dashboard."""
@@ -74,21 +82,22 @@ def visible_courses(*, viewer) -> QuerySet[CoursePage] | None:
         raise PermissionDenied("Analytics are for trainers and admins.")
     if viewer.is_superuser:
         return None
-    return CoursePage.objects.filter(trainer=viewer)
+    taught: QuerySet[CoursePage] = CoursePage.objects.filter(trainer=viewer)
+    return taught
 
 
-def visible_course_ids(*, viewer) -> list[int] | None:
+def visible_course_ids(*, viewer: User | AnonymousUser | None) -> list[int] | None:
     """visible_courses as ids: None for all (admins), the ids of the courses a trainer teaches, and
     PermissionDenied for anybody else."""
     courses = visible_courses(viewer=viewer)
     return None if courses is None else list(courses.order_by("pk").values_list("pk", flat=True))
 
 
-def courses_in_scope(*, filters: Filters, viewer) -> QuerySet[CoursePage]:
+def courses_in_scope(*, filters: Filters, viewer: User | AnonymousUser | None) -> QuerySet[CoursePage]:
     """The courses the report covers: the filters, always intersected with what the viewer may see, so no
     course id or trainer id in the filters can widen it."""
     visible = visible_courses(viewer=viewer)
-    courses = CoursePage.objects.all() if visible is None else visible
+    courses: QuerySet[CoursePage] = CoursePage.objects.all() if visible is None else visible
     if filters.course_ids:
         courses = courses.filter(pk__in=filters.course_ids)
     if filters.category_id is not None:
@@ -98,7 +107,7 @@ def courses_in_scope(*, filters: Filters, viewer) -> QuerySet[CoursePage]:
     return courses
 
 
-def course_rows(*, courses: QuerySet[CoursePage]) -> QuerySet:
+def course_rows(*, courses: QuerySet[CoursePage]) -> Rows:
     """One row per course in scope with what the tables show about it."""
     return courses.order_by("title", "pk").values(
         "pk",
@@ -116,7 +125,7 @@ def course_rows(*, courses: QuerySet[CoursePage]) -> QuerySet:
 # --- reading into pandas ---------------------------------------------------------------------------------
 
 
-def read_frame(rows: QuerySet) -> pd.DataFrame:
+def read_frame(rows: Rows) -> pd.DataFrame:
     """A values() queryset as a DataFrame, fetched CHUNK_SIZE rows at a time (Django's converters applied:
     Decimal money, aware datetimes). The columns exist even when no row does."""
     query = rows.query
@@ -166,7 +175,7 @@ def enrollments_in_period(*, courses: QuerySet[CoursePage], start: datetime, end
     )
 
 
-def enrollment_summary_by_course(*, courses, start: datetime, end: datetime) -> QuerySet:
+def enrollment_summary_by_course(*, courses: QuerySet[CoursePage], start: datetime, end: datetime) -> Rows:
     """Per course: enrollments in the period, those completed in it, those still active and their progress."""
     active = Q(status=EnrollmentStatus.ACTIVE)
     return (
@@ -182,11 +191,11 @@ def enrollment_summary_by_course(*, courses, start: datetime, end: datetime) -> 
     )
 
 
-def distinct_learners(*, courses, start: datetime, end: datetime) -> int:
+def distinct_learners(*, courses: QuerySet[CoursePage], start: datetime, end: datetime) -> int:
     return enrollments_in_period(courses=courses, start=start, end=end).values("user_id").distinct().count()
 
 
-def learners_by_trainer(*, courses, start: datetime, end: datetime) -> QuerySet:
+def learners_by_trainer(*, courses: QuerySet[CoursePage], start: datetime, end: datetime) -> Rows:
     """Distinct learners per trainer (a learner in two of a trainer's courses counts once)."""
     return (
         enrollments_in_period(courses=courses, start=start, end=end)
@@ -196,7 +205,7 @@ def learners_by_trainer(*, courses, start: datetime, end: datetime) -> QuerySet:
     )
 
 
-def enrolments_over_time(*, courses, start: datetime, end: datetime, bucket: str) -> QuerySet:
+def enrolments_over_time(*, courses: QuerySet[CoursePage], start: datetime, end: datetime, bucket: str) -> Rows:
     """Enrollments started in the period per course and time bucket (awaiting payment not counted)."""
     return (
         Enrollment.objects.filter(_between("enrolled_at", start, end), course_id__in=courses.values("pk"))
@@ -207,7 +216,7 @@ def enrolments_over_time(*, courses, start: datetime, end: datetime, bucket: str
     )
 
 
-def completions_over_time(*, courses, start: datetime, end: datetime, bucket: str) -> QuerySet:
+def completions_over_time(*, courses: QuerySet[CoursePage], start: datetime, end: datetime, bucket: str) -> Rows:
     """Enrollments completed in the period per course and time bucket, whatever their status now."""
     return (
         Enrollment.objects.filter(_between("completed_at", start, end), course_id__in=courses.values("pk"))
@@ -217,7 +226,7 @@ def completions_over_time(*, courses, start: datetime, end: datetime, bucket: st
     )
 
 
-def recent_activity(*, course_ids: list[int], assessment_ids: list[int], since: datetime, until: datetime) -> QuerySet:
+def recent_activity(*, course_ids: list[int], assessment_ids: list[int], since: datetime, until: datetime) -> Rows:
     """Per learner and source, their latest lesson completion, assessment submission and recorded visit in
     [since, until) (one UNION ALL query; kpis keeps each learner's latest moment). One window serves several
     counts: the learners active in the last 7 days are those whose latest moment is in the last 7.
@@ -263,7 +272,7 @@ def assessment_courses(*, course_paths: dict[str, int]) -> dict[int, int]:
     (the page tree's materialised path), found here by dictionary look-ups. AssessmentPage.course would cost
     a query per assessment, and doing the prefix match in SQL is a correlated subquery per row."""
     lengths = sorted({len(path) for path in course_paths}, reverse=True)
-    found = {}
+    found: dict[int, int] = {}
     if not lengths:
         return found
     rows = AssessmentPage.objects.filter(depth__gt=min(lengths) // Page.steplen).order_by().values_list("pk", "path")
@@ -274,7 +283,7 @@ def assessment_courses(*, course_paths: dict[str, int]) -> dict[int, int]:
     return found
 
 
-def attempt_stats_by_assessment(*, assessment_ids: list[int], start: datetime, end: datetime) -> QuerySet:
+def attempt_stats_by_assessment(*, assessment_ids: list[int], start: datetime, end: datetime) -> Rows:
     """Per assessment: submitted, graded attempts in the period, how many passed, and their summed percent."""
     return (
         Attempt.objects.filter(
@@ -293,7 +302,9 @@ def attempt_stats_by_assessment(*, assessment_ids: list[int], start: datetime, e
 # --- live sessions ---------------------------------------------------------------------------------------
 
 
-def sessions_held(*, courses, start: datetime, end: datetime, now: datetime | None = None) -> QuerySet[LiveSession]:
+def sessions_held(
+    *, courses: QuerySet[CoursePage], start: datetime, end: datetime, now: datetime | None = None
+) -> QuerySet[LiveSession]:
     """Sessions held in the period: ended in [start, end), already over, not cancelled (as scheduling counts)."""
     now = now or timezone.now()
     return LiveSession.objects.filter(
@@ -303,7 +314,9 @@ def sessions_held(*, courses, start: datetime, end: datetime, now: datetime | No
     )
 
 
-def booked_seats_by_course(*, courses, start: datetime, end: datetime, now: datetime | None = None) -> QuerySet:
+def booked_seats_by_course(
+    *, courses: QuerySet[CoursePage], start: datetime, end: datetime, now: datetime | None = None
+) -> Rows:
     held = sessions_held(courses=courses, start=start, end=end, now=now)
     return (
         Booking.objects.filter(session__in=held, status=BookingStatus.BOOKED)
@@ -313,10 +326,13 @@ def booked_seats_by_course(*, courses, start: datetime, end: datetime, now: date
     )
 
 
-def attended_by_course(*, courses, start: datetime, end: datetime, now: datetime | None = None) -> QuerySet:
+def attended_by_course(
+    *, courses: QuerySet[CoursePage], start: datetime, end: datetime, now: datetime | None = None
+) -> Rows:
     held = sessions_held(courses=courses, start=start, end=end, now=now)
     return (
-        Attendance.objects.filter(session__in=held, status__in=ATTENDED)
+        # values() rows are dicts, so the "attended" count never meets the Attendance.attended property.
+        Attendance.objects.filter(session__in=held, status__in=ATTENDED)  # type: ignore[no-redef]
         .order_by()
         .values(course_id=F("session__course_id"))
         .annotate(attended=Count("pk"))
@@ -325,7 +341,7 @@ def attended_by_course(*, courses, start: datetime, end: datetime, now: datetime
 
 # --- money -----------------------------------------------------------------------------------------------
 
-MONEY = DecimalField(max_digits=12, decimal_places=2)
+MONEY: "DecimalField[Decimal, Decimal]" = DecimalField(max_digits=12, decimal_places=2)
 
 
 def _charged() -> Coalesce:
@@ -333,7 +349,7 @@ def _charged() -> Coalesce:
     return Coalesce("amount_paid", "amount", output_field=MONEY)
 
 
-def refund_moment():
+def refund_moment() -> Coalesce:
     """When an order's money went back: a full refund's date, else a lost chargeback's date, else (a partial
     refund, which keeps the order paid and records no date) the latest applied charge.refunded event's
     arrival, else (no event stored, e.g. imported data) the payment date."""
@@ -345,16 +361,16 @@ def refund_moment():
     return Coalesce("refunded_at", "dispute_lost_at", Subquery(latest_refund_event), "paid_at")
 
 
-def refund_amount():
+def refund_amount() -> Case:
     """A lost chargeback takes the whole charge back; otherwise what Stripe reports was refunded."""
     return Case(When(dispute_lost_at__isnull=False, then=_charged()), default=F("amount_refunded"), output_field=MONEY)
 
 
-def _orders(courses) -> QuerySet[Order]:
+def _orders(courses: QuerySet[CoursePage]) -> QuerySet[Order]:
     return Order.objects.filter(course_id__in=courses.values("pk"), paid_at__isnull=False).order_by()
 
 
-def sales(*, courses, start: datetime, end: datetime, bucket: str) -> QuerySet:
+def sales(*, courses: QuerySet[CoursePage], start: datetime, end: datetime, bucket: str) -> Rows:
     """Gross per course, currency and time bucket of the payment date."""
     return (
         _orders(courses)
@@ -364,7 +380,7 @@ def sales(*, courses, start: datetime, end: datetime, bucket: str) -> QuerySet:
     )
 
 
-def refunds(*, courses, start: datetime, end: datetime, bucket: str) -> QuerySet:
+def refunds(*, courses: QuerySet[CoursePage], start: datetime, end: datetime, bucket: str) -> Rows:
     """Money returned per course, currency and time bucket of the refund (see refund_moment)."""
     return (
         _orders(courses)
@@ -376,17 +392,18 @@ def refunds(*, courses, start: datetime, end: datetime, bucket: str) -> QuerySet
     )
 
 
-def paying_learners(*, courses, start: datetime, end: datetime, by: Iterable[str]) -> QuerySet:
+def paying_learners(*, courses: QuerySet[CoursePage], start: datetime, end: datetime, by: Iterable[str]) -> Rows:
     """Distinct learners with an order paid in the period, grouped by `by` among course_id, currency and
     month (the payment's month)."""
     by = list(by)
     grouping = {"month": truncate("paid_at", MONTH)} if "month" in by else {}
-    return (
+    rows: Rows = (
         _orders(courses)
         .filter(_between("paid_at", start, end))
         .values(*[name for name in by if name != "month"], **grouping)
         .annotate(payers=Count("user_id", distinct=True))
     )
+    return rows
 
 
 # --- labels ----------------------------------------------------------------------------------------------

@@ -5,12 +5,16 @@ import logging
 import tempfile
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
+from typing import IO, Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core import signing
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+
+from accounts.models import User
 
 from . import exports, kpis
 from .models import ExportFormat, ExportJob, ExportStatus, WeeklySummary
@@ -44,14 +48,14 @@ class NotReady(ExportError):
     status_code = 409
 
 
-def filters_to_json(filters: Filters) -> dict:
+def filters_to_json(filters: Filters) -> dict[str, Any]:
     data = asdict(filters)
     data["start"], data["end"] = filters.start.isoformat(), filters.end.isoformat()
     data["course_ids"] = list(filters.course_ids)
     return data
 
 
-def filters_from_json(data: dict) -> Filters:
+def filters_from_json(data: dict[str, Any]) -> Filters:
     return Filters(
         start=date.fromisoformat(data["start"]),
         end=date.fromisoformat(data["end"]),
@@ -61,7 +65,7 @@ def filters_from_json(data: dict) -> Filters:
     )
 
 
-def request_export(*, user, filters: Filters, format: str) -> ExportJob:  # noqa: A002 - the user's word for it
+def request_export(*, user: User | AnonymousUser, filters: Filters, format: str) -> ExportJob:  # noqa: A002 - the user's word for it
     """Records an export of the report `user` sees with `filters`, and has a task build it once this commits."""
     from .tasks import build_export  # Imported here because tasks imports this module.
 
@@ -116,7 +120,7 @@ def build_export(*, job: ExportJob, now: datetime | None = None) -> ExportJob:
     return job
 
 
-def _store(job: ExportJob, content, filename: str, *, now: datetime | None) -> None:
+def _store(job: ExportJob, content: IO[bytes], filename: str, *, now: datetime | None) -> None:
     now = now or timezone.now()
     storage = job.file.storage
     # The job id in the path keeps two exports of the same period apart; the file name is what people see.
@@ -135,7 +139,7 @@ def _store(job: ExportJob, content, filename: str, *, now: datetime | None) -> N
         locked.save(update_fields=["file", "status", "progress", "finished_at", "expires_at", "error_message"])
 
 
-def job_for_requester(*, job_id: int, user) -> ExportJob:
+def job_for_requester(*, job_id: int, user: User | AnonymousUser) -> ExportJob:
     """The job, if `user` asked for it; anyone else (admins too) is told it does not exist."""
     job = ExportJob.objects.filter(pk=job_id, requested_by_id=getattr(user, "pk", None)).first()
     if job is None or not can_see_analytics(user):
@@ -143,12 +147,12 @@ def job_for_requester(*, job_id: int, user) -> ExportJob:
     return job
 
 
-def download_token(*, job: ExportJob, user) -> str:
+def download_token(*, job: ExportJob, user: User) -> str:
     """A link token bound to one export and one person; it expires (ANALYTICS_EXPORT_LINK_MAX_AGE)."""
     return signing.dumps([job.pk, user.pk], salt=DOWNLOAD_SALT, compress=True)
 
 
-def job_for_download(*, token: str, user, now: datetime | None = None) -> ExportJob:
+def job_for_download(*, token: str, user: User | AnonymousUser, now: datetime | None = None) -> ExportJob:
     """The export a download link names, if the link is intact and fresh, `user` asked for it and it is ready."""
     try:
         job_id, user_id = signing.loads(token, salt=DOWNLOAD_SALT, max_age=settings.ANALYTICS_EXPORT_LINK_MAX_AGE)

@@ -34,7 +34,8 @@ def delete_expired_exports() -> int:
 
 def _render_text(name: str, context: dict) -> str:
     # Plain text: names like "O'Brien" or "Q&A" must not arrive HTML-escaped.
-    return get_template(name).template.render(Context(context, autoescape=False))
+    # The DjangoTemplates backend's template wraps the engine's; the stubs know only the backend-neutral one.
+    return get_template(name).template.render(Context(context, autoescape=False))  # type: ignore[attr-defined]
 
 
 @shared_task

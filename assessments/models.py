@@ -1,3 +1,4 @@
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -14,6 +15,8 @@ from courses.permissions import CourseContentPermissionTester
 
 from . import grading
 from .blocks import QuestionsBlock
+
+# Page is Any to mypy (Wagtail has no type hints), so the types of fields on Page subclasses are spelled out.
 
 
 class ShowAnswers(models.TextChoices):
@@ -33,25 +36,31 @@ class AssessmentPage(Page):
 
     intro = RichTextField(blank=True, features=["bold", "italic", "link", "ol", "ul"])
     questions = StreamField(QuestionsBlock(), blank=False)
-    pass_mark = models.PositiveSmallIntegerField(
+    pass_mark: "models.PositiveSmallIntegerField[int, int]" = models.PositiveSmallIntegerField(
         "pass mark (%)", default=70, validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
-    max_attempts = models.PositiveSmallIntegerField(
+    max_attempts: "models.PositiveSmallIntegerField[int | None, int | None]" = models.PositiveSmallIntegerField(
         "attempts allowed", null=True, blank=True, validators=[MinValueValidator(1)], help_text="Empty: unlimited."
     )
-    time_limit_minutes = models.PositiveIntegerField(
+    time_limit_minutes: "models.PositiveIntegerField[int | None, int | None]" = models.PositiveIntegerField(
         "time limit (minutes)", null=True, blank=True, validators=[MinValueValidator(1)], help_text="Empty: no limit."
     )
-    shuffle_questions = models.BooleanField("randomise question order", default=False)
-    shuffle_options = models.BooleanField("randomise option order", default=False)
-    display_mode = models.CharField(max_length=8, choices=DisplayMode.choices, default=DisplayMode.ALL_ON_ONE_PAGE)
-    is_required = models.BooleanField(
+    shuffle_questions: "models.BooleanField[bool, bool]" = models.BooleanField(
+        "randomise question order", default=False
+    )
+    shuffle_options: "models.BooleanField[bool, bool]" = models.BooleanField("randomise option order", default=False)
+    display_mode: "models.CharField[str, str]" = models.CharField(
+        max_length=8, choices=DisplayMode.choices, default=DisplayMode.ALL_ON_ONE_PAGE
+    )
+    is_required: "models.BooleanField[bool, bool]" = models.BooleanField(
         "required for completion", default=True, help_text="Learners must pass it to complete the course."
     )
-    show_answers = models.CharField(
+    show_answers: "models.CharField[str, str]" = models.CharField(
         "show correct answers", max_length=24, choices=ShowAnswers.choices, default=ShowAnswers.AFTER_EACH_ATTEMPT
     )
-    due_at = models.DateTimeField("due date", null=True, blank=True)
+    due_at: "models.DateTimeField[datetime | None, datetime | None]" = models.DateTimeField(
+        "due date", null=True, blank=True
+    )
 
     content_panels = Page.content_panels + [
         FieldPanel("intro"),
@@ -68,7 +77,7 @@ class AssessmentPage(Page):
     ]
 
     parent_page_types = ["courses.CoursePage", "courses.ModulePage"]
-    subpage_types = []
+    subpage_types: list[str] = []
     page_description = "A quiz or exam with automatically and manually graded questions."
 
     def clean(self):

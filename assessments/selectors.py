@@ -1,9 +1,13 @@
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
+from accounts.models import User
 from learning import selectors as learning_selectors
 from learning.models import STUDYING_STATUSES, Enrollment
 from learning.requirements import OutlineStep, RequirementCount
@@ -12,12 +16,17 @@ from lms_site.inputs import read_int
 from . import grading
 from .models import AssessmentPage, Attempt, AttemptStatus, DisplayMode, ShowAnswers
 
+if TYPE_CHECKING:
+    from courses.models import CoursePage
+    from learning.models import Enrollment
 
-def required_assessments(*, course):
-    return AssessmentPage.objects.live().descendant_of(course).filter(is_required=True)
+
+def required_assessments(*, course: "CoursePage") -> QuerySet[AssessmentPage]:
+    required: QuerySet[AssessmentPage] = AssessmentPage.objects.live().descendant_of(course).filter(is_required=True)
+    return required
 
 
-def required_assessments_passed(*, course, enrollments) -> RequirementCount:
+def required_assessments_passed(*, course: "CoursePage", enrollments: "list[Enrollment]") -> RequirementCount:
     """The course-completion requirement assessments add: every live required assessment passed once."""
     required_ids = list(required_assessments(course=course).values_list("pk", flat=True))
     if not required_ids or not enrollments:
@@ -116,13 +125,13 @@ class ReviewItem:
     max_score: Decimal
 
 
-def attempts_of(*, user, assessment):
+def attempts_of(*, user: User | AnonymousUser, assessment: AssessmentPage) -> list[Attempt]:
     if not user.is_authenticated:
         return []
     return list(Attempt.objects.filter(user=user, assessment=assessment).order_by("number"))
 
 
-def feedback_allowed(*, assessment, attempts, now=None) -> bool:
+def feedback_allowed(*, assessment: AssessmentPage, attempts: list[Attempt], now: datetime | None = None) -> bool:
     """Whether keys and explanations may be shown for this learner's submitted attempts.
 
     Never while one of their attempts is open, whatever the setting: a retake is not answered from the review
@@ -133,19 +142,22 @@ def feedback_allowed(*, assessment, attempts, now=None) -> bool:
     return _setting_allows_feedback(assessment=assessment, attempts=attempts, now=now)
 
 
-def _setting_allows_feedback(*, assessment, attempts, now=None) -> bool:
+def _setting_allows_feedback(
+    *, assessment: AssessmentPage, attempts: list[Attempt], now: datetime | None = None
+) -> bool:
     rule = assessment.show_answers
     if rule == ShowAnswers.AFTER_EACH_ATTEMPT:
         return True
     if rule == ShowAnswers.AFTER_LAST_ATTEMPT:
         used = sum(1 for attempt in attempts if not attempt.is_open)
-        return bool(assessment.max_attempts) and used >= assessment.max_attempts
+        limit = assessment.max_attempts
+        return used >= limit if limit else False
     if rule == ShowAnswers.AFTER_DUE_DATE:
         return answers_released_by_due_date(assessment=assessment, now=now)
     return False
 
 
-def answers_released_by_due_date(*, assessment, now=None) -> bool:
+def answers_released_by_due_date(*, assessment: AssessmentPage, now: datetime | None = None) -> bool:
     """True once an "after the due date" assessment shows its keys: from then on no attempt may start."""
     now = now or timezone.now()
     return (
@@ -155,7 +167,7 @@ def answers_released_by_due_date(*, assessment, now=None) -> bool:
     )
 
 
-def _question_view(question: dict, saved_answer) -> QuestionView:
+def _question_view(question: dict[str, Any], saved_answer: object) -> QuestionView:
     public = grading.public_question(question)  # the allow-list of what a learner answering may see
     return QuestionView(
         id=public["id"],
@@ -167,9 +179,9 @@ def _question_view(question: dict, saved_answer) -> QuestionView:
     )
 
 
-def _reviewed_question(question: dict) -> ReviewedQuestion:
+def _reviewed_question(question: dict[str, Any]) -> ReviewedQuestion:
     qtype = question["type"]
-    fields = {}
+    fields: dict[str, Any] = {}
     if "options" in question:
         fields["options"] = tuple(
             ReviewedOption(id=option["id"], text=str(option.get("text", "")), correct=bool(option.get("correct")))
@@ -192,7 +204,7 @@ def _reviewed_question(question: dict) -> ReviewedQuestion:
     )
 
 
-def _review(attempt) -> list[ReviewItem]:
+def _review(attempt: Attempt) -> list[ReviewItem]:
     """Per question of a submitted attempt: the key, the learner's answer and their score."""
     grades = {grade.question_id: grade for grade in attempt.grade().questions}
     return [
@@ -206,7 +218,7 @@ def _review(attempt) -> list[ReviewItem]:
     ]
 
 
-def _summary(attempt) -> AttemptSummary:
+def _summary(attempt: Attempt) -> AttemptSummary:
     return AttemptSummary(
         number=attempt.number,
         submitted_at=attempt.submitted_at,
@@ -218,7 +230,13 @@ def _summary(attempt) -> AttemptSummary:
     )
 
 
-def assessment_context(*, user, assessment, question_index=None, now=None) -> dict:
+def assessment_context(
+    *,
+    user: User | AnonymousUser,
+    assessment: AssessmentPage,
+    question_index: object = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
     """Everything the learner's assessment page shows, and only that; see the comment above OptionView."""
     now = now or timezone.now()
     attempts = attempts_of(user=user, assessment=assessment)
@@ -237,7 +255,9 @@ def assessment_context(*, user, assessment, question_index=None, now=None) -> di
     attempts_left = None if not assessment.max_attempts else max(assessment.max_attempts - len(attempts), 0)
     answers_released = answers_released_by_due_date(assessment=assessment, now=now)
 
-    questions, index, question_count = [], None, 0
+    questions: list[tuple[int, QuestionView]] = []
+    index: int | None = None
+    question_count = 0
     if open_attempt:
         views = [
             _question_view(question, open_attempt.answers.get(question["id"]))
@@ -281,7 +301,7 @@ def assessment_context(*, user, assessment, question_index=None, now=None) -> di
 # The trainer's side: grading queue, attempt review and gradebook ---------------------------------------------
 
 
-def grading_queue(*, course):
+def grading_queue(*, course: "CoursePage") -> QuerySet[Attempt]:
     """Submitted attempts at the course's assessments that still wait for an essay grade, oldest first."""
     return (
         Attempt.objects.filter(
@@ -294,7 +314,7 @@ def grading_queue(*, course):
     )
 
 
-def pending_essays(*, attempt) -> list[dict]:
+def pending_essays(*, attempt: Attempt) -> list[dict[str, Any]]:
     """The essay questions of an attempt no trainer has scored yet, in the order the learner saw them."""
     return [
         question
@@ -303,7 +323,9 @@ def pending_essays(*, attempt) -> list[dict]:
     ]
 
 
-def next_essay_to_grade(*, course, after=None):
+def next_essay_to_grade(
+    *, course: "CoursePage", after: Attempt | None = None
+) -> tuple[Attempt, dict[str, Any]] | tuple[None, None]:
     """(attempt, question) of the oldest essay still to grade in the course, or (None, None).
 
     `after` (an attempt) is tried first so a trainer finishes one learner's essays before moving on.
@@ -321,7 +343,7 @@ def next_essay_to_grade(*, course, after=None):
 
 @dataclass(frozen=True)
 class QuestionReview:
-    question: dict
+    question: dict[str, Any]
     answer: object
     answer_text: str
     automatic_score: Decimal | None
@@ -330,7 +352,7 @@ class QuestionReview:
     overridden: bool
 
 
-def attempt_review(*, attempt) -> list[QuestionReview]:
+def attempt_review(*, attempt: Attempt) -> list[QuestionReview]:
     """Every question of a submitted attempt with the learner's answer, its automatic and its final score."""
     automatic = {q.question_id: q for q in attempt.grade(automatic_only=True).questions}
     final = {q.question_id: q for q in attempt.grade().questions}
@@ -351,7 +373,7 @@ def attempt_review(*, attempt) -> list[QuestionReview]:
     return reviews
 
 
-def _answer_text(question: dict, answer) -> str:
+def _answer_text(question: dict[str, Any], answer: Any) -> str:
     """The learner's answer as plain text a trainer can read (option texts rather than ids)."""
     if answer is None or answer == "" or answer == []:
         return ""
@@ -392,17 +414,17 @@ class GradebookCell:
 
 @dataclass
 class GradebookRow:
-    user: object
+    user: User
     cells: list[GradebookCell] = field(default_factory=list)
 
 
 @dataclass
 class Gradebook:
-    assessments: list
+    assessments: list[AssessmentPage]
     rows: list[GradebookRow]
 
 
-def gradebook(*, course) -> Gradebook:
+def gradebook(*, course: "CoursePage") -> Gradebook:
     """Learners studying the course by live assessment: best and last %, attempts, status.
 
     Three queries whatever the number of learners: the assessments, the enrollments with their users, and
@@ -442,7 +464,7 @@ def gradebook(*, course) -> Gradebook:
     return Gradebook(assessments=assessments, rows=rows)
 
 
-def outline_steps(*, course, user) -> list:
+def outline_steps(*, course: "CoursePage", user: User | AnonymousUser) -> list[OutlineStep]:
     """The course's live assessments for the player's outline, ticked when the learner has passed them."""
     assessments = list(
         AssessmentPage.objects.live()
@@ -450,7 +472,7 @@ def outline_steps(*, course, user) -> list:
         .order_by("path")
         .only("id", "title", "slug", "path", "depth", "url_path", "live", "locale_id", "content_type_id", "is_required")
     )
-    passed = set()
+    passed: set[int] = set()
     if assessments and user.is_authenticated:
         passed = set(
             Attempt.objects.filter(user=user, assessment__in=assessments, passed=True).values_list(
@@ -467,7 +489,7 @@ def outline_steps(*, course, user) -> list:
     ]
 
 
-def recent_grades(*, user, limit: int = 5) -> list[Attempt]:
+def recent_grades(*, user: User | AnonymousUser, limit: int = 5) -> list[Attempt]:
     """The learner's latest submitted attempts, for their dashboard."""
     if not user.is_authenticated:
         return []

@@ -5,15 +5,20 @@ sends about scores or correctness is read.
 """
 
 import random
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from accounts.models import User
 from learning import selectors as learning_selectors
 from learning import services as learning_services
+from learning.models import Enrollment
 from lms_site.inputs import read_decimal
 
 from . import grading, selectors
@@ -50,9 +55,12 @@ class UnknownQuestion(AssessmentError):
     status_code = 400
 
 
-def start_attempt(*, user, assessment: AssessmentPage, rng: random.Random | None = None) -> Attempt:
+def start_attempt(
+    *, user: User | AnonymousUser, assessment: AssessmentPage, rng: random.Random | None = None
+) -> Attempt:
     """Opens the learner's next attempt, or returns the one still open (a reload resumes it)."""
     enrollment = _check_may_take(user=user, assessment=assessment)
+    assert user.is_authenticated  # _check_may_take refused anonymous visitors
     now = timezone.now()
     with transaction.atomic():
         # Two tabs starting at once would both see "no open attempt" and both count the same attempts
@@ -88,7 +96,7 @@ def start_attempt(*, user, assessment: AssessmentPage, rng: random.Random | None
         )
 
 
-def save_answer(*, attempt: Attempt, question_id: str, answer) -> Attempt:
+def save_answer(*, attempt: Attempt, question_id: str, answer: Any) -> Attempt:
     """Stores one answer as the learner gives it, so a reload or a lost connection loses nothing."""
     with transaction.atomic():
         attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
@@ -117,7 +125,7 @@ def submit_attempt(*, attempt: Attempt) -> Attempt:
         return attempt
 
 
-def grade_question(*, attempt: Attempt, question_id: str, score, reason: str, grader) -> Attempt:
+def grade_question(*, attempt: Attempt, question_id: str, score: object, reason: str, grader: User) -> Attempt:
     """A trainer grades an essay, or overrides any question's score; the change is kept with its reason."""
     if not learning_selectors.is_course_staff(user=grader, course=attempt.assessment.course):
         raise NotAllowed("Only the course's trainer and admins grade its attempts.")
@@ -158,7 +166,7 @@ def grade_question(*, attempt: Attempt, question_id: str, score, reason: str, gr
         return attempt
 
 
-def regrade_attempt(*, attempt: Attempt, by=None) -> bool:
+def regrade_attempt(*, attempt: Attempt, by: User | None = None) -> bool:
     """Grades a submitted attempt again with the assessment's current keys; returns whether its score changed.
 
     The attempt keeps its own questions and order; only the keys of questions still on the page are
@@ -172,7 +180,13 @@ def regrade_attempt(*, attempt: Attempt, by=None) -> bool:
         return _regrade_locked(attempt, current, by=by)
 
 
-def regrade_assessment(*, assessment: AssessmentPage, by=None, progress=None, chunk_size: int = 200) -> int:
+def regrade_assessment(
+    *,
+    assessment: AssessmentPage,
+    by: User | None = None,
+    progress: Callable[[int, int], object] | None = None,
+    chunk_size: int = 200,
+) -> int:
     """Regrades every submitted attempt of an assessment; calls progress(done, total) after each chunk.
 
     Works through the attempts a chunk at a time, so memory stays flat with tens of thousands of them.
@@ -195,7 +209,7 @@ def regrade_assessment(*, assessment: AssessmentPage, by=None, progress=None, ch
     return changed
 
 
-def _regrade_locked(attempt: Attempt, current: dict, *, by) -> bool:
+def _regrade_locked(attempt: Attempt, current: dict[str, dict[str, Any]], *, by: User | None) -> bool:
     refreshed = {
         **attempt.snapshot,
         "questions": [
@@ -223,7 +237,7 @@ def _regrade_locked(attempt: Attempt, current: dict, *, by) -> bool:
     return True
 
 
-def _with_current_key(taken: dict, current: dict | None) -> dict:
+def _with_current_key(taken: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
     """The question as the learner saw it (prompt, option order) with the key as it is now."""
     if current is None or current["type"] != taken["type"]:
         return taken
@@ -236,12 +250,14 @@ def _with_current_key(taken: dict, current: dict | None) -> dict:
     return refreshed
 
 
-def _question_score(attempt: Attempt, question_id: str):
+def _question_score(attempt: Attempt, question_id: str) -> Decimal | None:
     result = attempt.grade()
     return next((q.score for q in result.questions if q.question_id == question_id), None)
 
 
-def submit_expired_attempts(*, now=None, user=None, assessment: AssessmentPage | None = None) -> int:
+def submit_expired_attempts(
+    *, now: datetime | None = None, user: User | None = None, assessment: AssessmentPage | None = None
+) -> int:
     """Submits, as they stood, the open attempts whose time ran out: all of them for Celery beat, or one
     learner's at one assessment when they come back to its page."""
     now = now or timezone.now()
@@ -255,7 +271,7 @@ def submit_expired_attempts(*, now=None, user=None, assessment: AssessmentPage |
     return count
 
 
-def _check_may_take(*, user, assessment: AssessmentPage):
+def _check_may_take(*, user: User | AnonymousUser, assessment: AssessmentPage) -> Enrollment:
     """Returns the learner's enrollment in the assessment's course, or refuses."""
     if not user.is_authenticated or user.is_banned:
         raise NotAllowed("Please sign in to take this assessment.")
@@ -268,7 +284,7 @@ def _check_may_take(*, user, assessment: AssessmentPage):
     return enrollment
 
 
-def _past_deadline(attempt: Attempt, now) -> bool:
+def _past_deadline(attempt: Attempt, now: datetime) -> bool:
     return attempt.deadline_at is not None and now > attempt.deadline_at
 
 
@@ -281,7 +297,7 @@ def _grade_and_close(attempt: Attempt) -> None:
     attempt.save()
 
 
-def _store_result(attempt: Attempt, result) -> None:
+def _store_result(attempt: Attempt, result: grading.AttemptGrade) -> None:
     """Writes a grade onto the attempt; when the pass changes on a required assessment, course progress follows."""
     was_passed, was_score = attempt.passed, attempt.score
     attempt.score = result.score
@@ -303,7 +319,7 @@ def _refresh_course_progress(attempt: Attempt) -> None:
         learning_services.refresh_progress(enrollment=enrollment)
 
 
-def _plain_answer(answer):
+def _plain_answer(answer: object) -> bool | str | list[str] | None:
     """Keeps only JSON-plain answer shapes (text, yes/no, a list of option ids); anything else is no answer."""
     if isinstance(answer, bool | str):
         return answer[:10_000] if isinstance(answer, str) else answer
@@ -312,7 +328,7 @@ def _plain_answer(answer):
     return None
 
 
-def _shuffled(snapshot: dict, *, assessment: AssessmentPage, rng: random.Random) -> dict:
+def _shuffled(snapshot: dict[str, Any], *, assessment: AssessmentPage, rng: random.Random) -> dict[str, Any]:
     """The order this learner sees; grading is order-independent, so the snapshot simply stores it."""
     questions = [dict(question) for question in snapshot["questions"]]
     if assessment.shuffle_questions:

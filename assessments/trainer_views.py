@@ -221,7 +221,7 @@ def gradebook_csv(request, course_id: int):
         header += [f"{assessment.title} best %", f"{assessment.title} last %", f"{assessment.title} status"]
     writer.writerow([text_cell(cell) for cell in header])
     for row in book.rows:
-        line = [row.user.display_name, row.user.email]
+        line: list[object] = [row.user.display_name, row.user.email]
         for cell in row.cells:
             line += [cell.best_percent, cell.last_percent, cell.status]
         writer.writerow([text_cell(cell) for cell in line])

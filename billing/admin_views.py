@@ -1,5 +1,7 @@
 """The views of the orders admin: the listing, the inspect page with the order's webhook events, and refunding."""
 
+from collections.abc import Callable
+
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -31,6 +33,8 @@ class RefundActionMixin:
     """The Refund link, for the views that offer it."""
 
     refund_url_name = None
+    # Provided by the Wagtail admin view this is mixed into.
+    user_has_permission: Callable[[str], bool]
 
     def refund_url(self, order: Order) -> str | None:
         # Only paid orders refund; the service says so too, this only keeps a button that cannot work off the page.

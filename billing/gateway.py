@@ -64,6 +64,7 @@ def create_checkout_session(*, order, success_url: str, cancel_url: str) -> Chec
         cancel_url=cancel_url,
         **_stripe_options(f"order-{order.pk}-checkout"),
     )
+    assert session.url is not None  # a hosted Checkout Session always has its page
     return CheckoutSession(id=session.id, url=session.url)
 
 

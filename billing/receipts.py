@@ -168,6 +168,7 @@ def render_receipt(content: ReceiptContent) -> bytes:
     labels_x, values_x = WIDTH / 2 - 30, right
     _draw(canvas, "BILLED TO", left, y, SANS, 8, MUTED)
     billed_y = y - 17
+    size: float
     for text, size, colour in ((content.learner_name, 11, INK), (content.learner_email, 10, MUTED)):
         lines, size = _fit(text, SANS, size, labels_x - left - 20)
         for line in lines:

@@ -6,9 +6,11 @@ after Checkout shows what the webhook decided, it never decides itself.
 
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import stripe
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -69,7 +71,7 @@ class NotRefundable(BillingError):
     status_code = 409
 
 
-def start_checkout(*, user, course: CoursePage, base_url: str) -> Order:
+def start_checkout(*, user: User | AnonymousUser, course: CoursePage, base_url: str) -> Order:
     """An order for the course and its Checkout Session; an open one is reused instead of charging twice."""
     if not user.is_authenticated or user.is_banned:
         raise NotAllowed("Please sign in to buy this course.")
@@ -132,7 +134,7 @@ def receive_webhook(*, payload: bytes, signature: str | None) -> str:
     return apply_event(event=event)
 
 
-def apply_event(*, event: dict) -> str:
+def apply_event(*, event: dict[str, Any]) -> str:
     """Stores the event by its id and applies it; a delivery seen before changes nothing. Returns the outcome."""
     data = event["data"].get("object") or {}
     with transaction.atomic():
@@ -160,7 +162,7 @@ def apply_event(*, event: dict) -> str:
         return stored.outcome
 
 
-def request_refund(*, order: Order, by) -> Order:
+def request_refund(*, order: Order, by: User | None) -> Order:
     """Asks Stripe to refund a paid order in full; access ends when Stripe's charge.refunded event arrives."""
     if gateway.uses_simulator() and not settings.BILLING_SIMULATOR_ENABLED:
         raise PaymentServiceUnavailable("Stripe is not configured on this server, so it cannot refund.")
@@ -189,12 +191,12 @@ def _mark(stored: StripeEvent, outcome: str, order: Order | None = None) -> str:
     return outcome
 
 
-def _payment_intent_of(data: dict) -> str | None:
+def _payment_intent_of(data: dict[str, Any]) -> str | None:
     value = data.get("payment_intent")
     return value if isinstance(value, str) else None
 
 
-def _locked_order(data: dict) -> Order | None:
+def _locked_order(data: dict[str, Any]) -> Order | None:
     orders = Order.objects.select_for_update().select_related("user", "course")
     metadata = data.get("metadata") or {}
     order_id = metadata.get("order_id") or data.get("client_reference_id")

@@ -1,5 +1,7 @@
 """The views of the certificates admin: the listing, the inspect page, and revoking or reissuing with a reason."""
 
+from collections.abc import Callable
+
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -21,6 +23,8 @@ class CertificateActionsMixin:
 
     revoke_url_name = None
     reissue_url_name = None
+    # Provided by the Wagtail admin view this is mixed into.
+    user_has_permission: Callable[[str], bool]
 
     def certificate_actions(self, certificate) -> list[tuple[str, str, str]]:
         """(label, url, icon) of each action this user may take on this certificate."""

@@ -1,10 +1,14 @@
 """The read side of certificates: what a learner sees of theirs, and what verification answers anyone."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 
+from accounts.models import User
 from learning.models import Enrollment, EnrollmentStatus
 
 from .models import Certificate, CertificateStatus, normalise_serial
@@ -28,7 +32,7 @@ def _expects_certificate(enrollment: Enrollment) -> bool:
     return enrollment.status == EnrollmentStatus.COMPLETED and enrollment.course.issues_certificate
 
 
-def certificate_panels(*, enrollments) -> list[CertificatePanel]:
+def certificate_panels(*, enrollments: Iterable[Enrollment]) -> list[CertificatePanel]:
     """One panel per completed enrollment that earns a certificate, in one query for all of them."""
     expecting = [enrollment for enrollment in enrollments if _expects_certificate(enrollment)]
     latest: dict[int, Certificate] = {}
@@ -42,7 +46,7 @@ def certificate_panel(*, enrollment: Enrollment) -> CertificatePanel | None:
     return panels[0] if panels else None
 
 
-def owned_enrollment(*, user, enrollment_id: int) -> Enrollment | None:
+def owned_enrollment(*, user: User | AnonymousUser, enrollment_id: int) -> Enrollment | None:
     if not user.is_authenticated:
         return None
     return Enrollment.objects.select_related("course").filter(pk=enrollment_id, user=user).first()
@@ -69,8 +73,8 @@ class Verification:
     status: str  # valid | revoked | unknown | invalid
     certificate: Certificate | None = None
 
-    def as_json(self) -> dict:
-        answer = {"serial": self.serial, "status": self.status}
+    def as_json(self) -> dict[str, Any]:
+        answer: dict[str, Any] = {"serial": self.serial, "status": self.status}
         if self.certificate is not None:
             certificate = self.certificate
             answer.update(

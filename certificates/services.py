@@ -2,8 +2,10 @@
 
 import hashlib
 import logging
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -12,6 +14,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from learning.models import Enrollment, EnrollmentStatus
 
 from .models import Certificate, new_serial
@@ -90,7 +93,7 @@ def attach_pdf(*, certificate: Certificate) -> Certificate:
     return certificate
 
 
-def revoke_certificate(*, certificate: Certificate, reason: str, by=None) -> Certificate:
+def revoke_certificate(*, certificate: Certificate, reason: str, by: User | None = None) -> Certificate:
     reason = reason.strip()
     if not reason:
         raise CertificateError("Give a reason: it is shown to anyone who verifies the certificate.")
@@ -105,7 +108,7 @@ def revoke_certificate(*, certificate: Certificate, reason: str, by=None) -> Cer
     return certificate
 
 
-def reissue_certificate(*, certificate: Certificate, reason: str, by=None) -> Certificate:
+def reissue_certificate(*, certificate: Certificate, reason: str, by: User | None = None) -> Certificate:
     """Replaces a certificate with a new one (new serial, today's names) and revokes the old one.
 
     Used when a learner's name was wrong or a certificate was revoked by mistake. The new PDF is
@@ -145,12 +148,12 @@ def revoke_enrollment_certificates(*, enrollment: Enrollment, reason: str) -> in
     )
 
 
-def download_token(*, certificate: Certificate, user) -> str:
+def download_token(*, certificate: Certificate, user: User) -> str:
     """A link token bound to one certificate and one person; it expires (CERTIFICATE_DOWNLOAD_LINK_MAX_AGE)."""
     return signing.dumps([certificate.pk, user.pk], salt=DOWNLOAD_SALT, compress=True)
 
 
-def certificate_for_download(*, token: str, user) -> Certificate:
+def certificate_for_download(*, token: str, user: User | AnonymousUser) -> Certificate:
     """The certificate a download link names, if the link is intact, fresh and `user` may have the file."""
     try:
         certificate_id, user_id = signing.loads(
@@ -180,7 +183,8 @@ def certificate_pdf(*, certificate: Certificate) -> bytes:
     storage = certificate.pdf_file.storage
     if certificate.pdf_file.name and storage.exists(certificate.pdf_file.name):
         with storage.open(certificate.pdf_file.name, "rb") as stored:
-            return stored.read()
+            content: bytes = stored.read()
+            return content
     pdf = render_certificate(_content(certificate))
     if hashlib.sha256(pdf).hexdigest() != certificate.pdf_sha256:
         logger.error("Certificate %s could not be rebuilt to its issued hash", certificate.serial)
@@ -190,7 +194,7 @@ def certificate_pdf(*, certificate: Certificate) -> bytes:
     return pdf
 
 
-def _printed_fields(enrollment: Enrollment) -> dict:
+def _printed_fields(enrollment: Enrollment) -> dict[str, Any]:
     course = enrollment.course
     serial = new_serial()
     return {

@@ -1,5 +1,6 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -19,6 +20,14 @@ from .blocks import LessonBodyBlock
 from .forms import CoursePageForm, LessonPageForm
 from .permissions import CataloguePermissionTester, CourseContentPermissionTester
 
+if TYPE_CHECKING:
+    from wagtail.images.models import Image
+
+    from accounts.models import User
+
+# Wagtail ships no type hints, so Page is Any to mypy and django-stubs cannot work out the types of the fields
+# declared on a Page subclass: they are spelled out ([type when set, type when read]).
+
 
 class Level(models.TextChoices):
     BEGINNER = "beginner", "Beginner"
@@ -32,7 +41,8 @@ class Currency(models.TextChoices):
     GBP = "GBP", "Pound sterling (£)"
 
 
-class Category(models.Model):
+# CoursePage.category points here; CoursePage is a Wagtail page, which mypy cannot see into.
+class Category(models.Model):  # type: ignore[django-manager-missing]
     """A subject area the catalogue can be filtered by; managed as a snippet."""
 
     name = models.CharField(max_length=80, unique=True)
@@ -57,7 +67,9 @@ class Category(models.Model):
 class CourseIndexPage(Page):
     """The catalogue: lists the live courses below it, with filters and search."""
 
-    intro = models.TextField(blank=True, help_text="A sentence or two shown above the course list.")
+    intro: "models.TextField[str, str]" = models.TextField(
+        blank=True, help_text="A sentence or two shown above the course list."
+    )
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
 
@@ -89,25 +101,32 @@ class CourseIndexPage(Page):
 
 
 class CoursePage(Page):
-    summary = models.CharField(max_length=300, help_text="One or two sentences for the catalogue card.")
+    summary: "models.CharField[str, str]" = models.CharField(
+        max_length=300, help_text="One or two sentences for the catalogue card."
+    )
     description = RichTextField(blank=True, features=["h2", "h3", "bold", "italic", "link", "ol", "ul"])
-    cover_image = models.ForeignKey(
+    cover_image: "models.ForeignKey[Image | None, Image | None]" = models.ForeignKey(
         "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    category = models.ForeignKey(Category, null=True, blank=False, on_delete=models.SET_NULL, related_name="courses")
-    level = models.CharField(max_length=16, choices=Level.choices, default=Level.BEGINNER)
-    estimated_minutes = models.PositiveIntegerField(
+    category: "models.ForeignKey[Category | None, Category | None]" = models.ForeignKey(
+        Category, null=True, blank=False, on_delete=models.SET_NULL, related_name="courses"
+    )
+    category_id: int | None
+    level: "models.CharField[str, str]" = models.CharField(max_length=16, choices=Level.choices, default=Level.BEGINNER)
+    estimated_minutes: "models.PositiveIntegerField[int, int]" = models.PositiveIntegerField(
         "estimated duration (minutes)", default=60, help_text="How long the whole course takes a typical learner."
     )
-    price = models.DecimalField(
+    price: "models.DecimalField[Decimal, Decimal]" = models.DecimalField(
         max_digits=10,
         decimal_places=2,
         default=Decimal("0.00"),
         validators=[MinValueValidator(Decimal("0.00"))],
         help_text="0 makes the course free.",
     )
-    currency = models.CharField(max_length=3, choices=Currency.choices, default=settings.LMS_DEFAULT_CURRENCY)
-    trainer = models.ForeignKey(
+    currency: "models.CharField[str, str]" = models.CharField(
+        max_length=3, choices=Currency.choices, default=settings.LMS_DEFAULT_CURRENCY
+    )
+    trainer: "models.ForeignKey[User | None, User | None]" = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
@@ -116,6 +135,7 @@ class CoursePage(Page):
         limit_choices_to={"role": "trainer"},
         help_text="The trainer who runs this course and may edit it.",
     )
+    trainer_id: int | None
     prerequisites = ParentalManyToManyField(
         "courses.CoursePage",
         blank=True,
@@ -123,18 +143,20 @@ class CoursePage(Page):
         related_name="required_by",
         help_text="Courses a learner must complete first.",
     )
-    issues_certificate = models.BooleanField(
+    issues_certificate: "models.BooleanField[bool, bool]" = models.BooleanField(
         default=True, help_text="Learners who complete the course receive a verifiable PDF certificate."
     )
-    required_attendance_percent = models.PositiveSmallIntegerField(
-        null=True,
-        blank=True,
-        validators=[MaxValueValidator(100)],
-        verbose_name="required attendance (%)",
-        help_text="Leave empty if live sessions are optional. Otherwise learners must attend at least this share "
-        "of the course's held sessions (present or late) to complete it.",
+    required_attendance_percent: "models.PositiveSmallIntegerField[int | None, int | None]" = (
+        models.PositiveSmallIntegerField(
+            null=True,
+            blank=True,
+            validators=[MaxValueValidator(100)],
+            verbose_name="required attendance (%)",
+            help_text="Leave empty if live sessions are optional. Otherwise learners must attend at least this share "
+            "of the course's held sessions (present or late) to complete it.",
+        )
     )
-    certificate_logo = models.ForeignKey(
+    certificate_logo: "models.ForeignKey[Image | None, Image | None]" = models.ForeignKey(
         "wagtailimages.Image",
         null=True,
         blank=True,
@@ -202,7 +224,7 @@ class CoursePage(Page):
 
 
 class ModulePage(Page):
-    summary = models.TextField(blank=True)
+    summary: "models.TextField[str, str]" = models.TextField(blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("summary")]
     search_fields = Page.search_fields + [index.SearchField("summary")]
@@ -225,18 +247,20 @@ class ModulePage(Page):
 
 
 class LessonPage(Page):
-    summary = models.CharField(max_length=300, blank=True)
-    estimated_minutes = models.PositiveIntegerField("estimated duration (minutes)", default=10)
-    is_free_preview = models.BooleanField(
+    summary: "models.CharField[str, str]" = models.CharField(max_length=300, blank=True)
+    estimated_minutes: "models.PositiveIntegerField[int, int]" = models.PositiveIntegerField(
+        "estimated duration (minutes)", default=10
+    )
+    is_free_preview: "models.BooleanField[bool, bool]" = models.BooleanField(
         "free preview", default=False, help_text="Anyone may read this lesson, without enrolling."
     )
-    drip_days = models.PositiveIntegerField(
+    drip_days: "models.PositiveIntegerField[int | None, int | None]" = models.PositiveIntegerField(
         "opens days after enrolment",
         null=True,
         blank=True,
         help_text="Leave empty to open the lesson as soon as the learner enrols.",
     )
-    available_from = models.DateTimeField(
+    available_from: "models.DateTimeField[datetime | None, datetime | None]" = models.DateTimeField(
         "opens on", null=True, blank=True, help_text="Leave empty to open the lesson without a fixed date."
     )
     body = StreamField(LessonBodyBlock(), blank=True)
@@ -258,7 +282,7 @@ class LessonPage(Page):
     search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("body")]
 
     parent_page_types = ["courses.ModulePage"]
-    subpage_types = []
+    subpage_types: list[str] = []
     page_description = "A lesson: text, media, code and downloads."
 
     @cached_property

@@ -1,4 +1,5 @@
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -13,7 +14,7 @@ def catalogue_courses(
     *, catalogue: CourseIndexPage, category: str = "", level: str = "", price: str = "", q: str = ""
 ) -> QuerySet[CoursePage] | list[CoursePage]:
     """Live, public courses in a catalogue, filtered; searched and ranked when there is a query."""
-    courses = (
+    courses: QuerySet[CoursePage] = (
         CoursePage.objects.live()
         .public()
         .descendant_of(catalogue)
@@ -31,13 +32,14 @@ def catalogue_courses(
         courses = courses.filter(price__gt=0)
     if q:
         # Rank with Wagtail search, then load the ranked rows with their relations in one query.
-        ranked_ids = [page.pk for page in courses.search(q, operator="and")]
+        # PageQuerySet.search: Wagtail has no type hints, and QuerySet has no search().
+        ranked_ids = [page.pk for page in courses.search(q, operator="and")]  # type: ignore[attr-defined]
         by_id = courses.in_bulk(ranked_ids)
         return [by_id[pk] for pk in ranked_ids if pk in by_id]
     return courses
 
 
-def catalogue_page(*, catalogue: CourseIndexPage, params: QueryDict) -> dict:
+def catalogue_page(*, catalogue: CourseIndexPage, params: QueryDict) -> dict[str, Any]:
     """Everything the catalogue template needs for one request."""
     categories = list(Category.objects.filter(courses__live=True).distinct())
     form = CatalogueFilterForm(params, categories=categories, levels=Level.choices)

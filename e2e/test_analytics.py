@@ -33,7 +33,7 @@ def test_admin_filters_the_dashboard_without_reloading_the_page(page: Page, live
     python = CoursePage.objects.get(title=PYTHON)
     # Three learners who enrolled in the Python course in spring 2025, on top of the demo's recent enrolments.
     for day in (3, 14, 25):
-        Enrollment.objects.create(
+        Enrollment.objects.create(  # type: ignore[misc]  # factory_boy types UserFactory() as the factory
             user=UserFactory(role="learner"), course=python, enrolled_at=datetime(2025, 4, day, 12, tzinfo=UTC)
         )
     start, _today = default_period()

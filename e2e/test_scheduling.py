@@ -31,7 +31,8 @@ def test_learner_books_and_checks_in_and_trainer_takes_attendance(page: Page, br
     trainer = User.objects.get(username="trainer")
     course = make_course(CourseIndexPage.objects.get(), title="Live Course", trainer=trainer, modules=1)
     learner = User.objects.get(username="learner")
-    classmate = UserFactory(first_name="Cleo", last_name="Classmate")
+    # factory_boy types a factory call as the factory, not as what it makes.
+    classmate: User = UserFactory(first_name="Cleo", last_name="Classmate")  # type: ignore[assignment]
     for person in (learner, classmate):
         learning_services.enroll(user=person, course=course)
     # Starts in 10 minutes: bookings are still open and check-in (from 15 minutes before) already is.

@@ -2,10 +2,13 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Min, Q, Sum, Value
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, Min, Q, QuerySet, Sum, Value
 from django.utils import timezone
 
+from accounts.models import User
 from assessments.models import Attempt
 from courses.models import CoursePage
 from learning.models import STUDYING_STATUSES
@@ -24,6 +27,10 @@ from .models import (
 )
 from .periods import ALL_TIME_START, period_start
 
+if TYPE_CHECKING:
+    from assessments.models import AssessmentPage
+    from courses.models import CoursePage
+
 ANONYMOUS_NAME = "Anonymous learner"
 
 # `hidden=False` becomes `NOT hidden` on SQLite, which its planner cannot match to the board index: it then
@@ -31,7 +38,7 @@ ANONYMOUS_NAME = "Anonymous learner"
 SHOWN = Value(False)
 
 
-def run_length_ending(*, user, day: date) -> int:
+def run_length_ending(*, user: User, day: date) -> int:
     """How many consecutive activity days end on `day` (0 if the learner was not active that day)."""
     days = ActivityDay.objects.filter(user=user, day__lte=day).order_by("-day").values_list("day", flat=True)
     length, expected = 0, day
@@ -42,16 +49,16 @@ def run_length_ending(*, user, day: date) -> int:
     return length
 
 
-def longest_run(*, user) -> int:
+def longest_run(*, user: User) -> int:
     longest = length = 0
-    previous = None
+    previous: date | None = None
     for day in ActivityDay.objects.filter(user=user).order_by("day").values_list("day", flat=True).iterator():
         length = length + 1 if previous == day - timedelta(days=1) else 1
         longest, previous = max(longest, length), day
     return longest
 
 
-def current_streak(*, stats: LearnerStats | None, user, now: datetime | None = None) -> int:
+def current_streak(*, stats: LearnerStats | None, user: User, now: datetime | None = None) -> int:
     """The streak as the learner sees it now: a run that ended before yesterday (their time) is over."""
     if stats is None or stats.last_active_day is None:
         return 0
@@ -65,7 +72,7 @@ class BestAttempts:
     perfect_at: datetime | None
 
 
-def best_attempts(*, user, assessment) -> BestAttempts:
+def best_attempts(*, user: User, assessment: "AssessmentPage") -> BestAttempts:
     """When the learner first passed the assessment, and first scored 100%, by their current grades."""
     found = Attempt.objects.filter(user=user, assessment=assessment, passed=True).aggregate(
         passed_at=Min("submitted_at"), perfect_at=Min("submitted_at", filter=Q(percent__gte=100))
@@ -73,7 +80,7 @@ def best_attempts(*, user, assessment) -> BestAttempts:
     return BestAttempts(**found)
 
 
-def badge_metrics(*, user, stats: LearnerStats | None = None, by_category: bool = True) -> dict:
+def badge_metrics(*, user: User, stats: LearnerStats | None = None, by_category: bool = True) -> dict[str, Any]:
     """Every number a badge rule can ask about: one aggregate, plus one for category rules if asked."""
     kept = Q(reversed_by__isnull=True)
     counts = PointEntry.objects.filter(user=user).aggregate(
@@ -84,7 +91,7 @@ def badge_metrics(*, user, stats: LearnerStats | None = None, by_category: bool 
         sessions=Count("pk", filter=kept & Q(rule=Rule.SESSION_ATTENDED)),
         points=Sum("points"),
     )
-    courses_by_category = {}
+    courses_by_category: dict[int, int] = {}
     if by_category:
         courses_by_category = dict(
             PointEntry.objects.filter(kept, user=user, rule=Rule.COURSE_COMPLETED, course__category__isnull=False)
@@ -125,7 +132,7 @@ class BadgeProgress:
         return min(100, self.value * 100 // self.badge.threshold)
 
 
-def badge_progress(*, user, stats: LearnerStats | None = None) -> list[BadgeProgress]:
+def badge_progress(*, user: User, stats: LearnerStats | None = None) -> list[BadgeProgress]:
     """Each active badge with the learner's progress towards it and their award, if any (four queries)."""
     badges = list(Badge.objects.filter(is_active=True).select_related("image"))
     if not badges:
@@ -150,7 +157,7 @@ class LearnerSummary:
     visibility: str
 
 
-def learner_summary(*, user, stats: LearnerStats | None = None) -> LearnerSummary:
+def learner_summary(*, user: User, stats: LearnerStats | None = None) -> LearnerSummary:
     if stats is None:
         stats = LearnerStats.objects.filter(user=user).first()
     total = PointTotal.objects.filter(
@@ -170,7 +177,7 @@ class Achievements:
     badges: list[BadgeProgress]
 
 
-def achievements(*, user) -> Achievements:
+def achievements(*, user: User) -> Achievements:
     """What the dashboard and profile show: points, streaks and badges, reading the learner's stats once."""
     # A learner without a stats row yet reads as the defaults, without asking again.
     stats = LearnerStats.objects.filter(user=user).first() or LearnerStats(user=user)
@@ -199,7 +206,9 @@ def _display_name(total: PointTotal) -> str:
     return total.user.display_name
 
 
-def leaderboard(*, scope: int, period: str, viewer=None, limit: int = 10, now: datetime | None = None) -> Leaderboard:
+def leaderboard(
+    *, scope: int, period: str, viewer: User | AnonymousUser | None = None, limit: int = 10, now: datetime | None = None
+) -> Leaderboard:
     """The top learners of one board and the viewer's rank on it, in three queries whatever the numbers.
 
     Learners who chose to be hidden are left out and do not take a rank; anonymous ones keep theirs.
@@ -244,7 +253,7 @@ class UnseenAwards:
     last_badge_award_id: int
 
 
-def unseen_awards(*, user, shown: int = 3, limit: int = 200) -> UnseenAwards:
+def unseen_awards(*, user: User, shown: int = 3, limit: int = 200) -> UnseenAwards:
     """Points and badges the learner has not been shown yet. A burst (a whole course done while away, a
     backlog) becomes a few toasts and one summary rather than a screen full of them."""
     stats = LearnerStats.objects.filter(user=user).first()
@@ -268,13 +277,13 @@ def unseen_awards(*, user, shown: int = 3, limit: int = 200) -> UnseenAwards:
     )
 
 
-def leaderboard_courses(*, user) -> list:
+def leaderboard_courses(*, user: User) -> "list[CoursePage]":
     """The course boards a user can open: courses they study, and those they teach."""
     studying = Q(enrollments__user=user, enrollments__status__in=STUDYING_STATUSES)
     return list(CoursePage.objects.filter(studying | Q(trainer=user)).distinct().order_by("title").only("id", "title"))
 
 
-BADGE_RULE_LEDGER = {
+BADGE_RULE_LEDGER: dict[str, Rule] = {
     BadgeRule.LESSONS_COMPLETED: Rule.LESSON_COMPLETED,
     BadgeRule.ASSESSMENTS_PASSED: Rule.ASSESSMENT_PASSED,
     BadgeRule.PERFECT_ASSESSMENTS: Rule.PERFECT_SCORE,
@@ -285,6 +294,7 @@ BADGE_RULE_LEDGER = {
 
 def users_meeting(*, badge: Badge) -> list[int]:
     """Every learner who meets the badge's rule now, by the same numbers badge_metrics reads per learner."""
+    found: QuerySet[Any, Any]
     if badge.rule == BadgeRule.STREAK_DAYS:
         found = LearnerStats.objects.filter(longest_streak__gte=badge.threshold)
     elif badge.rule == BadgeRule.POINTS:

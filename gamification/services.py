@@ -4,11 +4,15 @@ Every automatic award goes through `award`, whose unique (user, rule, source, ge
 replays and duplicate deliveries award nothing; points only ever leave through compensating rows.
 """
 
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+
+from accounts.models import User
 
 from . import selectors
 from .models import (
@@ -25,6 +29,11 @@ from .models import (
 )
 from .periods import period_starts
 
+if TYPE_CHECKING:
+    from assessments.models import Attempt
+    from learning.models import Enrollment, LessonProgress
+    from scheduling.models import Attendance
+
 # A single manual award larger than this is far more likely a typo than a decision.
 MANUAL_POINTS_LIMIT = 100_000
 
@@ -35,7 +44,7 @@ class GamificationError(Exception):
     status_code = 400
 
 
-def learner_stats(*, user, lock: bool = False) -> LearnerStats:
+def learner_stats(*, user: User | int, lock: bool = False) -> LearnerStats:
     """The learner's stats row; with lock=True it also serialises every write about this learner.
 
     Every write path takes this lock first, so two workers awarding one learner at once queue up instead
@@ -55,7 +64,9 @@ def rule_points(rule: str) -> int:
 
 
 @transaction.atomic
-def award(*, user, rule: str, source: str, occurred_at: datetime, course_id: int | None = None) -> PointEntry | None:
+def award(
+    *, user: User, rule: str, source: str, occurred_at: datetime, course_id: int | None = None
+) -> PointEntry | None:
     """Awards `rule`'s current points for `source` unless the learner already holds that award.
 
     Returns the new ledger row, or None when there was nothing to award. Inactive rules still write a
@@ -106,7 +117,7 @@ def reverse(*, entry: PointEntry, reason: str) -> PointEntry | None:
 
 
 @transaction.atomic
-def reverse_course_awards(*, user, course_id: int, reason: str) -> list[PointEntry]:
+def reverse_course_awards(*, user: User, course_id: int, reason: str) -> list[PointEntry]:
     """A refunded enrollment loses what it earned; badges that depended on it are revoked."""
     entries = PointEntry.objects.filter(
         user=user, course_id=course_id, rule__in=COURSE_RULES, reversed_by__isnull=True
@@ -117,7 +128,7 @@ def reverse_course_awards(*, user, course_id: int, reason: str) -> list[PointEnt
 
 
 @transaction.atomic
-def adjust_points(*, user, points: int, reason: str, by, course_id: int | None = None) -> PointEntry:
+def adjust_points(*, user: User, points: int, reason: str, by: User | None, course_id: int | None = None) -> PointEntry:
     """An admin's hand-made award (positive) or deduction (negative), kept in the ledger with its reason."""
     reason = (reason or "").strip()
     if not points:
@@ -194,7 +205,7 @@ def _add_to_totals(entry: PointEntry) -> None:
             )
 
 
-def rebuild_point_totals(*, user_ids=None, chunk_size: int = 500) -> int:
+def rebuild_point_totals(*, user_ids: Iterable[int] | None = None, chunk_size: int = 500) -> int:
     """Recomputes the leaderboard totals from the ledger (all learners, or some); returns rows written.
 
     Works through learners in chunks, each its own transaction holding those learners' locks, so memory
@@ -219,7 +230,7 @@ def _rebuild_totals_of(user_ids: list[int]) -> int:
             "user_id", flat=True
         )
     )
-    sums: dict[tuple, int] = {}
+    sums: dict[tuple[int, int, str, date], int] = {}
     entries = PointEntry.objects.filter(user_id__in=user_ids).values_list(
         "user_id", "course_id", "occurred_at", "points"
     )
@@ -240,7 +251,7 @@ def _rebuild_totals_of(user_ids: list[int]) -> int:
 
 
 @transaction.atomic
-def set_leaderboard_visibility(*, user, visibility: str) -> LearnerStats:
+def set_leaderboard_visibility(*, user: User, visibility: str) -> LearnerStats:
     if visibility not in Visibility.values:
         raise GamificationError("Choose how you appear on leaderboards.")
     stats = learner_stats(user=user, lock=True)
@@ -251,7 +262,7 @@ def set_leaderboard_visibility(*, user, visibility: str) -> LearnerStats:
 
 
 @transaction.atomic
-def record_activity(*, user, occurred_at: datetime) -> LearnerStats:
+def record_activity(*, user: User, occurred_at: datetime) -> LearnerStats:
     """Counts the learner's local day of `occurred_at` towards their streak; a new day in a run earns points.
 
     The day is taken in the learner's own time zone at the moment they learned, so learning at 23:50 and
@@ -280,7 +291,7 @@ def record_activity(*, user, occurred_at: datetime) -> LearnerStats:
 
 
 @transaction.atomic
-def evaluate_badges(*, user, revoke: bool = False) -> list[BadgeAward]:
+def evaluate_badges(*, user: User, revoke: bool = False) -> list[BadgeAward]:
     """Awards the badges whose rule the learner now meets; with revoke=True (after points were taken back)
     also revokes those they no longer meet. An admin raising a badge's bar takes nothing from its holders."""
     progress = selectors.badge_progress(user=user)
@@ -294,7 +305,7 @@ def evaluate_badges(*, user, revoke: bool = False) -> list[BadgeAward]:
                     newly_awarded.append(BadgeAward.objects.create(user=user, badge=item.badge, awarded_at=now))
             except IntegrityError:
                 pass  # awarded by a concurrent evaluation
-        elif item.met and award_row.revoked_at is not None:
+        elif item.met and award_row is not None and award_row.revoked_at is not None:
             BadgeAward.objects.filter(pk=award_row.pk).update(revoked_at=None, awarded_at=now)
         elif revoke and not item.met and award_row is not None and award_row.revoked_at is None:
             BadgeAward.objects.filter(pk=award_row.pk).update(revoked_at=now)
@@ -302,7 +313,7 @@ def evaluate_badges(*, user, revoke: bool = False) -> list[BadgeAward]:
 
 
 @transaction.atomic
-def mark_awards_seen(*, user, entry_id: int, badge_award_id: int) -> None:
+def mark_awards_seen(*, user: User, entry_id: int, badge_award_id: int) -> None:
     """Moves the learner's toast marks forward (never back, so two open tabs cannot replay a toast)."""
     stats = learner_stats(user=user, lock=True)
     stats.last_seen_entry_id = max(stats.last_seen_entry_id, entry_id)
@@ -313,7 +324,7 @@ def mark_awards_seen(*, user, entry_id: int, badge_award_id: int) -> None:
 # What the other apps' events earn. Each is safe to run any number of times.
 
 
-def reward_lesson_completion(*, progress) -> PointEntry | None:
+def reward_lesson_completion(*, progress: "LessonProgress") -> PointEntry | None:
     enrollment = progress.enrollment
     if not enrollment.gives_access:
         return None  # refunded before the task ran: nothing to award, nothing to reverse later
@@ -330,7 +341,7 @@ def reward_lesson_completion(*, progress) -> PointEntry | None:
     return entry
 
 
-def reward_course_completion(*, enrollment) -> PointEntry | None:
+def reward_course_completion(*, enrollment: "Enrollment") -> PointEntry | None:
     if enrollment.completed_at is None or not enrollment.gives_access:
         return None
     with transaction.atomic():
@@ -345,7 +356,7 @@ def reward_course_completion(*, enrollment) -> PointEntry | None:
     return entry
 
 
-def reward_attempt(*, attempt) -> list[PointEntry]:
+def reward_attempt(*, attempt: "Attempt") -> list[PointEntry]:
     """Passing an assessment and a perfect score each earn once per assessment, whatever the attempt count.
 
     A grade that changed afterwards (an override failed the only passing attempt) takes the award back.
@@ -354,7 +365,7 @@ def reward_attempt(*, attempt) -> list[PointEntry]:
     course = assessment.course
     best = selectors.best_attempts(user=user, assessment=assessment)
     source = f"assessment:{assessment.pk}"
-    written = []
+    written: list[PointEntry] = []
     with transaction.atomic():
         for rule, achieved_at in ((Rule.ASSESSMENT_PASSED, best.passed_at), (Rule.PERFECT_SCORE, best.perfect_at)):
             if achieved_at is not None:
@@ -376,7 +387,7 @@ def reward_attempt(*, attempt) -> list[PointEntry]:
     return written
 
 
-def reward_session_attendance(*, attendance) -> PointEntry | None:
+def reward_session_attendance(*, attendance: "Attendance") -> PointEntry | None:
     """Present or late earns once per session; a correction to absent or excused takes it back."""
     session, user = attendance.session, attendance.user
     source = f"session:{session.pk}"

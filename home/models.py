@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 from django.db import models
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import StreamField
@@ -6,12 +8,16 @@ from wagtail.search import index
 
 from .blocks import MarketingBlock
 
+if TYPE_CHECKING:
+    from wagtail.images.models import Image
+
 
 class MarketingPage(Page):
     """What the home page and landing pages share: a body of marketing blocks and a social share image."""
 
     body = StreamField(MarketingBlock(), blank=True)
-    og_image = models.ForeignKey(
+    # Spelled out: Page is Any to mypy, so django-stubs cannot infer the type of a field declared on its subclass.
+    og_image: "models.ForeignKey[Image | None, Image | None]" = models.ForeignKey(
         "wagtailimages.Image",
         null=True,
         blank=True,

@@ -9,6 +9,10 @@ steps exactly like lessons.
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from wagtail.models import Page
 
 
 @dataclass(frozen=True)
@@ -29,7 +33,7 @@ def register(requirement: Callable[..., RequirementCount]) -> Callable[..., Requ
 def count_steps(*, course, enrollments: Iterable) -> RequirementCount:
     """All registered requirements of a course added up, for the given enrollments."""
     enrollments = list(enrollments)
-    total, done = 0, Counter()
+    total, done = 0, Counter[int]()
     for requirement in _requirements:
         counted = requirement(course=course, enrollments=enrollments)
         total += counted.total
@@ -42,7 +46,7 @@ def count_steps(*, course, enrollments: Iterable) -> RequirementCount:
 
 @dataclass(frozen=True)
 class OutlineStep:
-    page: object  # a live page with title, path and url
+    page: "Page"  # a live page (title, path and url)
     kind: str  # what the learner sees it as, e.g. "Quiz"
     is_done: bool
 

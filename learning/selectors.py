@@ -1,13 +1,16 @@
 """The read side of learning: who may open which lesson, and what the player, dashboard and rosters show."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from accounts.models import User
 from courses.models import CoursePage, LessonPage, ModulePage
 from courses.selectors import ModuleOutline, course_outline
 
@@ -20,7 +23,7 @@ def live_lessons(*, course: CoursePage) -> QuerySet[LessonPage]:
 
     The same lessons the course outline shows (courses.selectors.course_outline).
     """
-    lessons = LessonPage.objects.live().descendant_of(course).order_by("path").defer("body")
+    lessons: QuerySet[LessonPage] = LessonPage.objects.live().descendant_of(course).order_by("path").defer("body")
     for hidden_module_path in ModulePage.objects.child_of(course).filter(live=False).values_list("path", flat=True):
         lessons = lessons.exclude(path__startswith=hidden_module_path)
     return lessons
@@ -30,18 +33,18 @@ def first_lesson(*, course: CoursePage) -> LessonPage | None:
     return live_lessons(course=course).first()
 
 
-def enrollment_for(*, user, course: CoursePage) -> Enrollment | None:
+def enrollment_for(*, user: User | AnonymousUser, course: CoursePage) -> Enrollment | None:
     if not user.is_authenticated:
         return None
     return Enrollment.objects.filter(user=user, course=course).first()
 
 
-def is_course_staff(*, user, course: CoursePage) -> bool:
+def is_course_staff(*, user: User | AnonymousUser, course: CoursePage) -> bool:
     """Admins and the course's own trainer see every lesson without enrolling."""
     return user.is_authenticated and (user.is_superuser or course.trainer_id == user.pk)
 
 
-def missing_prerequisites(*, user, course: CoursePage) -> list[CoursePage]:
+def missing_prerequisites(*, user: User | AnonymousUser, course: CoursePage) -> list[CoursePage]:
     """Live prerequisite courses the user has not completed yet."""
     required = list(CoursePage.objects.live().filter(required_by=course).order_by("title"))
     if not required:
@@ -70,7 +73,12 @@ class LessonAccess:
 
 
 def lesson_access(
-    *, user, lesson: LessonPage, course: CoursePage, enrollment: Enrollment | None, now: datetime | None = None
+    *,
+    user: User | AnonymousUser,
+    lesson: LessonPage,
+    course: CoursePage,
+    enrollment: Enrollment | None,
+    now: datetime | None = None,
 ) -> LessonAccess:
     """Decides whether `user` may read `lesson` now. Banned users never get this far: they are signed out."""
     if is_course_staff(user=user, course=course):
@@ -97,7 +105,7 @@ class OutlineLesson:
 
 @dataclass
 class OutlineModule:
-    module: object
+    module: "ModulePage | CourseLevelSteps"
     lessons: list[OutlineLesson] = field(default_factory=list)
 
 
@@ -125,10 +133,11 @@ class PlayerContext:
         return self.enrollment is not None and self.enrollment.gives_access
 
 
-def lesson_player(*, user, lesson: LessonPage, now: datetime | None = None) -> PlayerContext:
+def lesson_player(*, user: User | AnonymousUser, lesson: LessonPage, now: datetime | None = None) -> PlayerContext:
     """Everything the lesson player shows, in a fixed number of queries whatever the course's size."""
     now = now or timezone.now()
     course = lesson.course
+    assert course is not None, "a lesson always sits in a course"
     enrollment = enrollment_for(user=user, course=course)
     done_ids = (
         set(LessonProgress.objects.filter(enrollment=enrollment).values_list("lesson_id", flat=True))
@@ -137,7 +146,8 @@ def lesson_player(*, user, lesson: LessonPage, now: datetime | None = None) -> P
     )
     outline: list[ModuleOutline] = course_outline(course=course)
 
-    modules, ordered = [], []
+    modules: list[OutlineModule] = []
+    ordered: list[LessonPage] = []
     extra_steps = requirements.outline_steps(course=course, user=user)
     for module_number, item in enumerate(outline, start=1):
         entry = OutlineModule(module=item.module)
@@ -157,7 +167,9 @@ def lesson_player(*, user, lesson: LessonPage, now: datetime | None = None) -> P
         entry.lessons.sort(key=lambda entry_item: entry_item.lesson.path)
         ordered += [entry_item.lesson for entry_item in entry.lessons if not entry_item.kind]
         modules.append(entry)
-    course_level = [step for step in extra_steps if not any(step.page.path.startswith(m.module.path) for m in modules)]
+    course_level = [
+        step for step in extra_steps if not any(step.page.path.startswith(item.module.path) for item in outline)
+    ]
     if course_level:
         modules.append(OutlineModule(module=CourseLevelSteps(), lessons=_steps_under(course.path, course_level)))
 
@@ -177,7 +189,7 @@ def lesson_player(*, user, lesson: LessonPage, now: datetime | None = None) -> P
     )
 
 
-def _steps_under(path: str, steps) -> list[OutlineLesson]:
+def _steps_under(path: str, steps: Iterable[requirements.OutlineStep]) -> list[OutlineLesson]:
     return [
         OutlineLesson(
             lesson=step.page, number="", is_done=step.is_done, kind=step.kind, access=LessonAccess(True, "step")
@@ -187,7 +199,7 @@ def _steps_under(path: str, steps) -> list[OutlineLesson]:
     ]
 
 
-def dashboard_enrollments(*, user) -> QuerySet[Enrollment]:
+def dashboard_enrollments(*, user: User) -> QuerySet[Enrollment]:
     """The learner's active and completed courses, most recently studied first."""
     return (
         Enrollment.objects.filter(user=user, status__in=STUDYING_STATUSES)
@@ -206,7 +218,9 @@ ROSTER_SORTS = {
 }
 
 
-def course_roster(*, course: CoursePage, sort: str = "name", page: str | int | None = 1) -> tuple[PaginatorPage, str]:
+def course_roster(
+    *, course: CoursePage, sort: str = "name", page: str | int | None = 1
+) -> tuple[PaginatorPage[Enrollment], str]:
     """The course's learners with their progress, one page of them, sorted by a whitelisted column."""
     key = sort.removeprefix("-")
     if key not in ROSTER_SORTS:
@@ -222,10 +236,11 @@ def course_roster(*, course: CoursePage, sort: str = "name", page: str | int | N
     return Paginator(enrollments, 25).get_page(page), sort
 
 
-def taught_courses(*, user) -> QuerySet[CoursePage]:
+def taught_courses(*, user: User) -> QuerySet[CoursePage]:
     """Courses whose rosters the user may see (all for admins), with their learner counts."""
     courses = CoursePage.objects.all() if user.is_superuser else CoursePage.objects.filter(trainer=user)
-    return courses.annotate(
+    counted: QuerySet[CoursePage] = courses.annotate(
         active_count=Count("enrollments", filter=Q(enrollments__status=EnrollmentStatus.ACTIVE)),
         completed_count=Count("enrollments", filter=Q(enrollments__status=EnrollmentStatus.COMPLETED)),
     ).order_by("title")
+    return counted

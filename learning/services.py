@@ -4,10 +4,13 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from wagtail.models import Page
 
+from accounts.models import User
 from courses.models import CoursePage, LessonPage
 
 from . import requirements, selectors
@@ -49,7 +52,7 @@ class LessonNotInCourse(LearningError):
     status_code = 400
 
 
-def enroll(*, user, course: CoursePage) -> Enrollment:
+def enroll(*, user: User | AnonymousUser, course: CoursePage) -> Enrollment:
     """Enrols a learner in a free course; calling it again returns the same enrollment."""
     if not user.is_authenticated or user.is_banned:
         raise NotAllowed("Please sign in to enrol.")
@@ -84,13 +87,13 @@ def leave_course(*, enrollment: Enrollment) -> Enrollment:
         return enrollment
 
 
-def grant_paid_access(*, user, course: CoursePage) -> Enrollment:
+def grant_paid_access(*, user: User, course: CoursePage) -> Enrollment:
     """Opens a paid course to a learner whose payment was verified. Only billing's webhook path calls this:
     no view may, so a paid course is never entered without a confirmed payment. Idempotent."""
     return _open_enrollment(user=user, course=course)
 
 
-def _open_enrollment(*, user, course: CoursePage) -> Enrollment:
+def _open_enrollment(*, user: User, course: CoursePage) -> Enrollment:
     """Creates the learner's enrollment, or reopens the one they left or lost, with its progress kept."""
     now = timezone.now()
     with transaction.atomic():
@@ -116,7 +119,7 @@ def _open_enrollment(*, user, course: CoursePage) -> Enrollment:
         return enrollment
 
 
-def end_paid_access(*, user, course: CoursePage) -> Enrollment | None:
+def end_paid_access(*, user: User, course: CoursePage) -> Enrollment | None:
     """Closes a paid course after its payment was refunded or lost in a dispute; progress is kept. Idempotent."""
     with transaction.atomic():
         enrollment = Enrollment.objects.select_for_update().filter(user=user, course=course).first()
@@ -204,7 +207,7 @@ def record_visit(*, enrollment: Enrollment, lesson: LessonPage) -> None:
     enrollment.last_lesson, enrollment.last_activity_at = lesson, now
 
 
-def schedule_course_recompute(*, page) -> None:
+def schedule_course_recompute(*, page: Page) -> None:
     """After `page` (a lesson, module, assessment or the course) changed, recompute its course once committed.
 
     Works for a page that was just deleted too: ancestor_of() only reads the page's path.

@@ -18,7 +18,7 @@ def _error(request, error: services.LearningError, *, back_url: str):
 def lesson_player(request, *, lesson: LessonPage):
     """Serves a lesson page (called from LessonPage.serve)."""
     player = selectors.lesson_player(user=request.user, lesson=lesson)
-    if player.access.can_read and player.is_enrolled:
+    if player.access.can_read and player.is_enrolled and player.enrollment is not None:
         services.record_visit(enrollment=player.enrollment, lesson=lesson)
     status = 403 if player.access.reason == "not_enrolled" else 200
     template = partial_on_htmx(request, "learning/lesson_player.html", "lesson-swap")

@@ -62,6 +62,7 @@ def read_decimal(raw, *, max_digits: int = 12, min_value=None, max_value=None) -
         return None
     # Digits and magnitude both bounded: "1e999" has one digit but no column (or quantize) can hold it.
     sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)  # a letter ('n', 'N', 'F') only for NaN and Infinity, refused above
     if len(digits) > max_digits or not -max_digits <= exponent <= max_digits or value.adjusted() >= max_digits:
         return None
     if min_value is not None and value < Decimal(min_value):

@@ -18,6 +18,7 @@ MAX_QUERY_VALUE_CHARACTERS = 2000
 # Exceptions that code outside the project raises on a value it did not expect from a client: Wagtail's
 # choosers look up `?id=NaN`, its login view reverses `?next=anything` as a URL name, Draftail parses a
 # rich-text field that is a number. They are the client's error, not the server's.
+LIBRARY_INPUT_ERRORS: tuple[type[Exception], ...]
 LIBRARY_INPUT_ERRORS = (ValueError, TypeError, OverflowError, KeyError, IndexError, AttributeError, NoReverseMatch)
 LIBRARY_INPUT_ERRORS += (ValidationError,)
 

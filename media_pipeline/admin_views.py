@@ -2,6 +2,7 @@
 go through media_pipeline.services, so the admin keeps the same rules as every other caller."""
 
 import copy
+from collections.abc import Callable
 
 from django import forms
 from django.core.exceptions import PermissionDenied
@@ -54,6 +55,8 @@ class RetryUploadMixin:
     """The "Retry upload" action, offered on a failed asset to a user who may change assets."""
 
     retry_url_name = None
+    # Provided by the Wagtail admin view this is mixed into.
+    user_has_permission: Callable[[str], bool]
 
     def get_retry_url(self, asset) -> str | None:
         if asset.status == AssetStatus.FAILED and self.user_has_permission("change"):

@@ -2,12 +2,14 @@
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from wagtail.models import ReferenceIndex
 
-from accounts.models import Role
+from accounts.models import Role, User
 from courses.models import CoursePage, LessonPage
 from lms_site.inputs import read_id
 
@@ -36,15 +38,15 @@ def asset_usage(*, asset: VideoAsset) -> list[Usage]:
     ]
 
 
-def _places(body, asset_id: int) -> bool:
+def _places(body: Any, asset_id: int) -> bool:
     return asset_id in placed_asset_ids(body)
 
 
-def placed_asset_ids(body) -> set[int]:
+def placed_asset_ids(body: Any) -> set[int]:
     """The ids of the videos a lesson body places, from its stored JSON, a list of blocks or a StreamValue."""
     raw = getattr(body, "raw_data", body)
     blocks = json.loads(raw) if isinstance(raw, str) else raw or []
-    placed = set()
+    placed: set[int] = set()
     for block in blocks:
         if not isinstance(block, dict) or block.get("type") != "video_asset":
             continue
@@ -57,7 +59,7 @@ def placed_asset_ids(body) -> set[int]:
 # Who may change which video
 
 
-def assets_in_courses_taught_by(*, user) -> set[int]:
+def assets_in_courses_taught_by(*, user: User | AnonymousUser) -> set[int]:
     """The videos placed in the lessons of the courses `user` is the trainer of, as those lessons are saved.
 
     Saved content only, not drafts: the videos a course shows (or showed when last published) are the ones its
@@ -69,17 +71,17 @@ def assets_in_courses_taught_by(*, user) -> set[int]:
     under_a_course = Q()
     for path in paths:
         under_a_course |= Q(path__startswith=path)
-    placed = set()
+    placed: set[int] = set()
     for body in LessonPage.objects.filter(under_a_course).values_list("body", flat=True):
         placed |= placed_asset_ids(body)
     return placed
 
 
-def _is_admin(user) -> bool:
+def _is_admin(user: User | AnonymousUser) -> bool:
     return getattr(user, "role", None) == Role.ADMIN
 
 
-def manageable_assets(*, user) -> QuerySet[VideoAsset]:
+def manageable_assets(*, user: User | AnonymousUser) -> QuerySet[VideoAsset]:
     """The videos `user` may change, delete, retry and place in a lesson: admins all of them; a trainer those
     they uploaded and those used in the courses they teach. Whether the user may use the library at all is the
     permission policy's question (media_pipeline.viewsets), asked before this."""
@@ -90,7 +92,7 @@ def manageable_assets(*, user) -> QuerySet[VideoAsset]:
     return VideoAsset.objects.filter(Q(uploaded_by_id=user.pk) | Q(pk__in=assets_in_courses_taught_by(user=user)))
 
 
-def may_manage_asset(*, user, asset: VideoAsset) -> bool:
+def may_manage_asset(*, user: User | AnonymousUser, asset: VideoAsset) -> bool:
     if _is_admin(user):
         return True
     if not getattr(user, "is_authenticated", False):

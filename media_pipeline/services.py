@@ -4,9 +4,12 @@ import logging
 
 import filetype
 from django.conf import settings
+from django.core.files import File
 from django.db import transaction
 from django.db.models import F
 from django.template.defaultfilters import filesizeformat
+
+from accounts.models import User
 
 from . import selectors
 from .backends import ImageKitBackend, active_backend, backend_named, imagekit_configured
@@ -31,7 +34,7 @@ class UploadRejected(MediaError):
 class AssetInUse(MediaError):
     status_code = 409
 
-    def __init__(self, message: str, usages: list):
+    def __init__(self, message: str, usages: list[selectors.Usage]):
         super().__init__(message)
         self.usages = usages
 
@@ -44,7 +47,7 @@ class RemoteDeleteFailed(MediaError):
     status_code = 502
 
 
-def inspect_video(upload) -> str:
+def inspect_video(upload: "File[bytes]") -> str:
     """The upload's content type if it is a video of an allowed kind and size; UploadRejected otherwise."""
     limit = settings.MEDIA_VIDEO_MAX_BYTES
     if upload.size > limit:
@@ -56,10 +59,11 @@ def inspect_video(upload) -> str:
         found = f" (it looks like {kind.mime})" if kind else ""
         allowed = ", ".join(VIDEO_TYPES.values())
         raise UploadRejected(f"This file is not a video we can stream{found}. Upload {allowed}.")
-    return kind.mime
+    mime: str = kind.mime
+    return mime
 
 
-def inspect_captions(upload) -> None:
+def inspect_captions(upload: "File[bytes]") -> None:
     limit = settings.MEDIA_CAPTIONS_MAX_BYTES
     if upload.size > limit:
         raise UploadRejected(f"Captions files are at most {filesizeformat(limit)}.")
@@ -70,7 +74,7 @@ def inspect_captions(upload) -> None:
         raise UploadRejected("Captions must be a WebVTT file: its first line reads WEBVTT.")
 
 
-def register_upload(*, asset: VideoAsset, by=None, replacing: VideoAsset | None = None) -> VideoAsset:
+def register_upload(*, asset: VideoAsset, by: User | None = None, replacing: VideoAsset | None = None) -> VideoAsset:
     """Records who uploaded a freshly saved file and queues its push to the CDN once the save commits.
 
     `replacing` is the asset as it was before an edit replaced its file: the old copies go once this commits.

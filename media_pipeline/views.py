@@ -7,6 +7,7 @@ from pathlib import PurePosixPath
 from django.core import signing
 from django.core.cache import cache
 from django.http import FileResponse, HttpResponse, HttpResponseForbidden, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -76,6 +77,7 @@ def _byte_range(header: str, size: int) -> tuple[int, int] | None:
     if (first_text and first is None) or (last_text and last is None):
         return None
     if first is None:
+        assert last is not None  # a range with neither position was refused above
         if last == 0 or size == 0:
             raise RangeNotSatisfiable
         return max(0, size - last), size - 1
@@ -97,7 +99,7 @@ def _read_slice(storage, path: str, first: int, length: int):
             yield chunk
 
 
-def _stream_headers(response, *, content_type: str) -> HttpResponse:
+def _stream_headers(response: HttpResponseBase, *, content_type: str) -> HttpResponseBase:
     response["Content-Type"] = content_type
     response["Accept-Ranges"] = "bytes"
     response["Cache-Control"] = f"private, max-age={STREAM_CACHE_SECONDS}"
@@ -123,6 +125,7 @@ def stream(request, token: str):
     content_type = STREAM_CONTENT_TYPES.get(PurePosixPath(path).suffix.lower(), "application/octet-stream")
     size = storage.size(path)
 
+    response: HttpResponseBase
     try:
         byte_range = _byte_range(request.headers.get("Range", ""), size)
     except RangeNotSatisfiable:

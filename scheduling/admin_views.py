@@ -3,6 +3,8 @@ scheduling.services, so the admin keeps the same rules as every other caller; a 
 and nothing is written."""
 
 import zoneinfo
+from collections.abc import Callable
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
@@ -37,7 +39,8 @@ def zoned_time(moment, zone) -> str:
 
 
 def seats_text(session: LiveSession) -> str:
-    return f"{session.booked_count} / {session.capacity}"
+    # booked_count: an annotation of selectors.with_seat_counts, which LiveSession does not declare.
+    return f"{session.booked_count} / {session.capacity}"  # type: ignore[attr-defined]
 
 
 def status_text(session: LiveSession) -> str:
@@ -52,6 +55,8 @@ class SessionActionsMixin:
     """The links every view of one session offers: its roster and check-in code (on the site), and cancelling."""
 
     cancel_url_name = None
+    # Provided by the Wagtail admin view this is mixed into.
+    user_has_permission_for_instance: Callable[[str, Any], bool]
 
     def roster_url(self, session) -> str:
         return reverse("scheduling:roster", args=[session.pk])

@@ -44,7 +44,7 @@ def _event(request, session: LiveSession, *, stamp) -> Event:
     event.add("location", session.location or "Online")
     event.add("url", page_url)
     event.add("status", "CANCELLED" if session.is_cancelled else "CONFIRMED")
-    if session.is_cancelled:
+    if session.cancelled_at is not None:  # is_cancelled
         # Cancelling is the one change recorded with a time; a higher sequence makes clients take it.
         event.add("sequence", 1)
         event.add("last-modified", session.cancelled_at.astimezone(UTC))

@@ -1,11 +1,15 @@
 """The read side of scheduling: upcoming sessions, rosters, attendance reports, feeds and requirements."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from accounts.models import User
+from courses.models import CoursePage
 from learning import selectors as learning_selectors
 from learning.models import STUDYING_STATUSES, Enrollment
 from learning.requirements import RequirementCount
@@ -21,10 +25,10 @@ def with_seat_counts(sessions: QuerySet[LiveSession]) -> QuerySet[LiveSession]:
     )
 
 
-def session_viewer(*, user, course) -> str | None:
+def session_viewer(*, user: User | AnonymousUser, course: CoursePage) -> str | None:
     """Who the user is for the course's live sessions: "staff" (its trainer, admins), "learner" (enrolled
     and studying), or None for everyone else (visitors, other learners, other trainers, banned users)."""
-    if not user.is_authenticated or not user.is_active or getattr(user, "is_banned", False):
+    if not isinstance(user, User) or not user.is_active or user.is_banned:
         return None
     if learning_selectors.is_course_staff(user=user, course=course):
         return "staff"
@@ -32,7 +36,9 @@ def session_viewer(*, user, course) -> str | None:
     return "learner" if enrollment is not None and enrollment.gives_access else None
 
 
-def upcoming_course_sessions(*, course, user=None, now: datetime | None = None) -> list[LiveSession]:
+def upcoming_course_sessions(
+    *, course: CoursePage, user: User | AnonymousUser | None = None, now: datetime | None = None
+) -> list[LiveSession]:
     """The course's sessions that have not ended, with seat counts and the user's own booking (`my_booking`)."""
     now = now or timezone.now()
     sessions = with_seat_counts(LiveSession.objects.filter(course=course, ends_at__gt=now)).order_by("starts_at")
@@ -42,11 +48,12 @@ def upcoming_course_sessions(*, course, user=None, now: datetime | None = None) 
         )
     found = list(sessions)
     for session in found:
-        session.my_booking = next(iter(getattr(session, "my_bookings", [])), None)
+        # Read by the templates; a Prefetch to_attr is no model field, so mypy cannot know of it.
+        session.my_booking = next(iter(getattr(session, "my_bookings", [])), None)  # type: ignore[attr-defined]
     return found
 
 
-def my_upcoming_sessions(*, user, now: datetime | None = None, limit: int = 10) -> list[Booking]:
+def my_upcoming_sessions(*, user: User, now: datetime | None = None, limit: int = 10) -> list[Booking]:
     """The learner's booked and waitlisted sessions that have not ended, soonest first (dashboard)."""
     now = now or timezone.now()
     return list(
@@ -60,7 +67,7 @@ def my_upcoming_sessions(*, user, now: datetime | None = None, limit: int = 10) 
     )
 
 
-def booking_of(*, session: LiveSession, user) -> Booking | None:
+def booking_of(*, session: LiveSession, user: User | AnonymousUser) -> Booking | None:
     if not user.is_authenticated:
         return None
     return Booking.objects.filter(session=session, user=user).first()
@@ -79,7 +86,7 @@ def waitlist_position(*, booking: Booking) -> int | None:
 
 @dataclass
 class RosterRow:
-    user: object
+    user: User
     booking: Booking | None
     attendance: Attendance | None
 
@@ -101,13 +108,13 @@ def roster(*, session: LiveSession) -> list[RosterRow]:
     return sorted(rows, key=lambda row: (row.user.last_name.lower(), row.user.first_name.lower(), row.user.pk))
 
 
-def held_sessions(*, course, now: datetime | None = None) -> QuerySet[LiveSession]:
+def held_sessions(*, course: CoursePage, now: datetime | None = None) -> QuerySet[LiveSession]:
     """Sessions that took place: ended and not cancelled."""
     now = now or timezone.now()
     return LiveSession.objects.filter(course=course, ends_at__lte=now, cancelled_at__isnull=True)
 
 
-def attendance_by_learner(*, course, now: datetime | None = None) -> dict[int, int]:
+def attendance_by_learner(*, course: CoursePage, now: datetime | None = None) -> dict[int, int]:
     """How many of the course's held sessions each learner attended (present or late)."""
     return dict(
         Attendance.objects.filter(session__in=held_sessions(course=course, now=now), status__in=ATTENDED)
@@ -117,7 +124,7 @@ def attendance_by_learner(*, course, now: datetime | None = None) -> dict[int, i
     )
 
 
-def counted_sessions(*, course, now: datetime | None = None) -> QuerySet[LiveSession]:
+def counted_sessions(*, course: CoursePage, now: datetime | None = None) -> QuerySet[LiveSession]:
     """The sessions the attendance requirement counts: not cancelled, and check-in has opened.
 
     Not only the ended ones: a learner checks in during the session, and that check-in is the last event
@@ -131,7 +138,7 @@ def counted_sessions(*, course, now: datetime | None = None) -> QuerySet[LiveSes
     )
 
 
-def attendance_requirement(*, course, enrollments) -> RequirementCount:
+def attendance_requirement(*, course: CoursePage, enrollments: Iterable[Enrollment]) -> RequirementCount:
     """learning's completion requirement: one step, done once the learner's attendance rate reaches the
     course's required percentage of its held sessions (not done while none has been held). 0 % or empty:
     no requirement (0 % would otherwise block completion until a first session was held)."""
@@ -176,7 +183,7 @@ class SessionReportRow:
         return self.attended / self.booked if self.booked else None
 
 
-def session_report(*, course, now: datetime | None = None) -> list[SessionReportRow]:
+def session_report(*, course: CoursePage, now: datetime | None = None) -> list[SessionReportRow]:
     """Attendance per held session of the course, in one query."""
     counts = {
         status: Count("attendances", filter=Q(attendances__status=status), distinct=True)
@@ -186,13 +193,15 @@ def session_report(*, course, now: datetime | None = None) -> list[SessionReport
         booked=Count("bookings", filter=Q(bookings__status=BookingStatus.BOOKED), distinct=True), **counts
     )
     return [
-        SessionReportRow(s, s.booked, s.present, s.late, s.absent, s.excused) for s in sessions.order_by("starts_at")
+        # The counts are annotations built from a dict, which django-stubs cannot follow.
+        SessionReportRow(s, s.booked, s.present, s.late, s.absent, s.excused)  # type: ignore[attr-defined]
+        for s in sessions.order_by("starts_at")
     ]
 
 
 @dataclass
 class LearnerReportRow:
-    user: object
+    user: User
     attended: int
     held: int
 
@@ -201,7 +210,7 @@ class LearnerReportRow:
         return self.attended / self.held if self.held else None
 
 
-def learner_report(*, course, now: datetime | None = None) -> list[LearnerReportRow]:
+def learner_report(*, course: CoursePage, now: datetime | None = None) -> list[LearnerReportRow]:
     """Each enrolled learner's attendance over the course's held sessions."""
     held = held_sessions(course=course, now=now).count()
     attended = attendance_by_learner(course=course, now=now)
@@ -213,14 +222,14 @@ def learner_report(*, course, now: datetime | None = None) -> list[LearnerReport
     return [LearnerReportRow(e.user, attended.get(e.user_id, 0), held) for e in enrollments]
 
 
-def course_attendance_rate(*, course, now: datetime | None = None) -> float | None:
+def course_attendance_rate(*, course: CoursePage, now: datetime | None = None) -> float | None:
     """Attended seats over booked seats across the course's held sessions."""
     rows = session_report(course=course, now=now)
     booked = sum(row.booked for row in rows)
     return sum(row.attended for row in rows) / booked if booked else None
 
 
-def feed_sessions(*, user, now: datetime | None = None) -> list[LiveSession]:
+def feed_sessions(*, user: User, now: datetime | None = None) -> list[LiveSession]:
     """What a user's calendar feed holds: sessions they booked and, for trainers, those they teach,
     from 30 days back (so a calendar keeps recent history) and cancelled ones too (calendars show them
     as cancelled instead of silently dropping them)."""

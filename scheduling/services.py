@@ -3,14 +3,17 @@ calendar feed tokens and reminders."""
 
 import uuid
 import zoneinfo
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
+from accounts.models import User
 from courses.models import CoursePage
 from learning.models import STUDYING_STATUSES, Enrollment
 
@@ -58,7 +61,7 @@ class SessionInUse(SchedulingError):
     status_code = 409
 
 
-def can_manage(*, user, course: CoursePage) -> bool:
+def can_manage(*, user: User | AnonymousUser, course: CoursePage) -> bool:
     """Admins manage every course's sessions; a trainer those of the courses they teach."""
     if not user.is_authenticated or not user.is_active or getattr(user, "is_banned", False):
         return False
@@ -100,7 +103,9 @@ def _validate(plan: SessionPlan) -> None:
         raise SchedulingError("Choose a time zone from the list.") from None
 
 
-def weekly_starts(*, starts_at: datetime, ends_at: datetime, time_zone: str, weeks: int):
+def weekly_starts(
+    *, starts_at: datetime, ends_at: datetime, time_zone: str, weeks: int
+) -> Iterator[tuple[datetime, datetime]]:
     """The (start, end) of each week's occurrence, keeping the local wall-clock time across DST changes."""
     zone = zoneinfo.ZoneInfo(time_zone)
     local_start, local_end = starts_at.astimezone(zone), ends_at.astimezone(zone)
@@ -112,7 +117,7 @@ def weekly_starts(*, starts_at: datetime, ends_at: datetime, time_zone: str, wee
 
 
 @transaction.atomic
-def schedule_sessions(*, course: CoursePage, plan: SessionPlan, by, weeks: int = 1) -> list[LiveSession]:
+def schedule_sessions(*, course: CoursePage, plan: SessionPlan, by: User, weeks: int = 1) -> list[LiveSession]:
     """One session, or a weekly series of `weeks` sessions (each then editable or cancellable alone)."""
     if not can_manage(user=by, course=course):
         raise NotAllowed("Only the course's trainer or an admin schedules its sessions.")
@@ -145,7 +150,7 @@ def schedule_sessions(*, course: CoursePage, plan: SessionPlan, by, weeks: int =
 
 
 @transaction.atomic
-def update_session(*, session: LiveSession, plan: SessionPlan, by) -> LiveSession:
+def update_session(*, session: LiveSession, plan: SessionPlan, by: User) -> LiveSession:
     """Edits one occurrence. More seats promote waitlisted learners; fewer never remove booked ones."""
     session = LiveSession.objects.select_for_update().get(pk=session.pk)
     if not can_manage(user=by, course=session.course):
@@ -171,7 +176,7 @@ def update_session(*, session: LiveSession, plan: SessionPlan, by) -> LiveSessio
 
 
 @transaction.atomic
-def cancel_session(*, session: LiveSession, by, reason: str = "") -> LiveSession:
+def cancel_session(*, session: LiveSession, by: User, reason: str = "") -> LiveSession:
     """Cancels one occurrence and tells everybody who booked or waited for it."""
     session = LiveSession.objects.select_for_update().get(pk=session.pk)
     if not can_manage(user=by, course=session.course):
@@ -189,7 +194,7 @@ def cancel_session(*, session: LiveSession, by, reason: str = "") -> LiveSession
 
 
 @transaction.atomic
-def delete_session(*, session: LiveSession, by) -> None:
+def delete_session(*, session: LiveSession, by: User) -> None:
     """Removes a session nobody has booked, such as one planned by mistake. Once a learner booked or queued
     for it, it can only be cancelled: they are told, and their booking and attendance history stay."""
     # Locked like book_seat locks it, so a booking cannot arrive between the check and the delete.
@@ -201,12 +206,12 @@ def delete_session(*, session: LiveSession, by) -> None:
     session.delete()
 
 
-def _studying(user, course) -> bool:
+def _studying(user: User, course: CoursePage | int) -> bool:
     return Enrollment.objects.filter(user=user, course=course, status__in=STUDYING_STATUSES).exists()
 
 
 @transaction.atomic
-def book_seat(*, session: LiveSession, user, now: datetime | None = None) -> Booking:
+def book_seat(*, session: LiveSession, user: User, now: datetime | None = None) -> Booking:
     """Books a seat, or a place on the waitlist when the session is full. Booking again changes nothing.
 
     The session row is locked while seats are counted, so two learners taking the last seat at once
@@ -299,7 +304,7 @@ def check_in_window_open(*, session: LiveSession, now: datetime | None = None) -
 
 
 @transaction.atomic
-def check_in(*, session: LiveSession, user, code: str, now: datetime | None = None) -> Attendance:
+def check_in(*, session: LiveSession, user: User, code: str, now: datetime | None = None) -> Attendance:
     """A learner checks in with the code the trainer shows; present if on time, late after the start.
 
     The code is compared last: outside the window, and for someone without a seat, every code gets the same
@@ -323,7 +328,9 @@ def check_in(*, session: LiveSession, user, code: str, now: datetime | None = No
 
 
 @transaction.atomic
-def mark_attendance(*, session: LiveSession, user, status: str, by, note: str = "", now=None) -> Attendance:
+def mark_attendance(
+    *, session: LiveSession, user: User, status: str, by: User, note: str = "", now: datetime | None = None
+) -> Attendance:
     """The trainer's roster: sets or corrects one learner's attendance, keeping the change history."""
     session = LiveSession.objects.select_related("course").get(pk=session.pk)  # a cancellation since loading
     if status not in AttendanceStatus.values:
@@ -341,7 +348,16 @@ def mark_attendance(*, session: LiveSession, user, status: str, by, note: str = 
     return _set_attendance(session=session, user=user, status=status, by=by, now=now, note=note)
 
 
-def _set_attendance(*, session, user, status, by, now, note="", checked_in=False) -> Attendance:
+def _set_attendance(
+    *,
+    session: LiveSession,
+    user: User,
+    status: str,
+    by: User,
+    now: datetime,
+    note: str = "",
+    checked_in: bool = False,
+) -> Attendance:
     try:
         with transaction.atomic():
             attendance, created = Attendance.objects.select_for_update().get_or_create(
@@ -364,13 +380,13 @@ def _set_attendance(*, session, user, status, by, now, note="", checked_in=False
 
 
 @transaction.atomic
-def calendar_feed(*, user) -> CalendarFeed:
+def calendar_feed(*, user: User) -> CalendarFeed:
     feed, _ = CalendarFeed.objects.get_or_create(user=user)
     return feed
 
 
 @transaction.atomic
-def reset_calendar_feed(*, user) -> CalendarFeed:
+def reset_calendar_feed(*, user: User) -> CalendarFeed:
     """A new secret: calendars subscribed to the old URL stop receiving sessions."""
     feed, created = CalendarFeed.objects.get_or_create(user=user)
     if not created:
@@ -380,7 +396,7 @@ def reset_calendar_feed(*, user) -> CalendarFeed:
 
 
 @transaction.atomic
-def new_check_in_code_for(*, session: LiveSession, by) -> LiveSession:
+def new_check_in_code_for(*, session: LiveSession, by: User) -> LiveSession:
     if not can_manage(user=by, course=session.course):
         raise NotAllowed("Only the course's trainer or an admin changes the check-in code.")
     session.check_in_code = new_check_in_code()

@@ -17,7 +17,8 @@ from .models import Attendance, Booking, BookingStatus, LiveSession
 def _render_text(name: str, context: dict) -> str:
     """A plain-text template without HTML escaping: a title "Q&A" or a name "O'Brien" must not reach the
     learner as "Q&amp;A" or "O&#x27;Brien"."""
-    return get_template(name).template.render(Context(context, autoescape=False))
+    # The DjangoTemplates backend's template wraps the engine's; the stubs know only the backend-neutral one.
+    return get_template(name).template.render(Context(context, autoescape=False))  # type: ignore[attr-defined]
 
 
 def _email(*, user, template: str, context: dict) -> None:

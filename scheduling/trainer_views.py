@@ -127,6 +127,7 @@ def mark(request, session_id: int, user_id: int):
     rows = selectors.roster(session=session)
     row = next((row for row in rows if row.user.pk == learner.pk), None)
     if row is None:  # neither booked nor ever marked (the service refused): no row to show
+        assert error is not None
         target = f"roster-row-{learner.pk}"
         return refuse(request, str(error), status=error.status_code, back_url=roster_url, target=target)
     context = _roster_context(request, session, rows) | {"row": row, "error": str(error) if error else ""}
@@ -271,7 +272,7 @@ def attendance_csv(request, course_id: int):
         writerow(["session", starts, text_cell(row.session.title), "", "", *counts, "", _rate_cell(row.rate)])
     for row in report.learners:
         meets = report.meets(row)
-        line = ["learner", "", "", text_cell(row.user.display_name), text_cell(row.user.email)]
+        line: list[object] = ["learner", "", "", text_cell(row.user.display_name), text_cell(row.user.email)]
         line += ["", "", "", "", "", row.attended, row.held, _rate_cell(row.rate), required]
         writerow(line + ["" if meets is None else ("yes" if meets else "no")])
     return personal(response)

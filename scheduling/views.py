@@ -54,8 +54,9 @@ def _session_context(request, session: LiveSession, *, role: str, notice: str = 
         "booking": booking if holds else None,
         "booked": booked,
         "waitlisted": holds and not booked,
-        "position": selectors.waitlist_position(booking=booking) if holds and not booked else None,
-        "seats_left": max(session.capacity - session.booked_count, 0),
+        "position": selectors.waitlist_position(booking=booking) if booking and holds and not booked else None,
+        # booked_count: an annotation of selectors.with_seat_counts, which LiveSession does not declare.
+        "seats_left": max(session.capacity - session.booked_count, 0),  # type: ignore[attr-defined]
         "is_staff": role == "staff",
         "is_learner": role == "learner",
         "bookings_open": not session.is_cancelled and now < session.bookings_close_at,

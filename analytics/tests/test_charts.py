@@ -21,10 +21,10 @@ def parse(svg: str) -> ET.Element:
 
 
 def series_groups(root: ET.Element) -> dict[str, ET.Element]:
-    return {g.get("data-series"): g for g in root.iter(f"{SVG}g") if g.get("data-series") is not None}
+    return {name: g for g in root.iter(f"{SVG}g") if (name := g.get("data-series")) is not None}
 
 
-def texts(root: ET.Element) -> list[str]:
+def texts(root: ET.Element) -> list[str | None]:
     return [t.text for t in root.iter(f"{SVG}text")]
 
 

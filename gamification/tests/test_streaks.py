@@ -21,7 +21,7 @@ def learner_in(zone: str):
     return UserFactory(time_zone=zone)
 
 
-def streak_days(user) -> list[str]:
+def streak_days(user) -> list[str | None]:
     return list(PointEntry.objects.filter(user=user, rule=Rule.DAILY_STREAK).values_list("source", flat=True))
 
 

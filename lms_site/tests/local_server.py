@@ -14,7 +14,8 @@ class LocalServer:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        # A TCP server's address: the host is a str, never the bytes of a Unix socket path.
+        return f"http://{host}:{port}"  # type: ignore[str-bytes-safe]
 
     def stop(self) -> None:
         self._server.shutdown()

@@ -104,7 +104,7 @@ def test_the_admin_gets_its_own_policy_loosened_only_for_wagtail(client, admin_u
 def _middleware_response(path: str, *, xframe: str | None = None, dummy: bool = False):
     request = RequestFactory().get(path)
     if dummy:
-        request.is_dummy = True  # what Wagtail sets on the request it sends through the middleware for a preview
+        request.is_dummy = True  # type: ignore[attr-defined]  # what Wagtail sets on the request it sends through the middleware for a preview
     response = HttpResponse("<p>x</p>")
     if xframe:
         response["X-Frame-Options"] = xframe

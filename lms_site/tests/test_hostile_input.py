@@ -106,8 +106,9 @@ class Route:
 _PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 
 
-def _route_parts(route: str) -> list:
-    parts, position = [], 0
+def _route_parts(route: str) -> list[str | tuple[str, str]]:
+    parts: list[str | tuple[str, str]] = []
+    position = 0
     for match in _PARAMETER.finditer(route):
         parts.append(route[position : match.start()])
         parts.append((match["name"], match["converter"] or "str"))

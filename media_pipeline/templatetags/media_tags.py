@@ -45,7 +45,7 @@ def responsive_image(image, sizes="100vw", alt="", **attrs):
 def _rendition_candidates(image) -> list[tuple[str, int, int]]:
     # One lookup for all widths, served from prefetched renditions when the caller prefetched them.
     renditions = image.get_renditions(*(f"width-{width}" for width in RESPONSIVE_WIDTHS))
-    candidates = {}
+    candidates: dict[int, tuple[str, int, int]] = {}
     for rendition in renditions.values():
         # Wagtail never enlarges, so a small original gives the same width more than once.
         candidates.setdefault(rendition.width, (rendition.url, rendition.width, rendition.height))

@@ -82,7 +82,7 @@ def race(actions, *, watch=None):
 
 
 def seats(session) -> dict[str, set[int]]:
-    found = {status: set() for status in BookingStatus.values}
+    found: dict[str, set[int]] = {status: set() for status in BookingStatus.values}
     for user_id, status in Booking.objects.filter(session=session).values_list("user_id", "status"):
         found[status].add(user_id)
     return found

@@ -33,7 +33,7 @@ def events(response) -> dict[str, object]:
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/calendar")
     calendar = Calendar.from_ical(response.content)
-    found = {str(event["UID"]): event for event in calendar.walk("VEVENT")}
+    found: dict[str, object] = {str(event["UID"]): event for event in calendar.walk("VEVENT")}
     assert len(found) == len(calendar.walk("VEVENT"))  # one event per session
     return found
 
