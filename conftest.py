@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Model
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
@@ -76,8 +77,9 @@ class PageTree:
                 loaded.add(layer)
 
     def get(self, name: str):
-        model = {"catalogue": CourseIndexPage, "course": CoursePage, "trainer": User}[name]
-        return model.objects.get(pk=self.pks[name])
+        models: dict[str, type[Model]] = {"catalogue": CourseIndexPage, "course": CoursePage, "trainer": User}
+        model = models[name]
+        return model._default_manager.get(pk=self.pks[name])
 
 
 PAGE_TREE = PageTree()

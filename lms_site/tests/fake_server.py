@@ -12,11 +12,22 @@ import json
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 from lms_site.tests.local_server import LocalServer
 
-Request = TypeVar("Request")  # what the fake records of each request: a dataclass with method and path
+
+class Recorded(Protocol):
+    """What a fake records of each request (its own dataclass): at least the method and the path."""
+
+    @property
+    def method(self) -> str: ...
+
+    @property
+    def path(self) -> str: ...
+
+
+Request = TypeVar("Request", bound=Recorded)
 
 
 class HeaderLookup:

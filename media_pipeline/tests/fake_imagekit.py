@@ -211,7 +211,9 @@ class FakeImageKit(FakeServer[RecordedRequest]):
             existing = self._at_path(_file_path(folder, name))
             if existing is not None and not _flag(form.get("overwriteFile"), default=True):
                 return 400, {"message": "A file with the same name already exists at the exact location."}
-            stored = self._store(name, folder, request.file.content, extra, file_id=existing and existing["fileId"])
+            stored = self._store(
+                name, folder, request.file.content, extra, file_id=existing["fileId"] if existing else None
+            )
         upload_fields = ("fileId", "name", "filePath", "url", "thumbnailUrl", "size", "fileType", "isPrivateFile")
         response = {key: stored[key] for key in upload_fields}
         response |= {"tags": stored["tags"], "versionInfo": {"id": stored["fileId"], "name": "Version 1"}}
