@@ -2,7 +2,6 @@
 
 import django_filters
 from django import forms
-from django.contrib.auth.models import Permission
 from django.urls import path
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
@@ -10,6 +9,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 
 from accounts.permissions import RolePermissionPolicy
 from courses.models import CoursePage
+from lms_site.viewsets import RolePolicyPermissions
 
 from .admin_views import OrderIndexView, OrderInspectView, RefundView
 from .models import Order, OrderStatus
@@ -37,7 +37,7 @@ def amount_with_currency(order: Order) -> str:
     return f"{order.amount} {order.currency}"
 
 
-class OrderViewSet(ModelViewSet):
+class OrderViewSet(RolePolicyPermissions, ModelViewSet):
     model = Order
     url_prefix = "orders"
     url_namespace = "billing_admin"  # "billing" belongs to the learners' checkout pages
@@ -111,10 +111,6 @@ class OrderViewSet(ModelViewSet):
             path("inspect/<id:pk>/", self.inspect_view, name="inspect"),
             path("refund/<id:pk>/", self.refund_view, name="refund"),
         ]
-
-    def get_permissions_to_register(self):
-        # The policy ignores model permissions, so the group editor offers no boxes that would do nothing.
-        return Permission.objects.none()
 
     def register_admin_url_finder(self):
         # The finder links to an edit view, and orders have none.

@@ -2,7 +2,6 @@
 
 import django_filters
 from django import forms
-from django.contrib.auth.models import Permission
 from django.db.models import Q
 from django.urls import path
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
@@ -11,6 +10,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 
 from accounts.permissions import RolePermissionPolicy
 from courses.models import CoursePage
+from lms_site.viewsets import RolePolicyPermissions
 
 from .admin_views import CertificateIndexView, CertificateInspectView, ReissueView, RevokeView
 from .models import Certificate, CertificateStatus
@@ -49,7 +49,7 @@ class CertificateFilterSet(WagtailFilterSet):
         return queryset.filter(STATUS_FILTERS[value])
 
 
-class CertificateViewSet(ModelViewSet):
+class CertificateViewSet(RolePolicyPermissions, ModelViewSet):
     model = Certificate
     url_prefix = "certificates"
     url_namespace = "certificates_admin"  # "certificates" belongs to the public verification and download pages
@@ -123,10 +123,6 @@ class CertificateViewSet(ModelViewSet):
             path("revoke/<id:pk>/", self.revoke_view, name="revoke"),
             path("reissue/<id:pk>/", self.reissue_view, name="reissue"),
         ]
-
-    def get_permissions_to_register(self):
-        # The policy ignores model permissions, so the group editor offers no boxes that would do nothing.
-        return Permission.objects.none()
 
     def register_admin_url_finder(self):
         # The finder links to an edit view, and certificates have none.

@@ -2,7 +2,6 @@
 
 import django_filters
 from django import forms
-from django.contrib.auth.models import Permission
 from django.urls import path
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, ObjectList
@@ -13,6 +12,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from accounts.permissions import RolePermissionPolicy
 from courses.models import CoursePage
 from lms_site.forms import IdModelChoiceFilter
+from lms_site.viewsets import RolePolicyPermissions
 
 from .admin_forms import BadgeForm, PointRuleForm
 from .admin_views import (
@@ -47,7 +47,7 @@ class PointEntryPermissionPolicy(RolePermissionPolicy):
     actions = frozenset({"view", "add"})
 
 
-class RoleOnlyViewSet(ModelViewSet):
+class RoleOnlyViewSet(RolePolicyPermissions, ModelViewSet):
     """A viewset of a model whose policy is role-based, offering only some of Wagtail's views."""
 
     # Views that do not exist for this model: get_urlpatterns leaves them out, and no other view links to them.
@@ -56,10 +56,6 @@ class RoleOnlyViewSet(ModelViewSet):
     def get_common_view_kwargs(self, **kwargs):
         missing = {f"{name}_url_name": None for name in self.missing_views}
         return super().get_common_view_kwargs(**missing, **kwargs)
-
-    def get_permissions_to_register(self):
-        # The policy ignores model permissions, so the group editor offers no boxes that would do nothing.
-        return Permission.objects.none()
 
 
 class PointRuleViewSet(RoleOnlyViewSet):

@@ -6,7 +6,6 @@ knows which pages use which video (deletion relies on that).
 
 import django_filters
 from django import forms
-from django.contrib.auth.models import Permission
 from django.template.defaultfilters import filesizeformat
 from django.urls import path
 from wagtail.admin.filters import WagtailFilterSet
@@ -17,6 +16,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from accounts.models import Role
 from accounts.permissions import RolePermissionPolicy
+from lms_site.viewsets import RolePolicyPermissions
 
 from . import selectors
 from .admin_views import (
@@ -106,7 +106,7 @@ class VideoAssetChooserViewSet(SnippetChooserViewSet):
     chosen_multiple_view_class = VideoAssetChosenMultipleView
 
 
-class VideoAssetViewSet(SnippetViewSet):
+class VideoAssetViewSet(RolePolicyPermissions, SnippetViewSet):
     model = VideoAsset
     icon = "media"
     menu_label = "Videos"
@@ -175,7 +175,3 @@ class VideoAssetViewSet(SnippetViewSet):
 
     def get_urlpatterns(self):
         return [*super().get_urlpatterns(), path("retry/<id:pk>/", self.retry_upload_view, name="retry_upload")]
-
-    def get_permissions_to_register(self):
-        # The policy ignores model permissions, so the group editor offers no boxes that would do nothing.
-        return Permission.objects.none()

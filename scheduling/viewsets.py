@@ -3,7 +3,6 @@ how its listing filters, and which views it has."""
 
 import django_filters
 from django import forms
-from django.contrib.auth.models import Permission
 from django.db.models import Q
 from django.urls import path
 from django.utils import timezone
@@ -17,6 +16,7 @@ from accounts.models import Role, User
 from accounts.permissions import RolePermissionPolicy
 from courses.models import CoursePage
 from lms_site.forms import IdModelChoiceFilter
+from lms_site.viewsets import RolePolicyPermissions
 
 from . import services
 from .admin_forms import LiveSessionCreateForm, LiveSessionForm, courses_for
@@ -133,7 +133,7 @@ session_edit_handler = ObjectList(
 )
 
 
-class LiveSessionViewSet(ModelViewSet):
+class LiveSessionViewSet(RolePolicyPermissions, ModelViewSet):
     model = LiveSession
     url_prefix = "live-sessions"
     url_namespace = "live_sessions"
@@ -205,7 +205,3 @@ class LiveSessionViewSet(ModelViewSet):
             path("cancel/<id:pk>/", self.cancel_view, name="cancel"),
             path("delete/<id:pk>/", self.delete_view, name="delete"),
         ]
-
-    def get_permissions_to_register(self):
-        # The policy ignores model permissions, so the group editor offers no boxes that would do nothing.
-        return Permission.objects.none()
