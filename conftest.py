@@ -1,5 +1,7 @@
 """Fixtures shared by every app's tests: users per role and a real, published page tree."""
 
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
 from django.db.models import Model
@@ -12,7 +14,7 @@ from lms_site.tests import row_snapshots
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(request, django_db_setup, django_db_blocker):
+def django_db_setup(django_db_setup, django_db_blocker):
     """pytest-django's database setup, keeping the serialized copy of the freshly migrated database,
     then recording the page tree fixtures once (see PageTree).
 
@@ -29,13 +31,27 @@ def django_db_setup(request, django_db_setup, django_db_blocker):
         if not HomePage.objects.exists():
             raise pytest.UsageError("The reused test database has no home page: run once with --create-db.")
         PAGE_TREE.record()
-    yield
-    if request.config.getoption("reuse_db"):
-        # The next run reuses this database as it is: leave it as migrated, not as the last transactional
-        # test's flush left it (empty, without the home page and site that migrations created).
-        with django_db_blocker.unblock():
-            call_command("flush", verbosity=0, interactive=False, reset_sequences=False, inhibit_post_migrate=True)
-            row_snapshots.apply(PAGE_TREE.migrated)
+    _migrated_again_after_each_flush()
+    return django_db_setup
+
+
+def _migrated_again_after_each_flush():
+    """After a test that commits for real, the database is emptied and then filled with the rows migrations
+    left, so whatever runs next finds the home page, site and groups, as after migrating.
+
+    Django only empties it, and pytest-django therefore runs such tests last. With pytest-xdist that order
+    does not hold: a worker that finishes the browser tests goes on with the others. This also leaves a
+    reused database (--reuse-db) as migrated for the next run.
+    """
+    from django.test import TransactionTestCase
+
+    flush = TransactionTestCase._fixture_teardown
+
+    def flush_then_restore(test_case):
+        flush(test_case)
+        row_snapshots.apply(PAGE_TREE.migrated)
+
+    TransactionTestCase._fixture_teardown = flush_then_restore
 
 
 SERIALIZED_TEST_DB: dict[str, str | None] = {}
@@ -83,6 +99,43 @@ class PageTree:
 
 
 PAGE_TREE = PageTree()
+
+
+class DemoSite:
+    """The demo content (`seed_demo`), seeded by the first test that asks for it and written back as rows for
+    the others: seeding took seconds for each browser test.
+
+    Its media files live in one folder for the session, which every test with the demo uses as MEDIA_ROOT:
+    images keep their ids from test to test, so Wagtail's cached renditions must point at files that stay.
+    """
+
+    def __init__(self):
+        self.layer: row_snapshots.Layer | None = None
+
+    def load(self) -> None:
+        if self.layer is None:
+            before = row_snapshots.read_tables()
+            call_command("seed_demo", allow_production=True, verbosity=0)
+            self.layer = row_snapshots.difference(before, row_snapshots.read_tables())
+        else:
+            row_snapshots.apply(self.layer)
+
+
+DEMO_SITE = DemoSite()
+
+
+@pytest.fixture(scope="session")
+def _demo_media(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("demo-media")
+
+
+@pytest.fixture
+def demo_content(db, settings, _demo_media):
+    """The demo content a newcomer sees after `make run`, on a database as migrated."""
+    settings.MEDIA_ROOT = _demo_media
+    DEMO_SITE.load()
+
+
 _LOADED_LAYERS = pytest.StashKey[set]()
 
 

@@ -4,7 +4,6 @@ import os
 import shutil
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 
 from conftest import SERIALIZED_TEST_DB
@@ -69,6 +68,5 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
-def demo_site(transactional_db, django_db_serialized_rollback):
-    """The demo content a newcomer sees after `make run`."""
-    call_command("seed_demo", allow_production=True, verbosity=0)
+def demo_site(transactional_db, django_db_serialized_rollback, demo_content):
+    """The demo content a newcomer sees after `make run` (see ../conftest.py DemoSite)."""

@@ -18,7 +18,6 @@ from itertools import cycle
 from urllib.parse import quote, urlencode
 
 import pytest
-from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 from django.urls import URLResolver, get_resolver
@@ -160,7 +159,7 @@ def test_every_pattern_is_walked():
 
 
 @pytest.fixture
-def demo_world(db, settings):
+def demo_world(demo_content, settings):
     """The demo site and the ids its URLs take, so requests with real ids reach past the 404s."""
     # Thousands of requests from one address: throttling (tested in accounts) would answer 429 to the
     # accounts forms after a few, and the walk would no longer reach them.
@@ -173,7 +172,6 @@ def demo_world(db, settings):
     from media_pipeline.models import VideoAsset
     from scheduling.models import LiveSession
 
-    call_command("seed_demo", allow_production=True, verbosity=0)
     learner2 = User.objects.get(username="learner2")
     certificate = Certificate.objects.filter(user=learner2).first()
     course = certificate.course if certificate else CoursePage.objects.first()
