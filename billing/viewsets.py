@@ -9,6 +9,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 
 from accounts.permissions import RolePermissionPolicy
 from courses.models import CoursePage
+from lms_site.formatting import money_with_code
 from lms_site.viewsets import RolePolicyPermissions
 
 from .admin_views import OrderIndexView, OrderInspectView, RefundView
@@ -34,7 +35,7 @@ class OrderFilterSet(WagtailFilterSet):
 
 
 def amount_with_currency(order: Order) -> str:
-    return f"{order.amount} {order.currency}"
+    return money_with_code(order.amount, order.currency)
 
 
 class OrderViewSet(RolePolicyPermissions, ModelViewSet):
