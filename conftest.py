@@ -165,6 +165,33 @@ def _own_throttle_counters(settings):
     settings.ACCOUNTS_THROTTLE_KEY_PREFIX = f"throttle-test-{uuid.uuid4().hex}"
 
 
+def clear_this_workers_cache():
+    """Empties the cache of this test process only.
+
+    With REDIS_URL set, `cache.clear()` empties the whole Redis database: the other xdist worker's cached
+    entries (mid-test) and Celery's broker keys with it. Each worker's keys carry its own prefix
+    (settings/test.py), so deleting those is enough.
+    """
+    from django.conf import settings
+    from django.core.cache import cache
+
+    if "redis" not in settings.CACHES["default"]["BACKEND"].lower():
+        cache.clear()
+        return
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{settings.CACHES['default']['KEY_PREFIX']}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.fixture
+def fresh_cache():
+    """An empty cache for the test, emptied again after it (for tests whose pages or counts depend on it)."""
+    clear_this_workers_cache()
+    yield
+    clear_this_workers_cache()
+
+
 @pytest.fixture
 def learner(db):
     return UserFactory(role="learner")

@@ -49,11 +49,9 @@ def _private_storage_and_local_backend(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
+def _fresh_cache(fresh_cache):
     # Beacon rate limits and Wagtail's rendition cache live there; ids repeat across rolled-back tests.
-    cache.clear()
     yield
-    cache.clear()
 
 
 def make_asset(title="Welcome video", *, ready=True, captions=False, poster=None) -> VideoAsset:
