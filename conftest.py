@@ -84,10 +84,12 @@ class PageTree:
         row_snapshots.undo(self.layers["course"])
         row_snapshots.undo(self.layers["catalogue"])
 
+    LAYERS = ("catalogue", "course")  # each written on top of the one before it
+
     def load(self, request, name: str):
-        """Writes the layer (and the catalogue under a course) once per test; returns the layer's object."""
+        """Writes the named layer, and the layers under it, into the test's database once per test."""
         loaded = request.node.stash.setdefault(_LOADED_LAYERS, set())
-        for layer in ("catalogue", "course")[: ("catalogue", "course").index(name) + 1]:
+        for layer in self.LAYERS[: self.LAYERS.index(name) + 1]:
             if layer not in loaded:
                 row_snapshots.apply(self.layers[layer])
                 loaded.add(layer)
