@@ -2,6 +2,7 @@
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -9,6 +10,16 @@ from django.db import connection
 from conftest import SERIALIZED_TEST_DB
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+
+# Screenshots the tests take for people to look at (desktop 1366 x 768, phone 390 x 844); CI keeps var/.
+ARTEFACTS = Path(os.environ.get("E2E_ARTEFACTS", Path(__file__).resolve().parent.parent / "var" / "e2e-artefacts"))
+DESKTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+
+
+def artefact_path(name: str) -> str:
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    return str(ARTEFACTS / name)
 
 
 def pytest_collection_modifyitems(config, items):
