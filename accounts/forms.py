@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
 from . import selectors
+from .models import OPTIONAL_NOTIFICATIONS
 from .tasks import send_account_email
 
 User = get_user_model()
@@ -80,6 +81,20 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ("first_name", "last_name", "time_zone")
         help_texts = {"time_zone": _("Your days, such as those of a learning streak, begin at midnight here.")}
+
+
+class NotificationPreferencesForm(forms.Form):
+    wanted = forms.MultipleChoiceField(
+        label=_("E-mail me about"),
+        choices=[(kind.value, kind.label) for kind in OPTIONAL_NOTIFICATIONS],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Purchase receipts and account e-mails (such as password resets) are always sent."),
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        kwargs.setdefault("initial", {"wanted": [kind.value for kind in OPTIONAL_NOTIFICATIONS if user.wants(kind)]})
+        super().__init__(*args, **kwargs)
 
 
 class SignInForm(auth_forms.AuthenticationForm):

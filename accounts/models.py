@@ -13,6 +13,21 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Admin")
 
 
+class Notification(models.TextChoices):
+    """The e-mails a person gets about their own learning. Each is sent once per event (SentNotification)."""
+
+    ENROLMENT = "enrolment", _("Enrolment confirmations")
+    CERTIFICATE = "certificate", _("Certificates issued")
+    GRADE = "grade", _("Grades released or changed")
+    BOOKING = "booking", _("Live-session bookings and reminders")
+    RECEIPT = "receipt", _("Purchase receipts")
+
+
+# Receipts are records people and their accountants need, so they cannot be turned off (nor can account mail:
+# password resets and the like do not go through notifications at all).
+OPTIONAL_NOTIFICATIONS = (Notification.ENROLMENT, Notification.CERTIFICATE, Notification.GRADE, Notification.BOOKING)
+
+
 def time_zone_choices():
     return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
@@ -42,6 +57,10 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
         default="UTC",
         help_text=_("Days, such as those of a learning streak, begin at midnight here."),
     )
+
+    # The optional notifications this person turned off. Stored as what is *off*, so a kind of e-mail added
+    # later reaches everyone until they decide otherwise.
+    muted_notifications = models.JSONField(default=list, blank=True)
 
     # Usernames and e-mail addresses are unique whatever their case, or `Learner2` could sign up beside
     # `learner2` and take over sign-ins typed in the wrong case. The database guarantees it, not only the
@@ -92,6 +111,9 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             return zoneinfo.ZoneInfo("UTC")
 
+    def wants(self, kind: str) -> bool:
+        return kind not in OPTIONAL_NOTIFICATIONS or kind not in (self.muted_notifications or [])
+
     @property
     def is_trainer(self) -> bool:
         return self.role == Role.TRAINER
@@ -99,3 +121,19 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
     @property
     def is_lms_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+
+class SentNotification(models.Model):
+    """One row per e-mail sent about an event, so retries, double clicks and racing workers send it once.
+    The key names the event (e.g. "certificate:42"); written in the transaction that queues the e-mail."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sent_notifications")
+    kind = models.CharField(max_length=16, choices=Notification.choices)
+    key = models.CharField(max_length=150)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind", "key"], name="accounts_notification_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} to {self.user_id}"

@@ -1,11 +1,16 @@
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
+from django.template import Context
+from django.template.loader import get_template
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from . import selectors
-from .models import Role, User
+from .models import OPTIONAL_NOTIFICATIONS, Notification, Role, SentNotification, User
+from .tasks import send_account_email
 
 # The group each role maps to; their permissions are set up in migrations/0002_role_groups.py.
 ROLE_GROUPS = {
@@ -84,4 +89,52 @@ def update_profile(*, user: User, first_name: str, last_name: str, time_zone: st
         raise AccountError("Choose a time zone from the list.")
     user.first_name, user.last_name, user.time_zone = first_name.strip(), last_name.strip(), time_zone
     user.save(update_fields=["first_name", "last_name", "time_zone"])
+    return user
+
+
+def render_email(*, template: str, context: dict, user: User) -> tuple[str, str]:
+    """Subject and plain-text body of `{template}_subject.txt` and `{template}.txt`, with times in the
+    recipient's zone. Plain text is rendered without HTML escaping: a title "Q&A" or a name "O'Brien" must
+    not reach anyone as "Q&amp;A" or "O&#x27;Brien"."""
+    context = {"site_url": settings.WAGTAILADMIN_BASE_URL, **context, "user": user}
+    with timezone.override(user.tzinfo):
+        subject = "".join(_render_text(f"{template}_subject.txt", context).splitlines())
+        body = _render_text(f"{template}.txt", context)
+    return subject.strip(), body
+
+
+def _render_text(name: str, context: dict) -> str:
+    # The DjangoTemplates backend's template wraps the engine's; the stubs know only the backend-neutral one.
+    return get_template(name).template.render(Context(context, autoescape=False))  # type: ignore[attr-defined]
+
+
+def claim_notification(*, user: User, kind: Notification, key: str) -> bool:
+    """True once per (user, kind, key), and only when the user wants this kind of e-mail.
+
+    The claim is written in the caller's transaction: if that rolls back, so does the claim, and an e-mail
+    queued with delay_on_commit is never sent either."""
+    if not user.email or not user.wants(kind):
+        return False
+    try:
+        with transaction.atomic():
+            SentNotification.objects.create(user=user, kind=kind, key=key[:150])
+    except IntegrityError:
+        return False
+    return True
+
+
+def notify(*, user: User, kind: Notification, key: str, template: str, context: dict) -> bool:
+    """Queues one notification e-mail for an event, through the account e-mail task, after the current
+    transaction commits. Returns False when it was sent before or the user turned this kind off."""
+    if not claim_notification(user=user, kind=kind, key=key):
+        return False
+    subject, body = render_email(template=template, context=context, user=user)
+    send_account_email.delay_on_commit(subject=subject, body=body, to=[user.email])
+    return True
+
+
+def update_notification_preferences(*, user: User, wanted: list[str]) -> User:
+    """Turns the optional notifications on (listed in `wanted`) or off; receipts are always sent."""
+    user.muted_notifications = sorted(kind for kind in OPTIONAL_NOTIFICATIONS if kind not in wanted)
+    user.save(update_fields=["muted_notifications"])
     return user

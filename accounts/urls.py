@@ -7,6 +7,7 @@ app_name = "accounts"
 urlpatterns = [
     path("sign-up/", views.sign_up, name="sign_up"),
     path("profile/", views.profile, name="profile"),
+    path("profile/notifications/", views.notification_preferences, name="notification_preferences"),
     path("sign-in/", views.SignInView.as_view(), name="sign_in"),
     path("sign-out/", views.SignOutView.as_view(), name="sign_out"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),

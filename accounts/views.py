@@ -5,12 +5,14 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.debug import SafeExceptionReporterFilter
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 
 from lms_site.htmx import personal
 
@@ -113,7 +115,21 @@ def profile(request):
             messages.success(request, "Your profile is saved.")
             return redirect("accounts:profile")
     status = 400 if form.errors else 200
-    return personal(render(request, "accounts/profile.html", {"form": form}, status=status))
+    notifications_form = forms.NotificationPreferencesForm(user=request.user)
+    context = {"form": form, "notifications_form": notifications_form}
+    return personal(render(request, "accounts/profile.html", context, status=status))
+
+
+@login_required
+@require_POST
+def notification_preferences(request):
+    form = forms.NotificationPreferencesForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, _("Choose notifications from the list."))
+    else:
+        services.update_notification_preferences(user=request.user, wanted=form.cleaned_data["wanted"])
+        messages.success(request, _("Your notification preferences are saved."))
+    return redirect(f"{reverse('accounts:profile')}#notifications-heading")
 
 
 @method_decorator(hide_passwords, name="dispatch")

@@ -14,7 +14,8 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts import services as account_services
+from accounts.models import Notification, User
 from learning.models import Enrollment, EnrollmentStatus
 
 from .models import Certificate, new_serial
@@ -75,11 +76,24 @@ def issue_certificate(*, enrollment: Enrollment) -> Certificate | None:
     return attach_pdf(certificate=current)
 
 
+def _announce(certificate: Certificate) -> None:
+    """Tells the learner once the PDF is there to download; a retried task finds the e-mail already claimed."""
+    if not certificate.revoked_at:
+        account_services.notify(
+            user=certificate.user,
+            kind=Notification.CERTIFICATE,
+            key=f"certificate:{certificate.pk}",
+            template="certificates/emails/issued",
+            context={"certificate": certificate},
+        )
+
+
 def attach_pdf(*, certificate: Certificate) -> Certificate:
     """Builds, stores, hashes and signs the PDF of a certificate that has none yet."""
     with transaction.atomic():
-        certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        certificate = Certificate.objects.select_for_update().select_related("user").get(pk=certificate.pk)
         if certificate.pdf_sha256:
+            _announce(certificate)
             return certificate
         pdf = render_certificate(_content(certificate))
         name = f"{certificate.serial}.pdf"
@@ -90,6 +104,7 @@ def attach_pdf(*, certificate: Certificate) -> Certificate:
         certificate.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
         certificate.signature = certificate.expected_signature()
         certificate.save(update_fields=["pdf_file", "pdf_sha256", "signature"])
+        _announce(certificate)
     return certificate
 
 

@@ -10,7 +10,8 @@ from django.db.models import Count
 from django.utils import timezone
 from wagtail.models import Page
 
-from accounts.models import User
+from accounts import services as account_services
+from accounts.models import Notification, User
 from courses.models import CoursePage, LessonPage
 
 from . import requirements, selectors
@@ -107,16 +108,32 @@ def _open_enrollment(*, user: User, course: CoursePage) -> Enrollment:
                 "last_activity_at": now,
             },
         )
-        if created or enrollment.gives_access:
+        if created:
+            _confirm_enrollment(enrollment, opened_at=now)
+            return enrollment
+        if enrollment.gives_access:
             return enrollment
         enrollment.status = EnrollmentStatus.ACTIVE
         enrollment.cancelled_at = None
         enrollment.last_activity_at = now
         newly_completed = _refresh_progress(enrollment)
         enrollment.save()
+        _confirm_enrollment(enrollment, opened_at=now)
         if newly_completed:
             enrollment_completed.send(sender=Enrollment, enrollment=enrollment)
         return enrollment
+
+
+def _confirm_enrollment(enrollment: Enrollment, *, opened_at) -> None:
+    # Keyed on the moment it opened: coming back after leaving is a new enrolment worth confirming, a second
+    # call for the same opening (a replayed payment webhook) is not.
+    account_services.notify(
+        user=enrollment.user,
+        kind=Notification.ENROLMENT,
+        key=f"enrollment:{enrollment.pk}:{opened_at:%Y%m%d%H%M%S%f}",
+        template="learning/emails/enrolled",
+        context={"course": enrollment.course},
+    )
 
 
 def end_paid_access(*, user: User, course: CoursePage) -> Enrollment | None:

@@ -1,11 +1,9 @@
 """E-mails about live sessions and the reminder sweep. Each message is claimed or keyed so it goes once."""
 
 from celery import shared_task
-from django.conf import settings
-from django.template import Context
-from django.template.loader import get_template
 from django.utils import timezone
 
+from accounts import services as account_services
 from accounts.tasks import send_account_email
 from learning import services as learning_services
 from learning.models import Enrollment
@@ -14,18 +12,8 @@ from . import selectors, services
 from .models import Attendance, Booking, BookingStatus, LiveSession
 
 
-def _render_text(name: str, context: dict) -> str:
-    """A plain-text template without HTML escaping: a title "Q&A" or a name "O'Brien" must not reach the
-    learner as "Q&amp;A" or "O&#x27;Brien"."""
-    # The DjangoTemplates backend's template wraps the engine's; the stubs know only the backend-neutral one.
-    return get_template(name).template.render(Context(context, autoescape=False))  # type: ignore[attr-defined]
-
-
 def _email(*, user, template: str, context: dict) -> None:
-    context = {**context, "user": user, "site_url": settings.WAGTAILADMIN_BASE_URL}
-    with timezone.override(user.tzinfo):  # times in the learner's own zone
-        subject = "".join(_render_text(f"scheduling/emails/{template}_subject.txt", context).splitlines())
-        body = _render_text(f"scheduling/emails/{template}.txt", context)
+    subject, body = account_services.render_email(template=f"scheduling/emails/{template}", context=context, user=user)
     send_account_email.delay(subject=subject, body=body, to=[user.email])
 
 

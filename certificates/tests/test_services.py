@@ -159,3 +159,20 @@ def test_reissue_needs_a_completed_enrollment(certificate, admin_user):
     type(certificate.enrollment).objects.filter(pk=certificate.enrollment_id).update(status=EnrollmentStatus.REFUNDED)
     with pytest.raises(services.NotEligible):
         services.reissue_certificate(certificate=certificate, reason="Please", by=admin_user)
+
+
+def test_the_learner_is_told_once_when_the_certificate_is_ready(learner, course, lessons, complete_course, mailoutbox):
+    enrollment = complete_course(learner, course, lessons)
+    certificate = enrollment.certificates.get()
+    for _ in range(2):
+        tasks.issue_certificate.apply(args=[enrollment.pk])
+    mails = [m for m in mailoutbox if "certificate" in m.subject]
+    assert [m.subject for m in mails] == [f"Your certificate for {course.title}"]
+    assert f"/certificates/verify/{certificate.serial}/" in mails[0].body
+
+
+def test_no_certificate_mail_for_a_learner_who_turned_it_off(learner, course, lessons, complete_course, mailoutbox):
+    learner.muted_notifications = ["certificate"]
+    learner.save()
+    complete_course(learner, course, lessons)
+    assert not [m for m in mailoutbox if "certificate" in m.subject]

@@ -278,3 +278,27 @@ def test_a_course_with_learners_cannot_be_deleted(learner, course):
     services.enroll(user=learner, course=course)
     with pytest.raises(ProtectedError):
         course.delete()
+
+
+class TestEnrolmentConfirmation:
+    def test_enrolling_mails_one_confirmation_and_coming_back_mails_another(
+        self, learner, course, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            enrollment = services.enroll(user=learner, course=course)
+            services.enroll(user=learner, course=course)  # a second click changes nothing
+        assert [m.subject for m in mailoutbox] == [f"You are enrolled in {course.title}"]
+        assert f"http://testserver{course.url}" in mailoutbox[0].body
+        with django_capture_on_commit_callbacks(execute=True):
+            services.leave_course(enrollment=enrollment)
+            services.enroll(user=learner, course=course)
+        assert len(mailoutbox) == 2
+
+    def test_a_learner_who_turned_it_off_gets_none(
+        self, learner, course, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        learner.muted_notifications = ["enrolment"]
+        learner.save()
+        with django_capture_on_commit_callbacks(execute=True):
+            services.enroll(user=learner, course=course)
+        assert mailoutbox == []
