@@ -45,10 +45,9 @@ def test_an_event_is_mailed_once_however_often_it_is_announced(
 def test_a_rolled_back_change_sends_nothing_and_can_be_announced_later(
     learner, mailoutbox, django_capture_on_commit_callbacks, _notify
 ):
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(RuntimeError), transaction.atomic():
-            _notify(learner)
-            raise RuntimeError("the change that wanted the e-mail failed")
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        _notify(learner)
+        raise RuntimeError("the change that wanted the e-mail failed")
     assert mailoutbox == [] and not SentNotification.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
         assert _notify(learner) is True
