@@ -10,6 +10,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from . import selectors
 from .models import OPTIONAL_NOTIFICATIONS
+from .models import User as LmsUser
 from .tasks import send_account_email
 
 User = get_user_model()
@@ -92,7 +93,7 @@ class NotificationPreferencesForm(forms.Form):
         help_text=_("Purchase receipts and account e-mails (such as password resets) are always sent."),
     )
 
-    def __init__(self, *args, user: User, **kwargs):
+    def __init__(self, *args, user: LmsUser, **kwargs):
         kwargs.setdefault("initial", {"wanted": [kind.value for kind in OPTIONAL_NOTIFICATIONS if user.wants(kind)]})
         super().__init__(*args, **kwargs)
 

@@ -1,4 +1,5 @@
 import zoneinfo
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -92,7 +93,7 @@ def update_profile(*, user: User, first_name: str, last_name: str, time_zone: st
     return user
 
 
-def render_email(*, template: str, context: dict, user: User) -> tuple[str, str]:
+def render_email(*, template: str, context: dict[str, Any], user: User) -> tuple[str, str]:
     """Subject and plain-text body of `{template}_subject.txt` and `{template}.txt`, with times in the
     recipient's zone. Plain text is rendered without HTML escaping: a title "Q&A" or a name "O'Brien" must
     not reach anyone as "Q&amp;A" or "O&#x27;Brien"."""
@@ -103,9 +104,10 @@ def render_email(*, template: str, context: dict, user: User) -> tuple[str, str]
     return subject.strip(), body
 
 
-def _render_text(name: str, context: dict) -> str:
+def _render_text(name: str, context: dict[str, Any]) -> str:
     # The DjangoTemplates backend's template wraps the engine's; the stubs know only the backend-neutral one.
-    return get_template(name).template.render(Context(context, autoescape=False))  # type: ignore[attr-defined]
+    rendered: str = get_template(name).template.render(Context(context, autoescape=False))  # type: ignore[attr-defined]
+    return rendered
 
 
 def claim_notification(*, user: User, kind: Notification, key: str) -> bool:
@@ -123,7 +125,7 @@ def claim_notification(*, user: User, kind: Notification, key: str) -> bool:
     return True
 
 
-def notify(*, user: User, kind: Notification, key: str, template: str, context: dict) -> bool:
+def notify(*, user: User, kind: Notification, key: str, template: str, context: dict[str, Any]) -> bool:
     """Queues one notification e-mail for an event, through the account e-mail task, after the current
     transaction commits. Returns False when it was sent before or the user turned this kind off."""
     if not claim_notification(user=user, kind=kind, key=key):

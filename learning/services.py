@@ -2,7 +2,7 @@
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
@@ -124,7 +124,7 @@ def _open_enrollment(*, user: User, course: CoursePage) -> Enrollment:
         return enrollment
 
 
-def _confirm_enrollment(enrollment: Enrollment, *, opened_at) -> None:
+def _confirm_enrollment(enrollment: Enrollment, *, opened_at: datetime) -> None:
     # Keyed on the moment it opened: coming back after leaving is a new enrolment worth confirming, a second
     # call for the same opening (a replayed payment webhook) is not.
     account_services.notify(
