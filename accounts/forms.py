@@ -58,6 +58,12 @@ class SignUpForm(auth_forms.BaseUserCreationForm):
             self,
             {"username": USERNAME_MAX_LENGTH, "password1": PASSWORD_MAX_LENGTH, "password2": PASSWORD_MAX_LENGTH},
         )
+        # Django's form focuses the username, the fourth field here; the learner starts at the top.
+        for field in self.fields.values():
+            field.widget.attrs.pop("autofocus", None)
+        self.fields["first_name"].widget.attrs["autofocus"] = True
+        for name, hint in (("first_name", "given-name"), ("last_name", "family-name"), ("email", "email")):
+            self.fields[name].widget.attrs.setdefault("autocomplete", hint)
 
     def clean_username(self):
         username = self.cleaned_data["username"]

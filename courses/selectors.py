@@ -55,6 +55,8 @@ def catalogue_page(*, catalogue: CourseIndexPage, params: QueryDict) -> dict[str
         "page_obj": page_obj,
         "courses": page_obj.object_list,
         "active_filters": filters,
+        # The search box stays in view on a phone; this counts the filters folded away beside it.
+        "active_filter_count": sum(1 for name in ("category", "level", "price") if name in filters),
         "filter_querystring": kept.urlencode(),
     }
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, When
 from django.utils import timezone
 
 from accounts.models import User
@@ -208,6 +208,58 @@ def dashboard_enrollments(*, user: User) -> QuerySet[Enrollment]:
         .defer("last_lesson__body", "course__description")
         .order_by("status", "-last_activity_at", "-enrolled_at")
     )
+
+
+# A row of cards on a wide screen.
+SUGGESTION_COUNT = 3
+
+
+def course_suggestions(
+    *, user: User, finished: Iterable[CoursePage], limit: int = SUGGESTION_COUNT
+) -> list[CoursePage]:
+    """Courses for a learner with nothing left to study: live, public, not taught by them and with no enrolment of
+    theirs (a course they left or had refunded is not offered again).
+
+    Those sharing a category with a finished course come first, then those sharing a level, newest first within
+    each; with nothing finished, simply the newest. Three queries (view restrictions, courses, cover renditions)
+    whatever the catalogue's size.
+    """
+    finished = list(finished)
+    categories = {course.category_id for course in finished if course.category_id is not None}
+    levels = {course.level for course in finished}
+    courses = (
+        CoursePage.objects.live()
+        .public()
+        .exclude(enrollments__user=user)
+        .exclude(trainer=user)
+        .select_related("category", "cover_image")
+        .prefetch_related("cover_image__renditions")
+        .defer("description")
+        .annotate(
+            same_category=Case(When(category_id__in=categories, then=1), default=0),
+            same_level=Case(When(level__in=levels, then=1), default=0),
+        )
+        .order_by("-same_category", "-same_level", "-first_published_at", "path")
+    )
+    return list(courses[:limit])
+
+
+@dataclass
+class LearnerDashboard:
+    active: list[Enrollment]
+    completed: list[Enrollment]
+    suggestions: list[CoursePage]
+
+
+def learner_dashboard(*, user: User) -> LearnerDashboard:
+    """The learner's courses in progress and finished; when none is in progress, courses to take up next."""
+    enrollments = list(dashboard_enrollments(user=user))
+    active = [enrollment for enrollment in enrollments if enrollment.status == EnrollmentStatus.ACTIVE]
+    completed = [enrollment for enrollment in enrollments if enrollment.status == EnrollmentStatus.COMPLETED]
+    suggestions = (
+        [] if active else course_suggestions(user=user, finished=[enrollment.course for enrollment in completed])
+    )
+    return LearnerDashboard(active=active, completed=completed, suggestions=suggestions)
 
 
 ROSTER_SORTS = {

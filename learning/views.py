@@ -83,9 +83,6 @@ def leave(request, course_id: int):
 @require_GET
 @login_required
 def dashboard(request):
-    enrollments = list(selectors.dashboard_enrollments(user=request.user))
-    context = {
-        "active": [e for e in enrollments if e.status == "active"],
-        "completed": [e for e in enrollments if e.status == "completed"],
-    }
+    dashboard = selectors.learner_dashboard(user=request.user)
+    context = {"active": dashboard.active, "completed": dashboard.completed, "suggestions": dashboard.suggestions}
     return personal(TemplateResponse(request, "learning/dashboard.html", context))

@@ -1,6 +1,7 @@
 import datetime as dt
 import re
 
+import lxml.html
 import pytest
 import time_machine
 from django.contrib.auth import SESSION_KEY
@@ -33,6 +34,32 @@ def test_sign_up_creates_a_signed_in_learner(client):
     user = User.objects.get(username="grace")
     assert user.role == Role.LEARNER and not user.is_staff
     assert client.session[SESSION_KEY] == str(user.pk)
+
+
+def sign_up_form(response):
+    (form,) = lxml.html.fromstring(response.content.decode()).xpath("//form[.//input[@name='password1']]")
+    return form
+
+
+@pytest.mark.parametrize("data", [None, {"username": ""}], ids=["first visit", "after an error"])
+def test_sign_up_focuses_its_first_field_only(client, data):
+    url = reverse("accounts:sign_up")
+    response = client.get(url) if data is None else client.post(url, sign_up_data(**data))
+    form = sign_up_form(response)
+    fields = form.xpath(".//input[not(@type='hidden')] | .//select | .//textarea")
+    assert fields[0].get("name") == "first_name"
+    assert [field.get("name") for field in form.xpath("//*[@autofocus]")] == ["first_name"]
+
+
+def test_sign_up_shows_the_password_rules_as_a_hint_like_the_others(client):
+    page = lxml.html.fromstring(client.get(reverse("accounts:sign_up")).content.decode())
+    rules = page.get_element_by_id("id_password1_helptext")
+    other_hint = page.get_element_by_id("id_email_helptext")
+    # The rules are a list: inside the hint's element (a <p> would end before it), with the hint's class.
+    assert rules.get("class") == other_hint.get("class") == "help"
+    assert len(rules.xpath(".//li")) >= 2
+    assert rules.getparent() is page.get_element_by_id("id_password1").getparent()
+    assert "id_password1_helptext" in page.get_element_by_id("id_password1").get("aria-describedby", "")
 
 
 def test_sign_up_refuses_an_email_already_used_in_any_case(client):

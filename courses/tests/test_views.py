@@ -1,6 +1,7 @@
 from datetime import timedelta
 from unittest import mock
 
+import lxml.html
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
@@ -35,6 +36,39 @@ def test_catalogue_htmx_request_gets_only_the_results(client, catalogue):
 def test_catalogue_history_restore_gets_the_full_page(client, course):
     response = client.get("/courses/", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
     assert "<html" in response.content.decode()
+
+
+def filter_counts(html: str) -> list[tuple[str, bool]]:
+    """Each #active-filter-count in the answer: its text and whether htmx swaps it out of band."""
+    return [
+        (element.text_content().strip(), element.get("hx-swap-oob") == "true")
+        for element in lxml.html.fromstring(html).xpath("//*[@id='active-filter-count']")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [("", ""), ("?q=python", ""), ("?category=business", "1 active"), ("?level=beginner&price=free", "2 active")],
+)
+def test_the_folded_filters_button_counts_the_active_filters(client, catalogue, query, shown):
+    make_course(catalogue, title="Leading teams", category=make_category("Business"))
+    html = client.get(f"/courses/{query}").content.decode()
+    assert filter_counts(html) == [(shown, False)]
+    button = lxml.html.fromstring(html).xpath("//button[@aria-controls='catalogue-filter-fields']")[0]
+    assert button.get("aria-expanded") == "false"
+    assert lxml.html.fromstring(html).get_element_by_id("catalogue-filter-fields").xpath(".//select[@name='price']")
+
+
+def test_an_htmx_filter_answer_updates_the_count_out_of_band(client, catalogue):
+    make_course(catalogue, title="Leading teams", category=make_category("Business"))
+    htmx = {"HX-Request": "true"}
+    assert filter_counts(client.get("/courses/?category=business&price=free", headers=htmx).content.decode()) == [
+        ("2 active", True)
+    ]
+    # Back to the page without filters: the badge must go, so the answer still brings an empty count.
+    assert filter_counts(client.get("/courses/", headers=htmx).content.decode()) == [("", True)]
+    restored = client.get("/courses/?category=business", headers={**htmx, "HX-History-Restore-Request": "true"})
+    assert filter_counts(restored.content.decode()) == [("1 active", False)]
 
 
 def test_catalogue_pagination_links_keep_the_filters(client, catalogue, settings):
