@@ -4,12 +4,11 @@ folded filters, the dashboard, sign-up and the featured courses. Screenshots go 
 import re
 
 import pytest
-from playwright.sync_api import FloatRect, Locator, Page, ViewportSize, expect
+from playwright.sync_api import FloatRect, Locator, Page, expect
 
 from accounts.tests.factories import PASSWORD, UserFactory
 from courses.models import CoursePage, LessonPage
-from e2e import conftest
-from e2e.conftest import artefact_path
+from e2e.conftest import DESKTOP, PHONE, artefact_path
 from home.models import HomePage
 from home.tests import factories as home_factories
 from learning import services
@@ -17,9 +16,6 @@ from learning.models import EnrollmentStatus
 
 pytestmark = pytest.mark.e2e
 
-# The shared sizes, typed as Playwright wants them.
-PHONE = ViewportSize(width=conftest.PHONE["width"], height=conftest.PHONE["height"])
-DESKTOP = ViewportSize(width=conftest.DESKTOP["width"], height=conftest.DESKTOP["height"])
 ADMIN = ("admin", "learnwell-admin")  # the account with the most header links
 SIZES = pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
 
