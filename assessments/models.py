@@ -12,6 +12,7 @@ from wagtail.models import Page
 
 from courses.models import CoursePage
 from courses.permissions import CourseContentPermissionTester
+from lms_site import seo
 
 from . import grading
 from .blocks import QuestionsBlock
@@ -75,6 +76,8 @@ class AssessmentPage(Page):
             heading="Settings",
         ),
     ]
+
+    promote_panels = seo.promote_panels()
 
     parent_page_types = ["courses.CoursePage", "courses.ModulePage"]
     subpage_types: list[str] = []

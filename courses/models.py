@@ -15,6 +15,8 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from lms_site import seo
+
 from . import registry
 from .blocks import LessonBodyBlock
 from .forms import CoursePageForm, LessonPageForm
@@ -72,6 +74,7 @@ class CourseIndexPage(Page):
     )
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
+    promote_panels = seo.promote_panels()
 
     parent_page_types = ["home.HomePage"]
     subpage_types = ["courses.CoursePage"]
@@ -184,6 +187,7 @@ class CoursePage(Page):
         ),
         FieldPanel("required_attendance_percent", heading="Live sessions"),
     ]
+    promote_panels = seo.promote_panels()
 
     search_fields = Page.search_fields + [
         index.SearchField("summary"),
