@@ -107,6 +107,9 @@ class AssessmentPage(Page):
 
         return assessment_page(request, assessment=self)
 
+    def get_sitemap_urls(self, request=None):
+        return []  # a visitor is refused it: only enrolled learners take assessments
+
     def questions_snapshot(self) -> dict:
         """The questions and their keys as grading sees them (assessments.grading), to store on an attempt."""
         return {"version": 1, "questions": [_question_snapshot(block) for block in self.questions]}

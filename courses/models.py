@@ -246,6 +246,9 @@ class ModulePage(Page):
         course = self.course
         return redirect(f"{course.url}#module-{self.pk}" if course else "/")
 
+    def get_sitemap_urls(self, request=None):
+        return []  # it only redirects to its course, which the sitemap lists
+
     def permissions_for_user(self, user):
         return CourseContentPermissionTester(user, self, course=self.course)
 
@@ -303,6 +306,10 @@ class LessonPage(Page):
     def serve(self, request, *args, **kwargs):
         # Learners see lessons in the learning app's player, which decides who may read what (courses.registry).
         return registry.serve_lesson(request, lesson=self)
+
+    def get_sitemap_urls(self, request=None):
+        # Only a free preview opens for a visitor; other lessons answer "enrol first".
+        return super().get_sitemap_urls(request) if self.is_free_preview else []
 
     def get_preview_context(self, request, mode_name):
         # Only editors reach a preview, so the whole lesson is shown.
