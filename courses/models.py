@@ -76,6 +76,8 @@ class CourseIndexPage(Page):
     content_panels = Page.content_panels + [FieldPanel("intro")]
     promote_panels = seo.promote_panels()
 
+    # The site has one home page, so one catalogue: a second would split the courses and the /courses/ link.
+    max_count = 1
     parent_page_types = ["home.HomePage"]
     subpage_types = ["courses.CoursePage"]
     page_description = "The course catalogue. Courses are created below it."
