@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
@@ -267,10 +268,19 @@ class LessonPage(Page):
         "opens days after enrolment",
         null=True,
         blank=True,
-        help_text="Leave empty to open the lesson as soon as the learner enrols.",
+        help_text=_(
+            "Counted for each learner from the moment they enrol: with 7, someone who enrols on the 1st can "
+            "open the lesson on the 8th. Leave empty to open it as soon as they enrol."
+        ),
     )
     available_from: "models.DateTimeField[datetime | None, datetime | None]" = models.DateTimeField(
-        "opens on", null=True, blank=True, help_text="Leave empty to open the lesson without a fixed date."
+        "opens on",
+        null=True,
+        blank=True,
+        help_text=_(
+            "The same moment for every enrolled learner; until then they see the lesson locked in the outline, "
+            "with this date. Leave empty for no fixed date."
+        ),
     )
     body = StreamField(LessonBodyBlock(), blank=True)
 
@@ -284,8 +294,13 @@ class LessonPage(Page):
     settings_panels = Page.settings_panels + [
         MultiFieldPanel(
             [FieldRowPanel([FieldPanel("drip_days"), FieldPanel("available_from")])],
-            heading="Release (drip)",
-            help_text="When both are set, the lesson opens at the later of the two.",
+            heading=_("Opening for enrolled learners (drip)"),
+            help_text=_(
+                "When enrolled learners may open this lesson, which is already published and shown in their "
+                "outline. If both are set, it opens at the later of the two; a free preview ignores both. This "
+                "is not “Set schedule” (go-live date) in the Status panel: that decides when the lesson is "
+                "published at all, and until then nobody sees it."
+            ),
         ),
     ]
     search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("body")]
