@@ -2,6 +2,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -180,7 +181,9 @@ class CoursePage(Page):
                 FieldRowPanel([FieldPanel("category"), FieldPanel("level")]),
                 FieldRowPanel([FieldPanel("estimated_minutes"), FieldPanel("trainer")]),
                 FieldRowPanel([FieldPanel("price"), FieldPanel("currency")]),
-                FieldPanel("prerequisites"),
+                # Checkboxes: a multi-select box hides entries past its height, and a click without Ctrl
+                # clears the others.
+                FieldPanel("prerequisites", widget=forms.CheckboxSelectMultiple),
             ],
             heading="Course details",
         ),
