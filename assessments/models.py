@@ -12,6 +12,7 @@ from wagtail.models import Page
 
 from courses.models import CoursePage
 from courses.permissions import CourseContentPermissionTester
+from lms_site import seo
 
 from . import grading
 from .blocks import QuestionsBlock
@@ -76,6 +77,8 @@ class AssessmentPage(Page):
         ),
     ]
 
+    promote_panels = seo.promote_panels()
+
     parent_page_types = ["courses.CoursePage", "courses.ModulePage"]
     subpage_types: list[str] = []
     page_description = "A quiz or exam with automatically and manually graded questions."
@@ -103,6 +106,9 @@ class AssessmentPage(Page):
         from .views import assessment_page
 
         return assessment_page(request, assessment=self)
+
+    def get_sitemap_urls(self, request=None):
+        return []  # a visitor is refused it: only enrolled learners take assessments
 
     def questions_snapshot(self) -> dict:
         """The questions and their keys as grading sees them (assessments.grading), to store on an attempt."""

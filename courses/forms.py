@@ -1,5 +1,11 @@
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Value
+from django.db.models.functions import Coalesce, Lower, NullIf
 from wagtail.admin.forms import WagtailAdminPageForm
 
 from . import registry
@@ -21,13 +27,28 @@ class CoursePageForm(WagtailAdminPageForm):
             if not self.instance.trainer_id:
                 self.initial["trainer"] = user.pk
         else:
-            trainer_field.queryset = user_model.objects.trainers()
+            # In the order of the labels: by name, or by username for someone without one.
+            sort_name = Lower(Coalesce(NullIf("first_name", Value("")), "username"))
+            trainer_field.queryset = user_model.objects.trainers().order_by(sort_name, Lower("last_name"), "pk")
+        trainer_field.label_from_instance = trainer_labels(trainer_field.queryset)
 
-    def clean_prerequisites(self):
-        prerequisites = self.cleaned_data.get("prerequisites")
-        if prerequisites is not None and self.instance.pk and any(p.pk == self.instance.pk for p in prerequisites):
-            raise forms.ValidationError("A course cannot be its own prerequisite.")
-        return prerequisites
+        # A course cannot require itself, so it is not offered.
+        prerequisites = self.fields["prerequisites"]
+        prerequisites.queryset = prerequisites.queryset.exclude(pk=self.instance.pk).order_by("title")
+
+
+def trainer_labels(trainers) -> Callable[[Any], str]:
+    """How each trainer reads in the drop-down: their full name, with the username in brackets where two
+    trainers share a name (the username alone for someone without one)."""
+    names = Counter(trainer.display_name.casefold() for trainer in trainers)
+
+    def label(trainer) -> str:
+        full_name = trainer.get_full_name()
+        if full_name and names[full_name.casefold()] > 1:
+            return f"{full_name} ({trainer.username})"
+        return str(trainer.display_name)
+
+    return label
 
 
 class LessonPageForm(WagtailAdminPageForm):

@@ -2,6 +2,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -9,11 +10,14 @@ from django.shortcuts import redirect
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
+
+from lms_site import seo
 
 from . import registry
 from .blocks import LessonBodyBlock
@@ -72,7 +76,10 @@ class CourseIndexPage(Page):
     )
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
+    promote_panels = seo.promote_panels()
 
+    # The site has one home page, so one catalogue: a second would split the courses and the /courses/ link.
+    max_count = 1
     parent_page_types = ["home.HomePage"]
     subpage_types = ["courses.CoursePage"]
     page_description = "The course catalogue. Courses are created below it."
@@ -174,7 +181,9 @@ class CoursePage(Page):
                 FieldRowPanel([FieldPanel("category"), FieldPanel("level")]),
                 FieldRowPanel([FieldPanel("estimated_minutes"), FieldPanel("trainer")]),
                 FieldRowPanel([FieldPanel("price"), FieldPanel("currency")]),
-                FieldPanel("prerequisites"),
+                # Checkboxes: a multi-select box hides entries past its height, and a click without Ctrl
+                # clears the others.
+                FieldPanel("prerequisites", widget=forms.CheckboxSelectMultiple),
             ],
             heading="Course details",
         ),
@@ -184,6 +193,7 @@ class CoursePage(Page):
         ),
         FieldPanel("required_attendance_percent", heading="Live sessions"),
     ]
+    promote_panels = seo.promote_panels()
 
     search_fields = Page.search_fields + [
         index.SearchField("summary"),
@@ -242,6 +252,9 @@ class ModulePage(Page):
         course = self.course
         return redirect(f"{course.url}#module-{self.pk}" if course else "/")
 
+    def get_sitemap_urls(self, request=None):
+        return []  # it only redirects to its course, which the sitemap lists
+
     def permissions_for_user(self, user):
         return CourseContentPermissionTester(user, self, course=self.course)
 
@@ -258,10 +271,19 @@ class LessonPage(Page):
         "opens days after enrolment",
         null=True,
         blank=True,
-        help_text="Leave empty to open the lesson as soon as the learner enrols.",
+        help_text=_(
+            "Counted for each learner from the moment they enrol: with 7, someone who enrols on the 1st can "
+            "open the lesson on the 8th. Leave empty to open it as soon as they enrol."
+        ),
     )
     available_from: "models.DateTimeField[datetime | None, datetime | None]" = models.DateTimeField(
-        "opens on", null=True, blank=True, help_text="Leave empty to open the lesson without a fixed date."
+        "opens on",
+        null=True,
+        blank=True,
+        help_text=_(
+            "The same moment for every enrolled learner; until then they see the lesson locked in the outline, "
+            "with this date. Leave empty for no fixed date."
+        ),
     )
     body = StreamField(LessonBodyBlock(), blank=True)
 
@@ -275,8 +297,13 @@ class LessonPage(Page):
     settings_panels = Page.settings_panels + [
         MultiFieldPanel(
             [FieldRowPanel([FieldPanel("drip_days"), FieldPanel("available_from")])],
-            heading="Release (drip)",
-            help_text="When both are set, the lesson opens at the later of the two.",
+            heading=_("Opening for enrolled learners (drip)"),
+            help_text=_(
+                "When enrolled learners may open this lesson, which is already published and shown in their "
+                "outline. If both are set, it opens at the later of the two; a free preview ignores both. This "
+                "is not “Set schedule” (go-live date) in the Status panel: that decides when the lesson is "
+                "published at all, and until then nobody sees it."
+            ),
         ),
     ]
     search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("body")]
@@ -299,6 +326,10 @@ class LessonPage(Page):
     def serve(self, request, *args, **kwargs):
         # Learners see lessons in the learning app's player, which decides who may read what (courses.registry).
         return registry.serve_lesson(request, lesson=self)
+
+    def get_sitemap_urls(self, request=None):
+        # Only a free preview opens for a visitor; other lessons answer "enrol first".
+        return super().get_sitemap_urls(request) if self.is_free_preview else []
 
     def get_preview_context(self, request, mode_name):
         # Only editors reach a preview, so the whole lesson is shown.

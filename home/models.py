@@ -6,6 +6,8 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from lms_site import seo
+
 from .blocks import MarketingBlock
 
 if TYPE_CHECKING:
@@ -28,7 +30,7 @@ class MarketingPage(Page):
     )
 
     content_panels = Page.content_panels + [FieldPanel("body")]
-    promote_panels = Page.promote_panels + [MultiFieldPanel([FieldPanel("og_image")], heading="For social media")]
+    promote_panels = seo.promote_panels() + [MultiFieldPanel([FieldPanel("og_image")], heading="For social media")]
     search_fields = Page.search_fields + [index.SearchField("body")]
 
     class Meta:

@@ -20,8 +20,15 @@ class PrivateFileInput(forms.ClearableFileInput):
 
 
 class VideoAssetForm(WagtailAdminModelForm):
+    # The running time read from a new upload (None: no new upload, or the file does not record it).
+    duration_from_file: int | None = None
+
     def clean_file(self):
-        return self._inspected("file", services.inspect_video)
+        return self._inspected("file", self._inspect_video)
+
+    def _inspect_video(self, upload):
+        content_type = services.inspect_video(upload)
+        self.duration_from_file = services.read_duration(upload, content_type=content_type)
 
     def clean_captions(self):
         return self._inspected("captions", services.inspect_captions)
@@ -35,6 +42,18 @@ class VideoAssetForm(WagtailAdminModelForm):
             except services.UploadRejected as error:
                 raise ValidationError(str(error), code="rejected") from error
         return value
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if "duration_seconds" not in self.fields or self.has_error("duration_seconds"):
+            return cleaned_data
+        typed = cleaned_data.get("duration_seconds")
+        # The file's own length, unless the editor typed a correction beside the new file.
+        if self.duration_from_file is not None and (not typed or "duration_seconds" not in self.changed_data):
+            cleaned_data["duration_seconds"] = self.duration_from_file
+        elif typed is None:
+            cleaned_data["duration_seconds"] = 0  # unknown: the listing shows a dash
+        return cleaned_data
 
     def save(self, commit=True):
         if not commit or self.instance._state.adding:

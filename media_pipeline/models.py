@@ -2,6 +2,7 @@ import hashlib
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from wagtail.search import index
 
 from lms_site.storage import AliasedStorage
@@ -33,7 +34,15 @@ class VideoAsset(index.Indexed, models.Model):
         related_name="+",
         help_text="The still shown before the video plays.",
     )
-    duration_seconds = models.PositiveIntegerField("duration (seconds)", default=0)
+    duration_seconds = models.PositiveIntegerField(
+        "duration (seconds)",
+        default=0,
+        blank=True,
+        help_text=_(
+            "Read from the file when you upload it. Correct it here if it is wrong, or enter it if the file "
+            "does not record it (some WebM recordings); 0 means unknown."
+        ),
+    )
     captions = models.FileField(
         upload_to="captions/%Y/%m/",
         storage=private_media,

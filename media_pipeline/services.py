@@ -8,10 +8,11 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import F
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 
-from . import selectors
+from . import probe, selectors
 from .backends import ImageKitBackend, active_backend, backend_named, imagekit_configured
 from .models import AssetStatus, VideoAsset
 
@@ -61,6 +62,32 @@ def inspect_video(upload: "File[bytes]") -> str:
         raise UploadRejected(f"This file is not a video we can stream{found}. Upload {allowed}.")
     mime: str = kind.mime
     return mime
+
+
+# The largest value the duration column holds everywhere; a file claiming more is not telling the truth.
+MAX_DURATION_SECONDS = 2**31 - 1
+
+
+def read_duration(upload: "File[bytes]", *, content_type: str) -> int | None:
+    """The video's running time in whole seconds, read from the file's container (media_pipeline.probe); None
+    when the file does not record it. UploadRejected when the file is damaged or incomplete."""
+    try:
+        seconds = probe.duration_seconds(upload, size=upload.size, content_type=content_type)
+        if seconds is not None and seconds > MAX_DURATION_SECONDS:
+            raise probe.Unreadable(f"a duration of {seconds} s")
+    except probe.Unreadable as error:
+        logger.info("Refused an unreadable %s upload: %s", content_type, error)
+        raise UploadRejected(
+            _(
+                "This video could not be read: the file looks damaged or incomplete. Export or download it "
+                "again and upload the new file."
+            )
+        ) from error
+    finally:
+        upload.seek(0)
+    if not seconds:
+        return None
+    return max(1, round(seconds))
 
 
 def inspect_captions(upload: "File[bytes]") -> None:

@@ -12,7 +12,8 @@ pytestmark = pytest.mark.django_db
 def test_page_tree_rules(home_page, catalogue, course):
     module = ModulePage.objects.child_of(course).first()
     # Each content type fits in exactly one place: Home > Catalogue > Course > Module > Lesson.
-    assert CourseIndexPage.can_create_at(home_page)
+    assert CourseIndexPage in HomePage.allowed_subpage_models()
+    assert not CourseIndexPage.can_create_at(home_page)  # once: there is a catalogue already
     assert CoursePage.can_create_at(catalogue)
     assert ModulePage.can_create_at(course)
     assert LessonPage.can_create_at(module)

@@ -6,14 +6,16 @@ from django.core.files.base import ContentFile
 from media_pipeline import backends
 from media_pipeline.models import AssetStatus, VideoAsset
 
+from . import videos
 from .fake_imagekit import FakeImageKit
 
 FAKE_IMAGEKIT_PRIVATE_KEY = "private_test_key"
 FAKE_IMAGEKIT_URL_ENDPOINT = "https://ik.imagekit.io/learnwell"
 FAKE_IMAGEKIT_FOLDER = "/learnwell/videos"
 
-# An MP4 that `filetype` recognises: an ISO BMFF "ftyp" box with the mp42 brand, then filler bytes.
-FAKE_MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(range(256)) * 40
+# A well-formed MP4 of 83.6 seconds (filler instead of frames): `filetype` recognises it, the probe reads it.
+FAKE_MP4_SECONDS = 84
+FAKE_MP4 = videos.mp4(83.6)
 FAKE_VTT = b"WEBVTT\n\n00:00.000 --> 00:01.000\nHello\n"
 
 

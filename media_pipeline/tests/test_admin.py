@@ -13,15 +13,12 @@ from media_pipeline.forms import VideoAssetForm
 from media_pipeline.models import AssetStatus, VideoAsset
 from media_pipeline.viewsets import VideoAssetPermissionPolicy
 
-from .conftest import FAKE_MP4, FAKE_VTT
+from . import videos
+from .conftest import FAKE_MP4, FAKE_MP4_SECONDS, FAKE_VTT
 
 pytestmark = pytest.mark.django_db
 
-# The first bytes of a WebM (EBML header with the "webm" doc type), as `filetype` recognises them.
-FAKE_WEBM = (
-    b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\xf2\x81\x04\x42\xf3\x81\x08\x42\x82\x84webm"
-    + b"\x00" * 100
-)
+FAKE_WEBM = videos.webm(30.2)
 FAKE_PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" + b"\x00" * 100
 
 
@@ -197,6 +194,64 @@ def test_captions_that_are_not_webvtt_are_refused(admin_client, private_media, d
     assert stored_files(private_media) == []
 
 
+def test_the_duration_is_read_from_the_file_when_the_editor_leaves_it_empty_or_zero(
+    admin_client, django_capture_on_commit_callbacks
+):
+    form = admin_client.get(url("add")).content.decode()
+    assert "Read from the file when you upload it" in form  # the field says so
+
+    upload(admin_client, django_capture_on_commit_callbacks, title="Empty", duration_seconds="")
+    upload(admin_client, django_capture_on_commit_callbacks, title="Zero", duration_seconds="0")
+    upload(
+        admin_client,
+        django_capture_on_commit_callbacks,
+        title="Camera",
+        duration_seconds="",
+        file=video(videos.mp4(3725.2, version=1, moov_last=True), "camera.mov", "video/mp4"),
+    )
+
+    durations = dict(VideoAsset.objects.values_list("title", "duration_seconds"))
+    assert durations == {"Empty": FAKE_MP4_SECONDS, "Zero": FAKE_MP4_SECONDS, "Camera": 3725}
+
+
+def test_a_duration_the_editor_typed_beside_the_upload_wins(admin_client, django_capture_on_commit_callbacks):
+    upload(admin_client, django_capture_on_commit_callbacks, duration_seconds="90")
+    assert VideoAsset.objects.get().duration_seconds == 90 != FAKE_MP4_SECONDS
+
+
+def test_a_webm_that_does_not_record_its_length_is_saved_with_an_unknown_duration(
+    admin_client, django_capture_on_commit_callbacks
+):
+    recording = video(videos.webm(None), "recording.webm", "video/webm")
+    response = upload(admin_client, django_capture_on_commit_callbacks, file=recording, duration_seconds="")
+    assert response.status_code == 302
+    assert VideoAsset.objects.get().duration_seconds == 0
+    assert "—" in admin_client.get(url(INDEX)).content.decode()  # the listing's "unknown"
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        FAKE_MP4[: len(FAKE_MP4) // 2],  # the upload was cut off in the middle of the media data
+        videos.box(b"ftyp", b"mp42\x00\x00\x00\x00mp42isom") + videos.box(b"mdat", videos.FILLER),  # no moov
+        FAKE_WEBM[:-60],
+    ],
+    ids=["cut-off", "no-movie-header", "cut-off-webm"],
+)
+def test_a_damaged_video_gets_a_clear_field_error_and_nothing_is_written(
+    admin_client, private_media, django_capture_on_commit_callbacks, broken
+):
+    response = upload(admin_client, django_capture_on_commit_callbacks, file=video(broken, "broken.mp4"))
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"] == [
+        "This video could not be read: the file looks damaged or incomplete. Export or download it again and "
+        "upload the new file."
+    ]
+    assert not VideoAsset.objects.exists()
+    assert stored_files(private_media) == []
+
+
 def test_a_video_is_required(admin_client, django_capture_on_commit_callbacks):
     response = upload(admin_client, django_capture_on_commit_callbacks, file=None)
     assert response.status_code == 200 and "file" in response.context["form"].errors
@@ -220,13 +275,17 @@ def test_editing_the_title_keeps_the_upload(admin_client, trainer, make_asset, d
 def test_replacing_the_file_uploads_the_new_one(
     admin_client, admin_user, make_asset, django_capture_on_commit_callbacks
 ):
-    asset = make_asset(status=AssetStatus.READY, backend="local", remote_file_id="local:old")
+    asset = make_asset(
+        status=AssetStatus.READY, backend="local", remote_file_id="local:old", duration_seconds=FAKE_MP4_SECONDS
+    )
     old_name = asset.file.name
+    replacement = form_data(file=video(FAKE_WEBM, "new.webm", "video/webm"), duration_seconds=str(FAKE_MP4_SECONDS))
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(url("edit", asset.pk), form_data(file=video(FAKE_WEBM, "new.webm", "video/webm")))
+        response = admin_client.post(url("edit", asset.pk), replacement)
     assert response.status_code == 302
     asset.refresh_from_db()
     assert asset.file.name != old_name and asset.content_type == "video/webm"
+    assert asset.duration_seconds == 30  # the new file's, as the editor left the old value alone
     assert asset.status == AssetStatus.READY and asset.remote_path == asset.file.name
     assert asset.uploaded_by == admin_user
 

@@ -10,6 +10,7 @@ from certificates.demo import seed_completed_course
 from courses.demo import seed_catalogue
 from gamification.demo import seed_badges
 from home.demo import seed_home_content
+from home.services import SiteError, set_default_site_address
 from scheduling.demo import seed_sessions
 
 
@@ -30,6 +31,11 @@ class Command(BaseCommand):
         home = site.root_page.specific
 
         with transaction.atomic():
+            # The demo's Site says localhost:80 after migrating; page links should carry SITE_URL instead.
+            try:
+                site = set_default_site_address(url=settings.WAGTAILADMIN_BASE_URL)
+            except SiteError as error:
+                raise CommandError(f"SITE_URL: {error}") from error
             users = seed_accounts()
             catalogue, courses = seed_catalogue(home=home, trainer=users["trainer"])
             seed_assessments(courses=courses)
@@ -43,4 +49,4 @@ class Command(BaseCommand):
         self.stdout.write("Demo accounts (development only):")
         for username, password, role, *_ in DEMO_ACCOUNTS:
             self.stdout.write(f"  {role.label:<8} {username:<10} password: {password}")
-        self.stdout.write("Site: http://127.0.0.1:8000/   Admin: http://127.0.0.1:8000/admin/")
+        self.stdout.write(f"Site: {site.root_url}/   Admin: {site.root_url}/admin/")
