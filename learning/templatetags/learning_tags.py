@@ -20,3 +20,10 @@ def course_call_to_action(context, course):
         "first_lesson": None if studying else selectors.first_lesson(course=course),
         "is_staff": selectors.is_course_staff(user=user, course=course),
     }
+
+
+@register.simple_tag(takes_context=True)
+def outline_with_steps(context, course, outline):
+    """The course page's outline (courses.selectors.course_outline) with the steps other apps register in
+    learning.requirements, such as assessments, in their place: courses knows nothing of those apps."""
+    return selectors.outline_with_steps(course=course, outline=outline, user=context["request"].user)
