@@ -146,6 +146,10 @@ def outline_with_steps(
     return modules
 
 
+# The query parameter that asks the player for a preview: `?preview=1`.
+PREVIEW_PARAMETER = "preview"
+
+
 @dataclass
 class PlayerContext:
     course: CoursePage
@@ -157,24 +161,41 @@ class PlayerContext:
     next_lesson: LessonPage | None
     is_done: bool
     progress_percent: int
+    # Staff looking at the course as a learner would: nothing is recorded, and links keep the preview on.
+    is_preview: bool = False
 
     @property
     def is_enrolled(self) -> bool:
         return self.enrollment is not None and self.enrollment.gives_access
 
+    @property
+    def link_query(self) -> str:
+        """What the player's links to other lessons append to the lesson's URL."""
+        return f"?{PREVIEW_PARAMETER}=1" if self.is_preview else ""
 
-def lesson_player(*, user: User | AnonymousUser, lesson: LessonPage, now: datetime | None = None) -> PlayerContext:
-    """Everything the lesson player shows, in a fixed number of queries whatever the course's size."""
+
+def lesson_player(
+    *, user: User | AnonymousUser, lesson: LessonPage, preview: bool = False, now: datetime | None = None
+) -> PlayerContext:
+    """Everything the lesson player shows, in a fixed number of queries whatever the course's size.
+
+    `preview` (asked for by the viewer) is granted to the course's staff only: the player then shows the
+    course as a learner sees it, every lesson open to read, leaving out the viewer's own enrolment, progress
+    and grades, so nothing is recorded. Anyone else gets the player as usual, whatever they asked for.
+    """
     now = now or timezone.now()
     course = lesson.course
     assert course is not None, "a lesson always sits in a course"
-    enrollment = enrollment_for(user=user, course=course)
+    is_preview = preview and is_course_staff(user=user, course=course)
+    enrollment = None if is_preview else enrollment_for(user=user, course=course)
     done_ids = (
         set(LessonProgress.objects.filter(enrollment=enrollment).values_list("lesson_id", flat=True))
         if enrollment
         else set()
     )
-    modules = outline_with_steps(course=course, outline=course_outline(course=course), user=user)
+    modules = outline_with_steps(
+        course=course, outline=course_outline(course=course), user=AnonymousUser() if is_preview else user
+    )
     ordered: list[LessonPage] = []
     for module in modules:
         for item in module.lessons:
@@ -198,6 +219,7 @@ def lesson_player(*, user: User | AnonymousUser, lesson: LessonPage, now: dateti
         next_lesson=next_lesson,
         is_done=lesson.pk in done_ids,
         progress_percent=enrollment.progress_percent if enrollment and enrollment.gives_access else 0,
+        is_preview=is_preview,
     )
 
 
