@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from learning import selectors as learning_selectors
@@ -482,7 +483,7 @@ def outline_steps(*, course: "CoursePage", user: User | AnonymousUser) -> list[O
     return [
         OutlineStep(
             page=assessment,
-            kind="Quiz" if not assessment.is_required else "Assessment",
+            kind=gettext("Assessment") if assessment.is_required else gettext("Quiz"),
             is_done=assessment.pk in passed,
         )
         for assessment in assessments

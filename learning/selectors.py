@@ -9,6 +9,8 @@ from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, Q, QuerySet, When
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from courses.models import CoursePage, LessonPage, ModulePage
@@ -113,7 +115,39 @@ class OutlineModule:
 class CourseLevelSteps:
     """Steps placed directly under the course (e.g. a final exam), shown after the modules."""
 
-    title: str = "Final steps"
+    title: str | Promise = gettext_lazy("Final steps")
+    pk: None = None  # not a page: the outline gives it no module number or anchor
+
+
+def outline_with_steps(
+    *, course: CoursePage, outline: list[ModuleOutline], user: User | AnonymousUser
+) -> list[OutlineModule]:
+    """The course outline with the steps registered apps add (assessments) in their place in the tree.
+
+    Lessons are numbered "module.lesson"; steps carry their kind instead. Steps directly under the course
+    come last, in a group of their own. The registered providers each cost a fixed number of queries.
+    """
+    steps = requirements.outline_steps(course=course, user=user)
+    modules: list[OutlineModule] = []
+    for module_number, item in enumerate(outline, start=1):
+        entry = OutlineModule(
+            module=item.module,
+            lessons=[
+                OutlineLesson(lesson=lesson, number=f"{module_number}.{lesson_number}")
+                for lesson_number, lesson in enumerate(item.lessons, start=1)
+            ],
+        )
+        entry.lessons += _steps_under(item.module.path, steps)
+        entry.lessons.sort(key=lambda entry_item: entry_item.lesson.path)
+        modules.append(entry)
+    course_level = [step for step in steps if not any(step.page.path.startswith(item.module.path) for item in outline)]
+    if course_level:
+        modules.append(OutlineModule(module=CourseLevelSteps(), lessons=_steps_under(course.path, course_level)))
+    return modules
+
+
+# The query parameter that asks the player for a preview: `?preview=1`.
+PREVIEW_PARAMETER = "preview"
 
 
 @dataclass
@@ -127,51 +161,50 @@ class PlayerContext:
     next_lesson: LessonPage | None
     is_done: bool
     progress_percent: int
+    # Staff looking at the course as a learner would: nothing is recorded, and links keep the preview on.
+    is_preview: bool = False
 
     @property
     def is_enrolled(self) -> bool:
         return self.enrollment is not None and self.enrollment.gives_access
 
+    @property
+    def link_query(self) -> str:
+        """What the player's links to other lessons append to the lesson's URL."""
+        return f"?{PREVIEW_PARAMETER}=1" if self.is_preview else ""
 
-def lesson_player(*, user: User | AnonymousUser, lesson: LessonPage, now: datetime | None = None) -> PlayerContext:
-    """Everything the lesson player shows, in a fixed number of queries whatever the course's size."""
+
+def lesson_player(
+    *, user: User | AnonymousUser, lesson: LessonPage, preview: bool = False, now: datetime | None = None
+) -> PlayerContext:
+    """Everything the lesson player shows, in a fixed number of queries whatever the course's size.
+
+    `preview` (asked for by the viewer) is granted to the course's staff only: the player then shows the
+    course as a learner sees it, every lesson open to read, leaving out the viewer's own enrolment, progress
+    and grades, so nothing is recorded. Anyone else gets the player as usual, whatever they asked for.
+    """
     now = now or timezone.now()
     course = lesson.course
     assert course is not None, "a lesson always sits in a course"
-    enrollment = enrollment_for(user=user, course=course)
+    is_preview = preview and is_course_staff(user=user, course=course)
+    enrollment = None if is_preview else enrollment_for(user=user, course=course)
     done_ids = (
         set(LessonProgress.objects.filter(enrollment=enrollment).values_list("lesson_id", flat=True))
         if enrollment
         else set()
     )
-    outline: list[ModuleOutline] = course_outline(course=course)
-
-    modules: list[OutlineModule] = []
+    modules = outline_with_steps(
+        course=course, outline=course_outline(course=course), user=AnonymousUser() if is_preview else user
+    )
     ordered: list[LessonPage] = []
-    extra_steps = requirements.outline_steps(course=course, user=user)
-    for module_number, item in enumerate(outline, start=1):
-        entry = OutlineModule(module=item.module)
-        for lesson_number, outline_lesson in enumerate(item.lessons, start=1):
-            entry.lessons.append(
-                OutlineLesson(
-                    lesson=outline_lesson,
-                    number=f"{module_number}.{lesson_number}",
-                    is_done=outline_lesson.pk in done_ids,
-                    is_current=outline_lesson.pk == lesson.pk,
-                    access=lesson_access(
-                        user=user, lesson=outline_lesson, course=course, enrollment=enrollment, now=now
-                    ),
-                )
-            )
-        entry.lessons += _steps_under(item.module.path, extra_steps)
-        entry.lessons.sort(key=lambda entry_item: entry_item.lesson.path)
-        ordered += [entry_item.lesson for entry_item in entry.lessons if not entry_item.kind]
-        modules.append(entry)
-    course_level = [
-        step for step in extra_steps if not any(step.page.path.startswith(item.module.path) for item in outline)
-    ]
-    if course_level:
-        modules.append(OutlineModule(module=CourseLevelSteps(), lessons=_steps_under(course.path, course_level)))
+    for module in modules:
+        for item in module.lessons:
+            if item.kind:
+                continue
+            item.is_done = item.lesson.pk in done_ids
+            item.is_current = item.lesson.pk == lesson.pk
+            item.access = lesson_access(user=user, lesson=item.lesson, course=course, enrollment=enrollment, now=now)
+            ordered.append(item.lesson)
 
     position = next((index for index, item in enumerate(ordered) if item.pk == lesson.pk), None)
     previous_lesson = ordered[position - 1] if position else None
@@ -186,6 +219,7 @@ def lesson_player(*, user: User | AnonymousUser, lesson: LessonPage, now: dateti
         next_lesson=next_lesson,
         is_done=lesson.pk in done_ids,
         progress_percent=enrollment.progress_percent if enrollment and enrollment.gives_access else 0,
+        is_preview=is_preview,
     )
 
 

@@ -17,7 +17,8 @@ def _error(request, error: services.LearningError, *, back_url: str):
 
 def lesson_player(request, *, lesson: LessonPage):
     """Serves a lesson page (called from LessonPage.serve)."""
-    player = selectors.lesson_player(user=request.user, lesson=lesson)
+    wants_preview = request.GET.get(selectors.PREVIEW_PARAMETER) == "1"
+    player = selectors.lesson_player(user=request.user, lesson=lesson, preview=wants_preview)
     if player.access.can_read and player.is_enrolled and player.enrollment is not None:
         services.record_visit(enrollment=player.enrollment, lesson=lesson)
     status = 403 if player.access.reason == "not_enrolled" else 200
