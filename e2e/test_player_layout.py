@@ -5,7 +5,7 @@ and staff previewing a course as a learner. Screenshots land in the e2e artefact
 import re
 
 import pytest
-from playwright.sync_api import Page, ViewportSize, expect
+from playwright.sync_api import Page, expect
 
 from accounts.models import User
 from courses.models import CoursePage, LessonPage
@@ -18,10 +18,6 @@ pytestmark = pytest.mark.e2e
 PYTHON_COURSE = "python-for-data-analysis"
 DJANGO_COURSE = "building-web-apps-with-django"
 PRACTICE_QUIZ = "Practice quiz: working with data"
-
-
-def viewport(size: dict[str, int]) -> ViewportSize:
-    return {"width": size["width"], "height": size["height"]}
 
 
 def lessons_of(slug: str) -> list[LessonPage]:
@@ -70,7 +66,7 @@ def test_the_player_shows_progress_and_the_next_lesson_once_through_htmx_swaps(p
     base = live_server.url
     first, second, third, _fourth = lessons_of(PYTHON_COURSE)
     enrol_the_learner_in_python()
-    page.set_viewport_size(viewport(DESKTOP))
+    page.set_viewport_size(DESKTOP)
     sign_in(page, base, "learner", "learnwell-learner")
     page.goto(base + first.url)
     expect_lesson(page, base, first)
@@ -106,7 +102,7 @@ def test_on_a_phone_the_lesson_comes_first_and_the_outline_opens_whole(page: Pag
     base = live_server.url
     first, second, *_ = lessons_of(PYTHON_COURSE)
     enrol_the_learner_in_python()
-    page.set_viewport_size(viewport(PHONE))
+    page.set_viewport_size(PHONE)
     sign_in(page, base, "learner", "learnwell-learner")
     page.goto(base + first.url)
     expect_lesson(page, base, first)
@@ -155,7 +151,7 @@ def test_on_a_phone_the_lesson_comes_first_and_the_outline_opens_whole(page: Pag
 @pytest.mark.parametrize(("size", "name"), [(DESKTOP, "1366"), (PHONE, "390")])
 def test_the_course_page_outline_lists_the_assessments(page: Page, live_server, demo_site, size, name):
     base = live_server.url
-    page.set_viewport_size(viewport(size))
+    page.set_viewport_size(size)
 
     page.goto(base + CoursePage.objects.get(slug=DJANGO_COURSE).url)
     section = page.get_by_role("region", name="Course outline")
@@ -183,7 +179,7 @@ def test_the_trainer_previews_the_course_as_a_learner(page: Page, live_server, d
     first, second, *_ = lessons_of(PYTHON_COURSE)
     trainer = User.objects.get(username="trainer")
     assert course.trainer_id == trainer.pk
-    page.set_viewport_size(viewport(DESKTOP))
+    page.set_viewport_size(DESKTOP)
     sign_in(page, base, "trainer", "learnwell-trainer")
 
     page.goto(base + course.url)
