@@ -204,7 +204,7 @@ def give_feedback(*, attempt: Attempt, text: str, author: User, question_id: str
         if attempt.is_open:
             raise AttemptClosed(gettext("This attempt is still in progress; give feedback once it is submitted."))
         if question_id and attempt.question(question_id) is None:
-            raise UnknownQuestion("That question is not part of this attempt.")
+            raise UnknownQuestion(gettext("That question is not part of this attempt."))
         return _store_feedback(attempt, question_id=question_id, text=text, author=author)
 
 
