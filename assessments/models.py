@@ -139,6 +139,10 @@ class Attempt(models.Model):
     percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     passed = models.BooleanField(null=True, blank=True)
     pending_manual = models.BooleanField(default=False, help_text="An essay still waits for a trainer's grade.")
+    # What the learner is told about (e-mail and dashboard): the moment a trainer's last essay grade made the
+    # result final, and the last time a trainer's change (override, regrade) moved a final score.
+    grade_released_at = models.DateTimeField(null=True, blank=True)
+    grade_changed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -162,6 +166,11 @@ class Attempt(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == AttemptStatus.IN_PROGRESS
+
+    @property
+    def is_final(self) -> bool:
+        """Submitted with every essay graded: its score and pass are what the learner gets."""
+        return self.status == AttemptStatus.SUBMITTED and not self.pending_manual
 
     def question(self, question_id: str) -> dict | None:
         """The question with this id as this attempt took it (keys included), or None."""
@@ -194,6 +203,28 @@ class GradeChange(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} on attempt {self.attempt_id}"
+
+
+class Feedback(models.Model):
+    """A trainer's comment for the learner on one question of an attempt, or on the whole attempt.
+
+    Unlike a GradeChange's reason (the record of why a score moved, for staff), this is written to the learner
+    and shown on their result page once the grade is final.
+    """
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="feedback")
+    question_id = models.CharField(max_length=64, blank=True, help_text="Empty for the comment on the whole attempt.")
+    text = models.TextField()
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "question_id"], name="one_feedback_per_question"),
+        ]
+
+    def __str__(self):
+        return f"Feedback on attempt {self.attempt_id}" + (f", question {self.question_id}" if self.question_id else "")
 
 
 def _plain_decimal(number) -> str:

@@ -1,10 +1,11 @@
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, QuerySet
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -15,7 +16,7 @@ from learning.requirements import OutlineStep, RequirementCount
 from lms_site.inputs import read_int
 
 from . import grading
-from .models import AssessmentPage, Attempt, AttemptStatus, DisplayMode, ShowAnswers
+from .models import AssessmentPage, Attempt, AttemptStatus, DisplayMode, Feedback, ShowAnswers
 
 if TYPE_CHECKING:
     from courses.models import CoursePage
@@ -83,6 +84,7 @@ class OpenAttemptView:
 class AttemptSummary:
     """A submitted attempt in the learner's list: its result, never its questions."""
 
+    pk: int
     number: int
     submitted_at: object
     score: Decimal | None
@@ -124,6 +126,7 @@ class ReviewItem:
     given: object
     score: Decimal | None
     max_score: Decimal
+    comment: str = ""  # the trainer's feedback on this question, once the grade is final
 
 
 def attempts_of(*, user: User | AnonymousUser, assessment: AssessmentPage) -> list[Attempt]:
@@ -205,22 +208,33 @@ def _reviewed_question(question: dict[str, Any]) -> ReviewedQuestion:
     )
 
 
-def _review(attempt: Attempt) -> list[ReviewItem]:
-    """Per question of a submitted attempt: the key, the learner's answer and their score."""
+def _review(attempt: Attempt, comments: dict[str, str] | None = None) -> list[ReviewItem]:
+    """Per question of a submitted attempt: the key, the learner's answer, their score and the trainer's comment."""
     grades = {grade.question_id: grade for grade in attempt.grade().questions}
+    comments = comments or {}
     return [
         ReviewItem(
             question=_reviewed_question(question),
             given=attempt.answers.get(question["id"]),
             score=grades[question["id"]].score,
             max_score=grades[question["id"]].max_score,
+            comment=comments.get(question["id"], ""),
         )
         for question in attempt.snapshot["questions"]
     ]
 
 
+def released_feedback(*, attempt: Attempt) -> dict[str, str]:
+    """The trainer's comments on an attempt by question id ("" for the whole attempt), only once its grade is
+    final: a comment on one essay is not the learner's to read while another still waits for its grade."""
+    if not attempt.is_final:
+        return {}
+    return dict(Feedback.objects.filter(attempt=attempt).values_list("question_id", "text"))
+
+
 def _summary(attempt: Attempt) -> AttemptSummary:
     return AttemptSummary(
+        pk=attempt.pk,
         number=attempt.number,
         submitted_at=attempt.submitted_at,
         score=attempt.score,
@@ -275,6 +289,8 @@ def assessment_context(
     show_feedback = feedback_allowed(assessment=assessment, attempts=attempts, now=now)
     latest = submitted[-1] if submitted else None
     reviewed = latest if latest is not None and show_feedback and open_attempt is None else None
+    # An attempt waiting for an essay grade has a partial score: it counts towards nothing until it is final.
+    final = [attempt for attempt in submitted if attempt.is_final]
     return {
         "course": course,
         "attempts": [_summary(attempt) for attempt in submitted],
@@ -293,10 +309,94 @@ def assessment_context(
         "feedback_held": open_attempt is not None
         and bool(submitted)
         and _setting_allows_feedback(assessment=assessment, attempts=attempts, now=now),
-        "feedback": _review(reviewed) if reviewed else None,
+        "feedback": _review(reviewed, released_feedback(attempt=reviewed)) if reviewed else None,
         "feedback_attempt_number": reviewed.number if reviewed else None,
-        "best_percent": max((a.percent for a in submitted if a.percent is not None), default=None),
+        "best_percent": max((a.percent for a in final if a.percent is not None), default=None),
+        "waiting_for_grading": any(attempt.pending_manual for attempt in submitted),
     }
+
+
+# The learner's result page for one attempt ---------------------------------------------------------------------
+#
+# Built like assessment_context, from allow-lists into frozen views: the score and the trainer's comments only
+# once the grade is final; the questions' keys only when the show-answers setting allows and none of the
+# learner's attempts at the assessment is open (then not even their per-question scores are shown).
+
+
+@dataclass(frozen=True)
+class ResultQuestion:
+    """One question on the result page: the learner's own answer and the trainer's comment beside it."""
+
+    number: int
+    prompt: str
+    given_text: str
+    comment: str
+    score: Decimal | None  # None where a score would tell which automatic answers were right
+    max_score: Decimal
+    review: ReviewItem | None  # the key and explanation, where the setting allows
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    pk: int
+    number: int
+    submitted_at: object
+    waiting: bool  # an essay still waits for a trainer: no score, no pass, no comments yet
+    score: Decimal | None
+    max_score: Decimal
+    percent: Decimal | None
+    passed: bool | None
+    overall_comment: str
+    questions: tuple[ResultQuestion, ...]
+    # One of the learner's attempts at the assessment is open: the questions come back once it is submitted.
+    questions_held: bool
+    keys_shown: bool
+
+
+def attempt_result(*, attempt: Attempt, now: datetime | None = None) -> AttemptResult:
+    """What the learner's result page of one of their submitted attempts shows; see the comment above."""
+    attempts = list(
+        Attempt.objects.filter(user_id=attempt.user_id, assessment_id=attempt.assessment_id).order_by("number")
+    )
+    held = any(other.is_open for other in attempts)
+    waiting = not attempt.is_final
+    comments = released_feedback(attempt=attempt)
+    keys_shown = not waiting and feedback_allowed(assessment=attempt.assessment, attempts=attempts, now=now)
+    questions: list[ResultQuestion] = []
+    if not waiting and not held:
+        reviews = {item.question.id: item for item in _review(attempt, comments)} if keys_shown else {}
+        grades = {grade.question_id: grade for grade in attempt.grade().questions}
+        for number, question in enumerate(attempt.snapshot["questions"], start=1):
+            comment = comments.get(question["id"], "")
+            if not keys_shown and not comment:
+                continue  # without keys, a question is listed for the trainer's comment on it
+            manual = question["type"] == "essay"
+            grade = grades[question["id"]]
+            questions.append(
+                ResultQuestion(
+                    number=number,
+                    prompt=str(question.get("prompt", "")),
+                    given_text=_answer_text(question, attempt.answers.get(question["id"])),
+                    comment=comment,
+                    score=grade.score if keys_shown or manual else None,
+                    max_score=grade.max_score,
+                    review=reviews.get(question["id"]),
+                )
+            )
+    return AttemptResult(
+        pk=attempt.pk,
+        number=attempt.number,
+        submitted_at=attempt.submitted_at,
+        waiting=waiting,
+        score=None if waiting else attempt.score,
+        max_score=attempt.max_score,
+        percent=None if waiting else attempt.percent,
+        passed=attempt.passed,
+        overall_comment=comments.get("", ""),
+        questions=tuple(questions),
+        questions_held=held and not waiting,
+        keys_shown=keys_shown and not held,
+    )
 
 
 # The trainer's side: grading queue, attempt review and gradebook ---------------------------------------------
@@ -351,12 +451,19 @@ class QuestionReview:
     score: Decimal | None
     max_score: Decimal
     overridden: bool
+    comment: str = ""  # the trainer's feedback for the learner on this question
 
 
-def attempt_review(*, attempt: Attempt) -> list[QuestionReview]:
+def feedback_for_staff(*, attempt: Attempt) -> dict[str, str]:
+    """Every comment on an attempt by question id ("" for the whole attempt), released to the learner or not."""
+    return dict(Feedback.objects.filter(attempt=attempt).values_list("question_id", "text"))
+
+
+def attempt_review(*, attempt: Attempt, comments: dict[str, str] | None = None) -> list[QuestionReview]:
     """Every question of a submitted attempt with the learner's answer, its automatic and its final score."""
     automatic = {q.question_id: q for q in attempt.grade(automatic_only=True).questions}
     final = {q.question_id: q for q in attempt.grade().questions}
+    comments = comments or {}
     reviews = []
     for question in attempt.snapshot["questions"]:
         answer = attempt.answers.get(question["id"])
@@ -369,6 +476,7 @@ def attempt_review(*, attempt: Attempt) -> list[QuestionReview]:
                 score=final[question["id"]].score,
                 max_score=final[question["id"]].max_score,
                 overridden=question["id"] in attempt.manual_scores and question["type"] != "essay",
+                comment=comments.get(question["id"], ""),
             )
         )
     return reviews
@@ -490,11 +598,39 @@ def outline_steps(*, course: "CoursePage", user: User | AnonymousUser) -> list[O
     ]
 
 
-def recent_grades(*, user: User | AnonymousUser, limit: int = 5) -> list[Attempt]:
-    """The learner's latest submitted attempts, for their dashboard."""
+# How long a released or changed grade stays news on the learner's dashboard.
+GRADE_NEWS_DAYS = 30
+
+
+@dataclass(frozen=True)
+class RecentGrade:
+    """A submitted attempt on the learner's dashboard, with what a trainer lately did to its grade."""
+
+    assessment: AssessmentPage
+    pk: int
+    number: int
+    waiting: bool
+    percent: Decimal | None  # None while an essay waits for its grade
+    passed: bool | None
+    news: str  # "released", "changed" or "" (see services.GradeNews)
+    news_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RecentGrades:
+    grades: list[RecentGrade]  # the latest attempts, the most recently submitted or graded first
+    news: list[RecentGrade]  # those a trainer lately graded or changed, newest first
+
+
+def recent_grades(*, user: User | AnonymousUser, limit: int = 5, now: datetime | None = None) -> RecentGrades:
+    """The learner's latest submitted attempts for their dashboard, and which of them are news.
+
+    One query: a grade released last week puts its attempt back at the top even if it was submitted long ago.
+    """
     if not user.is_authenticated:
-        return []
-    return list(
+        return RecentGrades(grades=[], news=[])
+    since = (now or timezone.now()) - timedelta(days=GRADE_NEWS_DAYS)
+    attempts = (
         Attempt.objects.filter(user=user, status=AttemptStatus.SUBMITTED)
         .select_related("assessment")
         .only(
@@ -503,7 +639,10 @@ def recent_grades(*, user: User | AnonymousUser, limit: int = 5) -> list[Attempt
             "percent",
             "passed",
             "pending_manual",
+            "status",
             "submitted_at",
+            "grade_released_at",
+            "grade_changed_at",
             "assessment__title",
             "assessment__url_path",
             "assessment__path",
@@ -513,5 +652,34 @@ def recent_grades(*, user: User | AnonymousUser, limit: int = 5) -> list[Attempt
             "assessment__live",
             "assessment__slug",
         )
-        .order_by("-submitted_at")[:limit]
+        .annotate(
+            active_at=Greatest(
+                "submitted_at",
+                Coalesce("grade_released_at", "submitted_at"),
+                Coalesce("grade_changed_at", "submitted_at"),
+            )
+        )
+        .order_by("-active_at", "-pk")[:limit]
+    )
+    grades = [_recent_grade(attempt, since) for attempt in attempts]
+    news = sorted((grade for grade in grades if grade.news_at), key=lambda grade: grade.news_at or since, reverse=True)
+    return RecentGrades(grades=grades, news=news)
+
+
+def _recent_grade(attempt: Attempt, since: datetime) -> RecentGrade:
+    news, news_at = "", None
+    if attempt.is_final:
+        if attempt.grade_changed_at and attempt.grade_changed_at >= since:
+            news, news_at = "changed", attempt.grade_changed_at
+        elif attempt.grade_released_at and attempt.grade_released_at >= since:
+            news, news_at = "released", attempt.grade_released_at
+    return RecentGrade(
+        assessment=attempt.assessment,
+        pk=attempt.pk,
+        number=attempt.number,
+        waiting=not attempt.is_final,
+        percent=attempt.percent if attempt.is_final else None,
+        passed=attempt.passed,
+        news=news,
+        news_at=news_at,
     )

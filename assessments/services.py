@@ -4,8 +4,10 @@ Scores always come from assessments.grading applied to the attempt's own snapsho
 sends about scores or correctness is read.
 """
 
+import enum
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -15,18 +17,28 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from accounts.models import User
+from accounts import services as account_services
+from accounts.models import Notification, User
 from learning import selectors as learning_selectors
 from learning import services as learning_services
 from learning.models import Enrollment
 from lms_site.inputs import read_decimal
 
 from . import grading, selectors
-from .models import AssessmentPage, Attempt, AttemptStatus, GradeChange
+from .models import AssessmentPage, Attempt, AttemptStatus, Feedback, GradeChange
 from .signals import attempt_graded
 
 # Digits a trainer's score may have: the score columns hold 8 (GradeChange.new_score, Attempt.score).
 SCORE_DIGITS = 8
+# A comment for the learner is a few paragraphs; a limit keeps a pasted book (or a hostile post) out.
+FEEDBACK_MAX_LENGTH = 5_000
+
+
+class GradeNews(enum.Enum):
+    """What a trainer's action means for the learner: their final grade arrived, or it moved."""
+
+    RELEASED = "released"
+    CHANGED = "changed"
 
 
 class AssessmentError(Exception):
@@ -125,10 +137,18 @@ def submit_attempt(*, attempt: Attempt) -> Attempt:
         return attempt
 
 
-def grade_question(*, attempt: Attempt, question_id: str, score: object, reason: str, grader: User) -> Attempt:
-    """A trainer grades an essay, or overrides any question's score; the change is kept with its reason."""
+def grade_question(
+    *, attempt: Attempt, question_id: str, score: object, reason: str, grader: User, feedback: str | None = None
+) -> Attempt:
+    """A trainer grades an essay, or overrides any question's score; the change is kept with its reason.
+
+    `feedback`, when given, is the comment for the learner on this question (empty removes it). The learner is
+    told once when this makes their grade final or changes a final grade.
+    """
     if not learning_selectors.is_course_staff(user=grader, course=attempt.assessment.course):
         raise NotAllowed("Only the course's trainer and admins grade its attempts.")
+    if feedback is not None:
+        _check_feedback_length(feedback)
     with transaction.atomic():
         # Lock the attempt row only: a join would lock the assessment's page rows too (MariaDB has no FOR UPDATE OF).
         attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
@@ -150,34 +170,122 @@ def grade_question(*, attempt: Attempt, question_id: str, score: object, reason:
             raise AssessmentError("Give a reason when you override an automatic score.")
 
         before = _question_score(attempt, question_id)
+        was = _Before.of(attempt)
         attempt.manual_scores = {**attempt.manual_scores, question_id: str(new_score)}
         _store_result(attempt, attempt.grade())
+        news = _grade_news(attempt, was)
         attempt.save()
-        GradeChange.objects.create(
+        change = GradeChange.objects.create(
             attempt=attempt,
             question_id=question_id,
             kind=GradeChange.Kind.ESSAY_GRADE if is_essay else GradeChange.Kind.OVERRIDE,
             previous_score=before,
             new_score=new_score,
-            reason=reason.strip(),
+            # An essay's comment to the learner is also the record of why it got this grade.
+            reason=reason.strip() or (feedback or "").strip(),
             changed_by=grader,
             changed_at=timezone.now(),
         )
+        if feedback is not None:
+            _store_feedback(attempt, question_id=question_id, text=feedback, author=grader)
+        if news is not None:
+            _announce_grade(attempt, change=change, news=news)
         return attempt
+
+
+def give_feedback(*, attempt: Attempt, text: str, author: User, question_id: str = "") -> Feedback | None:
+    """Writes (or, when empty, removes) the trainer's comment for the learner on the whole attempt, or on one
+    question. The learner reads it on their result page once the grade is final; saving it sends no e-mail."""
+    if not learning_selectors.is_course_staff(user=author, course=attempt.assessment.course):
+        raise NotAllowed(gettext("Only the course's trainer and admins give feedback on its attempts."))
+    _check_feedback_length(text)
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        if attempt.is_open:
+            raise AttemptClosed(gettext("This attempt is still in progress; give feedback once it is submitted."))
+        if question_id and attempt.question(question_id) is None:
+            raise UnknownQuestion(gettext("That question is not part of this attempt."))
+        return _store_feedback(attempt, question_id=question_id, text=text, author=author)
+
+
+def _check_feedback_length(text: str) -> None:
+    if len(text) > FEEDBACK_MAX_LENGTH:
+        raise AssessmentError(
+            gettext("Keep the feedback under %(limit)s characters.") % {"limit": f"{FEEDBACK_MAX_LENGTH:,}"}
+        )
+
+
+def _store_feedback(attempt: Attempt, *, question_id: str, text: str, author: User) -> Feedback | None:
+    text = text.strip()
+    if not text:
+        Feedback.objects.filter(attempt=attempt, question_id=question_id).delete()
+        return None
+    feedback, _ = Feedback.objects.update_or_create(
+        attempt=attempt,
+        question_id=question_id,
+        defaults={"text": text, "written_by": author, "updated_at": timezone.now()},
+    )
+    return feedback
+
+
+@dataclass(frozen=True)
+class _Before:
+    """An attempt's grade before a trainer's change, to tell what the change means for the learner."""
+
+    pending: bool
+    score: Decimal | None
+    passed: bool | None
+
+    @classmethod
+    def of(cls, attempt: Attempt) -> "_Before":
+        return cls(pending=attempt.pending_manual, score=attempt.score, passed=attempt.passed)
+
+
+def _grade_news(attempt: Attempt, was: _Before) -> GradeNews | None:
+    """Stamps the attempt when a trainer's change released its final grade or moved it; returns which."""
+    if not attempt.is_final:
+        return None  # another essay still waits: nothing final to tell yet
+    if was.pending:
+        attempt.grade_released_at = timezone.now()
+        return GradeNews.RELEASED
+    if attempt.score != was.score or attempt.passed != was.passed:
+        attempt.grade_changed_at = timezone.now()
+        return GradeNews.CHANGED
+    return None
+
+
+def _announce_grade(attempt: Attempt, *, change: GradeChange, news: GradeNews) -> None:
+    """One e-mail per change, claimed in the transaction that made it (a rollback sends nothing)."""
+    has_feedback = Feedback.objects.filter(attempt=attempt).exists()
+    account_services.notify(
+        user=attempt.user,
+        kind=Notification.GRADE,
+        key=f"attempt:{attempt.pk}:grade:{change.pk}",
+        template="assessments/emails/grade",
+        context={
+            "assessment": attempt.assessment,
+            "attempt": attempt,
+            "changed": news is GradeNews.CHANGED,
+            "has_feedback": has_feedback,
+        },
+    )
 
 
 def regrade_attempt(*, attempt: Attempt, by: User | None = None) -> bool:
     """Grades a submitted attempt again with the assessment's current keys; returns whether its score changed.
 
     The attempt keeps its own questions and order; only the keys of questions still on the page are
-    refreshed. Trainer-given scores stay.
+    refreshed. Trainer-given scores stay. A final score that moves is announced to the learner.
     """
     with transaction.atomic():
         attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
         if attempt.is_open:
             return False
         current = {q["id"]: q for q in attempt.assessment.questions_snapshot()["questions"]}
-        return _regrade_locked(attempt, current, by=by)
+        regraded = _regrade_locked(attempt, current, by=by)
+        if regraded is not None and regraded[1] is not None:
+            _announce_grade(attempt, change=regraded[0], news=regraded[1])
+        return regraded is not None
 
 
 def regrade_assessment(
@@ -189,7 +297,8 @@ def regrade_assessment(
 ) -> int:
     """Regrades every submitted attempt of an assessment; calls progress(done, total) after each chunk.
 
-    Works through the attempts a chunk at a time, so memory stays flat with tens of thousands of them.
+    Works through the attempts a chunk at a time, so memory stays flat with tens of thousands of them. Only
+    learners whose final score moved are told, each once; the e-mails themselves are sent by their own task.
     """
     current = {q["id"]: q for q in assessment.questions_snapshot()["questions"]}
     attempt_ids = list(
@@ -201,40 +310,63 @@ def regrade_assessment(
     for start in range(0, len(attempt_ids), chunk_size):
         with transaction.atomic():
             chunk = Attempt.objects.select_for_update().filter(pk__in=attempt_ids[start : start + chunk_size])
+            news: list[tuple[Attempt, GradeChange, GradeNews]] = []
             for attempt in chunk:
                 attempt.assessment = assessment  # one page object for the whole run, not one per row
-                changed += _regrade_locked(attempt, current, by=by)
+                regraded = _regrade_locked(attempt, current, by=by)
+                if regraded is not None:
+                    changed += 1
+                    if regraded[1] is not None:
+                        news.append((attempt, regraded[0], regraded[1]))
+            _announce_grades(news)
         if progress:
             progress(min(start + chunk_size, len(attempt_ids)), len(attempt_ids))
     return changed
 
 
-def _regrade_locked(attempt: Attempt, current: dict[str, dict[str, Any]], *, by: User | None) -> bool:
+def _announce_grades(news: list[tuple[Attempt, GradeChange, GradeNews]]) -> None:
+    """The learners of a regraded chunk, read in one query rather than one per attempt."""
+    if not news:
+        return
+    users = User.objects.in_bulk({attempt.user_id for attempt, _, _ in news})
+    for attempt, change, kind in news:
+        attempt.user = users[attempt.user_id]
+        _announce_grade(attempt, change=change, news=kind)
+
+
+def _regrade_locked(
+    attempt: Attempt, current: dict[str, dict[str, Any]], *, by: User | None
+) -> tuple[GradeChange, GradeNews | None] | None:
+    """The audit row and what it means for the learner when the score changed; None when it did not."""
     refreshed = {
         **attempt.snapshot,
         "questions": [
             _with_current_key(question, current.get(question["id"])) for question in attempt.snapshot["questions"]
         ],
     }
-    before = attempt.score
+    was = _Before.of(attempt)
     fields = ["score", "max_score", "percent", "passed", "pending_manual"]
     if refreshed != attempt.snapshot:
         attempt.snapshot = refreshed
         fields.append("snapshot")  # the snapshot is the largest column: rewrite it only when a key changed
     _store_result(attempt, attempt.grade())
+    if attempt.score == was.score:
+        attempt.save(update_fields=fields)
+        return None
+    news = _grade_news(attempt, was)
+    if news is not None:
+        fields += ["grade_released_at", "grade_changed_at"]
     attempt.save(update_fields=fields)
-    if attempt.score == before:
-        return False
-    GradeChange.objects.create(
+    change = GradeChange.objects.create(
         attempt=attempt,
         kind=GradeChange.Kind.REGRADE,
-        previous_score=before,
+        previous_score=was.score,
         new_score=attempt.score,
         reason="Regraded with the assessment's current answer keys.",
         changed_by=by,
         changed_at=timezone.now(),
     )
-    return True
+    return change, news
 
 
 def _with_current_key(taken: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:

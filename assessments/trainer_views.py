@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from courses.models import CoursePage
@@ -100,6 +101,8 @@ def grade_essay(request, attempt_id: int):
             score=values["score"],
             reason=values["comment"],
             grader=request.user,
+            # The comment on an essay is written to the learner: they read it beside the question.
+            feedback=values["comment"],
         )
     except services.AssessmentError as error:
         question = attempt.question(question_id)
@@ -121,10 +124,18 @@ def grade_essay(request, attempt_id: int):
 
 
 def _attempt_context(attempt, course, *, errors=None, values=None) -> dict:
+    comments = selectors.feedback_for_staff(attempt=attempt)
+    # What each question's comment box holds: the saved comment, or what the trainer typed into a refused form.
+    drafts = {question["id"]: comments.get(question["id"], "") for question in attempt.snapshot["questions"]}
+    for question_id, posted in (values or {}).items():
+        if question_id in drafts and isinstance(posted, dict) and posted.get("feedback") is not None:
+            drafts[question_id] = posted["feedback"]
     return {
         "attempt": attempt,
         "course": course,
-        "reviews": selectors.attempt_review(attempt=attempt),
+        "reviews": selectors.attempt_review(attempt=attempt, comments=comments),
+        "overall_comment": comments.get("", ""),
+        "drafts": drafts,
         "grade_changes": GradeChange.objects.filter(attempt=attempt).select_related("changed_by"),
         "errors": errors or {},
         "values": values or {},
@@ -144,7 +155,11 @@ def attempt_detail(request, attempt_id: int):
 def override_score(request, attempt_id: int):
     attempt, course = _staff_attempt(request, attempt_id)
     question_id = request.POST.get("question_id", "")
-    values = {"score": request.POST.get("score", "").strip(), "reason": request.POST.get("reason", "")}
+    values = {
+        "score": request.POST.get("score", "").strip(),
+        "reason": request.POST.get("reason", ""),
+        "feedback": request.POST.get("feedback"),
+    }
     template = partial_on_htmx(request, "assessments/trainer/attempt_detail.html", "attempt-body")
     try:
         attempt = services.grade_question(
@@ -153,6 +168,7 @@ def override_score(request, attempt_id: int):
             score=values["score"],
             reason=values["reason"],
             grader=request.user,
+            feedback=values["feedback"],
         )
     except services.AssessmentError as error:
         context = _attempt_context(attempt, course, errors={question_id: str(error)}, values={question_id: values})
@@ -162,6 +178,27 @@ def override_score(request, attempt_id: int):
         return redirect("assessments:attempt", attempt_id=attempt.pk)
     context = _attempt_context(attempt, course)
     context["just_changed"] = question_id
+    return personal(TemplateResponse(request, template, context))
+
+
+@require_POST
+@login_required
+def attempt_feedback(request, attempt_id: int):
+    """The trainer's comment for the learner on the whole attempt (with or without a change of score)."""
+    attempt, course = _staff_attempt(request, attempt_id)
+    text = request.POST.get("text", "")
+    template = partial_on_htmx(request, "assessments/trainer/attempt_detail.html", "attempt-body")
+    try:
+        services.give_feedback(attempt=attempt, text=text, author=request.user)
+    except services.AssessmentError as error:
+        context = _attempt_context(attempt, course, errors={"overall": str(error)}, values={"overall": text})
+        return personal(TemplateResponse(request, template, context, status=error.status_code))
+    saved = gettext("Your feedback was saved.")
+    if not request.htmx:
+        messages.success(request, saved)
+        return redirect("assessments:attempt", attempt_id=attempt.pk)
+    context = _attempt_context(attempt, course)
+    context["feedback_saved"] = saved
     return personal(TemplateResponse(request, template, context))
 
 

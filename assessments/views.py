@@ -7,7 +7,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext
+from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from lms_site.htmx import personal
@@ -80,12 +81,22 @@ def save_answer(request, attempt_id: int):
     return redirect(f"{attempt.assessment.url}?q={next_index}" if next_index else attempt.assessment.url)
 
 
+@require_GET
+def attempt_result(request, attempt_id: int):
+    """One of the learner's own submitted attempts: the score once it is final, and the trainer's feedback."""
+    attempt = _own_attempt(request, attempt_id)
+    if attempt.is_open:
+        return redirect(attempt.assessment.url)
+    context = {"assessment": attempt.assessment, "result": selectors.attempt_result(attempt=attempt)}
+    return personal(TemplateResponse(request, "assessments/result_page.html", context))
+
+
 @require_POST
 def submit(request, attempt_id: int):
     attempt = _own_attempt(request, attempt_id)
     attempt = services.submit_attempt(attempt=attempt)
     if attempt.pending_manual:
-        messages.info(request, "Submitted. A trainer will grade your written answers; your result follows.")
+        messages.info(request, gettext("Submitted. A trainer will grade your written answers; your result follows."))
     elif attempt.passed:
         messages.success(request, f"Submitted: {attempt.percent}%. You passed!")
     else:

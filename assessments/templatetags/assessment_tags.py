@@ -7,5 +7,7 @@ register = template.Library()
 
 @register.inclusion_tag("assessments/partials/recent_grades.html", takes_context=True)
 def recent_grades(context):
-    """The learner's latest assessment results, for the learning dashboard."""
-    return {"attempts": selectors.recent_grades(user=context["request"].user)}
+    """The learner's latest assessment results for the learning dashboard, with a line for each grade a trainer
+    lately released or changed."""
+    recent = selectors.recent_grades(user=context["request"].user)
+    return {"grades": recent.grades, "news": recent.news}

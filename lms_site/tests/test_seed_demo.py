@@ -6,6 +6,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Page, Revision
 
 from accounts.models import Role, User
+from assessments.models import Attempt, Feedback
 from certificates.models import Certificate
 from courses.models import Category, CoursePage, LessonPage
 from learning.models import Enrollment
@@ -24,6 +25,8 @@ def snapshot():
         "groups": Group.objects.count(),
         "enrollments": Enrollment.objects.count(),
         "certificates": Certificate.objects.count(),
+        "attempts": Attempt.objects.count(),
+        "feedback": Feedback.objects.count(),
     }
 
 
@@ -57,13 +60,19 @@ def test_seed_demo_builds_the_demo_and_a_second_run_adds_nothing(capsys, django_
     from assessments.models import AssessmentPage
 
     quizzes = AssessmentPage.objects.live()
-    assert quizzes.count() == 2
+    assert quizzes.count() == 3
     for quiz in quizzes:
         assert grading.max_score(quiz.questions_snapshot()) > 0  # a valid key for every question
 
     # Leo has finished the Python course, so the demo has a certificate to download and verify.
     certificate = Certificate.objects.get()
     assert certificate.user.username == "learner2" and certificate.status == "valid"
+
+    # Leo's reflection essay is graded, with a comment on the essay and one on the whole attempt.
+    essay = Attempt.objects.get(user__username="learner2", assessment__slug="reflection")
+    assert essay.is_final and essay.passed and essay.grade_released_at is not None
+    essay_id = next(q["id"] for q in essay.snapshot["questions"] if q["type"] == "essay")
+    assert set(Feedback.objects.filter(attempt=essay).values_list("question_id", flat=True)) == {"", essay_id}
 
     before = snapshot()
     with django_capture_on_commit_callbacks(execute=True):

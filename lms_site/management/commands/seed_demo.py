@@ -5,7 +5,7 @@ from wagtail.models import Site
 
 from accounts.demo import DEMO_ACCOUNTS, seed_accounts
 from analytics.demo import seed_history
-from assessments.demo import seed_assessments
+from assessments.demo import seed_assessments, seed_graded_essay
 from certificates.demo import seed_completed_course
 from courses.demo import seed_catalogue
 from gamification.demo import seed_badges
@@ -41,6 +41,7 @@ class Command(BaseCommand):
             seed_assessments(courses=courses)
             seed_badges()
             seed_completed_course(learner=users["learner2"], courses=courses)
+            seed_graded_essay(learner=users["learner2"], trainer=users["trainer"], courses=courses)
             seed_sessions(courses=courses, trainer=users["trainer"], learner=users["learner2"])
             seed_home_content(home_page=home, catalogue=catalogue, featured_courses=courses[:3])
             seed_history(courses=courses)
