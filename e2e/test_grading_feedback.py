@@ -5,7 +5,7 @@ import re
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, ViewportSize, expect
+from playwright.sync_api import Browser, Page, expect
 
 from accounts.models import User
 from assessments import grading
@@ -21,11 +21,6 @@ pytestmark = pytest.mark.e2e
 ESSAY = "A service checks the room's capacity before it saves a booking, and a test books the last seat twice."
 ESSAY_COMMENT = "Good plan. Say which error message the learner sees when the room is full."
 OVERALL_COMMENT = "Solid work on the whole assessment: you are ready for the deployment module."
-
-
-def viewport(size: dict[str, int]) -> ViewportSize:
-    # e2e/conftest.py's sizes are plain dicts; Playwright's signature wants its TypedDict.
-    return {"width": size["width"], "height": size["height"]}
 
 
 def submitted_with_essay(username: str) -> Attempt:
@@ -99,9 +94,9 @@ def test_the_learner_waits_then_reads_the_score_and_the_feedback(page: Page, bro
     essay = page.locator("article").filter(has_text=ESSAY_COMMENT)
     expect(essay).to_contain_text("Describe how you would add a capacity check")
     expect(essay).to_contain_text("Your trainer’s comment")
-    page.set_viewport_size(viewport(PHONE))
+    page.set_viewport_size(PHONE)
     page.screenshot(path=artefact_path("grade-feedback-result-390.png"), full_page=True)
-    page.set_viewport_size(viewport(DESKTOP))
+    page.set_viewport_size(DESKTOP)
     page.screenshot(path=artefact_path("grade-feedback-result-1366.png"), full_page=True)
 
     page.goto(base + final.url)
@@ -139,7 +134,7 @@ def test_recent_grades_fit_a_phone_and_are_a_table_on_a_desktop(page: Page, live
     # The demo's learner2 has a graded reflection essay: a news line and a row.
     base = live_server.url
     sign_in(page, base, "learner2", "learnwell-learner2")
-    page.set_viewport_size(viewport(PHONE))
+    page.set_viewport_size(PHONE)
     page.goto(base + "/learning/")
     recent = page.get_by_role("region", name="Recent grades")
     expect(
@@ -159,7 +154,7 @@ def test_recent_grades_fit_a_phone_and_are_a_table_on_a_desktop(page: Page, live
     assert not measured["page_overflows"], f"the dashboard scrolls sideways on a phone: {measured}"
     page.screenshot(path=artefact_path("recent-grades-390.png"), full_page=True)
 
-    page.set_viewport_size(viewport(DESKTOP))
+    page.set_viewport_size(DESKTOP)
     table = recent.get_by_role("table")
     expect(table).to_be_visible()
     for header in ("Assessment", "Attempt", "Score", "Result"):
