@@ -172,6 +172,36 @@ def test_a_plain_post_grades_and_goes_back_to_the_queue(client, trainer, course,
     assert attempt.passed is True and not attempt.pending_manual
 
 
+EMPTY_QUEUE = "Nothing to grade: no essay is waiting for a grade."
+
+
+def test_an_empty_queue_says_so_once(client, trainer, course, assessment):
+    html = as_(client, trainer).get(reverse("assessments:grading_queue", args=(course.pk,))).content.decode()
+    assert html.count(EMPTY_QUEUE) == 1
+    assert html.count("data-empty-state") == 1
+    for other in ("Nothing to grade. Well done!", "No essay is waiting for a grade.", "0 attempts waiting"):
+        assert other not in html
+    assert "<table" not in html
+    assert 'id="queue-list"' in html  # kept, empty, for a later out-of-band swap
+
+
+def test_grading_the_last_essay_leaves_one_empty_message_beside_the_confirmation(client, trainer, course, assessment):
+    attempt = take(enrolled(course, first_name="Ann", last_name="Last"), assessment)
+    url = reverse("assessments:grade_essay", args=(attempt.pk,))
+    data = {"question_id": by_type(attempt)["essay"]["id"], "score": "1"}
+    html = as_(client, trainer).post(url, data, headers=HTMX).content.decode()
+    assert "Graded Ann Last’s essay." in html
+    assert html.count(EMPTY_QUEUE) == 1 and "<table" not in html
+    assert 'id="queue-list"' in html and 'hx-swap-oob="true"' in html
+
+
+def test_a_queue_with_essays_shows_its_count_and_no_empty_message(client, trainer, course, assessment, student):
+    take(student, assessment)
+    html = as_(client, trainer).get(reverse("assessments:grading_queue", args=(course.pk,))).content.decode()
+    assert "1 attempt waiting for an essay grade" in html
+    assert EMPTY_QUEUE not in html and "data-empty-state" not in html
+
+
 @pytest.mark.parametrize("score", ["2", "-1", "lots", ""])
 def test_a_refused_grade_shows_the_message_in_place(client, trainer, assessment, student, score):
     attempt = take(student, assessment)
