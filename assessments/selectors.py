@@ -1,10 +1,12 @@
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Min, QuerySet
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from accounts.models import User
@@ -312,6 +314,38 @@ def grading_queue(*, course: "CoursePage") -> QuerySet[Attempt]:
         .select_related("user", "assessment")
         .order_by("submitted_at", "pk")
     )
+
+
+@dataclass(frozen=True)
+class GradingBacklog:
+    """One course's line on the trainer home: attempts waiting for an essay grade, and since when."""
+
+    course: "CoursePage"
+    attempts: int
+    oldest_submitted_at: datetime
+
+
+def grading_backlog(*, courses: "Iterable[CoursePage]") -> list[GradingBacklog]:
+    """For each of `courses` with attempts in its grading queue (see grading_queue): how many, oldest first.
+
+    An assessment belongs to the course whose tree path starts its own, so the attempts are grouped by that
+    prefix in the database: one query for the courses' depth in the page tree (they all share one).
+    """
+    by_path = {course.path: course for course in courses}
+    counted: list[GradingBacklog] = []
+    for length in sorted({len(path) for path in by_path}):
+        rows = (
+            Attempt.objects.filter(status=AttemptStatus.SUBMITTED, pending_manual=True)
+            .annotate(course_path=Substr("assessment__path", 1, length))
+            .filter(course_path__in=[path for path in by_path if len(path) == length])
+            .values("course_path")
+            .annotate(waiting=Count("pk"), oldest=Min("submitted_at"))
+            .order_by()
+        )
+        for row in rows:
+            course = by_path[row["course_path"]]
+            counted.append(GradingBacklog(course=course, attempts=row["waiting"], oldest_submitted_at=row["oldest"]))
+    return sorted(counted, key=lambda line: (line.oldest_submitted_at, line.course.title))
 
 
 def pending_essays(*, attempt: Attempt) -> list[dict[str, Any]]:

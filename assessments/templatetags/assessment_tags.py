@@ -9,3 +9,9 @@ register = template.Library()
 def recent_grades(context):
     """The learner's latest assessment results, for the learning dashboard."""
     return {"attempts": selectors.recent_grades(user=context["request"].user)}
+
+
+@register.inclusion_tag("assessments/partials/grading_backlog.html")
+def grading_backlog(courses):
+    """The trainer home's essays to grade, per course of `courses`, with a link to each grading queue."""
+    return {"backlog": selectors.grading_backlog(courses=courses)}
