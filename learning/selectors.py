@@ -29,6 +29,25 @@ def live_lessons(*, course: CoursePage) -> QuerySet[LessonPage]:
     return lessons
 
 
+def lessons_completed(*, course: CoursePage, enrollments: QuerySet[Enrollment]) -> tuple[int, dict[int, int]]:
+    """The course's live lessons (live_lessons), and how many of them each enrollment has completed.
+
+    Enrollments with none completed are left out of the dict. Three queries, whatever the number of learners.
+    """
+    lessons = live_lessons(course=course)
+    total = lessons.count()
+    if not total:
+        return 0, {}
+    done = (
+        LessonProgress.objects.filter(enrollment__in=enrollments.values("pk"), lesson_id__in=lessons.values("pk"))
+        .values("enrollment_id")
+        .annotate(completed=Count("pk"))
+        .order_by()
+        .values_list("enrollment_id", "completed")
+    )
+    return total, dict(done)
+
+
 def first_lesson(*, course: CoursePage) -> LessonPage | None:
     return live_lessons(course=course).first()
 
