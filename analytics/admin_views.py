@@ -10,7 +10,7 @@ Without JavaScript the export's own admin page does the same on reload. Only the
 export sees it (anyone else, admins included, is told it does not exist).
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
@@ -100,6 +101,8 @@ def dashboard(request):
 # Exports ------------------------------------------------------------------------------------------------------
 
 EXPORT_TEMPLATE = "analytics/exports/admin_job.html"
+# A queued export no worker has started after this long is said to be stuck: the worker may be down.
+EXPORT_STALLED_AFTER = timedelta(minutes=2)
 
 
 def _dashboard_url(job: ExportJob | None = None) -> str:
@@ -118,6 +121,7 @@ def _job_context(request, job: ExportJob) -> dict:
     return {
         "job": job,
         "polling": job.status in (ExportStatus.QUEUED, ExportStatus.RUNNING),
+        "stalled": job.status == ExportStatus.QUEUED and timezone.now() - job.created_at > EXPORT_STALLED_AFTER,
         "expired": expired,
         "download_url": download_url,
         # A panel that was waiting on the dashboard (an htmx request) starts its download by itself, once;

@@ -4,6 +4,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -131,6 +132,15 @@ def test_learner_has_no_analytics(page: Page, live_server, demo_site):
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _test_database_url() -> str:
+    """The URL of the test database the live server uses, for a process started outside the test run."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    credentials = f"{quote(db['USER'], safe='')}:{quote(db['PASSWORD'], safe='')}"
+    return f"mysql://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 3306}/{db['NAME']}"
+
+
 def _fresh_broker_connections():
     # Celery and kombu keep connection pools keyed by the broker's address, not its transport options: after
     # the broker changes, the next task must open a new connection rather than reuse a pooled one.
@@ -166,7 +176,7 @@ def export_worker(tmp_path, live_server, demo_site):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "lms_site.settings.test",
-        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",  # the test database the live server uses
+        "DATABASE_URL": _test_database_url(),
     }
     log_path = tmp_path / "worker.log"
     log = log_path.open("w")
@@ -197,8 +207,6 @@ def screenshots(page: Page, panel, name: str):
 
 
 def test_an_export_built_by_a_worker_downloads_by_itself_inside_the_admin(page: Page, live_server, export_worker):
-    if connection.vendor != "sqlite":
-        pytest.skip("the worker is pointed at the SQLite test database file")
     base = live_server.url
     sign_in(page, base, "admin", "learnwell-admin")
     expect(page).to_have_url(re.compile(r"/admin/$"))

@@ -214,6 +214,19 @@ def test_polling_stops_when_the_export_is_done_and_the_download_starts_by_itself
     assert client.get(link.get("href")).status_code == 200
 
 
+def test_an_export_no_worker_has_started_for_two_minutes_says_the_worker_may_be_stopped(client, trainer):
+    with time_machine.travel(NOON, tick=False):
+        job = running_job(trainer, progress=0)
+        ExportJob.objects.filter(pk=job.pk).update(status="queued")
+    client.force_login(trainer)
+    with time_machine.travel(NOON + timedelta(minutes=1), tick=False):
+        assert "No worker has started" not in client.get(status_url(job), **HTMX).content.decode()
+    with time_machine.travel(NOON + timedelta(minutes=3), tick=False):
+        body = client.get(status_url(job), **HTMX).content.decode()
+    assert "No worker has started this export yet" in body
+    assert 'hx-trigger="every 1s"' in body  # it keeps watching: a worker may still come
+
+
 def test_a_failed_export_stops_polling_and_says_so(client, trainer):
     job = running_job(trainer)
     ExportJob.objects.filter(pk=job.pk).update(status="failed", error_message="The export could not be built.")
