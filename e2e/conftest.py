@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from playwright.sync_api import ViewportSize
 
 from conftest import SERIALIZED_TEST_DB
 
@@ -13,8 +14,8 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/
 
 # Screenshots the tests take for people to look at (desktop 1366 x 768, phone 390 x 844); CI keeps var/.
 ARTEFACTS = Path(os.environ.get("E2E_ARTEFACTS", Path(__file__).resolve().parent.parent / "var" / "e2e-artefacts"))
-DESKTOP = {"width": 1366, "height": 768}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1366, "height": 768}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def artefact_path(name: str) -> str:
