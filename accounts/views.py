@@ -1,10 +1,11 @@
 import functools
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -170,6 +171,18 @@ class SignInView(auth_views.LoginView):
         account_limit, account_identity = self.checks[0]
         throttling.reset(account_limit, account_identity)
         return super().form_valid(form)
+
+    def get_redirect_url(self):
+        target = super().get_redirect_url()  # a `next` on this site, or ""
+        # The header's "Sign in" link names the page it was on; on the home page that is no place anyone chose
+        # to go back to, so the person lands where their role's work is instead.
+        return "" if target == "/" else target
+
+    def get_default_redirect_url(self):
+        # Reached only without a safe `next` (LoginView checks it first): each role lands where its work is. The
+        # places are named in settings, so accounts, the lowest layer, names no app above it.
+        landing = settings.LOGIN_REDIRECT_URLS_BY_ROLE.get(self.request.user.role, settings.LOGIN_REDIRECT_URL)
+        return resolve_url(landing)
 
     def form_invalid(self, form):
         for limit, identity in self.checks:

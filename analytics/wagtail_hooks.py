@@ -4,10 +4,16 @@ from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+import lms_site.converters  # noqa: F401  # registers <id:...>; this module is imported before lms_site.urls
+
 from . import admin_views, selectors
 
 # Under /admin/, so Wagtail's admin sign-in and "access admin" check apply before the view's own role check.
-admin_urlpatterns = [path("", admin_views.dashboard, name="dashboard")]
+admin_urlpatterns = [
+    path("", admin_views.dashboard, name="dashboard"),
+    path("exports/", admin_views.export_start, name="export_start"),
+    path("exports/<id:job_id>/", admin_views.export_status, name="export_status"),
+]
 
 
 class AnalyticsMenuItem(MenuItem):

@@ -1,11 +1,12 @@
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, QuerySet
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Count, Min, QuerySet
+from django.db.models.functions import Coalesce, Greatest, Substr
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -415,6 +416,38 @@ def grading_queue(*, course: "CoursePage") -> QuerySet[Attempt]:
     )
 
 
+@dataclass(frozen=True)
+class GradingBacklog:
+    """One course's line on the trainer home: attempts waiting for an essay grade, and since when."""
+
+    course: "CoursePage"
+    attempts: int
+    oldest_submitted_at: datetime
+
+
+def grading_backlog(*, courses: "Iterable[CoursePage]") -> list[GradingBacklog]:
+    """For each of `courses` with attempts in its grading queue (see grading_queue): how many, oldest first.
+
+    An assessment belongs to the course whose tree path starts its own, so the attempts are grouped by that
+    prefix in the database: one query for the courses' depth in the page tree (they all share one).
+    """
+    by_path = {course.path: course for course in courses}
+    counted: list[GradingBacklog] = []
+    for length in sorted({len(path) for path in by_path}):
+        rows = (
+            Attempt.objects.filter(status=AttemptStatus.SUBMITTED, pending_manual=True)
+            .annotate(course_path=Substr("assessment__path", 1, length))
+            .filter(course_path__in=[path for path in by_path if len(path) == length])
+            .values("course_path")
+            .annotate(waiting=Count("pk"), oldest=Min("submitted_at"))
+            .order_by()
+        )
+        for row in rows:
+            course = by_path[row["course_path"]]
+            counted.append(GradingBacklog(course=course, attempts=row["waiting"], oldest_submitted_at=row["oldest"]))
+    return sorted(counted, key=lambda line: (line.oldest_submitted_at, line.course.title))
+
+
 def pending_essays(*, attempt: Attempt) -> list[dict[str, Any]]:
     """The essay questions of an attempt no trainer has scored yet, in the order the learner saw them."""
     return [
@@ -506,6 +539,8 @@ class CellStatus:
 class GradebookCell:
     best_percent: Decimal | None = None
     last_percent: Decimal | None = None
+    # The best score no essay still waits on: the one the assessment average counts.
+    best_final_percent: Decimal | None = None
     attempts: int = 0
     passed: bool = False
     pending: bool = False
@@ -525,36 +560,70 @@ class GradebookCell:
 class GradebookRow:
     user: User
     cells: list[GradebookCell] = field(default_factory=list)
+    lessons_done: int = 0
+    lessons_total: int = 0
+    progress_percent: int = 0
+
+    @property
+    def lessons_percent(self) -> int:
+        """Rounded down, like course progress: 100 means every lesson."""
+        return self.lessons_done * 100 // self.lessons_total if self.lessons_total else 0
+
+    @property
+    def assessment_average(self) -> Decimal | None:
+        """The mean of the best final score (no essay waiting) of each live assessment, each weighing the same;
+        an assessment without one counts as 0 %. None for a course without assessments."""
+        if not self.cells:
+            return None
+        total = sum((cell.best_final_percent or Decimal(0) for cell in self.cells), Decimal(0))
+        return (total / len(self.cells)).quantize(Decimal("0.01"))
+
+    @property
+    def average_is_provisional(self) -> bool:
+        return any(cell.pending for cell in self.cells)
 
 
 @dataclass
 class Gradebook:
     assessments: list[AssessmentPage]
     rows: list[GradebookRow]
+    lessons_total: int = 0
 
 
 def gradebook(*, course: "CoursePage") -> Gradebook:
-    """Learners studying the course by live assessment: best and last %, attempts, status.
+    """Learners studying the course: lessons completed, course progress, and by live assessment their best and
+    last %, attempts, status, with the assessment average (GradebookRow.assessment_average).
 
-    Three queries whatever the number of learners: the assessments, the enrollments with their users, and
-    one pass over the submitted attempts ordered so the last one of each learner and assessment comes last.
+    Six queries whatever the number of learners and assessments: the assessments, the enrollments with their
+    users, the live lessons (two) and the lessons each learner completed, and one pass over the submitted
+    attempts ordered so the last one of each learner and assessment comes last.
     """
     assessments = list(AssessmentPage.objects.live().descendant_of(course).order_by("path"))
-    enrollments = (
-        Enrollment.objects.filter(course=course, status__in=STUDYING_STATUSES)
-        .select_related("user")
-        .order_by("user__last_name", "user__first_name", "user__username", "pk")
+    studying = Enrollment.objects.filter(course=course, status__in=STUDYING_STATUSES)
+    enrollments = list(
+        studying.select_related("user").order_by("user__last_name", "user__first_name", "user__username", "pk")
     )
-    rows = [GradebookRow(user=e.user, cells=[GradebookCell() for _ in assessments]) for e in enrollments]
+    lessons_total, lessons_done = learning_selectors.lessons_completed(course=course, enrollments=studying)
+    rows = [
+        GradebookRow(
+            user=enrollment.user,
+            cells=[GradebookCell() for _ in assessments],
+            lessons_done=lessons_done.get(enrollment.pk, 0),
+            lessons_total=lessons_total,
+            progress_percent=enrollment.progress_percent,
+        )
+        for enrollment in enrollments
+    ]
+    book = Gradebook(assessments=assessments, rows=rows, lessons_total=lessons_total)
     if not assessments or not rows:
-        return Gradebook(assessments=assessments, rows=rows)
+        return book
     column = {assessment.pk: index for index, assessment in enumerate(assessments)}
     row_by_user = {row.user.pk: row for row in rows}
     attempts = (
         Attempt.objects.filter(
             assessment_id__in=column,
             status=AttemptStatus.SUBMITTED,
-            user_id__in=Enrollment.objects.filter(course=course, status__in=STUDYING_STATUSES).values("user_id"),
+            user_id__in=studying.values("user_id"),
         )
         .order_by("user_id", "assessment_id", "number")
         .values_list("user_id", "assessment_id", "percent", "passed", "pending_manual")
@@ -568,9 +637,15 @@ def gradebook(*, course: "CoursePage") -> Gradebook:
         cell.last_percent = percent
         if percent is not None and (cell.best_percent is None or percent > cell.best_percent):
             cell.best_percent = percent
+        if (
+            not pending
+            and percent is not None
+            and (cell.best_final_percent is None or percent > cell.best_final_percent)
+        ):
+            cell.best_final_percent = percent
         cell.passed = cell.passed or bool(passed)
         cell.pending = cell.pending or pending
-    return Gradebook(assessments=assessments, rows=rows)
+    return book
 
 
 def outline_steps(*, course: "CoursePage", user: User | AnonymousUser) -> list[OutlineStep]:

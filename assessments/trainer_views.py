@@ -245,6 +245,23 @@ def gradebook(request, course_id: int):
     return personal(TemplateResponse(request, "assessments/trainer/gradebook.html", context))
 
 
+def _gradebook_header(book: selectors.Gradebook) -> list[str]:
+    # The summary columns say how they are worked out, as the page does, so the file explains itself.
+    header = [
+        gettext("Learner"),
+        gettext("Email"),
+        gettext("Lessons completed"),
+        gettext("Lessons total"),
+        gettext("Lessons % (completed of total, rounded down)"),
+        gettext("Course progress % (lessons and required steps done, as the learner sees it)"),
+        gettext("Assessment average % (mean of the best final score per assessment, equal weights; none yet = 0)"),
+        gettext("Assessment average provisional (an essay waits for a grade)"),
+    ]
+    for assessment in book.assessments:
+        header += [f"{assessment.title} best %", f"{assessment.title} last %", f"{assessment.title} status"]
+    return header
+
+
 @require_GET
 @login_required
 def gradebook_csv(request, course_id: int):
@@ -253,12 +270,19 @@ def gradebook_csv(request, course_id: int):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="gradebook-{course.slug}.csv"'
     writer = csv.writer(response)
-    header = ["Learner", "Email"]
-    for assessment in book.assessments:
-        header += [f"{assessment.title} best %", f"{assessment.title} last %", f"{assessment.title} status"]
-    writer.writerow([text_cell(cell) for cell in header])
+    writer.writerow([text_cell(cell) for cell in _gradebook_header(book)])
+    yes, no = gettext("yes"), gettext("no")
     for row in book.rows:
-        line: list[object] = [row.user.display_name, row.user.email]
+        line: list[object] = [
+            row.user.display_name,
+            row.user.email,
+            row.lessons_done,
+            row.lessons_total,
+            row.lessons_percent,
+            row.progress_percent,
+            row.assessment_average,
+            "" if row.assessment_average is None else (yes if row.average_is_provisional else no),
+        ]
         for cell in row.cells:
             line += [cell.best_percent, cell.last_percent, cell.status]
         writer.writerow([text_cell(cell) for cell in line])

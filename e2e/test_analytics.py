@@ -1,14 +1,25 @@
+import os
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
+from django.db import connection
+from kombu import pools
 from playwright.sync_api import Page, expect
 
 from accounts.tests.factories import UserFactory
+from analytics import services
 from analytics.forms import default_period
+from analytics.models import ExportJob, ExportStatus
 from courses.models import CoursePage
+from e2e.conftest import DESKTOP, PHONE, artefact_path
 from e2e.test_admin import sign_in
 from learning.models import Enrollment, EnrollmentStatus
+from lms_site.celery import app as celery_app
 
 pytestmark = pytest.mark.e2e
 
@@ -114,3 +125,124 @@ def test_learner_has_no_analytics(page: Page, live_server, demo_site):
     page.goto(f"{live_server.url}/admin/analytics/")
     expect(page).to_have_url(re.compile(r"/accounts/sign-in/"))
     expect(page.get_by_text("Analytics")).to_have_count(0)
+
+
+# Exports built by a real worker ----------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _test_database_url() -> str:
+    """The URL of the test database the live server uses, for a process started outside the test run."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    credentials = f"{quote(db['USER'], safe='')}:{quote(db['PASSWORD'], safe='')}"
+    return f"mysql://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 3306}/{db['NAME']}"
+
+
+def _fresh_broker_connections():
+    # Celery and kombu keep connection pools keyed by the broker's address, not its transport options: after
+    # the broker changes, the next task must open a new connection rather than reuse a pooled one.
+    pools.reset()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def export_worker(tmp_path, live_server, demo_site):
+    """A real Celery worker in its own process, on the live server's database, with tasks sent through a folder
+    (kombu's filesystem transport), so no Redis is needed. Tasks no longer run in the request that queues them:
+    the page shows what a person sees while a worker builds the file."""
+    folders = {name: tmp_path / name for name in ("queue", "control")}
+    for folder in folders.values():
+        folder.mkdir()
+    broker = {
+        "broker_url": "filesystem://",
+        "broker_transport_options": {
+            "data_folder_in": str(folders["queue"]),
+            "data_folder_out": str(folders["queue"]),
+            "control_folder": str(folders["control"]),
+            "store_processed": False,
+        },
+        "task_always_eager": False,
+    }
+    script = (
+        "from lms_site.celery import app\n"
+        f"app.conf.update({broker!r})\n"
+        "app.worker_main(['worker', '--pool=solo', '--without-gossip', '--without-mingle', '--without-heartbeat',"
+        " '--loglevel=INFO'])\n"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "lms_site.settings.test",
+        "DATABASE_URL": _test_database_url(),
+    }
+    log_path = tmp_path / "worker.log"
+    log = log_path.open("w")
+    command = [sys.executable, "-c", script]  # this interpreter, with a script written just above
+    worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+    previous = {key: celery_app.conf[key] for key in broker}
+    celery_app.conf.update(broker)
+    _fresh_broker_connections()
+    yield log_path
+    celery_app.conf.update(previous)
+    _fresh_broker_connections()
+    worker.terminate()
+    try:
+        worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+    log.close()
+
+
+def screenshots(page: Page, panel, name: str):
+    # The admin scrolls inside its own layout, so a full-page picture would stop at the viewport: the panel is
+    # brought into view at each size instead.
+    for size, suffix in ((DESKTOP, "1366"), (PHONE, "390")):
+        page.set_viewport_size(size)
+        panel.scroll_into_view_if_needed()
+        page.screenshot(path=artefact_path(f"{name}-{suffix}.png"))
+    page.set_viewport_size(DESKTOP)
+
+
+def test_an_export_built_by_a_worker_downloads_by_itself_inside_the_admin(page: Page, live_server, export_worker):
+    base = live_server.url
+    sign_in(page, base, "admin", "learnwell-admin")
+    expect(page).to_have_url(re.compile(r"/admin/$"))
+    page.goto(f"{base}/admin/analytics/")
+    page.evaluate("window.sameDocument = true")
+
+    panels = page.locator("#analytics-export-jobs section")
+    try:
+        with page.expect_download(timeout=120_000) as download_info:
+            page.get_by_role("button", name="CSV", exact=True).click()
+            # First what a person sees while the task waits for the worker (or the worker is still building it).
+            expect(panels).to_have_count(1)
+            expect(panels.first).to_have_attribute("data-status", re.compile("queued|running"))
+            expect(panels.first.locator("progress")).to_be_visible()
+            screenshots(page, panels.first, "analytics-export-waiting")
+        download = download_info.value
+    except Exception:
+        print(export_worker.read_text())
+        raise
+
+    # Then the finished file, downloaded by itself, and a button for another copy, on the same admin page.
+    job = ExportJob.objects.get()
+    assert job.status == ExportStatus.DONE
+    assert "succeeded" in export_worker.read_text(), "the worker built it, not the request"
+    assert download.suggested_filename == services.download_filename(job)
+    content = Path(download.path()).read_text(encoding="utf-8-sig")
+    assert "Python for Data Analysis" in content
+    expect(panels.first).to_have_attribute("data-status", "done")
+    expect(panels.first.locator("progress")).to_have_count(0)
+    expect(page.locator("#analytics-status")).to_have_text("Your export is ready and its download has started.")
+    button = panels.first.get_by_role("link", name=re.compile(r"^Download learnwell-report-"))
+    expect(button).to_be_visible()
+    assert page.evaluate("window.sameDocument") is True, "the export left the dashboard"
+    expect(page).to_have_url(re.compile(r"/admin/analytics/$"))
+    screenshots(page, panels.first, "analytics-export-ready")
+
+    with page.expect_download() as again:
+        button.click()
+    assert Path(again.value.path()).read_bytes() == Path(download.path()).read_bytes()

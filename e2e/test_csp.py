@@ -215,3 +215,18 @@ def test_admin_and_page_editor_load_without_violations(watch: CspWatch, live_ser
     watch.visit(base + lesson.url)
     expect(page.locator("wagtail-userbar")).to_be_attached()
     watch.assert_clean()
+
+
+def test_trainer_pages_load_without_violations(watch: CspWatch, live_server, demo_site):
+    base = live_server.url
+    course = CoursePage.objects.get(slug=PYTHON_COURSE)
+    sign_in(watch, base, "trainer", "learnwell-trainer")
+    expect(watch.page).to_have_url(f"{base}/learning/teaching/")  # the trainer home, reached from sign-in
+    for path in (
+        "/learning/teaching/",
+        f"/learning/courses/{course.pk}/learners/?show=inactive&sort=activity",
+        f"/assessments/courses/{course.pk}/grading/",
+        f"/assessments/courses/{course.pk}/gradebook/",
+    ):
+        watch.visit(base + path)
+    watch.assert_clean()

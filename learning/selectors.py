@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Page as PaginatorPage
@@ -29,6 +29,25 @@ def live_lessons(*, course: CoursePage) -> QuerySet[LessonPage]:
     for hidden_module_path in ModulePage.objects.child_of(course).filter(live=False).values_list("path", flat=True):
         lessons = lessons.exclude(path__startswith=hidden_module_path)
     return lessons
+
+
+def lessons_completed(*, course: CoursePage, enrollments: QuerySet[Enrollment]) -> tuple[int, dict[int, int]]:
+    """The course's live lessons (live_lessons), and how many of them each enrollment has completed.
+
+    Enrollments with none completed are left out of the dict. Three queries, whatever the number of learners.
+    """
+    lessons = live_lessons(course=course)
+    total = lessons.count()
+    if not total:
+        return 0, {}
+    done = (
+        LessonProgress.objects.filter(enrollment__in=enrollments.values("pk"), lesson_id__in=lessons.values("pk"))
+        .values("enrollment_id")
+        .annotate(completed=Count("pk"))
+        .order_by()
+        .values_list("enrollment_id", "completed")
+    )
+    return total, dict(done)
 
 
 def first_lesson(*, course: CoursePage) -> LessonPage | None:
@@ -305,9 +324,12 @@ ROSTER_SORTS = {
 
 
 def course_roster(
-    *, course: CoursePage, sort: str = "name", page: str | int | None = 1
+    *, course: CoursePage, sort: str = "name", page: str | int | None = 1, inactive_only: bool = False
 ) -> tuple[PaginatorPage[Enrollment], str]:
-    """The course's learners with their progress, one page of them, sorted by a whitelisted column."""
+    """The course's learners with their progress, one page of them, sorted by a whitelisted column.
+
+    `inactive_only` keeps the learners the trainer home counts as inactive (see `inactive_learners`).
+    """
     key = sort.removeprefix("-")
     if key not in ROSTER_SORTS:
         sort, key = "name", "name"
@@ -319,14 +341,53 @@ def course_roster(
         .select_related("user")
         .order_by(*ordering, "pk")
     )
+    if inactive_only:
+        enrollments = enrollments.filter(inactive_learners())
     return Paginator(enrollments, 25).get_page(page), sort
 
 
-def taught_courses(*, user: User) -> QuerySet[CoursePage]:
-    """Courses whose rosters the user may see (all for admins), with their learner counts."""
+# A learner still studying a course who has not opened a lesson of it for this long is worth a trainer's note.
+INACTIVE_AFTER = timedelta(days=14)
+
+
+def inactive_learners(*, prefix: str = "", now: datetime | None = None) -> Q:
+    """Enrollments still studying (active, not completed) with no activity for INACTIVE_AFTER or longer.
+
+    A learner who never opened a lesson counts from the day they enrolled. `prefix` is "enrollments__" when
+    counting from courses.
+    """
+    cutoff = (now or timezone.now()) - INACTIVE_AFTER
+    last_seen_before = Q(**{f"{prefix}last_activity_at__lte": cutoff}) | Q(
+        **{f"{prefix}last_activity_at__isnull": True, f"{prefix}enrolled_at__lte": cutoff}
+    )
+    return Q(**{f"{prefix}status": EnrollmentStatus.ACTIVE}) & last_seen_before
+
+
+def taught_courses(*, user: User, now: datetime | None = None) -> QuerySet[CoursePage]:
+    """Courses whose rosters the user may see (all for admins), with their learner counts, in one query.
+
+    `inactive_count` counts the learners `inactive_learners` describes.
+    """
     courses = CoursePage.objects.all() if user.is_superuser else CoursePage.objects.filter(trainer=user)
     counted: QuerySet[CoursePage] = courses.annotate(
         active_count=Count("enrollments", filter=Q(enrollments__status=EnrollmentStatus.ACTIVE)),
         completed_count=Count("enrollments", filter=Q(enrollments__status=EnrollmentStatus.COMPLETED)),
+        inactive_count=Count("enrollments", filter=inactive_learners(prefix="enrollments__", now=now)),
     ).order_by("title")
     return counted
+
+
+@dataclass
+class TrainerHome:
+    """What the trainer home lists from learning: the courses, and those with inactive learners."""
+
+    courses: list[CoursePage]
+    inactive_after_days: int = INACTIVE_AFTER.days
+
+    @property
+    def with_inactive_learners(self) -> list[CoursePage]:
+        return [course for course in self.courses if course.inactive_count]  # taught_courses' annotation
+
+
+def trainer_home(*, user: User, now: datetime | None = None) -> TrainerHome:
+    return TrainerHome(courses=list(taught_courses(user=user, now=now)))

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta, tzinfo
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -252,4 +252,42 @@ def reminders_due(*, kind_window: timedelta, now: datetime | None = None) -> Que
         session__cancelled_at__isnull=True,
         session__starts_at__gt=now,
         session__starts_at__lte=now + kind_window,
+    )
+
+
+@dataclass
+class TeachingSessions:
+    """The trainer home's live sessions: those still to come (or running) today, then the rest of the week."""
+
+    today: list[LiveSession]
+    this_week: list[LiveSession]
+    week_ends_at: datetime
+
+
+def teaching_sessions(*, courses: Iterable[CoursePage], zone: tzinfo, now: datetime | None = None) -> TeachingSessions:
+    """The courses' sessions that have not ended and start before a week from tonight, with seat counts.
+
+    "Today" ends at midnight in `zone` (the trainer's own time zone); "this week" is the seven days after it.
+    Cancelled sessions are left out: nothing is left to prepare for them. One query.
+    """
+    now = now or timezone.now()
+    local_now = now.astimezone(zone)
+    tonight = datetime.combine(local_now.date() + timedelta(days=1), time(), tzinfo=zone)
+    week_ends_at = tonight + timedelta(days=7)
+    sessions = list(
+        with_seat_counts(
+            LiveSession.objects.filter(
+                course__in=[course.pk for course in courses],
+                cancelled_at__isnull=True,
+                ends_at__gt=now,
+                starts_at__lt=week_ends_at,
+            )
+        )
+        .select_related("course")
+        .order_by("starts_at", "pk")
+    )
+    return TeachingSessions(
+        today=[session for session in sessions if session.starts_at < tonight],
+        this_week=[session for session in sessions if session.starts_at >= tonight],
+        week_ends_at=week_ends_at,
     )

@@ -132,12 +132,44 @@ def test_sign_out_needs_a_post(client):
     assert SESSION_KEY not in client.session
 
 
-def test_sign_in_next_parameter_cannot_leave_the_site(client):
-    UserFactory(username="user-x")
-    response = client.post(
-        reverse("accounts:sign_in"), {"username": "user-x", "password": PASSWORD, "next": "https://evil.example/"}
-    )
-    assert response["Location"] == "/"
+@pytest.mark.parametrize(
+    ("role", "landing"),
+    [("learner", "learning:dashboard"), ("trainer", "learning:teaching"), ("admin", "learning:teaching")],
+)
+@pytest.mark.parametrize("next_given", [None, "", "/", "https://evil.example/", "//evil.example/x"])
+def test_without_a_safe_next_each_role_lands_where_its_work_is(client, role, landing, next_given):
+    UserFactory(username="user-x", role=role)
+    data = {"username": "user-x", "password": PASSWORD}
+    if next_given is not None:
+        data["next"] = next_given  # "/" is what the header's link sends from the home page
+    response = client.post(reverse("accounts:sign_in"), data)
+    assert response.status_code == 302
+    assert response["Location"] == reverse(landing)
+
+
+@pytest.mark.parametrize("role", ["learner", "trainer", "admin"])
+def test_a_safe_next_wins_over_the_roles_landing(client, role):
+    UserFactory(username="user-x", role=role)
+    for target in ("/courses/?level=beginner", "/admin/"):
+        client.logout()
+        data = {"username": "user-x", "password": PASSWORD, "next": target}
+        response = client.post(reverse("accounts:sign_in"), data)
+        assert response["Location"] == target
+    client.logout()
+    response = client.get(reverse("accounts:sign_in") + "?next=/courses/")
+    assert 'name="next" value="/courses/"' in response.content.decode()
+
+
+def test_the_landing_pages_open_for_their_role(client):
+    """Each role's landing answers 200 for that role (no redirect loop back to sign-in)."""
+    for role in ("learner", "trainer", "admin"):
+        UserFactory(username=f"landing-{role}", role=role)
+        client.logout()
+        response = client.post(
+            reverse("accounts:sign_in"), {"username": f"landing-{role}", "password": PASSWORD}, follow=True
+        )
+        assert response.status_code == 200
+        assert response.redirect_chain[-1][0] in (reverse("learning:dashboard"), reverse("learning:teaching"))
 
 
 def test_password_reset_round_trip(client, django_capture_on_commit_callbacks):

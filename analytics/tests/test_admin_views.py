@@ -257,7 +257,7 @@ def test_export_buttons_post_the_current_filters(client, admin_user, courses):
     page = html(client.get(f"{URL}?{Q1}&course={theirs.pk}"))
     (form,) = page.xpath('//form[contains(@class, "analytics-exports")]')
     assert form.get("method") == "post"
-    assert form.get("action") == reverse("analytics:export_start")
+    assert form.get("action") == reverse("analytics_admin:export_start")
     hidden = [(i.get("name"), i.get("value")) for i in form.xpath(".//input[@type='hidden']")]
     assert ("start", "2026-01-01") in hidden
     assert ("end", "2026-03-31") in hidden
@@ -273,7 +273,7 @@ def test_export_buttons_post_the_current_filters(client, admin_user, courses):
     # What the CSV button sends starts an export of the same selection.
     response = client.post(form.get("action"), {**dict(hidden), "format": "csv"})  # one course: a dict holds it
     assert response.status_code == 302
-    assert response["Location"].startswith("/analytics/exports/")
+    assert response["Location"].startswith("/admin/analytics/exports/")
 
 
 def test_table_cells_are_formatted_by_column_kind(settings):

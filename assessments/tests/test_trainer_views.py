@@ -11,6 +11,7 @@ from accounts.tests.factories import UserFactory
 from assessments import services, tasks
 from assessments.models import Attempt, GradeChange
 from assessments.tests.factories import by_type, make_assessment, question, right_answers
+from courses.models import LessonPage
 from learning import services as learning_services
 from lms_site.tests.clients import as_
 
@@ -172,6 +173,36 @@ def test_a_plain_post_grades_and_goes_back_to_the_queue(client, trainer, course,
     assert attempt.passed is True and not attempt.pending_manual
 
 
+EMPTY_QUEUE = "Nothing to grade: no essay is waiting for a grade."
+
+
+def test_an_empty_queue_says_so_once(client, trainer, course, assessment):
+    html = as_(client, trainer).get(reverse("assessments:grading_queue", args=(course.pk,))).content.decode()
+    assert html.count(EMPTY_QUEUE) == 1
+    assert html.count("data-empty-state") == 1
+    for other in ("Nothing to grade. Well done!", "No essay is waiting for a grade.", "0 attempts waiting"):
+        assert other not in html
+    assert "<table" not in html
+    assert 'id="queue-list"' in html  # kept, empty, for a later out-of-band swap
+
+
+def test_grading_the_last_essay_leaves_one_empty_message_beside_the_confirmation(client, trainer, course, assessment):
+    attempt = take(enrolled(course, first_name="Ann", last_name="Last"), assessment)
+    url = reverse("assessments:grade_essay", args=(attempt.pk,))
+    data = {"question_id": by_type(attempt)["essay"]["id"], "score": "1"}
+    html = as_(client, trainer).post(url, data, headers=HTMX).content.decode()
+    assert "Graded Ann Last’s essay." in html
+    assert html.count(EMPTY_QUEUE) == 1 and "<table" not in html
+    assert 'id="queue-list"' in html and 'hx-swap-oob="true"' in html
+
+
+def test_a_queue_with_essays_shows_its_count_and_no_empty_message(client, trainer, course, assessment, student):
+    take(student, assessment)
+    html = as_(client, trainer).get(reverse("assessments:grading_queue", args=(course.pk,))).content.decode()
+    assert "1 attempt waiting for an essay grade" in html
+    assert EMPTY_QUEUE not in html and "data-empty-state" not in html
+
+
 @pytest.mark.parametrize("score", ["2", "-1", "lots", ""])
 def test_a_refused_grade_shows_the_message_in_place(client, trainer, assessment, student, score):
     attempt = take(student, assessment)
@@ -310,26 +341,37 @@ def test_gradebook_values_reconcile_with_the_attempts(client, trainer, course, a
     assert reverse("assessments:regrade", args=(quiz.pk,)) in html
 
 
-def test_the_gradebook_query_count_does_not_grow_with_learners(client, trainer, course, assessment):
-    quiz = two_question_quiz(course)
+def test_the_gradebook_query_count_does_not_grow_with_learners_or_assessments(client, trainer, course, assessment):
+    quizzes = [two_question_quiz(course)]
 
     def add_learners(count):
         for _ in range(count):
             learner = enrolled(course)
-            take(learner, quiz, answers={"true_false": False})
+            complete_lessons(learner, course, 2)
+            for quiz in quizzes:
+                take(learner, quiz, answers={"true_false": False})
             take(learner, assessment)
 
+    def queries(url):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
     url = reverse("assessments:gradebook", args=(course.pk,))
+    csv_url = reverse("assessments:gradebook_csv", args=(course.pk,))
     client = as_(client, trainer)
     add_learners(2)
     client.get(url)  # the first visit may create the user's Wagtail profile
-    with CaptureQueriesContext(connection) as with_two:
-        assert client.get(url).status_code == 200
+    with_two = queries(url), queries(csv_url)
     add_learners(18)
-    with CaptureQueriesContext(connection) as with_twenty:
-        response = client.get(url)
-    assert response.content.decode().count('<th scope="row"') == 20
-    assert len(with_twenty) == len(with_two)
+    quizzes += [two_question_quiz(course, slug=f"quiz-{n}", title=f"Quiz {n}") for n in range(3)]
+    add_learners(1)
+    with_more = queries(url), queries(csv_url)
+    response = client.get(url)
+    assert response.content.decode().count('<th scope="row"') == 21
+    assert response.content.decode().count('<th scope="col"') == 4 + 5
+    assert with_more == with_two
+    assert with_two[1] <= 10
 
 
 def test_the_gradebook_csv(client, trainer, course, assessment):
@@ -345,6 +387,12 @@ def test_the_gradebook_csv(client, trainer, course, assessment):
     assert rows[0] == [
         "Learner",
         "Email",
+        "Lessons completed",
+        "Lessons total",
+        "Lessons % (completed of total, rounded down)",
+        "Course progress % (lessons and required steps done, as the learner sees it)",
+        "Assessment average % (mean of the best final score per assessment, equal weights; none yet = 0)",
+        "Assessment average provisional (an essay waits for a grade)",
         "Quiz best %",
         "Quiz last %",
         "Quiz status",
@@ -352,8 +400,75 @@ def test_the_gradebook_csv(client, trainer, course, assessment):
         "'=cmd|' /C calc'!A0 last %",
         "'=cmd|' /C calc'!A0 status",
     ]
-    assert rows[1] == ["'@SUM(1+1)", "ann@example.com", "", "", "not attempted", "100.00", "100.00", "passed"]
+    progress = str(ann.enrollments.get().progress_percent)
+    # Quiz not attempted (0) and the other at 100: an average of 50.
+    assert rows[1] == ["'@SUM(1+1)", "ann@example.com", "0", "4", "0", progress, "50.00", "no"] + [
+        "",
+        "",
+        "not attempted",
+        "100.00",
+        "100.00",
+        "passed",
+    ]
     assert len(rows) == 2
+
+
+def complete_lessons(user, course, count):
+    enrollment = user.enrollments.get(course=course)
+    for lesson in LessonPage.objects.live().descendant_of(course).order_by("path")[:count]:
+        learning_services.complete_lesson(enrollment=enrollment, lesson=lesson)
+
+
+def test_the_gradebook_adds_lessons_progress_and_the_assessment_average(client, trainer, course, assessment):
+    quiz = two_question_quiz(course)
+    ann, bob = enrolled(course, first_name="Ann", last_name="A"), enrolled(course, first_name="Bob", last_name="B")
+    complete_lessons(ann, course, 3)
+    complete_lessons(bob, course, 1)
+    # A lesson Ann completed is unpublished: it no longer counts, on either side of the fraction.
+    LessonPage.objects.live().descendant_of(course).order_by("path").first().unpublish()
+    take(ann, quiz, answers={"true_false": False, "short_text": "lovelace"})  # 100
+    take(ann, quiz, answers={"true_false": True, "short_text": "x"})  # 0: the best counts, not the last
+    graded = take(ann, assessment)  # essay pending, then graded in full
+    services.grade_question(
+        attempt=graded, question_id=by_type(graded)["essay"]["id"], score="1", reason="", grader=trainer
+    )
+    take(bob, quiz, answers={"true_false": False})  # 50
+    take(bob, assessment)  # waits for its essay: counts as 0 until graded, and marks the average provisional
+
+    from assessments import selectors
+
+    book = selectors.gradebook(course=course)
+    assert book.lessons_total == 3
+    ann_row, bob_row = book.rows
+    graded.refresh_from_db()
+    assert (ann_row.lessons_done, ann_row.lessons_total, ann_row.lessons_percent) == (2, 3, 66)
+    assert (bob_row.lessons_done, bob_row.lessons_percent) == (0, 0)
+    assert ann_row.progress_percent == ann.enrollments.get().progress_percent
+    assert ann_row.assessment_average == ((graded.percent + Decimal(100)) / 2).quantize(Decimal("0.01"))
+    assert not ann_row.average_is_provisional
+    assert bob_row.assessment_average == Decimal("25.00") and bob_row.average_is_provisional
+
+    html = as_(client, trainer).get(reverse("assessments:gradebook", args=(course.pk,))).content.decode()
+    assert "2 of 3" in html and "66%" in html
+    assert "25.00%" in html and "provisional: an essay waits for a grade" in html
+    assert "How the totals are worked out" in html and "every assessment weighing the same" in html
+    assert "wagtail-userbar" not in html  # it floated over the table's cells
+    queue = as_(client, trainer).get(reverse("assessments:grading_queue", args=(course.pk,))).content.decode()
+    assert "wagtail-userbar" in queue  # other pages keep it
+
+
+def test_a_course_without_assessments_has_no_average(client, trainer, course):
+    enrolled(course)
+    html = as_(client, trainer).get(reverse("assessments:gradebook", args=(course.pk,))).content.decode()
+    assert 'data-column="average"><span class="text-slate-500">—</span>' in html
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                as_(client, trainer).get(reverse("assessments:gradebook_csv", args=(course.pk,))).content.decode()
+            )
+        )
+    )
+    assert rows[1][6:8] == ["", ""]
 
 
 # Scores that are not numbers: issue 16, finding 5 ---------------------------------------------------------------

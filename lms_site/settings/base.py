@@ -191,6 +191,13 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.EmailOrUsernameBackend"]
 LOGIN_URL = "accounts:sign_in"
 LOGIN_REDIRECT_URL = "/"
+# Where each role lands after signing in without a safe `next` (accounts.views.SignInView): learners on their
+# dashboard, trainers and admins on the trainer home, which lists what waits for them.
+LOGIN_REDIRECT_URLS_BY_ROLE = {
+    "learner": "learning:dashboard",
+    "trainer": "learning:teaching",
+    "admin": "learning:teaching",
+}
 LOGOUT_REDIRECT_URL = "/"
 WAGTAILADMIN_LOGIN_URL = "accounts:sign_in"
 AUTH_PASSWORD_VALIDATORS = [

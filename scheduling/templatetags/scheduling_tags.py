@@ -83,6 +83,19 @@ def my_live_sessions(context):
     return {"request": request, "user": request.user, "bookings": bookings, "now": timezone.now()}
 
 
+@register.inclusion_tag("scheduling/partials/teaching_sessions.html", takes_context=True)
+def teaching_sessions(context, courses):
+    """The trainer home's live sessions of `courses` today and this week, in the trainer's time zone; one query."""
+    request = context["request"]
+    zone = viewer_zone(request.user)
+    return {
+        "request": request,
+        "user": request.user,
+        "sessions": selectors.teaching_sessions(courses=courses, zone=zone),
+        "now": timezone.now(),
+    }
+
+
 def feed_context(request, *, notice: str = "") -> dict:
     feed = services.calendar_feed(user=request.user)
     feed_url = request.build_absolute_uri(reverse("scheduling:feed", args=[feed.token]))
