@@ -364,7 +364,7 @@ def test_trainer_grades_essays_in_the_queue(page: Page, live_server, demo_site):
 
     page.evaluate("window.sameDocument = true")
     panel.get_by_label("Score (0 to 4)").fill("3")
-    panel.get_by_label("Comment").fill("Good validation; add a test next time.")
+    panel.get_by_label("Comment for the learner").fill("Good validation; add a test next time.")
     panel.get_by_role("button", name="Grade and next").click()
     expect(panel.get_by_role("status")).to_have_text("Graded Lena Learner’s essay.")
     expect(panel.get_by_role("heading", level=2)).to_have_text("Leo Learner · Final assessment")
@@ -374,7 +374,7 @@ def test_trainer_grades_essays_in_the_queue(page: Page, live_server, demo_site):
     assert page.evaluate("window.sameDocument") is True, "grading an essay reloaded the whole page"
 
     panel.get_by_label("Score (0 to 4)").fill("4")
-    panel.get_by_label("Comment").fill("Complete answer.")
+    panel.get_by_label("Comment for the learner").fill("Complete answer.")
     panel.get_by_role("button", name="Grade and next").click()
     expect(panel.get_by_role("status")).to_have_text("Graded Leo Learner’s essay.")
     # The empty queue is said once, in the panel; the list beside it is left empty.

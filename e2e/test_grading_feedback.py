@@ -66,7 +66,7 @@ def test_the_learner_waits_then_reads_the_score_and_the_feedback(page: Page, bro
     panel = trainer.locator("#grading-panel")
     expect(panel.get_by_role("heading", level=2)).to_have_text("Lena Learner · Final assessment")
     panel.get_by_label("Score (0 to 4)").fill("3")
-    panel.get_by_label("Comment").fill(ESSAY_COMMENT)
+    panel.get_by_label("Comment for the learner").fill(ESSAY_COMMENT)
     panel.get_by_role("button", name="Grade and next").click()
     expect(panel.get_by_role("status")).to_have_text("Graded Lena Learner’s essay.")
 
