@@ -4,6 +4,7 @@ Money opens and closes courses only here, and only from a verified webhook event
 after Checkout shows what the webhook decided, it never decides itself.
 """
 
+import base64
 import logging
 import re
 from dataclasses import dataclass
@@ -20,8 +21,10 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from accounts import services as account_services
 from accounts import throttling
-from accounts.models import User
+from accounts.models import Notification, User
+from accounts.tasks import send_account_email
 from courses.models import CoursePage
 from learning import selectors as learning_selectors
 from learning import services as learning_services
@@ -29,7 +32,7 @@ from learning.models import Enrollment
 from lms_site.formatting import money_with_code
 from lms_site.inputs import read_json
 
-from . import gateway, selectors
+from . import gateway, receipts, selectors
 from .details import BillingDetails
 from .models import (
     ACCESS_ENDED,
@@ -454,6 +457,29 @@ def _refusal(order: Order) -> str:
             return AutoRefund.COUPON_USED_UP
         order.coupon_redeemed_at = timezone.now()
     return ""
+
+
+def send_receipt(*, order_id: int) -> bool:
+    """E-mails the buyer the receipt PDF of a paid order, once. False when there is nothing (more) to send.
+
+    Claiming the notification, building the PDF and queueing the e-mail share one transaction: a build that
+    fails leaves no claim behind, so a retry sends it; a retry after success finds the claim and sends nothing."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().select_related("user", "course").filter(pk=order_id).first()
+        # A refund that arrived before this task ran: the learner gets no receipt for a course they lost.
+        if order is None or order.status != OrderStatus.PAID or order.paid_key is None:
+            return False
+        if not account_services.claim_notification(user=order.user, kind=Notification.RECEIPT, key=f"order:{order.pk}"):
+            return False
+        pdf = receipts.receipt_pdf(order=order)
+        subject, body = account_services.render_email(
+            template="billing/emails/receipt",
+            context={"order": order, "receipt": receipts.receipt_content(order)},
+            user=order.user,
+        )
+        attachment = (receipts.receipt_filename(order), base64.b64encode(pdf).decode(), "application/pdf")
+        send_account_email.delay_on_commit(subject=subject, body=body, to=[order.user.email], attachments=[attachment])
+    return True
 
 
 def enrollment_of(order: Order) -> Enrollment | None:
