@@ -6,6 +6,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Page, Revision
 
 from accounts.models import Role, User
+from billing.models import Coupon
 from certificates.models import Certificate
 from courses.models import Category, CoursePage, LessonPage
 from learning.models import Enrollment
@@ -24,6 +25,7 @@ def snapshot():
         "groups": Group.objects.count(),
         "enrollments": Enrollment.objects.count(),
         "certificates": Certificate.objects.count(),
+        "coupons": Coupon.objects.count(),
     }
 
 
@@ -64,6 +66,9 @@ def test_seed_demo_builds_the_demo_and_a_second_run_adds_nothing(capsys, django_
     # Leo has finished the Python course, so the demo has a certificate to download and verify.
     certificate = Certificate.objects.get()
     assert certificate.user.username == "learner2" and certificate.status == "valid"
+
+    # A coupon to try at checkout (billing.demo).
+    assert Coupon.objects.get(code="WELCOME10").is_active
 
     before = snapshot()
     with django_capture_on_commit_callbacks(execute=True):
