@@ -250,7 +250,7 @@ def render_receipt(content: ReceiptContent) -> bytes:
     coupon = coupon_line(content)
     label_lines, label_size = _fit(coupon[0], SANS, 10, right - totals_x - 100) if coupon else ([], 10.0)
     lines = adjustments(content)
-    needed = 30 + 16 * len(title_lines) + 18 + 36 + (44 + 17 * len(lines) if lines else 0)
+    needed: float = 30 + 16 * len(title_lines) + 18 + 36 + (44 + 17 * len(lines) if lines else 0)
     if coupon or content.charged != content.price:
         needed += 37 + max(0, len(label_lines) - 1) * (label_size + 3)
     pages = 1 if y - needed > FOOTER_TOP + 16 else 2
