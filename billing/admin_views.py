@@ -1,6 +1,7 @@
 """The views of the orders admin: the listing, the inspect page with the order's webhook events, and refunding."""
 
 from collections.abc import Callable
+from decimal import Decimal
 
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
@@ -14,8 +15,10 @@ from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTempla
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import HeaderButton
 
+from lms_site.formatting import money_with_code
+
 from . import services
-from .models import Order, OrderStatus
+from .models import AutoRefund, Coupon, CouponKind, Order, OrderStatus
 
 
 def order_number(order: Order) -> str:
@@ -111,8 +114,17 @@ class OrderInspectView(RefundActionMixin, InspectView):
 
     def get_refund_requested_by_display_value(self):
         if self.object.refund_requested_at and self.object.refund_requested_by_id is None:
-            return "Automatic (a second payment for a course the learner already had)"
+            reason = AutoRefund(self.object.auto_refund_reason or AutoRefund.DUPLICATE)
+            return f"Automatic: {reason.label}"
         return person(self.object.refund_requested_by)
+
+    def get_buyer_details_display_value(self):
+        return ", ".join(self.object.buyer.lines()) or "—"
+
+    def get_coupon_display_value(self):
+        if not self.object.coupon_code:
+            return "—"
+        return f"{self.object.coupon_code} −{money_with_code(self.object.discount, self.object.currency)}"
 
     def get_course_display_value(self):
         return self.object.course.title
@@ -179,3 +191,23 @@ class RefundView(RefundActionMixin, PermissionCheckedMixin, BaseObjectMixin, Wag
         else:
             messages.success(request, f"{requested}. The learner's access ends when Stripe confirms the refund.")
         return redirect(self.inspect_url_name, order.pk)
+
+
+# Coupons
+
+
+def coupon_discount(coupon: Coupon) -> str:
+    if coupon.kind == CouponKind.PERCENT:
+        return f"{(coupon.percent_off or Decimal(0)).normalize():f} %"
+    return money_with_code(coupon.amount_off or Decimal(0), coupon.currency)
+
+
+def redemptions(coupon: Coupon) -> str:
+    if coupon.max_redemptions is None:
+        return str(coupon.times_redeemed)
+    return f"{coupon.times_redeemed} / {coupon.max_redemptions}"
+
+
+class CouponIndexView(IndexView):
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("course")

@@ -10,9 +10,14 @@ from decimal import Decimal
 import stripe
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from lms_site.formatting import money_with_code
 
 # Currencies the catalogue offers, all with two decimals in Stripe's minor units.
 MINOR_UNITS = {"EUR": 100, "USD": 100, "GBP": 100}
+# The smallest charge Stripe accepts in each currency: a coupon may not take the price below it.
+MINIMUM_CHARGE = {"EUR": Decimal("0.50"), "USD": Decimal("0.50"), "GBP": Decimal("0.30")}
 
 
 def to_minor(amount: Decimal, currency: str) -> int:
@@ -42,6 +47,9 @@ def create_checkout_session(*, order, success_url: str, cancel_url: str) -> Chec
     if uses_simulator():
         return CheckoutSession(id=f"cs_sim_{order.pk}", url=reverse("billing:simulator", args=[order.pk]))
     metadata = {"order_id": str(order.pk)}
+    # Buyers who gave no billing details at our checkout step may give them to Stripe (a business's tax id and
+    # address); the verified webhook records them. Stripe's own promotion codes stay off: our coupons are
+    # applied to the amount below, and the webhook refuses a payment that differs from it.
     session = stripe.checkout.Session.create(
         mode="payment",
         line_items=[
@@ -49,8 +57,8 @@ def create_checkout_session(*, order, success_url: str, cancel_url: str) -> Chec
                 "quantity": 1,
                 "price_data": {
                     "currency": order.currency.lower(),
-                    "unit_amount": to_minor(order.amount, order.currency),
-                    "product_data": {"name": order.course.title},
+                    "unit_amount": to_minor(order.total, order.currency),
+                    "product_data": {"name": order.course.title, **_coupon_description(order)},
                 },
             }
         ],
@@ -59,13 +67,21 @@ def create_checkout_session(*, order, success_url: str, cancel_url: str) -> Chec
         payment_intent_data={"metadata": metadata},
         client_reference_id=str(order.pk),
         customer_email=order.user.email,
-        allow_promotion_codes=True,
         success_url=success_url,
         cancel_url=cancel_url,
+        tax_id_collection={"enabled": not order.buyer_details},
         **_stripe_options(f"order-{order.pk}-checkout"),
     )
     assert session.url is not None  # a hosted Checkout Session always has its page
     return CheckoutSession(id=session.id, url=session.url)
+
+
+def _coupon_description(order) -> dict:
+    """The coupon, named on Stripe's page under the course, since the price there is already discounted."""
+    if not order.coupon_code:
+        return {}
+    discount = money_with_code(order.discount, order.currency)
+    return {"description": _("Coupon %(code)s: −%(discount)s") % {"code": order.coupon_code, "discount": discount}}
 
 
 def create_refund(*, order) -> None:

@@ -1,5 +1,17 @@
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.permission_policies.sites import SitePermissionPolicy
+
+from courses.models import Currency
+
+from .details import SELLER_ADDRESS_LINE_LENGTH, SELLER_ADDRESS_LINES, BillingDetails, has_control_characters
 
 
 class OrderStatus(models.TextChoices):
@@ -33,6 +45,18 @@ class Order(models.Model):
         max_digits=10, decimal_places=2, null=True, blank=True, help_text="What Stripe reports was charged."
     )
     amount_refunded = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    # The coupon as it was applied: its code and the money it took off stay even if the coupon is edited or
+    # deleted later. `amount - discount` is what the Checkout Session asks for and the webhook expects.
+    coupon = models.ForeignKey("Coupon", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")
+    coupon_code = models.CharField(max_length=32, blank=True)
+    discount = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    # When the coupon's redemption was counted: once, when the order was paid and opened the course.
+    coupon_redeemed_at = models.DateTimeField(null=True, blank=True)
+    # The buyer's billing details (billing.details.BillingDetails) and the seller's when the order was paid.
+    buyer_details = models.JSONField(default=dict, blank=True)
+    seller_details = models.JSONField(default=dict, blank=True)
+    # Why a paid order was sent back without opening the course, when it was (see AutoRefund).
+    auto_refund_reason = models.CharField(max_length=20, blank=True)
 
     checkout_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     checkout_url = models.URLField(max_length=1000, blank=True)
@@ -79,6 +103,23 @@ class Order(models.Model):
     def grants_access(self) -> bool:
         return self.status == OrderStatus.PAID
 
+    @property
+    def buyer(self) -> BillingDetails:
+        return BillingDetails.from_dict(self.buyer_details)
+
+    @property
+    def total(self) -> Decimal:
+        """What the buyer is asked to pay: the price at checkout less the coupon's discount."""
+        return self.amount - self.discount
+
+
+class AutoRefund(models.TextChoices):
+    """Why a payment was refunded by itself instead of opening the course."""
+
+    DUPLICATE = "duplicate", _("A second payment for a course the learner already had")
+    AMOUNT_MISMATCH = "amount_mismatch", _("The amount paid did not match the order's total")
+    COUPON_USED_UP = "coupon_used_up", _("The coupon was used up before the payment arrived")
+
 
 class StripeEvent(models.Model):
     """Every webhook event received, stored once by Stripe's id before it is applied."""
@@ -97,3 +138,148 @@ class StripeEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.event_id}"
+
+
+class CouponKind(models.TextChoices):
+    PERCENT = "percent", _("Percent off")
+    AMOUNT = "amount", _("Fixed amount off")
+
+
+class Coupon(models.Model):
+    """A code learners enter at checkout for money off; redemptions count only payments that opened a course."""
+
+    code = models.CharField(
+        _("code"),
+        max_length=32,
+        unique=True,
+        help_text=_("What learners type at checkout, e.g. WELCOME10. Letters, digits, - and _; case does not matter."),
+    )
+    kind = models.CharField(_("discount type"), max_length=10, choices=CouponKind.choices, default=CouponKind.PERCENT)
+    percent_off = models.DecimalField(
+        _("percent off"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("99.99"))],
+    )
+    amount_off = models.DecimalField(
+        _("amount off"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, blank=True)
+    valid_from = models.DateTimeField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
+    max_redemptions = models.PositiveIntegerField(
+        _("maximum redemptions"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("How many paid orders may use it in all. Empty: no limit."),
+    )
+    times_redeemed = models.PositiveIntegerField(_("times redeemed"), default=0, editable=False)
+    course = models.ForeignKey(
+        "courses.CoursePage",
+        verbose_name=_("course"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Only for this course. Empty: any paid course."),
+    )
+    is_active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_("Inactive coupons are refused at checkout. Turn a coupon off rather than deleting it."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("coupon")
+        verbose_name_plural = _("coupons")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=CouponKind.PERCENT, percent_off__gt=0, percent_off__lt=100, amount_off__isnull=True)
+                    | (Q(kind=CouponKind.AMOUNT, amount_off__gt=0, percent_off__isnull=True) & ~Q(currency=""))
+                ),
+                name="coupon_percent_or_amount_with_currency",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(valid_from__isnull=True) | Q(valid_until__isnull=True) | Q(valid_until__gt=models.F("valid_from"))
+                ),
+                name="coupon_valid_until_after_valid_from",
+            ),
+        ]
+
+    def __str__(self):
+        return self.code
+
+
+class BillingProfile(models.Model):
+    """The billing details a learner asked to be remembered for their next purchase."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="billing_profile")
+    details = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Billing details of {self.user_id}"
+
+
+class AdminsOnlySitePermissionPolicy(SitePermissionPolicy):
+    """Only admins (superusers by role) edit the seller's details: a permission box ticked on another group
+    grants nothing, as with the project's other role-decided admin pages."""
+
+    def _user_has_global_permission(self, user, actions):
+        return False
+
+    def get_all_permissions_for_user(self, user):
+        return super().get_all_permissions_for_user(user).none()
+
+
+@register_setting(icon="tag")
+class SellerSettings(BaseSiteSetting):
+    """Who sells the courses, as every receipt prints it. Editable under Settings in the admin."""
+
+    # Annotated because Wagtail's base class is untyped, which hides the fields from mypy's Django plugin.
+    name: "models.CharField[str, str]" = models.CharField(
+        _("seller name"),
+        max_length=100,
+        blank=True,
+        help_text=_("The legal name printed on receipts. Empty: the site's name."),
+    )
+    address: "models.TextField[str, str]" = models.TextField(
+        _("address"), max_length=500, blank=True, help_text=_("Postal address, one line per line of the address.")
+    )
+    vat_id: "models.CharField[str, str]" = models.CharField(
+        _("VAT id"), max_length=20, blank=True, help_text=_("Printed on receipts when given.")
+    )
+
+    class Meta:
+        verbose_name = _("seller details")
+
+    def clean(self):
+        errors = {}
+        for field in ("name", "vat_id"):
+            if has_control_characters(getattr(self, field)):
+                errors[field] = _("Use one line of plain text.")
+        lines = self.address.splitlines()
+        if len(lines) > SELLER_ADDRESS_LINES:
+            errors["address"] = _("Use at most %(count)s lines.") % {"count": SELLER_ADDRESS_LINES}
+        elif any(len(line) > SELLER_ADDRESS_LINE_LENGTH for line in lines):
+            errors["address"] = _("Keep each line to %(count)s characters.") % {"count": SELLER_ADDRESS_LINE_LENGTH}
+        elif any(has_control_characters(line) for line in lines):
+            errors["address"] = _("Use plain text, one line of the address per line.")
+        if errors:
+            raise ValidationError(errors)
+
+    @classmethod
+    def get_permission_policy(cls):
+        return AdminsOnlySitePermissionPolicy(cls)

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
@@ -18,6 +19,8 @@ from reportlab.pdfgen.canvas import Canvas
 from lms_site.formatting import money_with_code
 from lms_site.pdf_fonts import SANS, SERIF_BOLD, draw_text, register_fonts, text_width
 
+from . import selectors
+from .details import BillingDetails, SellerDetails
 from .models import Order
 
 HEADING = SERIF_BOLD  # the seller, the document's title and the total
@@ -32,20 +35,24 @@ ALERT_SHADE = HexColor("#fef2f2")
 
 WIDTH, HEIGHT = A4
 MARGIN = 56
+FOOTER_TOP = 92  # the rule above the footer's note; content stays above it
 
 
 @dataclass(frozen=True)
 class ReceiptContent:
     number: str
-    seller: str
+    seller: SellerDetails
     paid_at: datetime
     learner_name: str
     learner_email: str
     course_title: str
     currency: str
     price: Decimal  # the course price when checkout began
-    charged: Decimal  # what the payment provider reports was charged (lower with a promotion code)
+    charged: Decimal  # what the payment provider reports was charged
     payment_reference: str
+    buyer: BillingDetails = BillingDetails()
+    coupon_code: str = ""
+    discount: Decimal = Decimal("0.00")  # what the coupon took off the price
     refunded: Decimal = Decimal("0.00")
     refunded_at: datetime | None = None
     chargeback_at: datetime | None = None
@@ -63,9 +70,15 @@ def receipt_content(order: Order) -> ReceiptContent:
     """What the receipt of a paid order prints; order.user and order.course should be loaded with it."""
     if order.paid_at is None:
         raise ValueError(f"Order {order.pk} was never paid: it has no receipt.")
+    # Orders paid before sellers' details were kept print today's.
+    seller = (
+        SellerDetails.from_dict(order.seller_details, default_name=settings.WAGTAIL_SITE_NAME)
+        if order.seller_details
+        else selectors.seller_details()
+    )
     return ReceiptContent(
         number=receipt_number(order),
-        seller=settings.WAGTAIL_SITE_NAME,
+        seller=seller,
         paid_at=order.paid_at,
         learner_name=order.user.display_name,
         learner_email=order.user.email,
@@ -74,6 +87,9 @@ def receipt_content(order: Order) -> ReceiptContent:
         price=order.amount,
         charged=order.amount if order.amount_paid is None else order.amount_paid,
         payment_reference=order.payment_intent_id or "",
+        buyer=BillingDetails.from_dict(order.buyer_details),
+        coupon_code=order.coupon_code,
+        discount=order.discount,
         refunded=order.amount_refunded,
         refunded_at=order.refunded_at,
         chargeback_at=order.dispute_lost_at,
@@ -87,6 +103,14 @@ def receipt_pdf(*, order: Order) -> bytes:
 def _day(moment: datetime) -> str:
     local: date = timezone.localtime(moment).date()
     return f"{local.day} {local:%B %Y}"
+
+
+def coupon_line(content: ReceiptContent) -> tuple[str, str] | None:
+    """The coupon as a receipt names it: ("Coupon WELCOME10", "−4.90 EUR"); None without a coupon."""
+    if not content.coupon_code:
+        return None
+    label = _("Coupon %(code)s") % {"code": content.coupon_code}
+    return label, f"−{money_with_code(content.discount, content.currency)}"
 
 
 def adjustments(content: ReceiptContent) -> list[str]:
@@ -137,6 +161,19 @@ def _fit(text: str, font_name: str, size: float, max_width: float, smallest: flo
     return _wrap(text, font_name, size, max_width), size
 
 
+def _footer(canvas: Canvas, content: ReceiptContent, *, page: int, pages: int) -> None:
+    left, right = MARGIN, WIDTH - MARGIN
+    canvas.setStrokeColor(RULE)
+    canvas.setLineWidth(1)
+    canvas.line(left, FOOTER_TOP, right, FOOTER_TOP)
+    note = (
+        f"{content.seller.name} confirms receipt of this payment for the course above. Please keep it for your records."
+    )
+    for index, line in enumerate(_wrap(note, SANS, 8.5, right - left)):
+        _draw(canvas, line, left, FOOTER_TOP - 14 - index * 11, SANS, 8.5, MUTED)
+    _draw(canvas, f"Receipt {content.number} · page {page} of {pages}", right, 32, SANS, 8, MUTED, right=True)
+
+
 def render_receipt(content: ReceiptContent) -> bytes:
     register_fonts()
     buffer = io.BytesIO()
@@ -145,49 +182,85 @@ def render_receipt(content: ReceiptContent) -> bytes:
     created = last_fact.astimezone(UTC).strftime("D:%Y%m%d%H%M%S+00'00'")
     canvas.setDateFormatter(lambda *_: created)
     canvas.setTitle(f"Receipt {content.number}")
-    canvas.setAuthor(content.seller)
+    canvas.setAuthor(content.seller.name)
     canvas.setSubject(f"{content.course_title} for {content.learner_name}")
-    canvas.setCreator(content.seller)
+    canvas.setCreator(content.seller.name)
     left, right = MARGIN, WIDTH - MARGIN
 
     canvas.setFillColor(ACCENT)
     canvas.rect(0, HEIGHT - 8, WIDTH, 8, stroke=0, fill=1)
 
-    # Seller and document title
+    # Seller on the left; the document's title and the payment's facts on the right
     top = HEIGHT - 72
-    _draw(canvas, content.seller, left, top, HEADING, 24, ACCENT)
-    _draw(canvas, "Receipt", right, top, HEADING, 24, INK, right=True)
-    _draw(canvas, "Online courses", left, top - 18, SANS, 9.5, MUTED)
-    _draw(canvas, content.number, right, top - 18, SANS, 10, MUTED, right=True)
-    canvas.setStrokeColor(RULE)
-    canvas.setLineWidth(1)
-    canvas.line(left, top - 36, right, top - 36)
-
-    # Who paid, and the payment's facts
-    y = top - 66
-    labels_x, values_x = WIDTH / 2 - 30, right
-    _draw(canvas, "BILLED TO", left, y, SANS, 8, MUTED)
-    billed_y = y - 17
+    seller_width = WIDTH / 2 - left - 10
+    name_lines, name_size = _fit(content.seller.name, HEADING, 24, seller_width, smallest=12)
+    baseline = top
+    for index, line in enumerate(name_lines):
+        baseline = top - index * (name_size + 2)
+        _draw(canvas, line, left, baseline, HEADING, name_size, ACCENT)
+    details = content.seller.address_lines()
+    if content.seller.vat_id:
+        details.append(_("VAT id: %(vat_id)s") % {"vat_id": content.seller.vat_id})
+    baseline -= 18 - 12.5
     size: float
-    for text, size, colour in ((content.learner_name, 11, INK), (content.learner_email, 10, MUTED)):
-        lines, size = _fit(text, SANS, size, labels_x - left - 20)
+    for text in details or ["Online courses"]:
+        lines, size = _fit(text, SANS, 9.5, seller_width)
         for line in lines:
-            _draw(canvas, line, left, billed_y, SANS, size, colour)
-            billed_y -= size + 4
+            baseline -= 12.5
+            _draw(canvas, line, left, baseline, SANS, size, MUTED)
+
+    _draw(canvas, "Receipt", right, top, HEADING, 24, INK, right=True)
+    labels_x = WIDTH / 2 + 20
     facts = (
         ("Receipt number", content.number),
         ("Date paid", _day(content.paid_at)),
         ("Payment reference", content.payment_reference or "—"),
     )
-    facts_y = y
+    facts_y = top - 8
     for label, value in facts:
+        facts_y -= 15
         _draw(canvas, label, labels_x, facts_y, SANS, 9, MUTED)
-        lines, size = _fit(value, SANS, 9.5, values_x - labels_x - 92)
+        lines, size = _fit(value, SANS, 9.5, right - labels_x - 92)
+        for index, line in enumerate(lines):
+            if index:
+                facts_y -= size + 3
+            _draw(canvas, line, right, facts_y, SANS, size, INK, right=True)
+    rule_y = min(baseline, facts_y) - 18
+    canvas.setStrokeColor(RULE)
+    canvas.setLineWidth(1)
+    canvas.line(left, rule_y, right, rule_y)
+
+    # Who paid: the account, then the billing details they gave, across the page so long ones fit
+    y = rule_y - 30
+    _draw(canvas, "BILLED TO", left, y, SANS, 8, MUTED)
+    y -= 17
+    billed = [(content.learner_name, 11.0, INK), (content.learner_email, 10.0, MUTED)]
+    billed += [(line, 9.5, INK) for line in content.buyer.lines()]
+    for text, size, colour in billed:
+        lines, size = _fit(text, SANS, size, right - left)
         for line in lines:
-            _draw(canvas, line, values_x, facts_y, SANS, size, INK, right=True)
-            facts_y -= size + 4
-        facts_y -= 17 - (size + 4)
-    y = min(billed_y, facts_y) - 36
+            _draw(canvas, line, left, y, SANS, size, colour)
+            y -= size + 4
+    y -= 28
+
+    # What follows the buyer goes on as one block: on this page when it fits above the footer, else on a
+    # second page (only very long details and titles need one), so nothing overlaps and nothing is cut off.
+    totals_x = WIDTH / 2 + 10
+    title_lines = _wrap(content.course_title, SANS, 11, right - left - 150)
+    coupon = coupon_line(content)
+    label_lines, label_size = _fit(coupon[0], SANS, 10, right - totals_x - 100) if coupon else ([], 10.0)
+    lines = adjustments(content)
+    needed: float = 30 + 16 * len(title_lines) + 18 + 36 + (44 + 17 * len(lines) if lines else 0)
+    if coupon or content.charged != content.price:
+        needed += 37 + max(0, len(label_lines) - 1) * (label_size + 3)
+    pages = 1 if y - needed > FOOTER_TOP + 16 else 2
+    if pages == 2:
+        _footer(canvas, content, page=1, pages=2)
+        canvas.showPage()
+        canvas.setFillColor(ACCENT)
+        canvas.rect(0, HEIGHT - 8, WIDTH, 8, stroke=0, fill=1)
+        _draw(canvas, f"Receipt {content.number}", left, HEIGHT - 60, HEADING, 14, INK)
+        y = HEIGHT - 100
 
     # The line item
     canvas.setFillColor(SHADE)
@@ -196,31 +269,35 @@ def render_receipt(content: ReceiptContent) -> bytes:
     _draw(canvas, "AMOUNT", right - 10, y, SANS, 8, MUTED, right=True)
     y -= 30
     _draw(canvas, "Online course", left + 10, y, SANS, 8.5, MUTED)
-    title_lines = _wrap(content.course_title, SANS, 11, right - left - 150)
     _draw(canvas, money_with_code(content.price, content.currency), right - 10, y - 16, SANS, 11, INK, right=True)
     for line in title_lines:
         y -= 16
         _draw(canvas, line, left + 10, y, SANS, 11, INK)
     y -= 18
+    canvas.setStrokeColor(RULE)
     canvas.line(left, y, right, y)
 
-    # Totals: the discount shows only when a promotion code lowered the charge
-    totals_x = WIDTH / 2 + 10
-    if content.charged != content.price:
+    # Totals: a coupon's line, or (for older orders) a discount the payment provider gave
+    if coupon or content.charged != content.price:
         y -= 20
         _draw(canvas, "Course price", totals_x, y, SANS, 10, MUTED)
         _draw(canvas, money_with_code(content.price, content.currency), right - 10, y, SANS, 10, INK, right=True)
         y -= 17
-        _draw(canvas, "Discount", totals_x, y, SANS, 10, MUTED)
-        discount = money_with_code(content.price - content.charged, content.currency)
-        _draw(canvas, f"−{discount}", right - 10, y, SANS, 10, INK, right=True)
+        if coupon:
+            _draw(canvas, coupon[1], right - 10, y, SANS, 10, INK, right=True)
+            for index, line in enumerate(label_lines):
+                _draw(canvas, line, totals_x, y - index * (label_size + 3), SANS, label_size, MUTED)
+            y -= (len(label_lines) - 1) * (label_size + 3)
+        else:
+            discount = money_with_code(content.price - content.charged, content.currency)
+            _draw(canvas, "Discount", totals_x, y, SANS, 10, MUTED)
+            _draw(canvas, f"−{discount}", right - 10, y, SANS, 10, INK, right=True)
     y -= 26
     _draw(canvas, "Total charged", totals_x, y, HEADING, 12, INK)
     _draw(canvas, money_with_code(content.charged, content.currency), right - 10, y, HEADING, 12, INK, right=True)
     canvas.line(totals_x, y - 10, right, y - 10)
 
     # Money that went back after the payment, where nobody can miss it
-    lines = adjustments(content)
     if lines:
         y -= 44
         box_height = 16 + 17 * len(lines)
@@ -231,13 +308,7 @@ def render_receipt(content: ReceiptContent) -> bytes:
             _draw(canvas, line, left + 12, y, SANS, 11, ALERT)
             y -= 17
 
-    # Footer
-    canvas.setStrokeColor(RULE)
-    canvas.line(left, 84, right, 84)
-    note = f"{content.seller} confirms receipt of this payment for the course above. Please keep it for your records."
-    for index, line in enumerate(_wrap(note, SANS, 8.5, right - left)):
-        _draw(canvas, line, left, 68 - index * 12, SANS, 8.5, MUTED)
-    _draw(canvas, f"Receipt {content.number} · page 1 of 1", right, 40, SANS, 8, MUTED, right=True)
+    _footer(canvas, content, page=pages, pages=pages)
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()

@@ -1,10 +1,13 @@
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
+from wagtail.models import Site
 
 from accounts.models import User
 from courses.models import CoursePage
 
-from .models import Order, OrderStatus
+from .details import BillingDetails, SellerDetails
+from .models import BillingProfile, Coupon, Order, OrderStatus, SellerSettings
 
 
 def owned_order(*, user: User | AnonymousUser, order_id: int) -> Order | None:
@@ -34,3 +37,21 @@ def payment_in_progress(*, user: User | AnonymousUser, course: CoursePage) -> Or
     if not user.is_authenticated:
         return None
     return Order.objects.filter(user=user, course=course, status=OrderStatus.PROCESSING).first()
+
+
+def coupon_by_code(code: str) -> Coupon | None:
+    """The coupon of a code as typed (codes are stored in capitals)."""
+    return Coupon.objects.filter(code=code.strip().upper()).first()
+
+
+def saved_billing_details(*, user: User) -> BillingDetails:
+    profile = BillingProfile.objects.filter(user=user).first()
+    return BillingDetails.from_dict(profile.details) if profile else BillingDetails()
+
+
+def seller_details() -> SellerDetails:
+    """The seller as the admin set it up under Settings (the default site's), or the site's name alone."""
+    site = Site.objects.filter(is_default_site=True).first()
+    current = SellerSettings.for_site(site) if site else None
+    data = {"name": current.name, "address": current.address, "vat_id": current.vat_id} if current else {}
+    return SellerDetails.from_dict(data, default_name=settings.WAGTAIL_SITE_NAME)

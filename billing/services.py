@@ -4,26 +4,46 @@ Money opens and closes courses only here, and only from a verified webhook event
 after Checkout shows what the webhook decided, it never decides itself.
 """
 
+import base64
 import logging
+import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import stripe
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts import services as account_services
+from accounts import throttling
+from accounts.models import Notification, User
+from accounts.tasks import send_account_email
 from courses.models import CoursePage
 from learning import selectors as learning_selectors
 from learning import services as learning_services
 from learning.models import Enrollment
+from lms_site.formatting import money_with_code
 from lms_site.inputs import read_json
 
-from . import gateway
-from .models import ACCESS_ENDED, Order, OrderStatus, StripeEvent
+from . import gateway, receipts, selectors
+from .details import BillingDetails
+from .models import (
+    ACCESS_ENDED,
+    AutoRefund,
+    BillingProfile,
+    Coupon,
+    CouponKind,
+    Order,
+    OrderStatus,
+    StripeEvent,
+)
 from .signals import order_paid, order_refunded
 
 logger = logging.getLogger(__name__)
@@ -71,35 +91,170 @@ class NotRefundable(BillingError):
     status_code = 409
 
 
-def start_checkout(*, user: User | AnonymousUser, course: CoursePage, base_url: str) -> Order:
-    """An order for the course and its Checkout Session; an open one is reused instead of charging twice."""
+class CouponRefused(BillingError):
+    """A coupon code that cannot be used for this purchase; the message says why."""
+
+
+class TooManyCouponGuesses(CouponRefused):
+    status_code = 429
+
+
+# Unknown codes a learner may try before being asked to wait: enough for typos, too few to guess codes.
+COUPON_GUESSES = throttling.Limit(scope="coupon_code", attempts=10, seconds=10 * 60)
+COUPON_CODE = re.compile(r"[A-Z0-9][A-Z0-9_-]{1,31}")
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What a purchase costs: the price, the coupon applied and the money it takes off."""
+
+    price: Decimal
+    currency: str
+    coupon: Coupon | None = None
+    discount: Decimal = Decimal("0.00")
+
+    @property
+    def total(self) -> Decimal:
+        return self.price - self.discount
+
+
+def normalise_coupon_code(code: str) -> str:
+    return code.strip().upper()
+
+
+def check_can_buy(*, user: User | AnonymousUser, course: CoursePage) -> User:
+    """The buyer, when they may start buying this course; raises the reason they may not."""
     if not user.is_authenticated or user.is_banned:
-        raise NotAllowed("Please sign in to buy this course.")
+        raise NotAllowed(_("Please sign in to buy this course."))
     if not course.live or course.is_free:
-        raise NotForSale("This course cannot be bought.")
+        raise NotForSale(_("This course cannot be bought."))
     enrollment = learning_selectors.enrollment_for(user=user, course=course)
     if enrollment is not None and enrollment.gives_access:
-        raise AlreadyOwned("You already have this course: no need to buy it again.")
+        raise AlreadyOwned(_("You already have this course: no need to buy it again."))
     missing = learning_selectors.missing_prerequisites(user=user, course=course)
     if missing:
         titles = ", ".join(f"“{prerequisite.title}”" for prerequisite in missing)
-        raise learning_services.PrerequisitesMissing(f"Complete {titles} before you buy this course.")
+        raise learning_services.PrerequisitesMissing(
+            _("Complete %(titles)s before you buy this course.") % {"titles": titles}
+        )
+    return user
+
+
+def coupon_discount(*, coupon: Coupon, price: Decimal) -> Decimal:
+    """The money a coupon takes off a price, rounded half up to the cent and never more than the price."""
+    if coupon.kind == CouponKind.PERCENT:
+        assert coupon.percent_off is not None  # the model's check constraint
+        discount = (price * coupon.percent_off / 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    else:
+        assert coupon.amount_off is not None
+        discount = coupon.amount_off
+    return min(discount, price)
+
+
+def quote(*, user: User, course: CoursePage, coupon_code: str = "") -> Quote:
+    """The price of the course for this buyer, with the coupon applied; raises CouponRefused saying why not.
+
+    Unknown codes count towards a limit per learner, so codes cannot be found by trying many."""
+    base = Quote(price=course.price, currency=course.currency)
+    code = normalise_coupon_code(coupon_code)
+    if not code:
+        return base
+    identity = str(user.pk)
+    wait = throttling.retry_after(COUPON_GUESSES, identity)
+    if wait is not None:
+        minutes = max(1, round(wait / 60))
+        raise TooManyCouponGuesses(
+            _("Too many coupon codes tried. Please try again in %(minutes)s minutes.") % {"minutes": minutes}
+        )
+    coupon = selectors.coupon_by_code(code) if COUPON_CODE.fullmatch(code) else None
+    if coupon is None or not coupon.is_active:
+        throttling.hit(COUPON_GUESSES, identity)
+        raise CouponRefused(_("The coupon code “%(code)s” is not valid.") % {"code": code[:32]})
+    now = timezone.now()
+    if coupon.valid_from and now < coupon.valid_from:
+        day = formats.date_format(timezone.localtime(coupon.valid_from), "DATE_FORMAT")
+        raise CouponRefused(_("The coupon %(code)s can be used from %(day)s.") % {"code": coupon.code, "day": day})
+    if coupon.valid_until and now >= coupon.valid_until:
+        raise CouponRefused(_("The coupon %(code)s has expired.") % {"code": coupon.code})
+    if coupon.max_redemptions is not None and coupon.times_redeemed >= coupon.max_redemptions:
+        raise CouponRefused(_("The coupon %(code)s has been used up.") % {"code": coupon.code})
+    if coupon.course_id is not None and coupon.course_id != course.pk:
+        raise CouponRefused(_("The coupon %(code)s is not for this course.") % {"code": coupon.code})
+    if coupon.kind == CouponKind.AMOUNT and coupon.currency != course.currency:
+        raise CouponRefused(
+            _("The coupon %(code)s is for prices in %(currency)s.") % {"code": coupon.code, "currency": coupon.currency}
+        )
+    discounted = Quote(
+        price=course.price,
+        currency=course.currency,
+        coupon=coupon,
+        discount=coupon_discount(coupon=coupon, price=course.price),
+    )
+    minimum = gateway.MINIMUM_CHARGE[course.currency]
+    if discounted.total < minimum:
+        # Checkout cannot take a payment this small, and a course is only ever opened by a verified payment.
+        raise CouponRefused(
+            _(
+                "The coupon %(code)s would take the price below %(minimum)s, the smallest amount that can be paid "
+                "online, so it cannot be used for this course."
+            )
+            % {"code": coupon.code, "minimum": money_with_code(minimum, course.currency)}
+        )
+    return discounted
+
+
+def remember_billing_details(*, user: User, details: BillingDetails) -> None:
+    """Keeps the details for the learner's next checkout; empty details forget the saved ones."""
+    if details.is_empty:
+        BillingProfile.objects.filter(user=user).delete()
+    else:
+        BillingProfile.objects.update_or_create(user=user, defaults={"details": details.as_dict()})
+
+
+def start_checkout(
+    *,
+    user: User | AnonymousUser,
+    course: CoursePage,
+    base_url: str,
+    coupon_code: str = "",
+    buyer: BillingDetails | None = None,
+    remember: bool = False,
+) -> Order:
+    """An order for the course and its Checkout Session; an open one is reused instead of charging twice.
+
+    The coupon is checked here and its discount written on the order, so the session asks for the discounted
+    total; it counts as redeemed only when the verified webhook reports the payment."""
+    user = check_can_buy(user=user, course=course)
+    price = quote(user=user, course=course, coupon_code=coupon_code)
+    buyer = buyer or BillingDetails()
+    if remember:
+        remember_billing_details(user=user, details=buyer)
+    terms = {
+        "amount": price.price,
+        "currency": price.currency,
+        "coupon_id": price.coupon.pk if price.coupon else None,
+        "coupon_code": price.coupon.code if price.coupon else "",
+        "discount": price.discount,
+        "buyer_details": buyer.as_dict(),
+    }
 
     with transaction.atomic():
         User.objects.select_for_update().get(pk=user.pk)  # one checkout start per learner at a time
         mine = Order.objects.filter(user=user, course=course)
         if mine.filter(status=OrderStatus.PAID).exists():
-            raise AlreadyOwned("You already paid for this course.")
+            raise AlreadyOwned(_("You already paid for this course."))
         if mine.filter(status=OrderStatus.PROCESSING).exists():
-            raise AlreadyOwned("Your payment for this course is still being confirmed; the course opens when it is.")
+            raise AlreadyOwned(_("Your payment for this course is still being confirmed; the course opens when it is."))
         pending = mine.filter(status=OrderStatus.PENDING, created_at__gte=timezone.now() - REUSABLE_CHECKOUT)
         if pending.filter(checkout_url="", created_at__gte=timezone.now() - timedelta(minutes=1)).exists():
             # A double click: the first request is still asking Stripe for its session.
-            raise AlreadyOwned("Your checkout is being prepared. Please wait a moment.")
-        open_order = pending.exclude(checkout_url="").first()
-        if open_order is not None and open_order.amount == course.price and open_order.currency == course.currency:
-            return open_order
-        order = Order.objects.create(user=user, course=course, amount=course.price, currency=course.currency)
+            raise AlreadyOwned(_("Your checkout is being prepared. Please wait a moment."))
+        # The same terms (price, coupon, billing details) reuse the open session; changed ones need a new one.
+        # Compared here rather than in SQL: JSON equality is not the same on every database.
+        for open_order in pending.exclude(checkout_url=""):
+            if all(getattr(open_order, name) == value for name, value in terms.items()):
+                return open_order
+        order = Order.objects.create(user=user, course=course, **terms)
 
     success_url = base_url + reverse("billing:order_return", args=[order.pk])
     cancel_url = base_url + reverse("billing:order_cancelled", args=[order.pk])
@@ -108,7 +263,8 @@ def start_checkout(*, user: User | AnonymousUser, course: CoursePage, base_url: 
     except stripe.StripeError as error:
         logger.warning("Checkout session for order %s failed: %s", order.pk, error)
         order.delete()  # no session, no money moved: nothing to keep
-        raise PaymentServiceUnavailable("The payment service did not answer. Please try again in a minute.") from None
+        message = _("The payment service did not answer. Please try again in a minute.")
+        raise PaymentServiceUnavailable(message) from None
     Order.objects.filter(pk=order.pk).update(checkout_session_id=session.id, checkout_url=session.url)
     order.refresh_from_db()
     return order
@@ -224,18 +380,23 @@ def _record(order: Order, stored: StripeEvent) -> None:
         order.checkout_session_id = data["id"]
 
     if stored.type in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
+        stripe_details = BillingDetails.from_stripe(data.get("customer_details"))
+        if not order.buyer_details and not stripe_details.is_empty:
+            # The buyer gave Stripe, not our checkout step, their billing details (a business's tax id).
+            order.buyer_details = stripe_details.as_dict()
         if data.get("payment_status") in ("paid", "no_payment_required"):
             order.paid_at = order.paid_at or when
-            if data.get("amount_total") is not None:
+            if data.get("amount_total") is not None and currency in gateway.MINOR_UNITS:
                 order.amount_paid = gateway.from_minor(int(data["amount_total"]), currency)
-                order.currency = currency
+            if currency != order.currency and not order.auto_refund_reason:
+                order.auto_refund_reason = AutoRefund.AMOUNT_MISMATCH
         else:
             order.processing_at = order.processing_at or when
     elif stored.type == "checkout.session.async_payment_failed":
         order.failed_at = order.failed_at or when
     elif stored.type == "checkout.session.expired":
         order.expired_at = order.expired_at or when
-    elif stored.type == "charge.refunded":
+    elif stored.type == "charge.refunded" and currency in gateway.MINOR_UNITS:
         refunded = gateway.from_minor(int(data.get("amount_refunded") or 0), currency)
         order.amount_refunded = max(order.amount_refunded, refunded)
         if data.get("refunded"):  # the whole charge went back; a partial refund keeps the course open
@@ -246,26 +407,79 @@ def _record(order: Order, stored: StripeEvent) -> None:
 
 
 def _settle(order: Order) -> None:
-    """Derives the order's status from its facts and opens or closes the course to match."""
+    """Derives the order's status from its facts and opens or closes the course to match.
+
+    A payment opens the course only when it is the learner's only paid order of the course, is exactly the
+    order's total, and its coupon (if any) still had a redemption left; otherwise the money goes back."""
     was_paid = order.paid_key is not None
     status = order.derived_status()
-    paid_key = f"{order.user_id}:{order.course_id}" if status == OrderStatus.PAID else None
-    duplicate = paid_key and Order.objects.filter(paid_key=paid_key).exclude(pk=order.pk).exists()
+    newly_paid = status == OrderStatus.PAID and not was_paid
+    if newly_paid and not order.auto_refund_reason:
+        order.auto_refund_reason = _refusal(order)
+    refused = newly_paid and bool(order.auto_refund_reason)
     order.status = status
-    order.paid_key = None if duplicate else paid_key
+    if status != OrderStatus.PAID or refused:
+        order.paid_key = None
+    elif newly_paid:
+        order.paid_key = f"{order.user_id}:{order.course_id}"
+        order.seller_details = selectors.seller_details().as_dict()  # as the receipt must print it from now on
     order.save()
 
-    if duplicate:
-        # Two checkouts both paid (two tabs): the learner owns the course once, the second payment goes back.
-        logger.warning("Order %s paid for a course the learner already owns; refunding it", order.pk)
-        transaction.on_commit(lambda: request_refund(order=order, by=None))
-    elif status == OrderStatus.PAID and not was_paid:
+    if refused:
+        logger.warning("Order %s was paid but refused (%s); refunding it", order.pk, order.auto_refund_reason)
+        if order.refund_requested_at is None:  # a replayed event must not ask for a second refund
+            transaction.on_commit(lambda: request_refund(order=order, by=None))
+    elif newly_paid:
         learning_services.grant_paid_access(user=order.user, course=order.course)
         order_paid.send(sender=Order, order=order)
     elif status in ACCESS_ENDED and was_paid:
         learning_services.end_paid_access(user=order.user, course=order.course)
         # Receivers run inside this transaction: certificates revokes the course's certificates here and now.
         order_refunded.send(sender=Order, order=order)
+
+
+def _refusal(order: Order) -> str:
+    """Why a payment that just arrived may not open the course ("" when it may), counting its coupon if not."""
+    paid_key = f"{order.user_id}:{order.course_id}"
+    if Order.objects.filter(paid_key=paid_key).exclude(pk=order.pk).exists():
+        return AutoRefund.DUPLICATE  # two checkouts both paid (two tabs): the learner owns the course once
+    if order.amount_paid is None or order.amount_paid != order.total:
+        return AutoRefund.AMOUNT_MISMATCH
+    if order.coupon_id is not None and order.coupon_redeemed_at is None:
+        # One conditional UPDATE: of two payments racing for a coupon's last redemption, the database lets
+        # exactly one through, whichever commits first; the other is refunded.
+        redeemed = (
+            Coupon.objects.filter(pk=order.coupon_id)
+            .filter(Q(max_redemptions__isnull=True) | Q(times_redeemed__lt=F("max_redemptions")))
+            .update(times_redeemed=F("times_redeemed") + 1)
+        )
+        if not redeemed:
+            return AutoRefund.COUPON_USED_UP
+        order.coupon_redeemed_at = timezone.now()
+    return ""
+
+
+def send_receipt(*, order_id: int) -> bool:
+    """E-mails the buyer the receipt PDF of a paid order, once. False when there is nothing (more) to send.
+
+    Claiming the notification, building the PDF and queueing the e-mail share one transaction: a build that
+    fails leaves no claim behind, so a retry sends it; a retry after success finds the claim and sends nothing."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().select_related("user", "course").filter(pk=order_id).first()
+        # A refund that arrived before this task ran: the learner gets no receipt for a course they lost.
+        if order is None or order.status != OrderStatus.PAID or order.paid_key is None:
+            return False
+        if not account_services.claim_notification(user=order.user, kind=Notification.RECEIPT, key=f"order:{order.pk}"):
+            return False
+        pdf = receipts.receipt_pdf(order=order)
+        subject, body = account_services.render_email(
+            template="billing/emails/receipt",
+            context={"order": order, "receipt": receipts.receipt_content(order)},
+            user=order.user,
+        )
+        attachment = (receipts.receipt_filename(order), base64.b64encode(pdf).decode(), "application/pdf")
+        send_account_email.delay_on_commit(subject=subject, body=body, to=[order.user.email], attachments=[attachment])
+    return True
 
 
 def enrollment_of(order: Order) -> Enrollment | None:

@@ -38,7 +38,7 @@ def _session(order: Order, payment_status: str) -> dict:
         "object": "checkout.session",
         "mode": "payment",
         "payment_status": payment_status,
-        "amount_total": gateway.to_minor(order.amount, order.currency),
+        "amount_total": gateway.to_minor(order.total, order.currency),
         "currency": order.currency.lower(),
         "payment_intent": f"pi_sim_{order.pk}",
         "client_reference_id": str(order.pk),
@@ -67,7 +67,7 @@ def expire(*, order: Order) -> str:
 
 
 def refund(*, order: Order) -> str:
-    amount = gateway.to_minor(order.amount_paid or order.amount, order.currency)
+    amount = gateway.to_minor(order.total if order.amount_paid is None else order.amount_paid, order.currency)
     charge = {
         "id": f"ch_sim_{order.pk}",
         "object": "charge",

@@ -1,5 +1,5 @@
-"""Buying a course (checkout, its return pages, Stripe's webhook, the local simulator) and the learner's
-purchase history with the PDF receipt of each paid order."""
+"""Buying a course (the checkout step with coupon and billing details, Checkout's return pages, Stripe's
+webhook, the local simulator) and the learner's purchase history with the receipt of each paid order."""
 
 from functools import partial
 
@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -20,19 +21,108 @@ from lms_site.htmx import personal, refuse, sign_in_first
 
 from . import gateway, receipts, selectors, services
 from . import simulator as payment_simulator
-from .models import OrderStatus
+from .details import BILLING_FIELDS
+from .forms import CheckoutForm
+from .models import AutoRefund, OrderStatus
+
+CHECKOUT = "billing/checkout.html"
+
+
+def _cannot_buy(request, course):
+    """The refusal to show before any checkout form, or None when the learner may buy the course."""
+    if gateway.uses_simulator() and not settings.BILLING_SIMULATOR_ENABLED:
+        message = _("Online payment is not available right now. Please try again later.")
+        return refuse(request, message, status=503, back_url=course.url)
+    try:
+        services.check_can_buy(user=request.user, course=course)
+    except (services.BillingError, learning_services.LearningError) as error:
+        return refuse(request, str(error), status=error.status_code, back_url=course.url)
+    return None
+
+
+def _checkout_page(request, course, form, *, price, coupon_error="", status=200):
+    # The billing part opens by itself when it holds something: saved or typed details, or their errors.
+    billing_open = any(form[name].errors or form[name].value() for name in BILLING_FIELDS)
+    context = {
+        "course": course,
+        "form": form,
+        "price": price,
+        # The service's refusal, or the form's own complaint about the code (too long, not one line).
+        "coupon_error": coupon_error or next(iter(form["coupon_code"].errors), ""),
+        "billing_open": billing_open,
+    }
+    template = CHECKOUT + "#coupon-summary" if request.htmx and request.method == "POST" else CHECKOUT
+    return personal(TemplateResponse(request, template, context, status=status))
+
+
+@require_http_methods(["GET", "POST"])
+def checkout(request, course_id: int):
+    """The step before Checkout: the price, a coupon code and optional billing details.
+
+    A POST here only applies the coupon to show the price (the "Apply" button; htmx swaps the summary);
+    paying is a POST to `buy`."""
+    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    if not request.user.is_authenticated:
+        return sign_in_first(request, request.path)
+    refused = _cannot_buy(request, course)
+    if refused is not None:
+        return refused
+    base_price = services.Quote(price=course.price, currency=course.currency)
+    if request.method == "GET":
+        saved = selectors.saved_billing_details(user=request.user)
+        form = CheckoutForm(initial={**saved.as_dict(), "remember": True})
+        return _checkout_page(request, course, form, price=base_price)
+    # Shown again as typed, without the billing part's errors: only the coupon was asked about.
+    form = CheckoutForm(initial=_typed(request.POST))
+    code = request.POST.get("coupon_code", "")[:64]
+    try:
+        price = services.quote(user=request.user, course=course, coupon_code=code)
+    except services.CouponRefused as error:
+        return _checkout_page(
+            request, course, form, price=base_price, coupon_error=str(error), status=error.status_code
+        )
+    return _checkout_page(request, course, form, price=price)
+
+
+def _typed(data) -> dict:
+    typed = {name: data.get(name, "")[:200] for name in CheckoutForm.base_fields if name != "remember"}
+    typed["remember"] = bool(data.get("remember"))
+    return typed
 
 
 @require_POST
 def buy(request, course_id: int):
+    """Starts Checkout for the course: from the checkout step's form, or (without it) at the full price with
+    the billing details the learner saved."""
     course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
     if not request.user.is_authenticated:
         return sign_in_first(request, course.url)
-    if gateway.uses_simulator() and not settings.BILLING_SIMULATOR_ENABLED:
-        message = "Online payment is not available right now. Please try again later."
-        return refuse(request, message, status=503, back_url=course.url)
+    refused = _cannot_buy(request, course)
+    if refused is not None:
+        return refused
+    if "checkout_step" in request.POST:
+        form = CheckoutForm(request.POST)
+        if not form.is_valid():
+            base_price = services.Quote(price=course.price, currency=course.currency)
+            return _checkout_page(request, course, form, price=base_price, status=400)
+        terms = {
+            "coupon_code": form.cleaned_data["coupon_code"],
+            "buyer": form.details(),
+            "remember": form.cleaned_data["remember"],
+        }
+    else:
+        form = None
+        terms = {"buyer": selectors.saved_billing_details(user=request.user)}
     try:
-        order = services.start_checkout(user=request.user, course=course, base_url=request.build_absolute_uri("/")[:-1])
+        order = services.start_checkout(
+            user=request.user, course=course, base_url=request.build_absolute_uri("/")[:-1], **terms
+        )
+    except services.CouponRefused as error:
+        if form is None:
+            return refuse(request, str(error), status=error.status_code, back_url=course.url)
+        base_price = services.Quote(price=course.price, currency=course.currency)
+        form.add_error("coupon_code", str(error))
+        return _checkout_page(request, course, form, price=base_price, status=error.status_code)
     except (services.BillingError, learning_services.LearningError) as error:
         return refuse(request, str(error), status=error.status_code, back_url=course.url)
     return HttpResponseClientRedirect(order.checkout_url) if request.htmx else redirect(order.checkout_url)
@@ -44,11 +134,15 @@ def order_return(request, order_id: int):
     order = selectors.owned_order(user=request.user, order_id=order_id)
     if order is None:
         raise Http404("No such order.")
-    if order.status == OrderStatus.PAID:
+    if order.status == OrderStatus.PAID and not order.auto_refund_reason:
         messages.success(request, f"Payment received: welcome to “{order.course.title}”!")
         return HttpResponseClientRedirect(order.course.url) if request.htmx else redirect(order.course.url)
     template = "billing/order_return.html#order-status" if request.htmx else "billing/order_return.html"
-    context = {"order": order, "simulator_enabled": settings.BILLING_SIMULATOR_ENABLED and gateway.uses_simulator()}
+    context = {
+        "order": order,
+        "simulator_enabled": settings.BILLING_SIMULATOR_ENABLED and gateway.uses_simulator(),
+        "refund_reason": AutoRefund(order.auto_refund_reason).label if order.auto_refund_reason else "",
+    }
     return personal(TemplateResponse(request, template, context))
 
 
@@ -107,6 +201,25 @@ def simulator(request, order_id: int):
 def purchases(request):
     orders = list(selectors.purchase_history(user=request.user))
     return personal(TemplateResponse(request, "billing/purchases.html", {"orders": orders}))
+
+
+@require_GET
+@login_required
+def receipt_page(request, order_id: int):
+    """The receipt as a page: the same facts as its PDF, which it links to."""
+    order = selectors.receipt_order(user=request.user, order_id=order_id)
+    if order is None:
+        raise Http404("No receipt for this order.")
+    content = receipts.receipt_content(order)
+    context = {
+        "order": order,
+        "receipt": content,
+        "coupon": receipts.coupon_line(content),
+        # Older orders: a discount the payment provider gave, without a coupon of ours.
+        "provider_discount": content.price - content.charged if content.charged != content.price else None,
+        "adjustments": receipts.adjustments(content),
+    }
+    return personal(TemplateResponse(request, "billing/receipt.html", context))
 
 
 @require_GET

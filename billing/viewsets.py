@@ -1,10 +1,12 @@
-"""The orders admin: who may use it, how its listing filters, and which views it has."""
+"""The orders and coupons admins: who may use them, how their listings filter, and which views they have."""
 
 import django_filters
 from django import forms
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
-from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
+from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn, StatusTagColumn
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from accounts.permissions import RolePermissionPolicy
@@ -12,8 +14,9 @@ from courses.models import CoursePage
 from lms_site.formatting import money_with_code
 from lms_site.viewsets import RolePolicyPermissions
 
-from .admin_views import OrderIndexView, OrderInspectView, RefundView
-from .models import Order, OrderStatus
+from .admin_forms import CouponForm
+from .admin_views import CouponIndexView, OrderIndexView, OrderInspectView, RefundView, coupon_discount, redemptions
+from .models import Coupon, CouponKind, Order, OrderStatus
 
 
 class OrderPermissionPolicy(RolePermissionPolicy):
@@ -77,11 +80,13 @@ class OrderViewSet(RolePolicyPermissions, ModelViewSet):
         "user",
         "course",
         "amount",
+        "coupon",
         "currency",
         "amount_paid",
         "amount_refunded",
         "checkout_session_id",
         "payment_intent_id",
+        "buyer_details",
         "created_at",
         "processing_at",
         "paid_at",
@@ -116,3 +121,78 @@ class OrderViewSet(RolePolicyPermissions, ModelViewSet):
     def register_admin_url_finder(self):
         # The finder links to an edit view, and orders have none.
         pass
+
+
+class CouponPermissionPolicy(RolePermissionPolicy):
+    """Admins add, change and delete coupons; a deleted coupon's orders keep its code and discount."""
+
+    actions = frozenset({"view", "add", "change", "delete"})
+
+
+class CouponFilterSet(WagtailFilterSet):
+    is_active = django_filters.BooleanFilter(label=_("Active"), widget=forms.NullBooleanSelect)
+    kind = django_filters.ChoiceFilter(label=_("Discount type"), choices=CouponKind.choices, empty_label=_("All"))
+
+    class Meta:
+        model = Coupon
+        fields = ["is_active", "kind"]
+
+
+class CouponViewSet(RolePolicyPermissions, ModelViewSet):
+    model = Coupon
+    url_prefix = "coupons"
+    url_namespace = "billing_coupons"
+    icon = "decimal"
+    menu_label = _("Coupons")
+    menu_order = 311  # beside Orders
+    add_to_admin_menu = True
+    # Orders are not in the reference index (see OrderViewSet), so a usage page would always say "unused".
+    add_to_reference_index = False
+    copy_view_enabled = False
+
+    index_view_class = CouponIndexView
+    list_display = [
+        "code",
+        Column("discount", label=_("Discount"), accessor=coupon_discount),
+        Column("course", label=_("Course"), accessor="course.title"),
+        DateColumn("valid_from", label=_("Valid from"), sort_key="valid_from"),
+        DateColumn("valid_until", label=_("Valid until"), sort_key="valid_until"),
+        Column("redemptions", label=_("Redeemed"), accessor=redemptions, sort_key="times_redeemed"),
+        BooleanColumn("is_active", label=_("Active"), sort_key="is_active"),
+    ]
+    filterset_class = CouponFilterSet
+    search_fields = ["code"]
+    search_backend_name = None  # plain ORM matching: coupons are not in the search index
+    ordering = "code"
+    edit_handler = ObjectList(
+        [
+            FieldPanel("code"),
+            MultiFieldPanel(
+                [
+                    FieldPanel("kind"),
+                    FieldPanel("percent_off"),
+                    FieldRowPanel([FieldPanel("amount_off"), FieldPanel("currency")]),
+                ],
+                heading=_("Discount"),
+            ),
+            FieldRowPanel([FieldPanel("valid_from"), FieldPanel("valid_until")], heading=_("Valid")),
+            FieldPanel("max_redemptions"),
+            FieldPanel("course"),
+            FieldPanel("is_active"),
+        ],
+        base_form_class=CouponForm,
+    )
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(usage_url_name=None, **kwargs)
+
+    def get_urlpatterns(self):
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("new/", self.add_view, name="add"),
+            path("edit/<id:pk>/", self.edit_view, name="edit"),
+            path("delete/<id:pk>/", self.delete_view, name="delete"),
+            path("history/<id:pk>/", self.history_view, name="history"),
+            path("history-results/<id:pk>/", self.history_results_view, name="history_results"),
+        ]

@@ -1,5 +1,6 @@
 """A learner buys a course through the local payment simulator and studies; an admin refunds the order and
-the learner's access ends. Default settings: no Stripe key, so Checkout is the simulator page."""
+the learner's access ends. Another buys with a coupon and billing details and finds both on the receipt.
+Default settings: no Stripe key, so Checkout is the simulator page."""
 
 import re
 from decimal import Decimal
@@ -11,6 +12,7 @@ from accounts.models import User
 from billing.models import Order, OrderStatus
 from courses.models import CourseIndexPage, LessonPage
 from courses.tests.factories import make_course
+from e2e.conftest import DESKTOP, PHONE, artefact_path
 from learning.models import Enrollment, EnrollmentStatus
 
 pytestmark = pytest.mark.e2e
@@ -24,6 +26,10 @@ def sign_in(page: Page, base_url: str, username: str, password: str, *, next_pat
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page).not_to_have_url(re.compile(r"/accounts/sign-in/"))
+
+
+def resize(page: Page, size: dict[str, int]) -> None:
+    page.set_viewport_size({"width": size["width"], "height": size["height"]})
 
 
 def call_to_action(page: Page):
@@ -51,6 +57,10 @@ def test_learner_buys_a_course_studies_and_loses_access_when_an_admin_refunds(
     page.goto(base + course.url)
     expect(call_to_action(page)).to_contain_text("49.00 EUR")
     call_to_action(page).get_by_role("button", name="Buy course").click()
+    # The checkout step: no coupon, no billing details; straight on to the payment.
+    expect(page.get_by_role("heading", name="Checkout")).to_be_visible()
+    page.get_by_role("button", name="Continue to payment").click()
+    expect(page).to_have_url(re.compile(r"/billing/simulator/\d+/$"))
     order = Order.objects.get(user__username="learner", course=course)
     expect(page).to_have_url(f"{base}/billing/simulator/{order.pk}/")
     expect(page.get_by_role("note")).to_contain_text("Local payment simulator: no real money moves.")
@@ -111,3 +121,92 @@ def test_learner_buys_a_course_studies_and_loses_access_when_an_admin_refunds(
     page.goto(base + course.url)
     expect(call_to_action(page).get_by_role("button", name="Buy course")).to_be_enabled()
     expect(call_to_action(page).get_by_role("link", name="Continue learning")).to_have_count(0)
+
+
+def test_learner_buys_with_a_coupon_and_billing_details_and_the_receipt_shows_them(
+    page: Page, live_server, demo_site, mailoutbox
+):
+    base = live_server.url
+    course = make_course(
+        CourseIndexPage.objects.get(),
+        title="Coupon Sprint",
+        modules=1,
+        lessons_per_module=1,
+        price=Decimal("49.00"),
+        trainer=User.objects.get(username="trainer"),
+    )
+    sign_in(page, base, "learner", "learnwell-learner")
+    page.goto(base + course.url)
+    expect(call_to_action(page)).to_contain_text("Have a coupon?")
+    call_to_action(page).get_by_role("button", name="Buy course").click()
+    expect(page).to_have_url(re.compile(rf"/billing/courses/{course.pk}/checkout/\??$"))
+    summary = page.locator("#coupon-summary")
+    expect(summary).to_contain_text("49.00 EUR")
+
+    # A wrong code is refused in place; the demo's WELCOME10 (typed in lower case) takes 10 % off.
+    page.get_by_label("Coupon code").fill("NOTACODE")
+    summary.get_by_role("button", name="Apply").click()
+    expect(summary.get_by_role("alert")).to_have_text("The coupon code “NOTACODE” is not valid.")
+    page.get_by_label("Coupon code").fill("welcome10")
+    summary.get_by_role("button", name="Apply").click()
+    expect(summary).to_contain_text("Coupon WELCOME10")
+    expect(summary).to_contain_text("−4.90 EUR")
+    expect(page.locator("#checkout-total")).to_have_text("44.10 EUR")
+    assert not Order.objects.filter(course=course).exists()  # applying a code buys nothing
+
+    page.get_by_text("Billing details (optional)").click()
+    page.get_by_label("Full name").fill("Ada Lovelace")
+    page.get_by_label("Company").fill("Analytical Engines GmbH")
+    page.get_by_label("Street and number").fill("Unter den Linden 1")
+    page.get_by_label("Postal code").fill("10117")
+    page.get_by_label("Town or city").fill("Berlin")
+    page.get_by_label("Country").select_option(label="Germany")
+    page.get_by_label("VAT id").fill("DE 123 456 789")
+    for size, name in ((DESKTOP, "checkout-coupon-1366.png"), (PHONE, "checkout-coupon-390.png")):
+        resize(page, size)
+        page.screenshot(path=artefact_path(name), full_page=True)
+    resize(page, DESKTOP)
+    page.get_by_role("button", name="Continue to payment").click()
+
+    order = Order.objects.get(user__username="learner", course=course)
+    expect(page).to_have_url(f"{base}/billing/simulator/{order.pk}/")
+    expect(page.get_by_text("Coupon WELCOME10")).to_be_visible()
+    expect(page.get_by_text("44.10 EUR", exact=True)).to_be_visible()
+    page.get_by_role("button", name="Pay now (card succeeds)").click()
+    expect(page).to_have_url(base + course.url)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID and order.amount_paid == Decimal("44.10")
+
+    # The purchases page links to the receipt, which names seller and buyer and shows the coupon.
+    page.goto(f"{base}/billing/purchases/")
+    row = page.get_by_role("row").filter(has_text="Coupon Sprint")
+    expect(row).to_contain_text("Coupon WELCOME10 −4.90 EUR")
+    expect(row).to_contain_text("Billed to Analytical Engines GmbH · Germany · VAT id: DE123456789")
+    row.get_by_role("link", name=re.compile(r"^View receipt")).click()
+    expect(page).to_have_url(f"{base}/billing/orders/{order.pk}/receipt/")
+    seller, buyer, totals = (
+        page.locator("#receipt-seller"),
+        page.locator("#receipt-buyer"),
+        page.locator("#receipt-totals"),
+    )
+    expect(seller).to_contain_text("Learnwell Demo Ltd")
+    expect(seller).to_contain_text("1 Example Street")
+    expect(seller).to_contain_text("VAT id: DE000000000")
+    expect(buyer).to_contain_text("Analytical Engines GmbH")
+    expect(buyer).to_contain_text("Unter den Linden 1")
+    expect(buyer).to_contain_text("10117 Berlin")
+    expect(buyer).to_contain_text("VAT id: DE123456789")
+    expect(totals).to_contain_text("Coupon WELCOME10")
+    expect(totals).to_contain_text("−4.90 EUR")
+    expect(totals).to_contain_text("44.10 EUR")
+    for size, name in ((DESKTOP, "receipt-page-1366.png"), (PHONE, "receipt-page-390.png")):
+        resize(page, size)
+        page.screenshot(path=artefact_path(name), full_page=True)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download PDF").click()
+    assert download.value.suggested_filename == f"receipt-R-{order.pk:06d}.pdf"
+
+    # The buyer was e-mailed the same receipt once.
+    [receipt] = [message for message in mailoutbox if message.attachments]
+    assert receipt.to == [User.objects.get(username="learner").email]
+    assert receipt.attachments[0][0] == f"receipt-R-{order.pk:06d}.pdf"

@@ -13,6 +13,7 @@ from learning import services as learning_services
 from learning.models import Enrollment, EnrollmentStatus
 
 from .conftest import FAKE_STRIPE_SECRET_KEY
+from .factories import make_coupon
 from .fake_stripe import CHECKOUT_HOST
 
 SESSIONS = "/v1/checkout/sessions"
@@ -95,7 +96,10 @@ class TestCheckout:
         assert form["payment_intent_data[metadata][order_id]"] == str(order.pk)
         assert form["client_reference_id"] == str(order.pk)
         assert form["customer_email"] == learner.email
-        assert form["allow_promotion_codes"] == "true"
+        # Coupons are ours (applied to unit_amount); Stripe's own codes would change the amount the webhook expects.
+        assert "allow_promotion_codes" not in form
+        # No billing details were given at the checkout step, so Stripe may collect a business's tax id.
+        assert form["tax_id_collection[enabled]"] == "true"
         assert form["success_url"] == "http://testserver" + reverse("billing:order_return", args=[order.pk])
         assert form["cancel_url"] == "http://testserver" + reverse("billing:order_cancelled", args=[order.pk])
 
@@ -108,6 +112,38 @@ class TestCheckout:
             session["url"],
         )
         assert order.amount == Decimal("49.00") and order.currency == "EUR"
+
+    def test_a_coupon_is_charged_by_stripe_as_the_discounted_total_and_paid_in_full_opens_the_course(
+        self, client, learner, course_for_sale, fake_stripe, fake_stripe_webhook
+    ):
+        make_coupon("WELCOME10")
+        client.force_login(learner)
+        details = {
+            "name": "Ada Lovelace",
+            "address_line1": "Unter den Linden 1",
+            "city": "Berlin",
+            "country": "DE",
+            "vat_id": "DE123456789",
+        }
+        client.post(
+            reverse("billing:buy", args=[course_for_sale.pk]),
+            {"checkout_step": "1", "coupon_code": "WELCOME10", **details},
+        )
+
+        [request] = fake_stripe.requests
+        assert request.form["line_items[0][price_data][unit_amount]"] == "4410"
+        assert request.form["line_items[0][price_data][product_data][description]"] == "Coupon WELCOME10: −4.90 EUR"
+        # The buyer gave their details at our checkout step: Stripe need not ask for a tax id again.
+        assert request.form["tax_id_collection[enabled]"] == "false"
+        order = Order.objects.get()
+        response = fake_stripe_webhook(
+            "checkout.session.completed", {**paid_session(order, f"pi_test_{order.pk}"), "amount_total": 4410}
+        )
+        assert response.content == b"applied"
+        order.refresh_from_db()
+        assert order.status == OrderStatus.PAID and order.amount_paid == Decimal("44.10")
+        assert Enrollment.objects.get(user=learner, course=course_for_sale).gives_access
+        assert order.coupon.times_redeemed == 1
 
     def test_htmx_buy_redirects_the_browser_to_stripe(self, client, learner, course_for_sale, fake_stripe):
         client.force_login(learner)

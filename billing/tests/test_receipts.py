@@ -11,6 +11,7 @@ from pypdf import PdfReader
 
 from accounts.tests.factories import UserFactory
 from billing import receipts, services, simulator
+from billing.details import SellerDetails
 from billing.models import Order, OrderStatus
 from courses.tests.factories import make_course
 
@@ -200,7 +201,7 @@ class TestReceipt:
 class TestReceiptPdf:
     content = receipts.ReceiptContent(
         number="R-000042",
-        seller="Learnwell",
+        seller=SellerDetails(name="Learnwell"),
         paid_at=datetime(2025, 3, 4, 10, 30, tzinfo=UTC),
         learner_name="Zoë Ørsted 王小明",
         learner_email="zoe@example.com",
@@ -226,3 +227,22 @@ class TestReceiptPdf:
         assert "Partially refunded: 10.00 GBP" in pdf_text(receipts.render_receipt(partial))
         reversed_ = replace(self.content, chargeback_at=datetime(2025, 4, 1, tzinfo=UTC))
         assert "Payment reversed by a chargeback on 1 April 2025" in pdf_text(receipts.render_receipt(reversed_))
+
+    def test_the_longest_details_allowed_go_on_a_second_page_rather_than_overlap(self):
+        from dataclasses import replace
+
+        from billing.details import MAX_LENGTHS, BillingDetails
+
+        longest = BillingDetails(**{name: "W" * length for name, length in MAX_LENGTHS.items()})
+        longest = replace(longest, country="DE", vat_id="DE1234567890123")
+        seller = SellerDetails(name="S" * 100, address="\n".join(["A" * 100] * 6), vat_id="DE000000000")
+        content = replace(self.content, buyer=longest, seller=seller, coupon_code="C" * 32, discount=Decimal("9.80"))
+        data = receipts.render_receipt(content)
+        reader = PdfReader(io.BytesIO(data))
+        assert len(reader.pages) == 2
+        assert "page 1 of 2" in reader.pages[0].extract_text() and "page 2 of 2" in reader.pages[1].extract_text()
+        text = pdf_text(data).replace("\n", "")
+        assert "W" * 100 in text and "VAT id: DE1234567890123" in text and "39.20 GBP" in text
+        # Everyday details stay on one page.
+        everyday = BillingDetails(name="Ada Lovelace", address_line1="1 Main St", city="Bath", country="GB")
+        assert len(PdfReader(io.BytesIO(receipts.render_receipt(replace(self.content, buyer=everyday)))).pages) == 1

@@ -110,3 +110,35 @@ def test_without_stripe_or_simulator_nothing_can_be_refunded_or_simulated(learne
         simulator.refund(order=order)
     order.refresh_from_db()
     assert order.status == "paid" and order.refund_requested_at is None
+
+
+class TestTheCheckoutStepIsOnlyForBuyers:
+    def url(self, course):
+        return reverse("billing:checkout", args=[course.pk])
+
+    def test_visitors_sign_in_first_and_come_back(self, client, paid_course):
+        response = client.get(self.url(paid_course))
+        assert response.status_code == 302 and "/accounts/" in response["Location"]
+        assert "next=" in response["Location"]
+
+    def test_free_courses_owned_courses_and_closed_payments_are_refused_with_a_message(
+        self, client, learner, course, paid_course, settings
+    ):
+        from learning import services as learning_services
+
+        client.force_login(learner)
+        assert client.get(self.url(course)).status_code == 404
+        learning_services.grant_paid_access(user=learner, course=paid_course)
+        response = client.get(self.url(paid_course))
+        assert response.status_code == 409 and "You already have this course" in response.content.decode()
+        settings.BILLING_SIMULATOR_ENABLED = False
+        response = client.post(self.url(paid_course), {"coupon_code": "X"})
+        assert response.status_code == 503 and "not available" in response.content.decode()
+
+    def test_the_page_is_private_and_shows_the_price(self, client, learner, paid_course):
+        client.force_login(learner)
+        response = client.get(self.url(paid_course))
+        assert response.status_code == 200 and "private" in response["Cache-Control"]
+        html = response.content.decode()
+        assert "Paid Course" in html and "49.00 EUR" in html
+        assert f'action="{reverse("billing:buy", args=[paid_course.pk])}"' in html

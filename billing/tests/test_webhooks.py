@@ -124,15 +124,36 @@ class TestVerification:
 
 
 class TestPayment:
-    def test_a_paid_checkout_opens_the_course_at_the_amount_stripe_charged(self, client, learner, order, paid_course):
-        # A promotion code took 10.00 off: the amount Stripe reports is the one recorded.
-        response = deliver(client, event("checkout.session.completed", session(order, amount_total=3900)))
+    def test_a_paid_checkout_opens_the_course_at_the_orders_total(self, client, learner, order, paid_course):
+        response = deliver(client, event("checkout.session.completed", session(order, amount_total=4900)))
         assert response.status_code == 200
         order.refresh_from_db()
-        assert order.status == OrderStatus.PAID
-        assert order.amount == Decimal("49.00") and order.amount_paid == Decimal("39.00")
+        assert order.status == OrderStatus.PAID and order.auto_refund_reason == ""
+        assert order.amount == Decimal("49.00") and order.amount_paid == Decimal("49.00")
         assert order.payment_intent_id == f"pi_{order.pk}"
         assert access(learner, paid_course)
+
+    @pytest.mark.parametrize("amount_total", [3900, 5900, None], ids=["less", "more", "not-reported"])
+    def test_a_payment_that_is_not_the_orders_total_opens_nothing_and_goes_back(
+        self, client, learner, order, paid_course, amount_total, django_capture_on_commit_callbacks
+    ):
+        # A Stripe promotion code or a session edited elsewhere: the charge is not what this order asked for.
+        paid = session(order, amount_total=amount_total)
+        if amount_total is None:
+            del paid["amount_total"]
+        with django_capture_on_commit_callbacks(execute=True):
+            deliver(client, event("checkout.session.completed", paid))
+        order.refresh_from_db()
+        assert order.auto_refund_reason == "amount_mismatch" and order.paid_key is None
+        assert order.status == OrderStatus.REFUNDED  # the simulator confirmed the automatic refund at once
+        assert order.refund_requested_at is not None and order.refund_requested_by is None
+        assert not access(learner, paid_course)
+
+    def test_a_payment_in_another_currency_opens_nothing(self, client, learner, order, paid_course):
+        deliver(client, event("checkout.session.completed", {**session(order), "currency": "usd"}))
+        order.refresh_from_db()
+        assert order.currency == "EUR" and order.auto_refund_reason == "amount_mismatch"
+        assert not access(learner, paid_course)
 
     def test_delayed_payment_waits_then_succeeds(self, client, learner, order, paid_course):
         deliver(client, event("checkout.session.completed", session(order, payment_status="unpaid")))

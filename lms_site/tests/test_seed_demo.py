@@ -7,6 +7,7 @@ from wagtail.models import Page, Revision
 
 from accounts.models import Role, User
 from assessments.models import Attempt, Feedback
+from billing.models import Coupon
 from certificates.models import Certificate
 from courses.models import Category, CoursePage, LessonPage
 from learning.models import Enrollment
@@ -27,6 +28,7 @@ def snapshot():
         "certificates": Certificate.objects.count(),
         "attempts": Attempt.objects.count(),
         "feedback": Feedback.objects.count(),
+        "coupons": Coupon.objects.count(),
     }
 
 
@@ -73,6 +75,8 @@ def test_seed_demo_builds_the_demo_and_a_second_run_adds_nothing(capsys, django_
     assert essay.is_final and essay.passed and essay.grade_released_at is not None
     essay_id = next(q["id"] for q in essay.snapshot["questions"] if q["type"] == "essay")
     assert set(Feedback.objects.filter(attempt=essay).values_list("question_id", flat=True)) == {"", essay_id}
+    # A coupon to try at checkout (billing.demo).
+    assert Coupon.objects.get(code="WELCOME10").is_active
 
     before = snapshot()
     with django_capture_on_commit_callbacks(execute=True):

@@ -6,6 +6,7 @@ from wagtail.models import Site
 from accounts.demo import DEMO_ACCOUNTS, seed_accounts
 from analytics.demo import seed_history
 from assessments.demo import seed_assessments, seed_graded_essay
+from billing.demo import seed_billing
 from certificates.demo import seed_completed_course
 from courses.demo import seed_catalogue
 from gamification.demo import seed_badges
@@ -45,6 +46,7 @@ class Command(BaseCommand):
             seed_sessions(courses=courses, trainer=users["trainer"], learner=users["learner2"])
             seed_home_content(home_page=home, catalogue=catalogue, featured_courses=courses[:3])
             seed_history(courses=courses)
+            seed_billing()
 
         self.stdout.write(self.style.SUCCESS(f"Demo content ready: {len(courses)} courses in “{catalogue.title}”."))
         self.stdout.write("Demo accounts (development only):")
