@@ -54,6 +54,12 @@ def _safe_next(request, fallback="/"):
     return fallback
 
 
+def _landing(user) -> str:
+    # Each role lands where its work is. The places are named in settings, so accounts, the lowest layer, names
+    # no app above it.
+    return resolve_url(settings.LOGIN_REDIRECT_URLS_BY_ROLE.get(user.role, settings.LOGIN_REDIRECT_URL))
+
+
 def throttled_message(seconds: int) -> str:
     minutes = max(1, -(-seconds // 60))
     return ngettext(
@@ -99,7 +105,10 @@ def sign_up(request):
         else:
             login(request, user, backend="accounts.backends.EmailOrUsernameBackend")
             messages.success(request, f"Welcome, {user.first_name}! Your account is ready.")
-            return redirect(_safe_next(request))
+            # A new learner lands on their dashboard (its suggestions are where to start), unless they signed
+            # up on the way somewhere, such as a course's enrol button.
+            target = _safe_next(request, "")
+            return redirect(target if target not in ("", "/") else _landing(user))
     status = 400 if form.errors else 200
     return render(request, "accounts/sign_up.html", {"form": form, "next": _safe_next(request, "")}, status=status)
 
@@ -179,10 +188,8 @@ class SignInView(auth_views.LoginView):
         return "" if target == "/" else target
 
     def get_default_redirect_url(self):
-        # Reached only without a safe `next` (LoginView checks it first): each role lands where its work is. The
-        # places are named in settings, so accounts, the lowest layer, names no app above it.
-        landing = settings.LOGIN_REDIRECT_URLS_BY_ROLE.get(self.request.user.role, settings.LOGIN_REDIRECT_URL)
-        return resolve_url(landing)
+        # Reached only without a safe `next` (LoginView checks it first).
+        return _landing(self.request.user)
 
     def form_invalid(self, form):
         for limit, identity in self.checks:

@@ -34,6 +34,13 @@ def test_sign_up_creates_a_signed_in_learner(client):
     user = User.objects.get(username="grace")
     assert user.role == Role.LEARNER and not user.is_staff
     assert client.session[SESSION_KEY] == str(user.pk)
+    assert response["Location"] == reverse("learning:dashboard")
+
+
+@pytest.mark.parametrize("target", ["/courses/", "https://evil.example/"], ids=["on the way", "elsewhere"])
+def test_sign_up_goes_on_to_a_local_next_only(client, target):
+    response = client.post(reverse("accounts:sign_up"), sign_up_data(next=target))
+    assert response["Location"] == (target if target.startswith("/") else reverse("learning:dashboard"))
 
 
 def sign_up_form(response):
