@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
@@ -238,6 +238,12 @@ def book_seat(*, session: LiveSession, user: User, now: datetime | None = None) 
     booking.booked_at = now if status == BookingStatus.BOOKED else None
     booking.reminded_24h_at = booking.reminded_1h_at = None
     booking.save()
+    if status == BookingStatus.BOOKED:
+        # Imported here because scheduling.tasks imports this module.
+        from .tasks import notify_booked
+
+        # After the commit, so the e-mail is rendered outside the session's row lock.
+        notify_booked.delay_on_commit(booking.pk)
     return booking
 
 
@@ -417,13 +423,11 @@ def claim_reminder(*, booking_id: int, kind: str, now: datetime | None = None) -
     return claimed == 1
 
 
-def claim_seat_notice(*, booking_id: int, now: datetime | None = None) -> bool:
-    """True once per seat given from the waitlist (a later promotion, after a cancel and rebook, counts anew)."""
-    now = now or timezone.now()
-    unsent = Q(seat_notice_sent_at__isnull=True) | Q(seat_notice_sent_at__lt=F("booked_at"))
-    return (
-        Booking.objects.filter(unsent, pk=booking_id, status=BookingStatus.BOOKED).update(seat_notice_sent_at=now) == 1
-    )
+def seat_notice_key(booking: Booking) -> str:
+    """Names one seat for accounts' SentNotification: a booking confirmed directly and one given from the
+    waitlist share it, so a seat is announced once; booking again after cancelling is a new seat."""
+    booked_at = booking.booked_at or booking.requested_at
+    return f"seat:{booking.pk}:{booked_at:%Y%m%d%H%M%S%f}"
 
 
 def claim_cancellation_notice(*, booking_id: int, now: datetime | None = None) -> bool:
