@@ -1,5 +1,6 @@
 """A learner books a live session and checks in with the trainer's code; the trainer takes attendance on the
-roster for another learner and corrects it, keeping the history."""
+roster for another learner and corrects it, keeping the history. Booking answers move the seat counts in
+place."""
 
 import re
 from datetime import timedelta
@@ -12,6 +13,7 @@ from accounts.models import User
 from accounts.tests.factories import UserFactory
 from courses.models import CourseIndexPage
 from courses.tests.factories import make_course
+from e2e.conftest import DESKTOP, PHONE, artefact_path
 from learning import services as learning_services
 from scheduling.tests.factories import make_session
 
@@ -75,3 +77,58 @@ def test_learner_books_and_checks_in_and_trainer_takes_attendance(page: Page, br
     expect(classmate_row.locator("[data-status]")).to_have_attribute("data-status", "late")
     classmate_row.get_by_text("2 changes").click()
     expect(classmate_row.get_by_text(re.compile(r"absent → late by .*Arrived after the break"))).to_be_visible()
+
+
+def test_booking_updates_the_seat_count_in_place_and_says_you_have_a_seat_once(page: Page, live_server, demo_site):
+    base = live_server.url
+    trainer = User.objects.get(username="trainer")
+    course = make_course(CourseIndexPage.objects.get(), title="Seat Course", trainer=trainer, modules=1)
+    learner = User.objects.get(username="learner")
+    classmate: User = UserFactory()  # type: ignore[assignment]
+    for person in (learner, classmate):
+        learning_services.enroll(user=person, course=course)
+    soon = timezone.now() + timedelta(days=2)
+    small = make_session(course, by=trainer, title="Small clinic", capacity=2, starts_at=soon)
+    tiny = make_session(course, by=trainer, title="Tiny clinic", capacity=1, starts_at=soon + timedelta(days=1))
+    from scheduling import services
+
+    services.book_seat(session=tiny, user=classmate)
+    # hx-confirm asks before a booking is given up.
+    page.on("dialog", lambda dialog: dialog.accept())
+
+    sign_in(page, base, "learner", "learnwell-learner")
+    page.goto(base + f"/scheduling/sessions/{small.pk}/")
+    seats = page.locator("#seat-count")
+    expect(seats).to_have_text("2 of 2 left")
+    # Set on this document: a full reload would lose it.
+    page.evaluate("window.sameDocument = true")
+
+    page.get_by_role("button", name="Book a seat").click()
+    expect(seats).to_have_text("1 of 2 left")
+    expect(page.get_by_role("button", name="Cancel booking")).to_be_visible()
+    assert page.locator("main").inner_text().count("You have a seat") == 1
+    assert page.evaluate("window.sameDocument") is True
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=artefact_path("session-booked-390.png"), full_page=True)
+    page.set_viewport_size(DESKTOP)
+    page.screenshot(path=artefact_path("session-booked-1366.png"), full_page=True)
+
+    page.get_by_role("button", name="Cancel booking").click()
+    expect(seats).to_have_text("2 of 2 left")
+    expect(page.get_by_role("button", name="Book a seat")).to_be_visible()
+    assert "You have a seat" not in page.locator("main").inner_text()
+    assert page.evaluate("window.sameDocument") is True
+
+    # A full session: joining and leaving the waitlist move its count in place too.
+    page.goto(base + f"/scheduling/sessions/{tiny.pk}/")
+    waiting = page.locator("#waitlist-count")
+    expect(waiting).to_have_text("Nobody waiting")
+    page.evaluate("window.sameDocument = true")
+    page.get_by_role("button", name="Join the waitlist").click()
+    expect(waiting).to_have_text("1 waiting")
+    expect(page.locator("#seat-count")).to_have_text("Full (1 seat)")
+    assert page.locator("main").inner_text().count("You are on the waitlist") == 1
+    page.get_by_role("button", name="Leave the waitlist").click()
+    expect(waiting).to_have_text("Nobody waiting")
+    assert page.evaluate("window.sameDocument") is True
+
