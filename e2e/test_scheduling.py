@@ -1,6 +1,6 @@
 """A learner books a live session and checks in with the trainer's code; the trainer takes attendance on the
 roster for another learner and corrects it, keeping the history. Booking answers move the seat counts in
-place."""
+place; after a session the trainer marks everybody present in one click."""
 
 import re
 from datetime import timedelta
@@ -132,3 +132,33 @@ def test_booking_updates_the_seat_count_in_place_and_says_you_have_a_seat_once(p
     expect(waiting).to_have_text("Nobody waiting")
     assert page.evaluate("window.sameDocument") is True
 
+
+def test_trainer_marks_everybody_present_after_the_session_in_one_click(page: Page, live_server, demo_site):
+    base = live_server.url
+    trainer = User.objects.get(username="trainer")
+    course = make_course(CourseIndexPage.objects.get(), title="Roster Course", trainer=trainer, modules=1)
+    from scheduling import services
+
+    # Ended yesterday: the trainer takes the attendance they did not get to during the session.
+    starts_at = timezone.now() - timedelta(days=1)
+    session = make_session(course, by=trainer, title="Yesterday's clinic", starts_at=starts_at)
+    people = []
+    for first_name in ("Ann", "Ben", "Cat"):
+        person: User = UserFactory(first_name=first_name)  # type: ignore[assignment]
+        learning_services.enroll(user=person, course=course)
+        services.book_seat(session=session, user=person, now=starts_at - timedelta(days=1))
+        people.append(person)
+    services.mark_attendance(session=session, user=people[2], status="absent", by=trainer, now=starts_at)
+
+    sign_in(page, base, "trainer", "learnwell-trainer")
+    page.goto(base + f"/scheduling/sessions/{session.pk}/roster/")
+    expect(page.get_by_text(re.compile(r"can take and correct attendance until"))).to_be_visible()
+    page.get_by_role("button", name="Mark all present").click()
+    expect(page.get_by_text("2 learners are marked present.")).to_be_visible()
+    for person, status in zip(people, ("present", "present", "absent"), strict=True):
+        expect(page.locator(f"#roster-row-{person.pk} [data-status]")).to_have_attribute("data-status", status)
+    expect(page.get_by_role("button", name="Mark all present")).to_have_count(0)
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=artefact_path("roster-marked-390.png"), full_page=True)
+    page.set_viewport_size(DESKTOP)
+    page.screenshot(path=artefact_path("roster-marked-1366.png"), full_page=True)
