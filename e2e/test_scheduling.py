@@ -162,3 +162,30 @@ def test_trainer_marks_everybody_present_after_the_session_in_one_click(page: Pa
     page.screenshot(path=artefact_path("roster-marked-390.png"), full_page=True)
     page.set_viewport_size(DESKTOP)
     page.screenshot(path=artefact_path("roster-marked-1366.png"), full_page=True)
+
+
+def test_the_admin_session_form_lines_up_its_times_and_takes_the_courses_trainer_zone(
+    page: Page, live_server, demo_site
+):
+    base = live_server.url
+    User.objects.filter(username="trainer").update(time_zone="Europe/Berlin")
+    User.objects.filter(username="admin").update(time_zone="UTC")
+    sign_in(page, base, "admin", "learnwell-admin")
+    page.set_viewport_size(DESKTOP)
+    page.goto(base + "/admin/live-sessions/new/")
+    page.locator("#id_end_time").scroll_into_view_if_needed()
+    page.screenshot(path=artefact_path("live-session-form-1366.png"))
+    starts, ends = page.locator("#id_start_time").bounding_box(), page.locator("#id_end_time").bounding_box()
+    title = page.locator("#id_title").bounding_box()
+    assert starts and ends and title
+    # "Ends at" beside "Starts at", on the same line, and within the form's width like every other field.
+    assert starts["y"] == ends["y"] and starts["x"] < ends["x"]
+    assert ends["x"] + ends["width"] <= title["x"] + title["width"]
+    zone = page.locator("#id_time_zone")
+    expect(zone).to_have_value("UTC")  # the admin's own, until a course is chosen
+    page.locator("#id_course").select_option(label="Python for Data Analysis")
+    expect(zone).to_have_value("Europe/Berlin")
+    # A zone chosen by hand stays when the course changes again.
+    zone.select_option("Asia/Tokyo")
+    page.locator("#id_course").select_option(label="Building Web Apps with Django")
+    expect(zone).to_have_value("Asia/Tokyo")
