@@ -41,7 +41,9 @@ def _confirm_seat(booking_id: int, *, template: str) -> bool:
         .filter(pk=booking_id, status=BookingStatus.BOOKED, session__cancelled_at__isnull=True)
         .first()
     )
-    if booking is None:  # cancelled since, or the session was
+    # Cancelled since, or the session was; or it has begun (a booking entered afterwards, as the demo's
+    # past session is): a confirmation would only confuse.
+    if booking is None or booking.session.starts_at <= timezone.now():
         return False
     return account_services.notify(
         user=booking.user,

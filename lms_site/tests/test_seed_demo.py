@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Page, Revision
@@ -9,6 +10,7 @@ from accounts.models import Role, User
 from certificates.models import Certificate
 from courses.models import Category, CoursePage, LessonPage
 from learning.models import Enrollment
+from scheduling.models import Attendance, AttendanceChange, Booking, LiveSession
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +26,10 @@ def snapshot():
         "groups": Group.objects.count(),
         "enrollments": Enrollment.objects.count(),
         "certificates": Certificate.objects.count(),
+        "live sessions": LiveSession.objects.count(),
+        "bookings": Booking.objects.count(),
+        "attendances": Attendance.objects.count(),
+        "attendance changes": AttendanceChange.objects.count(),
     }
 
 
@@ -64,6 +70,9 @@ def test_seed_demo_builds_the_demo_and_a_second_run_adds_nothing(capsys, django_
     # Leo has finished the Python course, so the demo has a certificate to download and verify.
     certificate = Certificate.objects.get()
     assert certificate.user.username == "learner2" and certificate.status == "valid"
+
+    # A past live session with its attendance taken, for the roster and the attendance report.
+    assert Attendance.objects.filter(session__ends_at__lt=timezone.now(), user__username="learner2").exists()
 
     before = snapshot()
     with django_capture_on_commit_callbacks(execute=True):
