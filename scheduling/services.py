@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext
 
 from accounts.models import User
 from courses.models import CoursePage
@@ -363,8 +364,11 @@ def _check_roster(*, session: LiveSession, by: User, now: datetime) -> None:
         raise SchedulingError("Attendance can be taken from 15 minutes before the session starts.")
     if not attendance_open(session=session, user=by, now=now):
         raise SchedulingError(
-            f"Trainers can take or correct attendance until {TRAINER_CORRECTIONS_FOR.days} days after the "
-            "session; ask an admin to correct it now."
+            gettext(
+                "Trainers can take or correct attendance until %(days)d days after the session; ask an admin to "
+                "correct it now."
+            )
+            % {"days": TRAINER_CORRECTIONS_FOR.days}
         )
 
 

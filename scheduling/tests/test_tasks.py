@@ -242,6 +242,12 @@ class TestBookingConfirmedEmail:
         assert tasks.notify_booked(booking.pk) is False
         assert mailoutbox == []
 
+    def test_no_confirmation_once_the_session_has_begun(self, session, enrolled, clock, run_on_commit, mailoutbox):
+        booking = services.book_seat(session=session, user=enrolled())  # its task not run yet
+        clock.move_to(START)
+        assert run_on_commit(tasks.notify_booked, booking.pk) is False
+        assert mailoutbox == []
+
     def test_a_learner_who_muted_bookings_gets_no_confirmation(self, session, enrolled, run_on_commit, mailoutbox):
         learner = enrolled()
         mute_bookings(learner)
