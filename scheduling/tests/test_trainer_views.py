@@ -228,7 +228,7 @@ def test_mark_all_present_marks_the_unmarked_and_returns_the_table(trainer_clien
     services.book_seat(session=session, user=bob, now=START - timedelta(days=1))
     trainer_client.post(mark_url(session, bob), {"status": "absent"}, headers=HTMX)
     page = trainer_client.get(roster_url(session)).content.decode()
-    assert mark_all_url(session) in page and "The 1 learner not marked yet" in page
+    assert mark_all_url(session) in page and "Only the 1 learner not marked yet; marks already given stay." in page
 
     response = trainer_client.post(mark_all_url(session), headers=HTMX)
     html = response.content.decode()
