@@ -4,7 +4,7 @@ import logging
 import sysconfig
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.urls import NoReverseMatch
 from django.views.defaults import bad_request
 
@@ -17,10 +17,11 @@ MAX_QUERY_VALUE_CHARACTERS = 2000
 
 # Exceptions that code outside the project raises on a value it did not expect from a client: Wagtail's
 # choosers look up `?id=NaN`, its login view reverses `?next=anything` as a URL name, Draftail parses a
-# rich-text field that is a number. They are the client's error, not the server's.
+# rich-text field that is a number, its page copy looks up `new_parent_page=-1` with get(). They are the
+# client's error, not the server's.
 LIBRARY_INPUT_ERRORS: tuple[type[Exception], ...]
 LIBRARY_INPUT_ERRORS = (ValueError, TypeError, OverflowError, KeyError, IndexError, AttributeError, NoReverseMatch)
-LIBRARY_INPUT_ERRORS += (ValidationError,)
+LIBRARY_INPUT_ERRORS += (ValidationError, ObjectDoesNotExist)
 
 _LIBRARY_DIRS = tuple({str(Path(sysconfig.get_paths()[name])) for name in ("purelib", "platlib", "stdlib")})
 

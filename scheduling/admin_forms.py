@@ -1,7 +1,7 @@
 """The live sessions admin's forms: planning a session (or a weekly series), editing one occurrence, cancelling.
 
-Times are entered as wall-clock times in a chosen time zone (the trainer's own by default) and become aware
-datetimes here; the rules about sessions (length, deadline, where to go, who may) are services.py's, whose
+Times are entered as wall-clock times in a chosen time zone (the course trainer's own by default) and become
+aware datetimes here; the rules about sessions (length, deadline, where to go, who may) are services.py's, whose
 refusals the views show on the form.
 """
 
@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.widgets import AdminDateInput, AdminTimeInput
 
@@ -23,8 +24,24 @@ from .models import LiveSession
 
 def courses_for(user):
     """The courses whose sessions the user plans: every course for admins, their own for trainers."""
-    courses = CoursePage.objects.order_by("title")
+    courses = CoursePage.objects.select_related("trainer").order_by("title")
     return courses if user is not None and user.is_superuser else courses.filter(trainer=user)
+
+
+class CourseSelect(forms.Select):
+    """Each course carries its trainer's time zone, so choosing a course can set the form's zone to the one
+    the trainer plans in (static/js/live-session-form.js; it leaves a zone the person chose alone)."""
+
+    def __init__(self, attrs=None, *, time_zone_field: str = "time_zone"):
+        super().__init__({"data-sets-time-zone": time_zone_field, **(attrs or {})})
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        course = getattr(value, "instance", None)
+        trainer = getattr(course, "trainer", None)
+        if trainer is not None:
+            option["attrs"]["data-time-zone"] = trainer.time_zone
+        return option
 
 
 def local_moment(day, time, zone: zoneinfo.ZoneInfo) -> datetime:
@@ -49,7 +66,9 @@ class LiveSessionForm(WagtailAdminModelForm):
     )
     start_date = forms.DateField(label="Date", widget=AdminDateInput)
     start_time = forms.TimeField(label="Starts at", widget=AdminTimeInput)
-    end_time = forms.TimeField(label="Ends at", widget=AdminTimeInput, help_text="On the same day.")
+    # No help text on the fields of a row: Wagtail puts it above the input, which would push this input below
+    # its neighbours'. The rows' panels carry it (viewsets._when_panels, _booking_panels).
+    end_time = forms.TimeField(label="Ends at", widget=AdminTimeInput)
     capacity = forms.IntegerField(
         min_value=1,
         max_value=services.MAX_CAPACITY,
@@ -69,9 +88,7 @@ class LiveSessionForm(WagtailAdminModelForm):
         help_text=LiveSession._meta.get_field("online_url").help_text,
     )
     deadline_date = forms.DateField(label="Bookings close on", widget=AdminDateInput, required=False)
-    deadline_time = forms.TimeField(
-        label="at", widget=AdminTimeInput, required=False, help_text="Leave both empty: bookings close at the start."
-    )
+    deadline_time = forms.TimeField(label="at", widget=AdminTimeInput, required=False)
 
     class Meta:
         model = LiveSession
@@ -135,7 +152,8 @@ class LiveSessionCreateForm(LiveSessionForm):
 
     course = IdModelChoiceField(
         queryset=CoursePage.objects.none(),
-        help_text="Only the course’s enrolled learners can book.",
+        widget=CourseSelect,
+        help_text=_("Only the course’s enrolled learners can book. The time zone follows its trainer’s."),
         error_messages={"invalid_choice": "Choose one of the courses you teach."},
     )
     weeks = forms.IntegerField(
@@ -161,7 +179,9 @@ class LiveSessionCreateForm(LiveSessionForm):
         super().__init__(*args, **kwargs)
         self.fields["course"].queryset = courses_for(self.for_user)
         if self.for_user is not None and not self.is_bound:
-            self.initial.setdefault("time_zone", self.for_user.time_zone)
+            # A trainer plans in their own zone. An admin starts in theirs, and choosing a course switches to
+            # its trainer's (CourseSelect).
+            self.initial["time_zone"] = self.for_user.time_zone
 
 
 class CancelSessionForm(forms.Form):

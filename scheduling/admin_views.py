@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 from django.views.generic import FormView
 from wagtail.admin import messages
 from wagtail.admin.ui.menus import MenuItem
@@ -36,6 +38,20 @@ def zoned_time(moment, zone) -> str:
     """local_time with the zone's name: “Wed 14 Oct 2026, 18:00 CEST (Europe/Berlin)”."""
     text = local_time(moment, zone)
     return text if text.endswith(f" {zone.key}") else f"{text} ({zone.key})"
+
+
+def planned_start(session: LiveSession, viewer_zone) -> str:
+    """The start as the session was planned, in its own zone, which is what its edit form shows; below it the
+    viewer's own time when they live elsewhere (an admin looking after trainers in other countries)."""
+    try:
+        zone = zoneinfo.ZoneInfo(session.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    planned = zoned_time(session.starts_at, zone)
+    if zone.key == viewer_zone.key:
+        return planned
+    yours = _("Your time: %(time)s") % {"time": zoned_time(session.starts_at, viewer_zone)}
+    return format_html('{}<br><span class="w-text-14 w-text-text-meta">{}</span>', planned, yours)
 
 
 def seats_text(session: LiveSession) -> str:
@@ -112,15 +128,15 @@ class LiveSessionIndexView(SessionActionsMixin, IndexView):
 
     @cached_property
     def columns(self):
-        # Start times in the viewer's own time zone (accounts.User.time_zone), named in the heading.
-        zone = self.request.user.tzinfo
+        # The start as planned, in each session's own zone (the zone the trainer chose), named in the cell.
+        viewer_zone = self.request.user.tzinfo
         columns = list(super().columns)
         for index, column in enumerate(columns):
             if column.name == "starts_at":
                 columns[index] = Column(
                     "starts_at",
-                    label=f"Start ({zone.key})",
-                    accessor=lambda session: local_time(session.starts_at, zone),
+                    label=_("Start (session's time zone)"),
+                    accessor=lambda session: planned_start(session, viewer_zone),
                     sort_key="starts_at",
                 )
         return columns

@@ -78,8 +78,8 @@ class Booking(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     reminded_24h_at = models.DateTimeField(null=True, blank=True)
     reminded_1h_at = models.DateTimeField(null=True, blank=True)
-    # When the e-mails below went out: a task that runs again (a retry, a duplicate) finds them claimed.
-    seat_notice_sent_at = models.DateTimeField(null=True, blank=True)
+    # When the cancellation e-mail went out: a task that runs again (a retry, a duplicate) finds it claimed.
+    # (Seat e-mails are claimed in accounts' SentNotification, which also knows the learner's preferences.)
     cancellation_notice_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext
 
 from accounts.models import User
 from courses.models import CoursePage
@@ -37,6 +38,11 @@ MAX_CAPACITY = 10_000
 CHECK_IN_OPENS_BEFORE = timedelta(minutes=15)
 # The online link shows to booked learners from this long before the start.
 JOIN_LINK_OPENS_BEFORE = timedelta(minutes=15)
+# The roster opens with check-in and stays open this long after the end, for the trainer to mark learners who
+# came without checking in and to correct mistakes. Later, attendance has settled into completions and reports:
+# only an admin changes it then (the history keeps who did, and when).
+ATTENDANCE_OPENS_BEFORE = CHECK_IN_OPENS_BEFORE
+TRAINER_CORRECTIONS_FOR = timedelta(days=30)
 
 
 class SchedulingError(Exception):
@@ -238,6 +244,12 @@ def book_seat(*, session: LiveSession, user: User, now: datetime | None = None) 
     booking.booked_at = now if status == BookingStatus.BOOKED else None
     booking.reminded_24h_at = booking.reminded_1h_at = None
     booking.save()
+    if status == BookingStatus.BOOKED:
+        # Imported here because scheduling.tasks imports this module.
+        from .tasks import notify_booked
+
+        # After the commit, so the e-mail is rendered outside the session's row lock.
+        notify_booked.delay_on_commit(booking.pk)
     return booking
 
 
@@ -327,6 +339,39 @@ def check_in(*, session: LiveSession, user: User, code: str, now: datetime | Non
     return _set_attendance(session=session, user=user, status=status, by=user, now=now, checked_in=True)
 
 
+def attendance_opens_at(session: LiveSession) -> datetime:
+    return session.starts_at - ATTENDANCE_OPENS_BEFORE
+
+
+def attendance_closes_at(*, session: LiveSession, user: User | AnonymousUser) -> datetime | None:
+    """Until when the user may mark or correct the session's attendance: None for admins (no end)."""
+    return None if user.is_superuser else session.ends_at + TRAINER_CORRECTIONS_FOR
+
+
+def attendance_open(*, session: LiveSession, user: User | AnonymousUser, now: datetime | None = None) -> bool:
+    """Whether the user's roster buttons work now: the window only; who may at all is can_manage's."""
+    now = now or timezone.now()
+    closes_at = attendance_closes_at(session=session, user=user)
+    return not session.is_cancelled and attendance_opens_at(session) <= now and (closes_at is None or now < closes_at)
+
+
+def _check_roster(*, session: LiveSession, by: User, now: datetime) -> None:
+    if not can_manage(user=by, course=session.course):
+        raise NotAllowed("Only the course's trainer or an admin takes attendance.")
+    if session.is_cancelled:
+        raise SchedulingError("This session was cancelled.")
+    if now < attendance_opens_at(session):
+        raise SchedulingError("Attendance can be taken from 15 minutes before the session starts.")
+    if not attendance_open(session=session, user=by, now=now):
+        raise SchedulingError(
+            gettext(
+                "Trainers can take or correct attendance until %(days)d days after the session; ask an admin to "
+                "correct it now."
+            )
+            % {"days": TRAINER_CORRECTIONS_FOR.days}
+        )
+
+
 @transaction.atomic
 def mark_attendance(
     *, session: LiveSession, user: User, status: str, by: User, note: str = "", now: datetime | None = None
@@ -335,17 +380,36 @@ def mark_attendance(
     session = LiveSession.objects.select_related("course").get(pk=session.pk)  # a cancellation since loading
     if status not in AttendanceStatus.values:
         raise SchedulingError("Choose present, late, absent or excused.")
-    if not can_manage(user=by, course=session.course):
-        raise NotAllowed("Only the course's trainer or an admin takes attendance.")
-    if session.is_cancelled:
-        raise SchedulingError("This session was cancelled.")
     now = now or timezone.now()
-    if now < session.starts_at - CHECK_IN_OPENS_BEFORE:
-        raise SchedulingError("Attendance can be taken from 15 minutes before the session starts.")
+    _check_roster(session=session, by=by, now=now)
     on_roster = Booking.objects.filter(session=session, user=user, status=BookingStatus.BOOKED).exists()
     if not on_roster and not Attendance.objects.filter(session=session, user=user).exists():
         raise SchedulingError("That learner has no seat in this session.")
     return _set_attendance(session=session, user=user, status=status, by=by, now=now, note=note)
+
+
+@transaction.atomic
+def mark_all_present(*, session: LiveSession, by: User, now: datetime | None = None) -> list[Attendance]:
+    """Marks every learner with a seat who is not marked yet as present, each change in the history like a
+    single mark. Learners already marked (by the trainer or a check-in) keep what they have, so pressing it
+    again changes nothing; the attendances it set are returned."""
+    session = LiveSession.objects.select_related("course").get(pk=session.pk)
+    now = now or timezone.now()
+    _check_roster(session=session, by=by, now=now)
+    unmarked = (
+        Booking.objects.filter(session=session, status=BookingStatus.BOOKED)
+        .exclude(user__attendances__session=session)
+        .select_related("user")
+        .order_by("pk")
+    )
+    marked = []
+    for booking in unmarked:
+        attendance, changed = _record_attendance(
+            session=session, user=booking.user, status=AttendanceStatus.PRESENT, by=by, now=now, unless_marked=True
+        )
+        if changed:
+            marked.append(attendance)
+    return marked
 
 
 def _set_attendance(
@@ -358,6 +422,25 @@ def _set_attendance(
     note: str = "",
     checked_in: bool = False,
 ) -> Attendance:
+    attendance, _ = _record_attendance(
+        session=session, user=user, status=status, by=by, now=now, note=note, checked_in=checked_in
+    )
+    return attendance
+
+
+def _record_attendance(
+    *,
+    session: LiveSession,
+    user: User,
+    status: str,
+    by: User,
+    now: datetime,
+    note: str = "",
+    checked_in: bool = False,
+    unless_marked: bool = False,
+) -> tuple[Attendance, bool]:
+    """Sets the status, writes the history row and tells receivers; (attendance, whether it changed).
+    `unless_marked`: an attendance recorded meanwhile (a check-in just now) is left as it is."""
     try:
         with transaction.atomic():
             attendance, created = Attendance.objects.select_for_update().get_or_create(
@@ -366,8 +449,8 @@ def _set_attendance(
     except IntegrityError:  # a check-in and the roster at the same moment: the later one corrects
         attendance, created = Attendance.objects.select_for_update().get(session=session, user=user), False
     previous = "" if created else attendance.status
-    if not created and previous == status:
-        return attendance
+    if not created and (previous == status or unless_marked):
+        return attendance, False
     attendance.status, attendance.updated_at, attendance.updated_by = status, now, by
     if checked_in:
         attendance.checked_in_at = now
@@ -376,7 +459,7 @@ def _set_attendance(
         attendance=attendance, previous_status=previous, status=status, changed_by=by, changed_at=now, note=note[:255]
     )
     attendance_changed.send(sender=Attendance, attendance=attendance)
-    return attendance
+    return attendance, True
 
 
 @transaction.atomic
@@ -417,13 +500,11 @@ def claim_reminder(*, booking_id: int, kind: str, now: datetime | None = None) -
     return claimed == 1
 
 
-def claim_seat_notice(*, booking_id: int, now: datetime | None = None) -> bool:
-    """True once per seat given from the waitlist (a later promotion, after a cancel and rebook, counts anew)."""
-    now = now or timezone.now()
-    unsent = Q(seat_notice_sent_at__isnull=True) | Q(seat_notice_sent_at__lt=F("booked_at"))
-    return (
-        Booking.objects.filter(unsent, pk=booking_id, status=BookingStatus.BOOKED).update(seat_notice_sent_at=now) == 1
-    )
+def seat_notice_key(booking: Booking) -> str:
+    """Names one seat for accounts' SentNotification: a booking confirmed directly and one given from the
+    waitlist share it, so a seat is announced once; booking again after cancelling is a new seat."""
+    booked_at = booking.booked_at or booking.requested_at
+    return f"seat:{booking.pk}:{booked_at:%Y%m%d%H%M%S%f}"
 
 
 def claim_cancellation_notice(*, booking_id: int, now: datetime | None = None) -> bool:

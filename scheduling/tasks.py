@@ -1,9 +1,13 @@
-"""E-mails about live sessions and the reminder sweep. Each message is claimed or keyed so it goes once."""
+"""E-mails about live sessions and the reminder sweep. Each message is claimed or keyed so it goes once.
+
+Seat confirmations and reminders are "bookings and reminders" on the learner's profile, and go only to
+learners who left that on; a cancelled session is always announced, since a learner must know it is off."""
 
 from celery import shared_task
 from django.utils import timezone
 
 from accounts import services as account_services
+from accounts.models import Notification
 from accounts.tasks import send_account_email
 from learning import services as learning_services
 from learning.models import Enrollment
@@ -31,13 +35,35 @@ def notify_session_cancelled(session_id: int) -> int:
     return sent
 
 
+def _confirm_seat(booking_id: int, *, template: str) -> bool:
+    booking = (
+        Booking.objects.select_related("user", "session__course")
+        .filter(pk=booking_id, status=BookingStatus.BOOKED, session__cancelled_at__isnull=True)
+        .first()
+    )
+    # Cancelled since, or the session was; or it has begun (a booking entered afterwards, as the demo's
+    # past session is): a confirmation would only confuse.
+    if booking is None or booking.session.starts_at <= timezone.now():
+        return False
+    return account_services.notify(
+        user=booking.user,
+        kind=Notification.BOOKING,
+        key=services.seat_notice_key(booking),
+        template=f"scheduling/emails/{template}",
+        context={"session": booking.session},
+    )
+
+
+@shared_task
+def notify_booked(booking_id: int) -> bool:
+    """The learner booked a seat themselves: confirms it, once per seat."""
+    return _confirm_seat(booking_id, template="booking_confirmed")
+
+
 @shared_task
 def notify_promoted(booking_id: int) -> bool:
-    booking = Booking.objects.select_related("user", "session__course").filter(pk=booking_id).first()
-    if booking is None or not services.claim_seat_notice(booking_id=booking.pk):
-        return False
-    _email(user=booking.user, template="seat_confirmed", context={"session": booking.session})
-    return True
+    """A seat freed up and went to this learner from the waitlist: tells them, once per seat."""
+    return _confirm_seat(booking_id, template="seat_confirmed")
 
 
 @shared_task
@@ -51,6 +77,8 @@ def send_session_reminders() -> int:
             **{f"{services.REMINDERS[kind][0]}__isnull": True}
         )
         for booking in due.select_related("user", "session__course"):
+            if not booking.user.wants(Notification.BOOKING):
+                continue  # left unclaimed: turned back on in time, the reminder still goes
             if kind == "24h" and booking.session.starts_at - now <= services.REMINDERS["1h"][1]:
                 continue  # too late for the day-before reminder: the hour-before one covers it
             if services.claim_reminder(booking_id=booking.pk, kind=kind, now=now):

@@ -21,6 +21,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from courses.models import CoursePage
@@ -78,18 +79,26 @@ def _summary(rows) -> RosterSummary:
     return RosterSummary(learners=len(rows), counts=counts)
 
 
-def _roster_context(request, session: LiveSession, rows) -> dict:
+def _roster_context(request, session: LiveSession, rows, *, notice: str = "") -> dict:
     now = timezone.now()
-    opens_at = session.starts_at - services.CHECK_IN_OPENS_BEFORE
+    opens_at = services.attendance_opens_at(session)
+    summary = _summary(rows)
+    can_mark = services.attendance_open(session=session, user=request.user, now=now)
     return {
         "session": session,
         "course": session.course,
         "rows": rows,
-        "summary": _summary(rows),
+        "summary": summary,
         "statuses": AttendanceStatus.choices,
-        "can_mark": not session.is_cancelled and now >= opens_at,
+        "can_mark": can_mark,
+        # Only booked learners are ever unmarked (a row without a seat exists because it was marked).
+        "can_mark_all": can_mark and summary.unmarked > 0,
         "marking_opens_at": opens_at,
+        "marking_closes_at": services.attendance_closes_at(session=session, user=request.user),
+        "has_started": now >= opens_at,
+        "correction_days": services.TRAINER_CORRECTIONS_FOR.days,
         "zone_name": request.user.tzinfo.key,
+        "notice": notice,
     }
 
 
@@ -133,6 +142,35 @@ def mark(request, session_id: int, user_id: int):
     context = _roster_context(request, session, rows) | {"row": row, "error": str(error) if error else ""}
     template = "scheduling/trainer/roster.html#mark-response"
     return personal(TemplateResponse(request, template, context, status=error.status_code if error else 200))
+
+
+@require_POST
+def mark_all(request, session_id: int):
+    """ "Mark all present": every booked learner not yet marked. htmx gets the roster table back."""
+    roster_url = reverse("scheduling:roster", args=[session_id])
+    if not request.user.is_authenticated:
+        return sign_in_first(request, roster_url)
+    session = _managed_session(request, session_id)
+    try:
+        marked = services.mark_all_present(session=session, by=request.user)
+    except services.SchedulingError as refused:
+        if not request.htmx:
+            messages.error(request, str(refused))
+            return redirect(roster_url)
+        context = _roster_context(request, session, selectors.roster(session=session)) | {"table_error": str(refused)}
+        template = "scheduling/trainer/roster.html#roster-table"
+        return personal(TemplateResponse(request, template, context, status=refused.status_code))
+    if marked:
+        notice = ngettext(
+            "%(count)d learner is marked present.", "%(count)d learners are marked present.", len(marked)
+        ) % {"count": len(marked)}
+    else:
+        notice = gettext("Everybody was already marked; nothing changed.")
+    if not request.htmx:
+        messages.success(request, notice)
+        return redirect(roster_url)
+    context = _roster_context(request, session, selectors.roster(session=session), notice=notice)
+    return personal(TemplateResponse(request, "scheduling/trainer/roster.html#roster-table", context))
 
 
 # Check-in code --------------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ urlpatterns = [
     # Trainers and admins
     path("sessions/<id:session_id>/roster/", trainer_views.roster, name="roster"),
     path("sessions/<id:session_id>/roster/<id:user_id>/", trainer_views.mark, name="mark"),
+    path("sessions/<id:session_id>/roster/all-present/", trainer_views.mark_all, name="mark_all"),
     path("sessions/<id:session_id>/code/", trainer_views.check_in_code, name="check_in_code"),
     path("courses/<id:course_id>/attendance/", trainer_views.attendance_report, name="attendance_report"),
     path("courses/<id:course_id>/attendance.csv", trainer_views.attendance_csv, name="attendance_csv"),

@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from lms_site.htmx import partial_on_htmx, personal, refuse, sign_in_first
@@ -87,7 +88,8 @@ def session_detail(request, session_id: int):
     role = selectors.session_viewer(user=request.user, course=session.course)
     if role is None:
         return _refuse_viewer(request, session)
-    template = partial_on_htmx(request, "scheduling/session.html", "booking-panel")
+    # The panel polls while a join link is due; the seat counts beside it come along (booking-response).
+    template = partial_on_htmx(request, "scheduling/session.html", "booking-response")
     return personal(TemplateResponse(request, template, _session_context(request, session, role=role)))
 
 
@@ -106,7 +108,7 @@ def _booking_action(request, session_id: int, action):
             session = session_with_counts(session_id)
             context = _session_context(request, session, role=role, error=str(error))
             response = TemplateResponse(
-                request, "scheduling/session.html#booking-panel", context, status=error.status_code
+                request, "scheduling/session.html#booking-response", context, status=error.status_code
             )
             return personal(response)
         return refuse(request, str(error), status=error.status_code, back_url=session_url(session))
@@ -115,20 +117,18 @@ def _booking_action(request, session_id: int, action):
         return redirect(session_url(session))
     session = session_with_counts(session_id)  # the seat counts changed
     context = _session_context(request, session, role=role, notice=notice)
-    return personal(TemplateResponse(request, "scheduling/session.html#booking-panel", context))
+    # The panel and, out of band, the seat and waitlist counts beside it.
+    return personal(TemplateResponse(request, "scheduling/session.html#booking-response", context))
 
 
 @require_POST
 def book(request, session_id: int):
     def action(session):
         booking = services.book_seat(session=session, user=request.user)
+        # The panel itself then says "You have a seat" or the waitlist place: the notice does not repeat it.
         if booking.status == BookingStatus.BOOKED:
-            return f"You have a seat in “{session.title}”."
-        position = selectors.waitlist_position(booking=booking)
-        return (
-            f"The session is full, so you are on the waitlist (number {position}). "
-            "You get the next free seat and an e-mail when that happens."
-        )
+            return gettext("Booking confirmed.")
+        return gettext("The session is full, so you joined the waitlist.")
 
     return _booking_action(request, session_id, action)
 

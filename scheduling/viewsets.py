@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.urls import path
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column, StatusTagColumn
@@ -91,11 +92,17 @@ class LiveSessionFilterSet(WagtailFilterSet):
         return queryset.filter(cancelled_at__isnull=value == "scheduled")
 
 
+# A row's help text goes above the row (on its panel, or the group's): on one field Wagtail would put it
+# between that field's label and input, and the input would sit lower than its neighbours'.
+WHEN_HELP = _("The session ends on the same day it starts, at the times given in the time zone below.")
+
+
 def _when_panels():
     return [
-        FieldRowPanel(
-            [FieldPanel("start_date"), FieldPanel("start_time"), FieldPanel("end_time")], heading="Date and time"
-        ),
+        # Three date and time inputs are too wide for one row of the admin's form width; the day on its own
+        # and the two times side by side keep every field within the form, "Ends at" beside "Starts at".
+        FieldPanel("start_date"),
+        FieldRowPanel([FieldPanel("start_time"), FieldPanel("end_time")]),
         FieldPanel("time_zone"),
     ]
 
@@ -103,7 +110,10 @@ def _when_panels():
 def _booking_panels():
     return [
         FieldPanel("capacity"),
-        FieldRowPanel([FieldPanel("deadline_date"), FieldPanel("deadline_time")], heading="Booking deadline"),
+        FieldRowPanel(
+            [FieldPanel("deadline_date"), FieldPanel("deadline_time")],
+            help_text=_("The booking deadline: leave both empty and bookings close at the start."),
+        ),
     ]
 
 
@@ -112,7 +122,7 @@ create_handler = ObjectList(
         FieldPanel("title"),
         FieldPanel("course"),
         FieldPanel("description"),
-        MultiFieldPanel([*_when_panels(), FieldPanel("weeks")], heading="When"),
+        MultiFieldPanel([*_when_panels(), FieldPanel("weeks")], heading="When", help_text=WHEN_HELP),
         MultiFieldPanel([FieldPanel("online_url"), FieldPanel("location")], heading="Where"),
         MultiFieldPanel(_booking_panels(), heading="Bookings"),
     ],
@@ -125,7 +135,7 @@ session_edit_handler = ObjectList(
         FieldPanel("title"),
         FieldPanel("course", read_only=True),
         FieldPanel("description"),
-        MultiFieldPanel(_when_panels(), heading="When"),
+        MultiFieldPanel(_when_panels(), heading="When", help_text=WHEN_HELP),
         MultiFieldPanel([FieldPanel("online_url"), FieldPanel("location")], heading="Where"),
         MultiFieldPanel(_booking_panels(), heading="Bookings"),
     ],
@@ -156,7 +166,7 @@ class LiveSessionViewSet(RolePolicyPermissions, ModelViewSet):
     list_display = [
         "title",
         Column("course", label="Course", accessor="course.title", sort_key="course__title"),
-        # Replaced by LiveSessionIndexView with the same column in the viewer's own time zone.
+        # Replaced by LiveSessionIndexView with the times as planned, in the session's own zone.
         Column("starts_at", label="Start", sort_key="starts_at"),
         Column("seats", label="Seats booked", accessor=seats_text, sort_key="booked_count"),
         Column("waitlist_count", label="Waitlist", sort_key="waitlist_count"),

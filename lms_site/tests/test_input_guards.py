@@ -132,6 +132,12 @@ class TestAdminLibraryNet:
         response = client.get("/admin/choose-page/chosen-multiple/", {"id": "NaN"})
         assert response.status_code == 400
 
+    @pytest.mark.parametrize("parent", ["-1", "9" * 25])
+    def test_copying_a_page_under_a_page_that_does_not_exist_answers_400(self, client, admin_user, course, parent):
+        client.force_login(admin_user)
+        form = {"new_title": "Copy", "new_slug": "copy", "new_parent_page": parent}
+        assert client.post(f"/admin/pages/{course.pk}/copy/", form).status_code == 400
+
     def test_the_projects_own_code_gets_no_net(self, rf: RequestFactory):
         def view(request):
             raise ValueError("a bug of ours")

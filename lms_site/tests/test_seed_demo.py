@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Page, Revision
@@ -11,6 +12,7 @@ from billing.models import Coupon
 from certificates.models import Certificate
 from courses.models import Category, CoursePage, LessonPage
 from learning.models import Enrollment
+from scheduling.models import Attendance, AttendanceChange, Booking, LiveSession
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +31,10 @@ def snapshot():
         "attempts": Attempt.objects.count(),
         "feedback": Feedback.objects.count(),
         "coupons": Coupon.objects.count(),
+        "live sessions": LiveSession.objects.count(),
+        "bookings": Booking.objects.count(),
+        "attendances": Attendance.objects.count(),
+        "attendance changes": AttendanceChange.objects.count(),
     }
 
 
@@ -77,6 +83,8 @@ def test_seed_demo_builds_the_demo_and_a_second_run_adds_nothing(capsys, django_
     assert set(Feedback.objects.filter(attempt=essay).values_list("question_id", flat=True)) == {"", essay_id}
     # A coupon to try at checkout (billing.demo).
     assert Coupon.objects.get(code="WELCOME10").is_active
+    # A past live session with its attendance taken, for the roster and the attendance report.
+    assert Attendance.objects.filter(session__ends_at__lt=timezone.now(), user__username="learner2").exists()
 
     before = snapshot()
     with django_capture_on_commit_callbacks(execute=True):

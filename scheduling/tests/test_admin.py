@@ -191,17 +191,28 @@ def test_the_course_filter_offers_only_the_trainers_courses(trainer_client, cour
     assert listed(trainer_client, course=other_course.pk) == [session.pk]
 
 
-def test_the_listing_shows_start_in_the_viewers_zone_seats_waitlist_and_status(
+def test_the_listing_shows_the_start_as_planned_seats_waitlist_and_status(
     trainer_client, trainer, course, session, booked
 ):
     trainer.time_zone = "America/New_York"
     trainer.save()
-    full = make_session(course, by=trainer, title="Tiny room", capacity=1, starts_at=START + timedelta(days=1))
+    full = make_session(
+        course,
+        by=trainer,
+        title="Tiny room",
+        capacity=1,
+        starts_at=START + timedelta(days=1),
+        time_zone="America/New_York",
+    )
     services.book_seat(session=full, user=booked)
     services.book_seat(session=full, user=enrolled_learner(course))
     html = trainer_client.get(INDEX).content.decode()
-    assert "Start (America/New_York)" in html
-    assert "Wed 2 Dec 2026, 12:00 EST" in html  # 17:00 UTC
+    assert "Start (session&#x27;s time zone)" in html
+    # Planned in New York, the trainer's zone too: the one time, named.
+    assert "Thu 3 Dec 2026, 12:00 EST (America/New_York)\n" in html
+    # Planned in UTC (the factory's default): as planned, then the trainer's own time below it.
+    assert "Wed 2 Dec 2026, 17:00 UTC<br>" in html
+    assert "Your time: Wed 2 Dec 2026, 12:00 EST (America/New_York)" in html
     assert "1 / 20" in html and "1 / 1" in html
     assert "Scheduled" in html
     services.cancel_session(session=full, by=trainer)
@@ -301,6 +312,48 @@ def test_the_form_offers_the_trainers_courses_and_starts_in_their_own_zone(
     form = trainer_client.get(ADD).context["form"]
     assert list(form.fields["course"].queryset) == [course]
     assert form["time_zone"].value() == "Asia/Tokyo"
+
+
+def test_for_an_admin_each_course_carries_its_trainers_zone_for_the_form_to_switch_to(
+    admin_client, admin_user, trainer, other_trainer, course, other_course
+):
+    admin_user.time_zone = "Europe/London"
+    admin_user.save()
+    trainer.time_zone, other_trainer.time_zone = "Europe/Berlin", "America/New_York"
+    trainer.save()
+    other_trainer.save()
+    response = admin_client.get(ADD)
+    assert response.context["form"]["time_zone"].value() == "Europe/London"  # until a course is chosen
+    html = response.content.decode()
+    assert 'data-sets-time-zone="time_zone"' in html and "js/live-session-form.js" in html
+    assert f'<option value="{course.pk}" data-time-zone="Europe/Berlin">' in html
+    assert f'<option value="{other_course.pk}" data-time-zone="America/New_York">' in html
+
+
+def test_the_courses_trainers_come_in_the_same_query_however_many_courses(
+    admin_client, catalogue, other_trainer, django_assert_max_num_queries
+):
+    admin_client.get(ADD)  # the first admin visit creates the user's Wagtail profile
+    make_course(catalogue, title="Second", trainer=other_trainer)
+    with CaptureQueriesContext(connection) as few:
+        admin_client.get(ADD)
+    for n in range(5):
+        make_course(catalogue, title=f"More {n}", trainer=other_trainer)
+    with django_assert_max_num_queries(len(few)):
+        admin_client.get(ADD)
+
+
+def test_fields_in_a_row_carry_no_help_text_so_their_inputs_line_up(trainer_client, session):
+    """Wagtail puts a field's help text between its label and its input: in a row of fields, one with help
+    text would have its input lower than its neighbours'. The row says it instead."""
+    for page in (ADD, url("edit", session)):
+        response = trainer_client.get(page)
+        form = response.context["form"]
+        for name in ("start_date", "start_time", "end_time", "deadline_date", "deadline_time"):
+            assert not form.fields[name].help_text, name
+        html = response.content.decode()
+        assert "The session ends on the same day it starts, at the times given" in html
+        assert "leave both empty and bookings close at the start." in html
 
 
 def test_a_trainer_cannot_schedule_for_another_trainers_course(trainer_client, other_course):

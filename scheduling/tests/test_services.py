@@ -584,6 +584,32 @@ class TestMarkAttendance:
         later = START + timedelta(days=2)
         assert services.mark_attendance(session=session, user=seated, status="excused", by=trainer, now=later)
 
+    def test_trainers_take_and_correct_attendance_until_30_days_after_the_end(self, session, seated, trainer):
+        last_moment = session.ends_at + timedelta(days=30) - timedelta(seconds=1)
+        services.mark_attendance(session=session, user=seated, status="absent", by=trainer, now=last_moment)
+        assert services.attendance_open(session=session, user=trainer, now=last_moment)
+        too_late = session.ends_at + timedelta(days=30)
+        assert not services.attendance_open(session=session, user=trainer, now=too_late)
+        with pytest.raises(services.SchedulingError, match="until 30 days after the session; ask an admin"):
+            services.mark_attendance(session=session, user=seated, status="present", by=trainer, now=too_late)
+        with pytest.raises(services.SchedulingError, match="ask an admin"):
+            services.mark_all_present(session=session, by=trainer, now=too_late)
+        assert Attendance.objects.get(user=seated).status == "absent"
+
+    def test_admins_correct_attendance_at_any_later_time_and_the_history_says_so(
+        self, session, seated, trainer, admin_user
+    ):
+        services.mark_attendance(session=session, user=seated, status="absent", by=trainer, now=START)
+        a_year_on = START + timedelta(days=365)
+        assert services.attendance_closes_at(session=session, user=admin_user) is None
+        services.mark_attendance(
+            session=session, user=seated, status="excused", by=admin_user, now=a_year_on, note="Doctor's note"
+        )
+        assert [(c.status, c.changed_by, c.changed_at, c.note) for c in AttendanceChange.objects.all()] == [
+            ("absent", trainer, START, ""),
+            ("excused", admin_user, a_year_on, "Doctor's note"),
+        ]
+
     def test_an_unknown_status_is_refused(self, session, seated, trainer):
         with pytest.raises(services.SchedulingError, match="Choose present"):
             services.mark_attendance(session=session, user=seated, status="asleep", by=trainer, now=START)
@@ -631,6 +657,82 @@ class TestMarkAttendance:
             ("present", seated),
             ("absent", trainer),
         ]
+
+
+class TestMarkAllPresent:
+    @pytest.fixture
+    def roster(self, course, trainer, enrolled):
+        """A session with four seats: two not marked yet, one marked absent, one checked in late."""
+        session = make_session(course, by=trainer, capacity=4)
+        LiveSession.objects.filter(pk=session.pk).update(check_in_code="ABCDEF")
+        session.refresh_from_db()
+        people = {name: enrolled() for name in ("first", "second", "absent", "checked_in")}
+        for user in people.values():
+            services.book_seat(session=session, user=user)
+        services.mark_attendance(session=session, user=people["absent"], status="absent", by=trainer, now=START)
+        services.check_in(session=session, user=people["checked_in"], code="ABCDEF", now=START + timedelta(minutes=9))
+        return session, people
+
+    def test_marks_only_the_booked_learners_not_marked_yet_each_in_the_history(
+        self, roster, trainer, enrolled, sent_changes
+    ):
+        session, people = roster
+        services.book_seat(session=session, user=enrolled())  # full: on the waitlist, not on the roster
+        sent_changes.clear()
+        later = START + timedelta(hours=3)
+
+        marked = services.mark_all_present(session=session, by=trainer, now=later)
+
+        assert sorted(a.user_id for a in marked) == sorted([people["first"].pk, people["second"].pk])
+        assert dict(Attendance.objects.values_list("user_id", "status")) == {
+            people["first"].pk: "present",
+            people["second"].pk: "present",
+            people["absent"].pk: "absent",
+            people["checked_in"].pk: "late",
+        }
+        new_history = AttendanceChange.objects.filter(changed_at=later)
+        assert sorted((c.attendance.user_id, c.previous_status, c.status, c.changed_by) for c in new_history) == sorted(
+            [(people["first"].pk, "", "present", trainer), (people["second"].pk, "", "present", trainer)]
+        )
+        assert sorted(status for _, status in sent_changes) == ["present", "present"]
+
+    def test_pressing_it_again_changes_nothing(self, roster, trainer, sent_changes):
+        session, _ = roster
+        assert len(services.mark_all_present(session=session, by=trainer, now=START)) == 2
+        changes, sent = AttendanceChange.objects.count(), len(sent_changes)
+        assert services.mark_all_present(session=session, by=trainer, now=START + timedelta(minutes=1)) == []
+        assert AttendanceChange.objects.count() == changes and len(sent_changes) == sent
+
+    @pytest.mark.parametrize("who", ["other_trainer", "learner"])
+    def test_only_the_trainer_or_an_admin_marks_all(self, request, roster, who, admin_user):
+        session, _ = roster
+        before = AttendanceChange.objects.count()
+        with pytest.raises(services.NotAllowed):
+            services.mark_all_present(session=session, by=request.getfixturevalue(who), now=START)
+        assert AttendanceChange.objects.count() == before
+        assert len(services.mark_all_present(session=session, by=admin_user, now=START)) == 2
+
+    def test_not_before_the_roster_opens_nor_for_a_cancelled_session(self, roster, trainer):
+        session, _ = roster
+        with pytest.raises(services.SchedulingError, match="15 minutes before"):
+            services.mark_all_present(session=session, by=trainer, now=START - timedelta(minutes=16))
+        services.cancel_session(session=session, by=trainer)
+        with pytest.raises(services.SchedulingError, match="cancelled"):
+            services.mark_all_present(session=session, by=trainer, now=START)
+        assert Attendance.objects.count() == 2
+
+    def test_a_check_in_arriving_meanwhile_is_kept(self, roster, trainer):
+        session, people = roster
+        # The learner's own check-in got in between reading the roster and writing: it is not overwritten.
+        attendance, changed = services._record_attendance(
+            session=session,
+            user=people["checked_in"],
+            status="present",
+            by=trainer,
+            now=START + timedelta(minutes=20),
+            unless_marked=True,
+        )
+        assert not changed and attendance.status == "late"
 
 
 # Attendance as a completion requirement

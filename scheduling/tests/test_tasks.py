@@ -5,9 +5,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import services as account_services
+from accounts.models import OPTIONAL_NOTIFICATIONS, Notification, SentNotification
 from learning import services as learning_services
 from scheduling import services, tasks
 from scheduling.models import Booking, BookingStatus
@@ -181,22 +184,131 @@ class TestSessionCancelledEmails:
         assert mailoutbox == []
 
 
+def mute_bookings(user):
+    account_services.update_notification_preferences(
+        user=user, wanted=[kind for kind in OPTIONAL_NOTIFICATIONS if kind != Notification.BOOKING]
+    )
+
+
+class TestBookingConfirmedEmail:
+    def test_a_booked_seat_is_confirmed_once_in_the_learners_own_time(
+        self, session, enrolled, run_on_commit, mailoutbox
+    ):
+        learner = enrolled(time_zone="Asia/Tokyo", first_name="Seán", last_name="O'Brien")
+        booking = run_on_commit(services.book_seat, session=session, user=learner)
+        [mail] = mailoutbox
+        assert mail.to == [learner.email]
+        assert mail.subject == "Booking confirmed: Live Q&A on 3 Dec, 02:00"  # plain text: no &amp;
+        assert mail.body.startswith("Hello Seán O'Brien,")
+        assert '"Live Q&A" (Intro to Testing) on Thursday 3 December 2026, 02:00 (Asia/Tokyo)' in mail.body
+        assert "Where: Room 4.12" in mail.body
+        assert f"http://testserver{reverse('scheduling:session_ics', args=[session.pk])}" in mail.body
+        # Booking again, a retried task and a duplicated one: still the one e-mail.
+        run_on_commit(services.book_seat, session=session, user=learner)
+        assert tasks.notify_booked(booking.pk) is False
+        assert tasks.notify_promoted(booking.pk) is False
+        assert len(mailoutbox) == 1
+        assert SentNotification.objects.filter(user=learner, kind=Notification.BOOKING).count() == 1
+
+    def test_a_waitlist_place_is_not_a_booking_to_confirm(self, course, trainer, enrolled, run_on_commit, mailoutbox):
+        session = make_session(course, by=trainer, capacity=1)
+        seated, waiting = enrolled(), enrolled()
+        run_on_commit(services.book_seat, session=session, user=seated)
+        place = run_on_commit(services.book_seat, session=session, user=waiting)
+        assert place.status == BookingStatus.WAITLISTED
+        assert tasks.notify_booked(place.pk) is False
+        assert [m.to for m in mailoutbox] == [[seated.email]]
+
+    def test_booking_again_after_cancelling_is_a_new_seat_to_confirm(
+        self, session, enrolled, run_on_commit, mailoutbox, clock
+    ):
+        learner = enrolled()
+        booking = run_on_commit(services.book_seat, session=session, user=learner)
+        run_on_commit(services.cancel_booking, booking=booking)
+        clock.shift(timedelta(minutes=5))
+        run_on_commit(services.book_seat, session=session, user=learner)
+        assert [m.subject.split(":")[0] for m in mailoutbox] == ["Booking confirmed", "Booking confirmed"]
+
+    def test_a_booking_rolled_back_or_cancelled_before_the_task_ran_sends_nothing(
+        self, session, enrolled, django_capture_on_commit_callbacks, mailoutbox
+    ):
+        learner = enrolled()
+        with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+            services.book_seat(session=session, user=learner)
+            raise RuntimeError("the request failed after booking")
+        assert not Booking.objects.exists() and mailoutbox == []
+        booking = services.book_seat(session=session, user=learner)  # its task not run yet
+        services.cancel_booking(booking=booking)
+        assert tasks.notify_booked(booking.pk) is False
+        assert mailoutbox == []
+
+    def test_no_confirmation_once_the_session_has_begun(self, session, enrolled, clock, run_on_commit, mailoutbox):
+        booking = services.book_seat(session=session, user=enrolled())  # its task not run yet
+        clock.move_to(START)
+        assert run_on_commit(tasks.notify_booked, booking.pk) is False
+        assert mailoutbox == []
+
+    def test_a_learner_who_muted_bookings_gets_no_confirmation(self, session, enrolled, run_on_commit, mailoutbox):
+        learner = enrolled()
+        mute_bookings(learner)
+        run_on_commit(services.book_seat, session=session, user=learner)
+        assert mailoutbox == []
+        assert Booking.objects.get(user=learner).status == BookingStatus.BOOKED
+
+
 class TestSeatConfirmedEmail:
-    def test_only_a_booked_seat_is_confirmed(self, course, trainer, enrolled, mailoutbox):
+    def test_only_a_booked_seat_is_confirmed(self, course, trainer, enrolled, mailoutbox, run_on_commit):
         session = make_session(course, by=trainer, capacity=1)
         seat = services.book_seat(session=session, user=enrolled())
         waiting = services.book_seat(session=session, user=enrolled(time_zone="Asia/Tokyo"))
-        assert tasks.notify_promoted(waiting.pk) is False
-        assert tasks.notify_promoted(10**9) is False
+        assert run_on_commit(tasks.notify_promoted, waiting.pk) is False
+        assert run_on_commit(tasks.notify_promoted, 10**9) is False
         assert mailoutbox == []
 
         services.cancel_booking(booking=seat)
-        assert tasks.notify_promoted(waiting.pk) is True
+        assert run_on_commit(tasks.notify_promoted, waiting.pk) is True
         [mail] = mailoutbox
         assert mail.subject == "A seat is yours: Live Q&A on 3 Dec, 02:00"
-        assert tasks.notify_promoted(seat.pk) is False  # the cancelled one
-        assert tasks.notify_promoted(waiting.pk) is False  # a retried task: already told
+        assert run_on_commit(tasks.notify_promoted, seat.pk) is False  # the cancelled one
+        assert run_on_commit(tasks.notify_promoted, waiting.pk) is False  # a retried task: already told
+        assert run_on_commit(tasks.notify_booked, waiting.pk) is False  # one seat is never announced twice
         assert len(mailoutbox) == 1
+
+    def test_a_promoted_learner_who_muted_bookings_gets_the_seat_but_no_e_mail(
+        self, course, trainer, enrolled, run_on_commit, mailoutbox
+    ):
+        session = make_session(course, by=trainer, capacity=1)
+        seat = services.book_seat(session=session, user=enrolled())
+        waiting = enrolled()
+        mute_bookings(waiting)
+        services.book_seat(session=session, user=waiting)
+        run_on_commit(services.cancel_booking, booking=seat)
+        assert Booking.objects.get(user=waiting).status == BookingStatus.BOOKED
+        assert mailoutbox == []
+
+
+class TestPreferences:
+    def test_muted_bookings_mute_reminders_too_until_turned_back_on(self, session, enrolled, clock, mailoutbox):
+        muted, wants = enrolled(), enrolled()
+        mute_bookings(muted)
+        for user in (muted, wants):
+            services.book_seat(session=session, user=user)
+        assert sweep_at(clock, START - timedelta(hours=23)) == 1
+        assert [m.to for m in mailoutbox] == [[wants.email]]
+        assert Booking.objects.get(user=muted).reminded_24h_at is None
+        account_services.update_notification_preferences(user=muted, wanted=list(OPTIONAL_NOTIFICATIONS))
+        assert sweep_at(clock, START - timedelta(minutes=50)) == 2
+        assert sorted(m.to[0] for m in mailoutbox[1:]) == sorted([muted.email, wants.email])
+
+    def test_a_cancelled_session_is_announced_even_to_learners_who_muted_bookings(
+        self, session, trainer, enrolled, run_on_commit, mailoutbox
+    ):
+        learner = enrolled()
+        mute_bookings(learner)
+        services.book_seat(session=session, user=learner)
+        run_on_commit(services.cancel_session, session=session, by=trainer, reason="Trainer ill")
+        [mail] = mailoutbox
+        assert mail.to == [learner.email] and mail.subject.startswith("Cancelled:")
 
 
 class TestRefreshAttendanceProgress:

@@ -56,6 +56,10 @@ def mark_url(session, user):
     return reverse("scheduling:mark", args=[session.pk, user.pk])
 
 
+def mark_all_url(session):
+    return reverse("scheduling:mark_all", args=[session.pk])
+
+
 def code_url(session):
     return reverse("scheduling:check_in_code", args=[session.pk])
 
@@ -77,6 +81,7 @@ def pages(session, ada, course):
     return {
         "roster": ("get", roster_url(session), None),
         "mark": ("post", mark_url(session, ada), {"status": "present"}),
+        "mark all": ("post", mark_all_url(session), {}),
         "code": ("get", code_url(session), None),
         "new code": ("post", code_url(session), {}),
         "report": ("get", report_url(course), None),
@@ -125,6 +130,7 @@ def test_visitors_are_sent_to_sign_in(client, pages, session):
     # htmx follows a client redirect to the sign-in page rather than swapping it into the row.
     response = client.post(pages["mark"][1], {"status": "present"}, headers={"HX-Request": "true"})
     assert response["HX-Redirect"].startswith(sign_in)
+    assert client.post(pages["mark all"][1], headers={"HX-Request": "true"})["HX-Redirect"].startswith(sign_in)
     assert not Attendance.objects.exists()
 
 
@@ -212,6 +218,85 @@ def test_a_self_check_in_shows_as_such(trainer_client, session, ada):
     services.check_in(session=session, user=ada, code=session.check_in_code)
     html = trainer_client.get(roster_url(session)).content.decode()
     assert "Checked in themselves" in html and "by self check-in" in html and 'data-status="late"' in html
+
+
+HTMX = {"HX-Request": "true"}
+
+
+def test_mark_all_present_marks_the_unmarked_and_returns_the_table(trainer_client, trainer, session, ada, enrolled):
+    bob = enrolled(first_name="Bob", last_name="Babbage")
+    services.book_seat(session=session, user=bob, now=START - timedelta(days=1))
+    trainer_client.post(mark_url(session, bob), {"status": "absent"}, headers=HTMX)
+    page = trainer_client.get(roster_url(session)).content.decode()
+    assert mark_all_url(session) in page and "Only the 1 learner not marked yet; marks already given stay." in page
+
+    response = trainer_client.post(mark_all_url(session), headers=HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<section id="roster-table"') and "<html" not in html
+    assert "1 learner is marked present." in html
+    assert "1 present" in html and "1 absent" in html and "0 not marked" in html
+    assert mark_all_url(session) not in html  # nobody left to mark
+    assert dict(Attendance.objects.values_list("user__first_name", "status")) == {"Ada": "present", "Bob": "absent"}
+    assert AttendanceChange.objects.filter(attendance__user=ada).get().changed_by == trainer
+
+    again = trainer_client.post(mark_all_url(session), headers=HTMX).content.decode()
+    assert "Everybody was already marked; nothing changed." in again
+    assert AttendanceChange.objects.count() == 2
+
+
+def test_marking_the_last_learner_by_hand_hides_mark_all_out_of_band(trainer_client, session, ada):
+    html = trainer_client.post(mark_url(session, ada), {"status": "present"}, headers=HTMX).content.decode()
+    assert '<div id="mark-all" hx-swap-oob="true">' in html and mark_all_url(session) not in html
+
+
+def test_mark_all_without_javascript_goes_back_to_the_roster(trainer_client, session, ada):
+    response = trainer_client.post(mark_all_url(session), follow=True)
+    assert response.redirect_chain == [(roster_url(session), 302)]
+    assert "1 learner is marked present." in response.content.decode()
+    assert Attendance.objects.get(user=ada).status == "present"
+
+
+def test_mark_all_before_the_roster_opens_is_refused_in_the_table(trainer_client, session, ada, clock):
+    clock.move_to(START - timedelta(hours=1))
+    trainer_client.force_login(session.course.trainer)
+    assert mark_all_url(session) not in trainer_client.get(roster_url(session)).content.decode()
+    response = trainer_client.post(mark_all_url(session), headers=HTMX)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="roster-table"')
+    assert "Attendance can be taken from 15 minutes before the session starts." in html
+    assert not Attendance.objects.exists()
+
+
+def test_after_the_session_the_trainer_corrects_for_30_days_then_only_admins(
+    client, trainer, admin_user, session, ada, clock
+):
+    clock.move_to(session.ends_at + timedelta(days=3))
+    client.force_login(trainer)
+    page = client.get(roster_url(session)).content.decode()
+    assert "You can take and correct attendance until 1 Jan 2027, 18:00, 30 days after the session." in page
+    assert mark_url(session, ada) in page and mark_all_url(session) in page
+    assert client.post(mark_url(session, ada), {"status": "late"}, headers=HTMX).status_code == 200
+    # The session page sends the trainer of an ended session to the roster too.
+    assert roster_url(session) in client.get(reverse("scheduling:session", args=[session.pk])).content.decode()
+
+    clock.move_to(session.ends_at + timedelta(days=30))
+    client.force_login(trainer)
+    page = client.get(roster_url(session)).content.decode()
+    assert "that time is over. Ask an admin" in page and mark_url(session, ada) not in page
+    response = client.post(mark_url(session, ada), {"status": "present"}, headers=HTMX)
+    assert response.status_code == 400 and "ask an admin to correct it now" in response.content.decode()
+
+    client.force_login(admin_user)
+    page = client.get(roster_url(session)).content.decode()
+    assert mark_url(session, ada) in page  # admins have no end date
+    assert "can take and correct attendance until" not in page and "Ask an admin" not in page
+    assert client.post(mark_url(session, ada), {"status": "present", "note": "Late fix"}).status_code == 302
+    assert list(AttendanceChange.objects.values_list("status", "changed_by")) == [
+        ("late", trainer.pk),
+        ("present", admin_user.pk),
+    ]
 
 
 def test_the_roster_query_count_does_not_grow_with_learners(

@@ -178,14 +178,17 @@ def test_unknown_session_is_404(client, enrolled):
 # Booking
 
 
-def test_booking_with_htmx_swaps_the_panel(client, enrolled, session):
+def test_booking_with_htmx_swaps_the_panel_and_the_seat_counts_beside_it(client, enrolled, session):
     response = as_(client, enrolled).post(url("book", session), headers=HTMX)
     assert response.status_code == 200
     body = text(response)
     assert body.lstrip().startswith('<section id="booking-panel"')
     assert "<html" not in body
-    assert "You have a seat in “Live Q&A”." in body
-    assert "Cancel booking" in body
+    assert "Booking confirmed." in body and "Cancel booking" in body
+    assert body.count("You have a seat") == 1
+    # The counts live outside the panel: they come along to be swapped in place (out of band).
+    assert '<dd id="seat-count" class="font-medium" hx-swap-oob="true">19 of 20 left</dd>' in body
+    assert '<dd id="waitlist-count" class="font-medium" hx-swap-oob="true">Nobody waiting</dd>' in body
     assert "private" in response["Cache-Control"]
 
 
@@ -193,15 +196,17 @@ def test_booking_with_a_plain_post_redirects_to_the_page(client, enrolled, sessi
     response = as_(client, enrolled).post(url("book", session), follow=True)
     assert response.redirect_chain == [(url("session", session), 302)]
     body = text(response)
-    assert "You have a seat in “Live Q&A”." in body  # the message
-    assert "You have a seat." in body  # the panel
-    assert "19 of 20 left" in body
+    assert "Booking confirmed." in body  # the message
+    assert body.count("You have a seat") == 1  # the panel
+    assert '<dd id="seat-count" class="font-medium">19 of 20 left</dd>' in body
 
 
-def test_the_page_answers_htmx_with_the_panel_only(client, enrolled, session):
+def test_the_page_answers_htmx_with_the_panel_and_the_counts_only(client, enrolled, session):
     response = as_(client, enrolled).get(url("session", session), headers=HTMX)
     assert response.status_code == 200
-    assert text(response).lstrip().startswith('<section id="booking-panel"')
+    body = text(response)
+    assert body.lstrip().startswith('<section id="booking-panel"') and "<html" not in body
+    assert 'id="seat-count" class="font-medium" hx-swap-oob="true"' in body
 
 
 def test_cancelling_a_booking(client, enrolled, session):
@@ -210,7 +215,8 @@ def test_cancelling_a_booking(client, enrolled, session):
     assert response.status_code == 200
     body = text(response)
     assert "Your booking is cancelled" in body
-    assert "Book a seat" in body
+    assert "Book a seat" in body and "You have a seat" not in body
+    assert '<dd id="seat-count" class="font-medium" hx-swap-oob="true">20 of 20 left</dd>' in body
     assert Booking.objects.get(user=enrolled).status == BookingStatus.CANCELLED
 
 
@@ -221,14 +227,19 @@ def test_a_full_session_offers_the_waitlist(client, course, trainer, enrolled):
 
     page = text(as_(client, enrolled).get(url("session", session)))
     assert "All seats are taken." in page and "Join the waitlist" in page
-    assert "Full (1 seats)" in page
+    assert "Full (1 seat)" in page
 
     response = client.post(url("book", session), headers=HTMX)
     body = text(response)
-    assert "you are on the waitlist (number 1)" in body
-    assert "You are on the waitlist: number 1." in body
+    assert "The session is full, so you joined the waitlist." in body
+    assert body.count("on the waitlist") == 1 and "You are on the waitlist: number 1." in body
     assert "Leave the waitlist" in body
+    assert '<dd id="waitlist-count" class="font-medium" hx-swap-oob="true">1 waiting</dd>' in body
     assert Booking.objects.get(user=enrolled).status == BookingStatus.WAITLISTED
+    body = text(client.post(url("cancel_booking", session), headers=HTMX))
+    assert "You left the waitlist." in body
+    assert '<dd id="waitlist-count" class="font-medium" hx-swap-oob="true">Nobody waiting</dd>' in body
+    client.post(url("book", session), headers=HTMX)
 
     # The first learner gives the seat up: the waiting learner has it.
     as_(client, first).post(url("cancel_booking", session))
