@@ -28,10 +28,6 @@ def sign_in(page: Page, base_url: str, username: str, password: str, *, next_pat
     expect(page).not_to_have_url(re.compile(r"/accounts/sign-in/"))
 
 
-def resize(page: Page, size: dict[str, int]) -> None:
-    page.set_viewport_size({"width": size["width"], "height": size["height"]})
-
-
 def call_to_action(page: Page):
     return page.locator("#course-call-to-action")
 
@@ -163,9 +159,9 @@ def test_learner_buys_with_a_coupon_and_billing_details_and_the_receipt_shows_th
     page.get_by_label("Country").select_option(label="Germany")
     page.get_by_label("VAT id").fill("DE 123 456 789")
     for size, name in ((DESKTOP, "checkout-coupon-1366.png"), (PHONE, "checkout-coupon-390.png")):
-        resize(page, size)
+        page.set_viewport_size(size)
         page.screenshot(path=artefact_path(name), full_page=True)
-    resize(page, DESKTOP)
+    page.set_viewport_size(DESKTOP)
     page.get_by_role("button", name="Continue to payment").click()
 
     order = Order.objects.get(user__username="learner", course=course)
@@ -200,7 +196,7 @@ def test_learner_buys_with_a_coupon_and_billing_details_and_the_receipt_shows_th
     expect(totals).to_contain_text("−4.90 EUR")
     expect(totals).to_contain_text("44.10 EUR")
     for size, name in ((DESKTOP, "receipt-page-1366.png"), (PHONE, "receipt-page-390.png")):
-        resize(page, size)
+        page.set_viewport_size(size)
         page.screenshot(path=artefact_path(name), full_page=True)
     with page.expect_download() as download:
         page.get_by_role("link", name="Download PDF").click()

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, ViewportSize, expect
+from playwright.sync_api import Browser, Page, expect
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
@@ -18,10 +18,6 @@ from learning import services as learning_services
 from scheduling.tests.factories import make_session
 
 pytestmark = pytest.mark.e2e
-
-
-def viewport(size: dict[str, int]) -> ViewportSize:
-    return ViewportSize(width=size["width"], height=size["height"])
 
 
 def sign_in(page: Page, base: str, username: str, password: str):
@@ -112,9 +108,9 @@ def test_booking_updates_the_seat_count_in_place_and_says_you_have_a_seat_once(p
     expect(page.get_by_role("button", name="Cancel booking")).to_be_visible()
     assert page.locator("main").inner_text().count("You have a seat") == 1
     assert page.evaluate("window.sameDocument") is True
-    page.set_viewport_size(viewport(PHONE))
+    page.set_viewport_size(PHONE)
     page.screenshot(path=artefact_path("session-booked-390.png"), full_page=True)
-    page.set_viewport_size(viewport(DESKTOP))
+    page.set_viewport_size(DESKTOP)
     page.screenshot(path=artefact_path("session-booked-1366.png"), full_page=True)
 
     page.get_by_role("button", name="Cancel booking").click()
@@ -162,9 +158,9 @@ def test_trainer_marks_everybody_present_after_the_session_in_one_click(page: Pa
     for person, status in zip(people, ("present", "present", "absent"), strict=True):
         expect(page.locator(f"#roster-row-{person.pk} [data-status]")).to_have_attribute("data-status", status)
     expect(page.get_by_role("button", name="Mark all present")).to_have_count(0)
-    page.set_viewport_size(viewport(PHONE))
+    page.set_viewport_size(PHONE)
     page.screenshot(path=artefact_path("roster-marked-390.png"), full_page=True)
-    page.set_viewport_size(viewport(DESKTOP))
+    page.set_viewport_size(DESKTOP)
     page.screenshot(path=artefact_path("roster-marked-1366.png"), full_page=True)
 
 
@@ -175,7 +171,7 @@ def test_the_admin_session_form_lines_up_its_times_and_takes_the_courses_trainer
     User.objects.filter(username="trainer").update(time_zone="Europe/Berlin")
     User.objects.filter(username="admin").update(time_zone="UTC")
     sign_in(page, base, "admin", "learnwell-admin")
-    page.set_viewport_size(viewport(DESKTOP))
+    page.set_viewport_size(DESKTOP)
     page.goto(base + "/admin/live-sessions/new/")
     page.locator("#id_end_time").scroll_into_view_if_needed()
     page.screenshot(path=artefact_path("live-session-form-1366.png"))
