@@ -12,7 +12,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from accounts.permissions import RolePermissionPolicy
 from courses.models import CoursePage
 from lms_site.formatting import money_with_code
-from lms_site.viewsets import RolePolicyPermissions
+from lms_site.viewsets import RolePolicyPermissions, id_routes
 
 from .admin_forms import CouponForm
 from .admin_views import CouponIndexView, OrderIndexView, OrderInspectView, RefundView, coupon_discount, redemptions
@@ -112,9 +112,7 @@ class OrderViewSet(RolePolicyPermissions, ModelViewSet):
 
     def get_urlpatterns(self):
         return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path("inspect/<id:pk>/", self.inspect_view, name="inspect"),
+            *id_routes(self, "index", "index_results", "inspect"),
             path("refund/<id:pk>/", self.refund_view, name="refund"),
         ]
 
@@ -187,12 +185,4 @@ class CouponViewSet(RolePolicyPermissions, ModelViewSet):
         return super().get_common_view_kwargs(usage_url_name=None, **kwargs)
 
     def get_urlpatterns(self):
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path("new/", self.add_view, name="add"),
-            path("edit/<id:pk>/", self.edit_view, name="edit"),
-            path("delete/<id:pk>/", self.delete_view, name="delete"),
-            path("history/<id:pk>/", self.history_view, name="history"),
-            path("history-results/<id:pk>/", self.history_results_view, name="history_results"),
-        ]
+        return id_routes(self, "index", "index_results", "add", "edit", "delete", "history", "history_results")

@@ -10,7 +10,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 
 from accounts.permissions import RolePermissionPolicy
 from courses.models import CoursePage
-from lms_site.viewsets import RolePolicyPermissions
+from lms_site.viewsets import RolePolicyPermissions, id_routes
 
 from .admin_views import CertificateIndexView, CertificateInspectView, ReissueView, RevokeView
 from .models import Certificate, CertificateStatus
@@ -117,9 +117,7 @@ class CertificateViewSet(RolePolicyPermissions, ModelViewSet):
 
     def get_urlpatterns(self):
         return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path("inspect/<id:pk>/", self.inspect_view, name="inspect"),
+            *id_routes(self, "index", "index_results", "inspect"),
             path("revoke/<id:pk>/", self.revoke_view, name="revoke"),
             path("reissue/<id:pk>/", self.reissue_view, name="reissue"),
         ]

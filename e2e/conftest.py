@@ -1,12 +1,13 @@
 """Browser tests: Playwright drives Debian's Chromium against pytest-django's live server."""
 
 import os
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 from django.db import connection
-from playwright.sync_api import ViewportSize
+from playwright.sync_api import Page, ViewportSize, expect
 
 from conftest import SERIALIZED_TEST_DB
 
@@ -16,6 +17,15 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/
 ARTEFACTS = Path(os.environ.get("E2E_ARTEFACTS", Path(__file__).resolve().parent.parent / "var" / "e2e-artefacts"))
 DESKTOP: ViewportSize = {"width": 1366, "height": 768}
 PHONE: ViewportSize = {"width": 390, "height": 844}
+
+
+def sign_in(page: Page, base_url: str, username: str, password: str, *, next_path: str | None = None) -> None:
+    """Signs in through the sign-in form and waits until the site has moved on from it."""
+    page.goto(f"{base_url}/accounts/sign-in/" + (f"?next={next_path}" if next_path else ""))
+    page.get_by_label("E-mail or username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).not_to_have_url(re.compile(r"/accounts/sign-in/"))
 
 
 def artefact_path(name: str) -> str:

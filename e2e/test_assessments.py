@@ -12,6 +12,7 @@ from assessments.models import AssessmentPage, Attempt, AttemptStatus, DisplayMo
 from assessments.tests.factories import make_assessment, option
 from assessments.tests.factories import question as question_block
 from courses.models import CoursePage
+from e2e.conftest import sign_in
 from learning import services as learning_services
 from learning.models import Enrollment
 
@@ -21,14 +22,6 @@ PYTHON_COURSE = "python-for-data-analysis"
 DJANGO_COURSE = "building-web-apps-with-django"
 PRACTICE_QUIZ = "Practice quiz: working with data"
 NUMERIC_KEY = "361.75"
-
-
-def sign_in(page: Page, base_url: str, username: str, password: str) -> None:
-    page.goto(base_url + "/accounts/sign-in/")
-    page.get_by_label("E-mail or username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).not_to_have_url(re.compile(r"/accounts/sign-in/"))
 
 
 def question(page: Page, prompt: str) -> Locator:

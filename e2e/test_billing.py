@@ -12,20 +12,12 @@ from accounts.models import User
 from billing.models import Order, OrderStatus
 from courses.models import CourseIndexPage, LessonPage
 from courses.tests.factories import make_course
-from e2e.conftest import DESKTOP, PHONE, artefact_path
+from e2e.conftest import DESKTOP, PHONE, artefact_path, sign_in
 from learning.models import Enrollment, EnrollmentStatus
 
 pytestmark = pytest.mark.e2e
 
 COURSE_TITLE = "Checkout Sprint"
-
-
-def sign_in(page: Page, base_url: str, username: str, password: str, *, next_path: str = "/") -> None:
-    page.goto(f"{base_url}/accounts/sign-in/?next={next_path}")
-    page.get_by_label("E-mail or username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).not_to_have_url(re.compile(r"/accounts/sign-in/"))
 
 
 def call_to_action(page: Page):

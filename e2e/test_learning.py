@@ -7,6 +7,7 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import User
 from courses.models import CoursePage, LessonPage
+from e2e.conftest import sign_in
 from learning import services
 
 pytestmark = pytest.mark.e2e
@@ -18,14 +19,6 @@ DJANGO_COURSE = "building-web-apps-with-django"
 def lessons_of(slug: str) -> list[LessonPage]:
     course = CoursePage.objects.get(slug=slug)
     return list(LessonPage.objects.live().descendant_of(course).order_by("path"))
-
-
-def sign_in(page: Page, base_url: str, username: str, password: str) -> None:
-    page.goto(base_url + "/accounts/sign-in/")
-    page.get_by_label("E-mail or username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).not_to_have_url(re.compile(r"/accounts/sign-in/"))
 
 
 def url_of(base_url: str, lesson: LessonPage) -> re.Pattern:

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import User
 from courses.models import CoursePage, LessonPage
-from e2e.conftest import DESKTOP, PHONE, artefact_path
+from e2e.conftest import DESKTOP, PHONE, artefact_path, sign_in
 from learning import services
 from learning.models import Enrollment, LessonProgress
 
@@ -23,14 +23,6 @@ PRACTICE_QUIZ = "Practice quiz: working with data"
 def lessons_of(slug: str) -> list[LessonPage]:
     course = CoursePage.objects.get(slug=slug)
     return list(LessonPage.objects.live().descendant_of(course).order_by("path"))
-
-
-def sign_in(page: Page, base_url: str, username: str, password: str) -> None:
-    page.goto(base_url + "/accounts/sign-in/")
-    page.get_by_label("E-mail or username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).not_to_have_url(re.compile(r"/accounts/sign-in/"))
 
 
 def enrol_the_learner_in_python() -> None:

@@ -13,19 +13,11 @@ from accounts.models import User
 from accounts.tests.factories import UserFactory
 from courses.models import CourseIndexPage
 from courses.tests.factories import make_course
-from e2e.conftest import DESKTOP, PHONE, artefact_path
+from e2e.conftest import DESKTOP, PHONE, artefact_path, sign_in
 from learning import services as learning_services
 from scheduling.tests.factories import make_session
 
 pytestmark = pytest.mark.e2e
-
-
-def sign_in(page: Page, base: str, username: str, password: str):
-    page.goto(base + "/accounts/sign-in/")
-    page.get_by_label("E-mail or username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).not_to_have_url(re.compile(r"/accounts/sign-in/"))
 
 
 def test_learner_books_and_checks_in_and_trainer_takes_attendance(page: Page, browser: Browser, live_server, demo_site):

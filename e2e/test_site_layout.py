@@ -8,7 +8,7 @@ from playwright.sync_api import FloatRect, Locator, Page, expect
 
 from accounts.tests.factories import PASSWORD, UserFactory
 from courses.models import CoursePage, LessonPage
-from e2e.conftest import DESKTOP, PHONE, artefact_path
+from e2e.conftest import DESKTOP, PHONE, artefact_path, sign_in
 from home.models import HomePage
 from home.tests import factories as home_factories
 from learning import services
@@ -18,14 +18,6 @@ pytestmark = pytest.mark.e2e
 
 ADMIN = ("admin", "learnwell-admin")  # the account with the most header links
 SIZES = pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
-
-
-def sign_in(page: Page, base_url: str, username: str, password: str) -> None:
-    page.goto(base_url + "/accounts/sign-in/")
-    page.get_by_label("E-mail or username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).not_to_have_url(re.compile(r"/accounts/sign-in/"))
 
 
 def viewport_width(page: Page) -> int:

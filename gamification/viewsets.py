@@ -12,7 +12,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from accounts.permissions import RolePermissionPolicy
 from courses.models import CoursePage
 from lms_site.forms import IdModelChoiceFilter
-from lms_site.viewsets import RolePolicyPermissions
+from lms_site.viewsets import RolePolicyPermissions, id_routes
 
 from .admin_forms import BadgeForm, PointRuleForm
 from .admin_views import (
@@ -82,13 +82,7 @@ class PointRuleViewSet(RoleOnlyViewSet):
     )
 
     def get_urlpatterns(self):
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path("edit/<id:pk>/", self.edit_view, name="edit"),
-            path("history/<id:pk>/", self.history_view, name="history"),
-            path("history-results/<id:pk>/", self.history_results_view, name="history_results"),
-        ]
+        return id_routes(self, "index", "index_results", "edit", "history", "history_results")
 
 
 class BadgeFilterSet(WagtailFilterSet):
@@ -141,15 +135,7 @@ class BadgeViewSet(RoleOnlyViewSet):
     )
 
     def get_urlpatterns(self):
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path("new/", self.add_view, name="add"),
-            path("edit/<id:pk>/", self.edit_view, name="edit"),
-            path("delete/<id:pk>/", self.delete_view, name="delete"),
-            path("history/<id:pk>/", self.history_view, name="history"),
-            path("history-results/<id:pk>/", self.history_results_view, name="history_results"),
-        ]
+        return id_routes(self, "index", "index_results", "add", "edit", "delete", "history", "history_results")
 
 
 class PointLedgerFilterSet(WagtailFilterSet):
@@ -218,11 +204,9 @@ class PointEntryViewSet(RoleOnlyViewSet):
 
     def get_urlpatterns(self):
         return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
+            *id_routes(self, "index", "index_results", "inspect"),
             # Named "add" so the listing's own "Add" button leads to it (labelled "Award or deduct points").
             path("new/", self.adjust_points_view, name="add"),
-            path("inspect/<id:pk>/", self.inspect_view, name="inspect"),
         ]
 
     def register_admin_url_finder(self):

@@ -17,7 +17,7 @@ from accounts.models import Role, User
 from accounts.permissions import RolePermissionPolicy
 from courses.models import CoursePage
 from lms_site.forms import IdModelChoiceFilter
-from lms_site.viewsets import RolePolicyPermissions
+from lms_site.viewsets import RolePolicyPermissions, id_routes
 
 from . import services
 from .admin_forms import LiveSessionCreateForm, LiveSessionForm, courses_for
@@ -208,10 +208,6 @@ class LiveSessionViewSet(RolePolicyPermissions, ModelViewSet):
 
     def get_urlpatterns(self):
         return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path("new/", self.add_view, name="add"),
-            path("edit/<id:pk>/", self.edit_view, name="edit"),
+            *id_routes(self, "index", "index_results", "add", "edit", "delete"),
             path("cancel/<id:pk>/", self.cancel_view, name="cancel"),
-            path("delete/<id:pk>/", self.delete_view, name="delete"),
         ]
