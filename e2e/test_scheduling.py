@@ -52,7 +52,7 @@ def test_learner_books_and_checks_in_and_trainer_takes_attendance(page: Page, br
     trainer_page.goto(base + f"/scheduling/sessions/{session.pk}/code/")
     session.refresh_from_db()
     expect(trainer_page.get_by_text(session.check_in_code).first).to_be_visible()
-    expect(trainer_page.locator("svg").first).to_be_visible()
+    expect(trainer_page.get_by_role("img", name=re.compile("QR code"))).to_be_visible()
 
     page.goto(base + f"/scheduling/sessions/{session.pk}/check-in/?code={session.check_in_code.lower()}")
     page.get_by_role("button", name="Check in").click()
