@@ -115,3 +115,15 @@ class TestPreferencesOnTheProfile:
         assert reverse("accounts:sign_in") in client.post(url, {"wanted": []})["Location"]
         client.force_login(learner)
         assert client.get(url).status_code == 405
+
+
+def test_quiet_notifications_record_the_event_without_mailing_it(
+    learner, mailoutbox, django_capture_on_commit_callbacks, _notify
+):
+    with services.quiet_notifications(), django_capture_on_commit_callbacks(execute=True):
+        assert _notify(learner) is True
+    assert mailoutbox == []
+    # The event counts as told: it is not mailed later either.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _notify(learner) is False
+    assert mailoutbox == []
