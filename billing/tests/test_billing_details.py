@@ -14,7 +14,7 @@ from billing.details import BillingDetails
 from billing.models import BillingProfile, Order, SellerSettings
 from courses.tests.factories import make_course
 
-from .factories import make_coupon
+from .factories import checkout_completed, make_coupon
 
 pytestmark = pytest.mark.django_db
 
@@ -160,24 +160,7 @@ class TestFromStripe:
         }
 
     def paid(self, order, customer_details):
-        return {
-            "id": f"evt_{order.pk}",
-            "object": "event",
-            "type": "checkout.session.completed",
-            "created": 1_800_000_000,
-            "data": {
-                "object": {
-                    "id": order.checkout_session_id,
-                    "object": "checkout.session",
-                    "payment_status": "paid",
-                    "amount_total": 4900,
-                    "currency": "eur",
-                    "payment_intent": f"pi_{order.pk}",
-                    "metadata": {"order_id": str(order.pk)},
-                    "customer_details": customer_details,
-                }
-            },
-        }
+        return checkout_completed(order, amount_total=4900, customer_details=customer_details)
 
     def test_details_the_buyer_gave_stripe_are_recorded_from_the_verified_event(self, learner, paid_course):
         order = services.start_checkout(user=learner, course=paid_course, base_url="http://testserver")

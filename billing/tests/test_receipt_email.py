@@ -2,24 +2,19 @@
 PDF attached, built by a task; never for an order refunded before it went out."""
 
 import io
-import json
 from decimal import Decimal
 
 import pytest
-import stripe
 from celery.exceptions import Retry
-from django.conf import settings
-from django.urls import reverse
 from pypdf import PdfReader
 
 from accounts import services as account_services
 from accounts.models import Notification, SentNotification
 from billing import receipts, services, simulator
-from billing.models import Order
 from billing.tasks import send_receipt
 from courses.tests.factories import make_course
 
-from .factories import make_coupon
+from .factories import checkout_completed, deliver, make_coupon
 
 pytestmark = pytest.mark.django_db
 
@@ -37,37 +32,6 @@ def order(learner, paid_course):
     )
 
 
-def deliver(client, event: dict):
-    body = json.dumps(event)
-    signature = stripe.WebhookSignature.generate_signature_header(body, settings.STRIPE_WEBHOOK_SECRET)
-    return client.post(
-        reverse("billing:stripe_webhook"),
-        body,
-        content_type="application/json",
-        headers={"Stripe-Signature": signature},
-    )
-
-
-def completed(order: Order, event_id: str) -> dict:
-    return {
-        "id": event_id,
-        "object": "event",
-        "type": "checkout.session.completed",
-        "created": 1_800_000_000,
-        "data": {
-            "object": {
-                "id": order.checkout_session_id,
-                "object": "checkout.session",
-                "payment_status": "paid",
-                "amount_total": 4410,
-                "currency": "eur",
-                "payment_intent": f"pi_{order.pk}",
-                "metadata": {"order_id": str(order.pk)},
-            }
-        },
-    }
-
-
 def receipts_sent(mailoutbox) -> list:
     return [message for message in mailoutbox if message.attachments]
 
@@ -81,7 +45,7 @@ def test_a_replayed_webhook_sends_one_receipt_with_the_pdf(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         for event_id in ("evt_1", "evt_1", "evt_1", "evt_2"):  # Stripe's retries, then the same fact anew
-            assert deliver(client, completed(order, event_id)).status_code == 200
+            assert deliver(client, checkout_completed(order, event_id=event_id)).status_code == 200
     [receipt] = receipts_sent(mailoutbox)
     order.refresh_from_db()
     assert receipt.to == [learner.email]
@@ -113,7 +77,7 @@ def test_an_order_refunded_before_the_task_ran_gets_no_receipt_nor_afterwards(
     with django_capture_on_commit_callbacks(execute=True):
         assert send_receipt.delay(order.pk).get() is False
         # Another delivery of the payment after the refund changes nothing and sends nothing.
-        deliver(client, completed(order, "evt_late"))
+        deliver(client, checkout_completed(order, event_id="evt_late"))
     assert receipts_sent(mailoutbox) == [] and not SentNotification.objects.filter(kind=Notification.RECEIPT).exists()
 
 
