@@ -27,7 +27,7 @@ from django.views.decorators.vary import vary_on_headers
 from lms_site.formatting import format_value
 from lms_site.htmx import personal
 
-from . import charts, kpis, selectors, services
+from . import charts, selectors, services
 from .forms import FilterForm, filters_query
 from .models import ExportJob, ExportStatus
 from .report import Column, Report, Table
@@ -85,6 +85,9 @@ def dashboard(request):
     form = FilterForm(request.GET, viewer=request.user)
     context = {"form": form, "dashboard_url": request.path, "export_url": None, "export_formats": EXPORT_FORMATS}
     if form.is_valid():
+        # Imported here: kpis brings pandas, which a web worker should load only once someone opens a report.
+        from . import kpis
+
         report = kpis.build_report(filters=form.filters(), viewer=request.user)
         context.update(
             report_context(report), export_url=reverse("analytics_admin:export_start"), export_fields=form.as_query()

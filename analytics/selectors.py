@@ -8,14 +8,15 @@ Counting and summing happen in the database (values().annotate(): one row per co
 most, or per active learner); analytics.kpis reads those rows into pandas CHUNK_SIZE rows at a time
 (read_frame) for the ratios, pivots and time series. No model instance is ever loaded, and memory grows with
 the number of courses and months, not with the number of enrollments, progress rows or orders.
+pandas is imported in read_frame, not here: web workers import this module for the scope checks and should
+not carry pandas until a report is actually built.
 """
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, TypeAlias, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeGuard
 
-import pandas as pd
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
@@ -45,6 +46,9 @@ from learning.models import Enrollment, EnrollmentStatus, LessonProgress
 from scheduling.models import ATTENDED, Attendance, Booking, BookingStatus, LiveSession
 
 from .report import Filters
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Rows read from the database per round trip: bounds the memory a read holds whatever the table size.
 CHUNK_SIZE = 5000
@@ -125,10 +129,12 @@ def course_rows(*, courses: QuerySet[CoursePage]) -> Rows:
 # --- reading into pandas ---------------------------------------------------------------------------------
 
 
-def read_frame(rows: Rows) -> pd.DataFrame:
+def read_frame(rows: Rows) -> "pd.DataFrame":
     """A values() queryset as a DataFrame, fetched CHUNK_SIZE rows at a time (Django's converters applied:
     Decimal money, aware datetimes). The columns exist even when no row does."""
     query = rows.query
+    import pandas as pd
+
     columns = [*query.extra_select, *query.values_select, *query.annotation_select]
     frames, batch = [], []
     for row in rows.iterator(chunk_size=CHUNK_SIZE):

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from . import exports, kpis
+from . import exports
 from .models import ExportFormat, ExportJob, ExportStatus, WeeklySummary
 from .report import Filters
 from .selectors import can_see_analytics
@@ -104,6 +104,8 @@ def build_export(*, job: ExportJob, now: datetime | None = None) -> ExportJob:
         if not can_see_analytics(job.requested_by):
             raise NotAllowed("You may no longer export analytics.")
         filters = filters_from_json(job.filters)
+        from . import kpis  # pandas: only the documents worker that builds exports loads it
+
         report = kpis.build_report(filters=filters, viewer=job.requested_by)
         _set_progress(job, 30)
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:

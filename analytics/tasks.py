@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from accounts.tasks import send_account_email
 
-from . import kpis, services
+from . import services
 from .models import ExportJob
 from .report import Filters
 
@@ -55,6 +55,8 @@ def send_weekly_summary(today: str | None = None) -> int:
     )
     if not admins:
         return 0
+    from . import kpis  # pandas: loaded by the worker that sends the summary, never by a web worker
+
     report = kpis.build_report(filters=Filters(start=start, end=end), viewer=admins[0])
     context = {
         "report": report,

@@ -32,7 +32,7 @@ from learning.models import Enrollment
 from lms_site.formatting import money_with_code
 from lms_site.inputs import read_json
 
-from . import gateway, receipts, selectors
+from . import gateway, selectors
 from .details import BillingDetails
 from .models import (
     ACCESS_ENDED,
@@ -471,6 +471,8 @@ def send_receipt(*, order_id: int) -> bool:
             return False
         if not account_services.claim_notification(user=order.user, kind=Notification.RECEIPT, key=f"order:{order.pk}"):
             return False
+        from . import receipts  # ReportLab: loaded by the documents worker that sends receipts, not at start-up
+
         pdf = receipts.receipt_pdf(order=order)
         subject, body = account_services.render_email(
             template="billing/emails/receipt",

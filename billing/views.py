@@ -19,7 +19,7 @@ from courses.models import CoursePage
 from learning import services as learning_services
 from lms_site.htmx import personal, refuse, sign_in_first
 
-from . import gateway, receipts, selectors, services
+from . import gateway, selectors, services
 from . import simulator as payment_simulator
 from .details import BILLING_FIELDS
 from .forms import CheckoutForm
@@ -210,6 +210,8 @@ def receipt_page(request, order_id: int):
     order = selectors.receipt_order(user=request.user, order_id=order_id)
     if order is None:
         raise Http404("No receipt for this order.")
+    from . import receipts  # brings ReportLab: imported on a receipt request, not when a web worker starts
+
     content = receipts.receipt_content(order)
     context = {
         "order": order,
@@ -228,6 +230,8 @@ def receipt(request, order_id: int):
     order = selectors.receipt_order(user=request.user, order_id=order_id)
     if order is None:  # not theirs, or never paid: either way there is no receipt to show them
         raise Http404("No receipt for this order.")
+    from . import receipts
+
     response = HttpResponse(receipts.receipt_pdf(order=order), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{receipts.receipt_filename(order)}"'
     patch_cache_control(response, private=True, no_store=True)

@@ -2,7 +2,7 @@
 
 import hashlib
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -19,7 +19,9 @@ from accounts.models import Notification, User
 from learning.models import Enrollment, EnrollmentStatus
 
 from .models import Certificate, new_serial
-from .pdf import CertificateContent, render_certificate
+
+if TYPE_CHECKING:
+    from .pdf import CertificateContent
 
 logger = logging.getLogger(__name__)
 DOWNLOAD_SALT = "certificates.download"
@@ -95,7 +97,7 @@ def attach_pdf(*, certificate: Certificate) -> Certificate:
         if certificate.pdf_sha256:
             _announce(certificate)
             return certificate
-        pdf = render_certificate(_content(certificate))
+        pdf = _render(certificate)
         name = f"{certificate.serial}.pdf"
         storage = certificate.pdf_file.storage
         if storage.exists(name):  # left by a worker that died before committing; the bytes are the same
@@ -200,7 +202,7 @@ def certificate_pdf(*, certificate: Certificate) -> bytes:
         with storage.open(certificate.pdf_file.name, "rb") as stored:
             content: bytes = stored.read()
             return content
-    pdf = render_certificate(_content(certificate))
+    pdf = _render(certificate)
     if hashlib.sha256(pdf).hexdigest() != certificate.pdf_sha256:
         logger.error("Certificate %s could not be rebuilt to its issued hash", certificate.serial)
         raise CertificateError("This certificate's file is unavailable. Please contact support.")
@@ -228,7 +230,17 @@ def _printed_fields(enrollment: Enrollment) -> dict[str, Any]:
     }
 
 
-def _content(certificate: Certificate) -> CertificateContent:
+def _render(certificate: Certificate) -> bytes:
+    # ReportLab is imported by the process that draws a certificate (the documents worker, or a web worker
+    # rebuilding a lost file), not by every web worker at start-up.
+    from .pdf import render_certificate
+
+    return render_certificate(_content(certificate))
+
+
+def _content(certificate: Certificate) -> "CertificateContent":
+    from .pdf import CertificateContent
+
     logo = None
     if certificate.logo_path and default_storage.exists(certificate.logo_path):
         with default_storage.open(certificate.logo_path, "rb") as stored:

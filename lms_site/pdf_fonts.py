@@ -11,10 +11,13 @@ some text needs a glyph DejaVu lacks.
 
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen.canvas import Canvas
+if TYPE_CHECKING:
+    from reportlab.pdfgen.canvas import Canvas
+
+# ReportLab is imported inside the functions that draw: the dashboard's charts (Pillow) need only the font
+# files, and a web worker should not load ReportLab at start-up for them.
 
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 
@@ -38,6 +41,9 @@ def font_path(name: str) -> Path:
 
 @cache
 def register(name: str) -> str:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
     pdfmetrics.registerFont(TTFont(name, str(font_path(name))))
     return name
 
@@ -51,6 +57,8 @@ def register_fonts() -> None:
 @cache
 def glyphs(name: str) -> frozenset[int]:
     """The code points a face can draw; a set, as one lookup per character is the hot path of a long report."""
+    from reportlab.pdfbase import pdfmetrics
+
     register(name)
     return frozenset(pdfmetrics.getFont(name).face.charToGlyph)
 
@@ -74,11 +82,15 @@ def runs(text: str, font_name: str) -> list[tuple[str, str]]:
 
 
 def text_width(text: str, font_name: str, size: float) -> float:
+    from reportlab.pdfbase import pdfmetrics
+
     return sum(pdfmetrics.stringWidth(chunk, font, size) for font, chunk in runs(text, font_name))
 
 
-def draw_text(canvas: Canvas, text: str, x: float, y: float, font_name: str, size: float) -> None:
+def draw_text(canvas: "Canvas", text: str, x: float, y: float, font_name: str, size: float) -> None:
     """Draws text from x on the baseline y, switching to the fallback face for the runs that need it."""
+    from reportlab.pdfbase import pdfmetrics
+
     for font, chunk in runs(text, font_name):
         canvas.setFont(font, size)
         canvas.drawString(x, y, chunk)
