@@ -149,6 +149,79 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_IMPORTS = ["lms_site.beat"]  # lms_site is not an installed app, so autodiscovery misses it
+
+# Three queues, one worker per queue (deploy/README.md "Workers and queues"): a burst of PDF builds never
+# delays a password-reset e-mail, and only the documents worker loads ReportLab, openpyxl, python-docx and
+# pandas. Every project task is routed here by name; lms_site/tests/test_celery_config.py fails for a task
+# that has no decision.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_QUEUE_DOCUMENTS = [
+    "certificates.tasks.build_certificate_pdf",
+    "billing.tasks.send_receipt",  # draws the receipt PDF, then queues the e-mail
+    "analytics.tasks.build_export",
+]
+CELERY_QUEUE_EMAIL = [
+    "accounts.tasks.send_account_email",
+    "scheduling.tasks.notify_session_cancelled",
+    "scheduling.tasks.notify_booked",
+    "scheduling.tasks.notify_promoted",
+    "scheduling.tasks.send_session_reminders",
+    "analytics.tasks.send_weekly_summary",
+]
+CELERY_QUEUE_DEFAULT = [
+    "lms_site.publish_scheduled_pages",
+    "assessments.tasks.submit_expired_attempts",
+    "assessments.tasks.regrade_assessment_task",
+    "certificates.tasks.issue_certificate",  # the row; the PDF is a separate documents task
+    "certificates.tasks.issue_missing_certificates",
+    "scheduling.tasks.refresh_attendance_progress",
+    "media_pipeline.tasks.push_video_asset",
+    "learning.tasks.recompute_course_progress",
+    "analytics.tasks.delete_expired_exports",
+    "gamification.tasks.reward_lesson_completion",
+    "gamification.tasks.reward_course_completion",
+    "gamification.tasks.reward_attempt",
+    "gamification.tasks.reverse_refunded_course",
+    "gamification.tasks.award_badge_to_qualifying",
+    "gamification.tasks.reward_session_attendance",
+]
+CELERY_TASK_ROUTES = {
+    **{name: {"queue": "default"} for name in CELERY_QUEUE_DEFAULT},
+    **{name: {"queue": "documents"} for name in CELERY_QUEUE_DOCUMENTS},
+    **{name: {"queue": "email"} for name in CELERY_QUEUE_EMAIL},
+}
+
+# Time limits: the soft one raises SoftTimeLimitExceeded inside the task (its retry or failure path runs),
+# the hard one kills the worker child. Defaults fit a task that loads a few rows and calls a service; the
+# ones below walk every enrollment, attempt or page of a course, or draw a document, and get more room.
+CELERY_TASK_SOFT_TIME_LIMIT = 60
+CELERY_TASK_TIME_LIMIT = 90
+CELERY_TASK_LIMITS = {
+    # (soft, hard) seconds
+    "analytics.tasks.build_export": (15 * 60, 16 * 60),  # a whole-site report in DOCX/PDF
+    "analytics.tasks.send_weekly_summary": (5 * 60, 6 * 60),  # builds the site-wide KPI report
+    "assessments.tasks.regrade_assessment_task": (30 * 60, 31 * 60),  # every submitted attempt of an assessment
+    "learning.tasks.recompute_course_progress": (10 * 60, 11 * 60),  # every enrollment of a course
+    "gamification.tasks.award_badge_to_qualifying": (10 * 60, 11 * 60),  # every learner who qualifies
+    "certificates.tasks.build_certificate_pdf": (2 * 60, 3 * 60),
+    "certificates.tasks.issue_missing_certificates": (2 * 60, 3 * 60),
+    "billing.tasks.send_receipt": (2 * 60, 3 * 60),
+    "media_pipeline.tasks.push_video_asset": (30 * 60, 31 * 60),  # uploads a video file to the CDN
+    "scheduling.tasks.send_session_reminders": (4 * 60, 4 * 60 + 30),  # beat runs it every 5 minutes
+    "scheduling.tasks.notify_session_cancelled": (3 * 60, 4 * 60),  # every booking of a session
+    "lms_site.publish_scheduled_pages": (50, 55),  # beat runs it every minute
+    "assessments.tasks.submit_expired_attempts": (50, 55),
+}
+# Annotations set the limits on the task classes, in the worker and wherever else the app is loaded.
+CELERY_TASK_ANNOTATIONS = {
+    name: {"soft_time_limit": soft, "time_limit": hard} for name, (soft, hard) in CELERY_TASK_LIMITS.items()
+}
+
+# With acks_late, Redis hands an unacknowledged message to another worker after the visibility timeout;
+# a task delayed by a countdown or retry backoff is such a message, so the timeout must exceed the longest
+# delay in use (retry backoff is capped at Celery's retry_backoff_max, 600 s; media_pipeline waits at most
+# 480 s) and the longest hard time limit, or the task would run twice. Tested in test_celery_config.py.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
 CELERY_BEAT_SCHEDULE = {
     "publish-scheduled-pages": {
         "task": "lms_site.publish_scheduled_pages",
