@@ -1,5 +1,5 @@
 #!/bin/sh
-# Entry point of every service built from the Dockerfile (web, worker, beat).
+# Entry point of every service built from the Dockerfile (web, the three workers, beat).
 #   DB_WAIT_SECONDS     how long to wait for the database before giving up (default 60)
 #   RUN_MIGRATIONS=1    apply migrations before starting; set it on the web service only, so that
 #                       workers never race the web container to migrate the same database
