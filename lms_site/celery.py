@@ -18,8 +18,8 @@ class Task(DjangoTask):
         """Queues the task once the transaction commits; a broker that cannot be reached is logged, not raised.
 
         The write is committed by then, so raising would only turn the learner's saved action into a 500.
-        The message is lost: only work with a periodic sweep (certificates of completed courses, session
-        reminders) is caught up later; an outbox for the rest is still to be built (issue 19).
+        The message is lost: only certificates of completed courses are caught up later, by a beat sweep;
+        an outbox for the rest is still to be built (issue 19).
         """
         transaction.on_commit(lambda: self._publish_or_log(args, kwargs))
 
