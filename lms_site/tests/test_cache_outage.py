@@ -172,7 +172,13 @@ def test_healthz_answers_without_touching_database_session_or_cache(client):
     assert not response.cookies
 
 
-def test_readyz_answers_200_with_each_check(client, db):
+@pytest.fixture
+def no_broker(settings):
+    """The embedded default, where tasks run in-process and there is no broker to check (CI sets REDIS_URL)."""
+    settings.REDIS_URL = ""
+
+
+def test_readyz_answers_200_with_each_check(client, db, no_broker):
     response = client.get("/readyz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
@@ -180,7 +186,7 @@ def test_readyz_answers_200_with_each_check(client, db):
     assert not response.cookies
 
 
-def test_readyz_answers_503_naming_the_database_when_it_fails(client, db):
+def test_readyz_answers_503_naming_the_database_when_it_fails(client, db, no_broker):
     from unittest import mock
 
     from django.db import OperationalError, connection
