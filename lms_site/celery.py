@@ -1,9 +1,38 @@
+import logging
 import os
 
 from celery import Celery
+from celery.contrib.django.task import DjangoTask
+from django.db import transaction
+from kombu.exceptions import OperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms_site.settings.dev")
 
-app = Celery("lms_site")
+logger = logging.getLogger(__name__)
+
+
+class Task(DjangoTask):
+    def delay_on_commit(self, *args, **kwargs) -> None:
+        """Queues the task once the transaction commits; a broker that cannot be reached is logged, not raised.
+
+        The write is committed by then, so raising would only turn the learner's saved action into a 500.
+        The message is lost: only certificates of completed courses are caught up later, by a beat sweep;
+        an outbox for the rest is still to be built (issue 19).
+        """
+        transaction.on_commit(lambda: self._publish_or_log(args, kwargs))
+
+    def _publish_or_log(self, args, kwargs) -> None:
+        try:
+            self.delay(*args, **kwargs)
+        except (OperationalError, RedisConnectionError, RedisTimeoutError):
+            if self.app.conf.task_always_eager:
+                raise  # a task run in-process failed: that is the task's own error, not the broker's
+            logger.exception("Broker unreachable: %s was not queued (args=%r)", self.name, args)
+
+
+# Given here, so Celery's Django fixup keeps it instead of its own DjangoTask.
+app = Celery("lms_site", task_cls=Task)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

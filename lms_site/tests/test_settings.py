@@ -66,7 +66,7 @@ def test_mysql_url_uses_mysqlclient_with_utf8mb4():
 
 def test_redis_url_switches_cache_and_broker():
     values = read_settings("lms_site.settings.dev", REDIS_URL="redis://127.0.0.1:6379/5")
-    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache"] == "lms_site.cache.ResilientRedisCache"
     assert values["broker"] == "redis://127.0.0.1:6379/5"
     assert values["eager"] is False
 
