@@ -167,11 +167,12 @@ def export_worker(tmp_path, live_server, demo_site):
         },
         "task_always_eager": False,
     }
+    # The worker takes every queue: exports are routed to `documents` (CELERY_TASK_ROUTES).
     script = (
         "from lms_site.celery import app\n"
         f"app.conf.update({broker!r})\n"
         "app.worker_main(['worker', '--pool=solo', '--without-gossip', '--without-mingle', '--without-heartbeat',"
-        " '--loglevel=INFO'])\n"
+        " '--queues=default,documents,email', '--loglevel=INFO'])\n"
     )
     env = {
         **os.environ,
