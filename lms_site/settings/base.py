@@ -145,6 +145,16 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
+    # Beat keeps its schedule in Redis behind a lock (celery-redbeat, docs/adr/0023): a second beat started by
+    # mistake, or a standby on another host, waits for the lock instead of firing every task a second time.
+    # It wakes at least every 5 s to renew the lock; a beat that dies frees it within 30 s.
+    CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+    CELERY_REDBEAT_REDIS_URL = REDIS_URL
+    CELERY_REDBEAT_KEY_PREFIX = "learnwell:beat:"
+    CELERY_REDBEAT_LOCK_TIMEOUT = 30
+    # Redis calls of the scheduler retry for up to a minute, so a short Redis restart does not stop beat.
+    CELERY_REDBEAT_REDIS_OPTIONS = {"retry_period": 60, "socket_connect_timeout": 1, "socket_timeout": 2}
+    CELERY_BEAT_MAX_LOOP_INTERVAL = 5
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CELERY_BROKER_URL = "memory://"
@@ -323,7 +333,7 @@ USE_TZ = True
 
 # Static and media files
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
