@@ -81,17 +81,6 @@ HEALTHCHECK --interval=30s --timeout=6s --start-period=60s --retries=3 CMD ["web
 
 ENTRYPOINT ["/app/deploy/entrypoint.sh"]
 
-# gthread workers keep a slow upload or report from blocking a whole process; WEB_CONCURRENCY
-# (read by gunicorn itself) sets the number of processes. nginx is the only client, and it sits on
-# another container's address, hence --forwarded-allow-ips. Workers restart now and then to cap
-# slow memory growth (PDF and spreadsheet libraries). The control socket (gunicorn 25.1+) is unused
-# here and would try to create ~/.gunicorn in a home directory the app user cannot write.
-CMD ["gunicorn", "lms_site.wsgi:application", \
-     "--bind", "0.0.0.0:8000", \
-     "--worker-class", "gthread", "--threads", "4", \
-     "--timeout", "60", "--graceful-timeout", "30", "--keep-alive", "5", \
-     "--max-requests", "1000", "--max-requests-jitter", "100", \
-     "--worker-tmp-dir", "/dev/shm", \
-     "--forwarded-allow-ips", "*", \
-     "--no-control-socket", \
-     "--access-logfile", "-"]
+# deploy/gunicorn.conf.py, shared with the local production stack: gthread workers, --preload, sized by
+# WEB_CONCURRENCY and GUNICORN_THREADS, X-Forwarded-* trusted from nginx, access log on stdout.
+CMD ["gunicorn", "--config", "deploy/gunicorn.conf.py"]

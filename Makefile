@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint css css-check bench system-deps migrate clean
+.PHONY: run test test-fast lint css css-check bench system-deps migrate clean prod-local prod-local-stop prod-smoke
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)."; exit 1; }
@@ -51,6 +51,20 @@ css:
 ## Fails when static/css/site.css is not what `make css` would build
 css-check: css
 	git diff --exit-code -- static/css/site.css
+
+## The production topology on this machine, without Docker: https://localhost:8443 (deploy/README.md)
+prod-local: $(STAMP)
+	./scripts/install-system-deps --stack
+	deploy/prod-local start
+
+## Stop everything `make prod-local` started
+prod-local-stop:
+	deploy/prod-local stop
+
+## Smoke test of the production stack over HTTPS: its own stack, started and stopped (deploy/smoke.py)
+prod-smoke: $(STAMP)
+	./scripts/install-system-deps --stack
+	$(PY) deploy/smoke.py
 
 ## Benchmarks (see bench/README.md); the load test needs locust, a bench-only dependency
 bench: $(STAMP)
