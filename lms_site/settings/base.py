@@ -130,26 +130,30 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache and Celery: REDIS_URL switches both to Redis; without it everything stays in-process.
+# Cache and Celery: REDIS_URL switches both to Redis; without it everything stays in-process. At scale the two
+# roles go to separate Redis servers (deploy/README.md "Scale-out"): REDIS_CACHE_URL for the cache (may evict,
+# needs no persistence) and CELERY_BROKER_URL for the queues, results and beat's lock (must not evict,
+# append-only). Each defaults to REDIS_URL.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_CACHE_URL = os.environ.get("REDIS_CACHE_URL", REDIS_URL)
 if REDIS_URL:
     # A Redis that is down or unreachable reads as an empty cache (lms_site/cache.py); the short socket
     # timeouts keep one that drops packets from holding a request for seconds.
     CACHES = {
         "default": {
             "BACKEND": "lms_site.cache.ResilientRedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": REDIS_CACHE_URL,
             "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
         }
     }
-    CELERY_BROKER_URL = REDIS_URL
-    CELERY_RESULT_BACKEND = REDIS_URL
+    CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
+    CELERY_RESULT_BACKEND = CELERY_BROKER_URL
     CELERY_TASK_ALWAYS_EAGER = False
     # Beat keeps its schedule in Redis behind a lock (celery-redbeat, docs/adr/0023): a second beat started by
     # mistake, or a standby on another host, waits for the lock instead of firing every task a second time.
     # It wakes at least every 5 s to renew the lock; a beat that dies frees it within 30 s.
     CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
-    CELERY_REDBEAT_REDIS_URL = REDIS_URL
+    CELERY_REDBEAT_REDIS_URL = CELERY_BROKER_URL
     CELERY_REDBEAT_KEY_PREFIX = "learnwell:beat:"
     CELERY_REDBEAT_LOCK_TIMEOUT = 30
     # Redis calls of the scheduler retry for up to a minute, so a short Redis restart does not stop beat.

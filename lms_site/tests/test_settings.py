@@ -13,6 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 INFRA_VARIABLES = (
     "DATABASE_URL",
     "REDIS_URL",
+    "REDIS_CACHE_URL",
+    "CELERY_BROKER_URL",
     "EMAIL_HOST",
     "EMAIL_BACKEND",
     "SECRET_KEY",
@@ -28,6 +30,8 @@ db = settings.DATABASES["default"]
 print(json.dumps({
     "engine": db["ENGINE"], "name": str(db["NAME"]), "options": db.get("OPTIONS", {}),
     "cache": settings.CACHES["default"]["BACKEND"], "broker": settings.CELERY_BROKER_URL,
+    "cache_location": settings.CACHES["default"].get("LOCATION", ""),
+    "beat_lock_redis": getattr(settings, "CELERY_REDBEAT_REDIS_URL", ""),
     "eager": settings.CELERY_TASK_ALWAYS_EAGER, "email": settings.EMAIL_BACKEND, "debug": settings.DEBUG,
 }))
 """
@@ -69,6 +73,18 @@ def test_redis_url_switches_cache_and_broker():
     assert values["cache"] == "lms_site.cache.ResilientRedisCache"
     assert values["broker"] == "redis://127.0.0.1:6379/5"
     assert values["eager"] is False
+
+
+def test_cache_and_broker_can_each_have_their_own_redis():
+    values = read_settings(
+        "lms_site.settings.dev",
+        REDIS_URL="redis://shared:6379/0",
+        REDIS_CACHE_URL="redis://cache.internal:6379/0",
+        CELERY_BROKER_URL="redis://queues.internal:6379/0",
+    )
+    assert values["cache_location"] == "redis://cache.internal:6379/0"
+    # The beat lock and schedule live with the queues, which are never evicted.
+    assert values["broker"] == values["beat_lock_redis"] == "redis://queues.internal:6379/0"
 
 
 def test_smtp_host_switches_email_to_smtp():
