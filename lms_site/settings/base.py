@@ -369,7 +369,18 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 WAGTAIL_SITE_NAME = "Learnwell"
 WAGTAILADMIN_BASE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 # Wagtail's database backend behind a guard that reduces every query to plain words (see lms_site/search_backend.py).
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "lms_site.search_backend"}}
+WAGTAILSEARCH_BACKENDS: dict[str, dict[str, Any]] = {"default": {"BACKEND": "lms_site.search_backend"}}
+# With several web hosts and a large catalogue, search moves to OpenSearch (deploy/README.md "Scale-out"):
+# OPENSEARCH_URL selects Wagtail's OpenSearch 2 backend (needs `pip install opensearch-py`; run
+# `manage.py update_index` once). It sends the words as a match query, which has no operator syntax to break.
+OPENSEARCH_URL = os.environ.get("OPENSEARCH_URL", "")
+if OPENSEARCH_URL:
+    WAGTAILSEARCH_BACKENDS["default"] = {
+        "BACKEND": "wagtail.search.backends.opensearch2",
+        "URLS": [OPENSEARCH_URL],
+        "INDEX_PREFIX": os.environ.get("OPENSEARCH_INDEX_PREFIX", "learnwell_"),
+        "TIMEOUT": 5,
+    }
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "xlsx", "zip"]
 WAGTAILIMAGES_EXTENSIONS = ["avif", "gif", "jpg", "jpeg", "png", "webp"]
 WAGTAIL_USER_CUSTOM_FIELDS = ["role", "is_banned"]

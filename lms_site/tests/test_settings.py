@@ -15,6 +15,7 @@ INFRA_VARIABLES = (
     "REDIS_URL",
     "REDIS_CACHE_URL",
     "CELERY_BROKER_URL",
+    "OPENSEARCH_URL",
     "EMAIL_HOST",
     "EMAIL_BACKEND",
     "SECRET_KEY",
@@ -32,6 +33,7 @@ print(json.dumps({
     "cache": settings.CACHES["default"]["BACKEND"], "broker": settings.CELERY_BROKER_URL,
     "cache_location": settings.CACHES["default"].get("LOCATION", ""),
     "beat_lock_redis": getattr(settings, "CELERY_REDBEAT_REDIS_URL", ""),
+    "search": settings.WAGTAILSEARCH_BACKENDS["default"],
     "eager": settings.CELERY_TASK_ALWAYS_EAGER, "email": settings.EMAIL_BACKEND, "debug": settings.DEBUG,
 }))
 """
@@ -85,6 +87,13 @@ def test_cache_and_broker_can_each_have_their_own_redis():
     assert values["cache_location"] == "redis://cache.internal:6379/0"
     # The beat lock and schedule live with the queues, which are never evicted.
     assert values["broker"] == values["beat_lock_redis"] == "redis://queues.internal:6379/0"
+
+
+def test_search_stays_on_the_guarded_database_backend_unless_opensearch_is_configured():
+    assert read_settings("lms_site.settings.dev")["search"] == {"BACKEND": "lms_site.search_backend"}
+    search = read_settings("lms_site.settings.dev", OPENSEARCH_URL="https://search.internal:9200")["search"]
+    assert search["BACKEND"] == "wagtail.search.backends.opensearch2"
+    assert search["URLS"] == ["https://search.internal:9200"]
 
 
 def test_smtp_host_switches_email_to_smtp():
