@@ -19,6 +19,7 @@ import pandas as pd
 from django.conf import settings
 
 from lms_site.formatting import format_value
+from lms_site.replicas import replica_reads
 
 from . import selectors
 from .report import Column, Filters, Kpi, Report, Series, Table
@@ -154,6 +155,7 @@ def _with_labels(frame: pd.DataFrame, bucket: str) -> pd.DataFrame:
 # --- the report ------------------------------------------------------------------------------------------
 
 
+@replica_reads()  # figures a few seconds old are fine; every query runs before this returns
 def build_report(*, filters: Filters, viewer, now: datetime | None = None) -> Report:
     """Every figure of the dashboard for what `viewer` may see and asked for (raises PermissionDenied for a
     viewer who may see none: see selectors.visible_course_ids)."""

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from lms_site.replicas import replica_reads
 
 from . import exports
 from .models import ExportFormat, ExportJob, ExportStatus, WeeklySummary
@@ -106,7 +107,10 @@ def build_export(*, job: ExportJob, now: datetime | None = None) -> ExportJob:
         filters = filters_from_json(job.filters)
         from . import kpis  # pandas: only the documents worker that builds exports loads it
 
-        report = kpis.build_report(filters=filters, viewer=job.requested_by)
+        # The job row, claimed above, is all this task wrote, and the report does not read it: the report's
+        # queries stay on a replica (ADR 0025).
+        with replica_reads(ignore_own_writes=True):
+            report = kpis.build_report(filters=filters, viewer=job.requested_by)
         _set_progress(job, 30)
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
             export_type.write(report, spool, progress=lambda fraction: _set_progress(job, 30 + fraction * 65))

@@ -18,6 +18,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from lms_site import seo
+from lms_site.replicas import replica_reads
 
 from . import registry
 from .blocks import LessonBodyBlock
@@ -95,7 +96,10 @@ class CourseIndexPage(Page):
         from .selectors import catalogue_page
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(catalogue_page(catalogue=self, params=request.GET))
+        # Visitors' catalogue may be a second old (ADR 0025); signed-in people read the primary, so a trainer
+        # sees the course they just published and a learner the state of their own enrolments.
+        with replica_reads(allowed=not request.user.is_authenticated):
+            context.update(catalogue_page(catalogue=self, params=request.GET))
         return context
 
     def serve(self, request, *args, **kwargs):

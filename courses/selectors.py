@@ -47,6 +47,8 @@ def catalogue_page(*, catalogue: CourseIndexPage, params: QueryDict) -> dict[str
     courses = catalogue_courses(catalogue=catalogue, **filters)
     paginator = Paginator(courses, settings.LMS_CATALOGUE_PAGE_SIZE)
     page_obj = paginator.get_page(params.get("page"))
+    # Loaded here, so the rows come from where the caller chose to read (lms_site.replicas.replica_reads).
+    page_obj.object_list = list(page_obj.object_list)
     # Page links keep the filters so a shared URL shows the same results.
     kept = QueryDict(mutable=True)
     kept.update(filters)

@@ -12,6 +12,7 @@ from accounts.models import User
 from assessments.models import Attempt
 from courses.models import CoursePage
 from learning.models import STUDYING_STATUSES
+from lms_site.replicas import replica_reads
 
 from .models import (
     ActivityDay,
@@ -206,6 +207,7 @@ def _display_name(total: PointTotal) -> str:
     return total.user.display_name
 
 
+@replica_reads()  # a board a few seconds behind is fine; after the viewer's own points, the primary
 def leaderboard(
     *, scope: int, period: str, viewer: User | AnonymousUser | None = None, limit: int = 10, now: datetime | None = None
 ) -> Leaderboard:

@@ -7,6 +7,7 @@ from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.images.blocks import ImageBlock
 
 from courses.models import CoursePage
+from lms_site.replicas import replica_reads
 
 # Rendered with the site's stylesheet, so the block picker shows what visitors will see.
 PREVIEW_TEMPLATE = "home/blocks/preview.html"
@@ -122,7 +123,10 @@ class FeaturedCoursesBlock(MarketingStructBlock):
 
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context)
-        context["courses"] = live_courses_for_cards(value["courses"])
+        user = getattr(parent_context.get("request") if parent_context else None, "user", None)
+        visitor = user is not None and not user.is_authenticated
+        with replica_reads(allowed=visitor):  # as the catalogue: visitors' cards may be a second old
+            context["courses"] = live_courses_for_cards(value["courses"])
         return context
 
 

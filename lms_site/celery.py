@@ -3,10 +3,13 @@ import os
 
 from celery import Celery
 from celery.contrib.django.task import DjangoTask
+from celery.signals import task_postrun, task_prerun
 from django.db import transaction
 from kombu.exceptions import OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from lms_site import replicas
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms_site.settings.dev")
 
@@ -36,3 +39,8 @@ class Task(DjangoTask):
 app = Celery("lms_site", task_cls=Task)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Each task is a unit of work for read replicas: it starts with no writes of its own, and once it has written it
+# reads the primary (lms_site/replicas.py). Postrun runs after a failure too.
+task_prerun.connect(replicas.task_started)
+task_postrun.connect(replicas.task_finished)

@@ -76,6 +76,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Each request is a unit of work for read replicas; above SessionMiddleware so that a saved session
+    # counts as a write (lms_site/replicas.py).
+    "lms_site.replicas.ReadYourWritesMiddleware",
     # Above XFrameOptionsMiddleware, so it sees the X-Frame-Options answer that frame-ancestors mirrors.
     "lms_site.csp.PathPolicyCSPMiddleware",
     # Over-long query parameters answer 400; so does a Wagtail admin view's crash on a value it cannot read.
@@ -120,13 +123,44 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
-    # Tables and the connection must share one collation, or MariaDB refuses comparisons that mix them
-    # (Wagtail's migrations compare CAST(id AS char) with text columns).
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"charset": "utf8mb4", "collation": "utf8mb4_unicode_ci", "init_command": "SET sql_mode='STRICT_TRANS_TABLES'"}
-    )
-    DATABASES["default"]["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
+
+
+def _mysql_options(database: dict[str, Any]) -> None:
+    if database["ENGINE"] == "django.db.backends.mysql":
+        # Tables and the connection must share one collation, or MariaDB refuses comparisons that mix them
+        # (Wagtail's migrations compare CAST(id AS char) with text columns).
+        database.setdefault("OPTIONS", {}).update(
+            {
+                "charset": "utf8mb4",
+                "collation": "utf8mb4_unicode_ci",
+                "init_command": "SET sql_mode='STRICT_TRANS_TABLES'",
+            }
+        )
+        database["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
+
+
+_mysql_options(DATABASES["default"])
+
+# Read replicas (lms_site/replicas.py, ADR 0025): DATABASE_REPLICA_URLS, comma-separated, adds the aliases
+# replica_1, replica_2, ... Only reads the code marks with replica_reads() go there, and none after a write.
+DATABASE_REPLICAS: list[str] = []
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    _alias = f"replica_{_number}"
+    DATABASES[_alias] = dj_database_url.parse(_url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"])
+    _mysql_options(DATABASES[_alias])
+    if DATABASES[_alias]["ENGINE"] == "django.db.backends.mysql":
+        # A replica host that drops packets costs a request this long, then is left alone (RETRY_AFTER).
+        DATABASES[_alias]["OPTIONS"]["connect_timeout"] = 2
+    # A persistent connection to a replica that went away is noticed before the request uses it.
+    DATABASES[_alias]["CONN_HEALTH_CHECKS"] = True
+    # Tests never create a database on a replica: the alias reads the test database of the primary.
+    DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
+    DATABASE_REPLICAS.append(_alias)
+# Without replicas the router decides nothing, so Django's own routing applies.
+DATABASE_ROUTERS = ["lms_site.replicas.ReplicaRouter"]
+# After a request that wrote, the browser reads the primary this long (a signed cookie), so the page it is
+# redirected to shows what it just did even when a replica lags.
+REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", "5"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

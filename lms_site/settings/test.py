@@ -24,6 +24,12 @@ CELERY_TASK_ALWAYS_EAGER = True
 # No calls out of the machine: the admin dashboard would otherwise ask releases.wagtail.org for updates.
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 
+# Tests read the primary's test database only: a replica alias is a second connection, which would not see the
+# rows a test writes inside its transaction. lms_site/tests/test_replicas.py sets up the replicas it tests.
+for _alias in DATABASE_REPLICAS:  # noqa: F405
+    del DATABASES[_alias]  # noqa: F405
+DATABASE_REPLICAS = []
+
 # SQLite tests use a database file, not memory. With an in-memory database Django hands the live server's
 # thread the test thread's own connection, so a browser test's requests and the test's own ORM calls ran
 # on one connection from two threads at once ("no such savepoint", failures one clean run in two). With a
