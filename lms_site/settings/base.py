@@ -125,7 +125,7 @@ DATABASES = {
 }
 
 
-def _mysql_options(database: dict[str, Any]) -> None:
+def _mysql_options(database: dj_database_url.DBConfig) -> None:
     if database["ENGINE"] == "django.db.backends.mysql":
         # Tables and the connection must share one collation, or MariaDB refuses comparisons that mix them
         # (Wagtail's migrations compare CAST(id AS char) with text columns).

@@ -28,7 +28,7 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 # rows a test writes inside its transaction. lms_site/tests/test_replicas.py sets up the replicas it tests.
 for _alias in DATABASE_REPLICAS:  # noqa: F405
     del DATABASES[_alias]  # noqa: F405
-DATABASE_REPLICAS = []
+DATABASE_REPLICAS.clear()  # noqa: F405
 
 # SQLite tests use a database file, not memory. With an in-memory database Django hands the live server's
 # thread the test thread's own connection, so a browser test's requests and the test's own ORM calls ran

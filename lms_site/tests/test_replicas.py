@@ -7,9 +7,14 @@ test_replication.py runs the same rules against a real MariaDB replica.
 """
 
 import copy
+import json
 import logging
+import os
+import subprocess
+import sys
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -363,3 +368,64 @@ def test_the_primary_connection_has_the_write_detector_once_a_unit_begins(unit):
     assert wrappers.count(replicas._notice_writes) == 1
     with unit_of_work():
         assert wrappers.count(replicas._notice_writes) == 1
+
+
+# --- Settings ---------------------------------------------------------------------------------------------
+
+READ_DATABASES = """
+import json, django
+from django.conf import settings
+django.setup()
+KEYS = ("ENGINE", "NAME", "USER", "HOST", "PORT", "OPTIONS", "TEST", "CONN_HEALTH_CHECKS")
+print(json.dumps({
+    "replicas": settings.DATABASE_REPLICAS,
+    "routers": settings.DATABASE_ROUTERS,
+    "databases": {alias: {key: db[key] for key in KEYS} for alias, db in settings.DATABASES.items()},
+}))
+"""
+
+
+def read_databases(module: str, **env: str) -> dict:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DATABASE_REPLICA_URLS", "REDIS_URL"}}
+    result = subprocess.run(
+        [sys.executable, "-c", READ_DATABASES],
+        env={**clean, "DJANGO_SETTINGS_MODULE": module, **env},
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_replica_urls_become_aliases_configured_like_the_primary():
+    values = read_databases(
+        "lms_site.settings.dev",
+        DATABASE_URL="mysql://lms:pw@db.internal:3306/lms",
+        DATABASE_REPLICA_URLS="mysql://reader:pw@replica-a:3306/lms, mysql://reader:pw@replica-b:3307/lms",
+    )
+    databases = values["databases"]
+    assert values["replicas"] == ["replica_1", "replica_2"]
+    assert values["routers"] == ["lms_site.replicas.ReplicaRouter"]
+    assert [(databases[alias]["HOST"], databases[alias]["PORT"]) for alias in values["replicas"]] == [
+        ("replica-a", 3306),
+        ("replica-b", 3307),
+    ]
+    replica = databases["replica_1"]
+    assert replica["USER"] == "reader"
+    for option in ("charset", "collation", "init_command"):
+        assert replica["OPTIONS"][option] == databases["default"]["OPTIONS"][option]
+    assert replica["OPTIONS"]["connect_timeout"] == 2
+    assert replica["TEST"]["MIRROR"] == "default"  # a test run never creates a database on a replica
+    assert replica["CONN_HEALTH_CHECKS"] is True
+
+
+def test_without_replica_urls_there_is_only_the_primary():
+    values = read_databases("lms_site.settings.dev")
+    assert values["replicas"] == [] and list(values["databases"]) == ["default"]
+
+
+def test_the_test_settings_leave_configured_replicas_out():
+    values = read_databases("lms_site.settings.test", DATABASE_REPLICA_URLS="mysql://reader:pw@replica-a:3306/lms")
+    assert values["replicas"] == [] and list(values["databases"]) == ["default"]

@@ -55,7 +55,10 @@ class Replication:
         return result.stdout
 
     def start(self) -> None:
-        output = self.script("start", str(self.directory), str(free_port()), str(free_port()), "lms")
+        primary = replica = free_port()
+        while replica == primary:
+            replica = free_port()
+        output = self.script("start", str(self.directory), str(primary), str(replica), "lms")
         self.urls = dict(line.split("=", 1) for line in output.splitlines() if "=" in line)
 
     def stop(self) -> None:
