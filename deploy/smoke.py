@@ -40,6 +40,11 @@ STACK_ENV = {
     "LW_STACK_REDIS_PORT": os.environ.get("SMOKE_REDIS_PORT", "6381"),
     "LW_STACK_DB_NAME": DB_NAME,
     "LW_STACK_SEED": "1",
+    # A primary and a read replica of the stack's own: anonymous catalogue reads, reports and leaderboards go to
+    # the replica, so the learner's steps below also check read-your-writes through the whole stack.
+    "LW_STACK_REPLICAS": "1",
+    "LW_STACK_PRIMARY_PORT": os.environ.get("SMOKE_PRIMARY_PORT", "3326"),
+    "LW_STACK_REPLICA_PORT": os.environ.get("SMOKE_REPLICA_PORT", "3327"),
     "LW_STACK_EXTRA_ENV": str(STACK_DIR / "extra.env"),
 }
 # The outbox is swept every few seconds here, not every minute, so the outage step does not wait long.
@@ -77,7 +82,11 @@ def stack(*arguments: str, capture: bool = False) -> str:
 
 
 def mariadb(sql: str) -> None:
-    subprocess.run(["mariadb", "--host=127.0.0.1", "--user=root", "-e", sql], check=True)
+    """SQL as root on the stack's primary."""
+    port = STACK_ENV["LW_STACK_PRIMARY_PORT"]
+    subprocess.run(
+        ["mariadb", "--no-defaults", "--host=127.0.0.1", f"--port={port}", "--user=root", "-e", sql], check=True
+    )
 
 
 def fresh_stack_directory() -> None:
@@ -86,7 +95,6 @@ def fresh_stack_directory() -> None:
         shutil.rmtree(STACK_DIR)
     STACK_DIR.mkdir(parents=True)
     (STACK_DIR / "extra.env").write_text(EXTRA_ENV)
-    mariadb(f"DROP DATABASE IF EXISTS `{DB_NAME}`")
 
 
 def log_lines(name: str) -> list[str]:
@@ -261,6 +269,8 @@ def run() -> None:
     step("start the stack")
     fresh_stack_directory()
     stack("start")
+    environment = stack("env", capture=True)
+    check("DATABASE_REPLICA_URLS=mysql://" in environment, "the stack runs without its read replica")
     certificate = STACK_DIR / "nginx" / "tls" / "cert.pem"
     learner = Client(certificate)
 
