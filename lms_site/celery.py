@@ -44,3 +44,11 @@ app.autodiscover_tasks()
 # reads the primary (lms_site/replicas.py). Postrun runs after a failure too.
 task_prerun.connect(replicas.task_started)
 task_postrun.connect(replicas.task_finished)
+
+
+@app.on_after_configure.connect
+def _redbeat_settings_by_their_own_names(sender, **kwargs) -> None:
+    """celery-redbeat checks for its settings by bare name (redbeat_redis_url, ...), which the Django settings
+    namespace hides behind CELERY_; without this it ignores them and falls back to the broker's options."""
+    for key in [key for key in sender.conf.keys() if key.startswith("CELERY_REDBEAT_")]:
+        sender.conf[key.removeprefix("CELERY_").lower()] = sender.conf[key]

@@ -88,3 +88,28 @@ def test_a_second_beat_waits_for_the_lock_nothing_is_queued_twice_and_it_takes_o
                 process.terminate()
                 process.wait(timeout=20)
         server.stop()
+
+
+def test_redbeat_reads_the_project_settings_not_the_broker_fallbacks():
+    script = (
+        "from lms_site.celery import app\n"
+        "from redbeat.schedulers import RedBeatConfig\n"
+        "config = RedBeatConfig(app)\n"
+        "print(config.redis_url, config.lock_timeout, config.key_prefix, config.redbeat_redis_options['retry_period'])\n"
+    )
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "lms_site.settings.dev",
+        "REDIS_URL": "redis://queues:6379/3",
+    }
+    environment.pop("CELERY_BROKER_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-W", "error::DeprecationWarning", "-c", script],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["redis://queues:6379/3", "30", "learnwell:beat:", "60"]
