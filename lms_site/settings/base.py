@@ -239,14 +239,18 @@ CELERY_TASK_ANNOTATIONS = {
 # a task delayed by a countdown or retry backoff is such a message, so the timeout must exceed the longest
 # delay in use (retry backoff is capped at Celery's retry_backoff_max, 600 s; media_pipeline waits at most
 # 480 s) and the longest hard time limit, or the task would run twice. Tested in test_celery_config.py.
-# Publishing gives up fast when Redis is down (refused: milliseconds) or does not answer (about a second), and
-# the message goes to the outbox (lms_site/outbox.py) instead of holding the request. One retry survives a
-# pooled connection that a Redis restart closed.
+#
+# Publishing gives up fast, and the message goes to the outbox (lms_site/outbox.py) instead of holding the
+# request: a Redis that is down refuses in milliseconds, one that accepts connections but does not answer
+# costs about half a second (lms_site/tests/test_outbox.py). The timeouts are those of the cache; workers
+# are not slowed by them, since they wait for messages with BRPOP, which Redis answers within a second.
+# One retry survives a pooled connection that a Redis restart closed.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 2 * 60 * 60,
     "socket_connect_timeout": 0.5,
-    "socket_timeout": 1.0,
+    "socket_timeout": 0.5,
 }
+CELERY_BROKER_CONNECTION_TIMEOUT = 0.5
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
 CELERY_BEAT_SCHEDULE = {
     "publish-scheduled-pages": {
