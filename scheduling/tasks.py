@@ -18,7 +18,8 @@ from .models import Attendance, Booking, BookingStatus, LiveSession
 
 def _email(*, user, template: str, context: dict) -> None:
     subject, body = account_services.render_email(template=f"scheduling/emails/{template}", context=context, user=user)
-    send_account_email.delay(subject=subject, body=body, to=[user.email])
+    # The claim that chose this e-mail is committed: a broker that is down must not lose the message.
+    send_account_email.delay_or_keep(subject=subject, body=body, to=[user.email])
 
 
 @shared_task

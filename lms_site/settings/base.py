@@ -15,6 +15,8 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
+from lms_site.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -46,7 +48,7 @@ INSTALLED_APPS = [
     "gamification",
     "scheduling",
     "analytics",
-    "lms_site",  # the project package, for its seed_demo command (it has no models)
+    "lms_site",  # the project package: seed_demo, and the outbox of unqueued tasks (lms_site/models.py)
     "accounts.apps.AccountsUsersAppConfig",  # Wagtail's user admin, with role and ban fields
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -75,6 +77,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line, error report and answer after it, redirects included, carries the request id.
+    "lms_site.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Each request is a unit of work for read replicas; above SessionMiddleware so that a saved session
     # counts as a write (lms_site/replicas.py).
@@ -199,6 +203,10 @@ else:
     CELERY_RESULT_BACKEND = "cache+memory://"
     CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+# Nothing reads task results. Left on, every publish from a web process would also subscribe to the result
+# on Redis, and with Redis down that retries for about 20 seconds before failing. A caller that wants a
+# result asks for it with ignore_result=False.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True  # a worker that dies mid-task leaves the message for another one
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
@@ -226,6 +234,7 @@ CELERY_QUEUE_EMAIL = [
 ]
 CELERY_QUEUE_DEFAULT = [
     "lms_site.publish_scheduled_pages",
+    "lms_site.send_unqueued_tasks",
     "assessments.tasks.submit_expired_attempts",
     "assessments.tasks.regrade_assessment_task",
     "certificates.tasks.issue_certificate",  # the row; the PDF is a separate documents task
@@ -266,6 +275,7 @@ CELERY_TASK_LIMITS = {
     "scheduling.tasks.send_session_reminders": (4 * 60, 4 * 60 + 30),  # beat runs it every 5 minutes
     "scheduling.tasks.notify_session_cancelled": (3 * 60, 4 * 60),  # every booking of a session
     "lms_site.publish_scheduled_pages": (50, 55),  # beat runs it every minute
+    "lms_site.send_unqueued_tasks": (50, 55),
     "assessments.tasks.submit_expired_attempts": (50, 55),
 }
 # Annotations set the limits on the task classes, in the worker and wherever else the app is loaded.
@@ -277,7 +287,19 @@ CELERY_TASK_ANNOTATIONS = {
 # a task delayed by a countdown or retry backoff is such a message, so the timeout must exceed the longest
 # delay in use (retry backoff is capped at Celery's retry_backoff_max, 600 s; media_pipeline waits at most
 # 480 s) and the longest hard time limit, or the task would run twice. Tested in test_celery_config.py.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+#
+# Publishing gives up fast, and the message goes to the outbox (lms_site/outbox.py) instead of holding the
+# request: a Redis that is down refuses in milliseconds, one that accepts connections but does not answer
+# costs about half a second (lms_site/tests/test_outbox.py). The timeouts are those of the cache; workers
+# are not slowed by them, since they wait for messages with BRPOP, which Redis answers within a second.
+# One retry survives a pooled connection that a Redis restart closed.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 2 * 60 * 60,
+    "socket_connect_timeout": 0.5,
+    "socket_timeout": 0.5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 0.5
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
 CELERY_BEAT_SCHEDULE = {
     "publish-scheduled-pages": {
         "task": "lms_site.publish_scheduled_pages",
@@ -287,6 +309,13 @@ CELERY_BEAT_SCHEDULE = {
     "submit-expired-attempts": {
         "task": "assessments.tasks.submit_expired_attempts",
         "schedule": 60.0,
+        "options": {"expires": 50},
+    },
+    # Publishes the task messages the broker refused while it was down (lms_site/outbox.py).
+    "send-unqueued-tasks": {
+        "task": "lms_site.send_unqueued_tasks",
+        # OUTBOX_SWEEP_SECONDS shortens it where waiting a minute costs (the production smoke test).
+        "schedule": float(os.environ.get("OUTBOX_SWEEP_SECONDS", "60")),
         "options": {"expires": 50},
     },
     # Catches completions whose issuing task was lost (e.g. the broker was down at commit time).
@@ -314,6 +343,11 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 6 * 60 * 60},
     },
 }
+
+# Logging: one line per record on stderr, with the request id (lms_site/request_id.py); JSON lines with
+# LOG_FORMAT=json, which production defaults to. Celery's worker and beat use this too (lms_site/celery.py).
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+LOGGING = logging_config(os.environ.get("LOG_FORMAT", "text"), LOG_LEVEL)
 
 # Accounts
 AUTH_USER_MODEL = "accounts.User"

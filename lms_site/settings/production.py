@@ -1,7 +1,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import MIDDLEWARE, env_bool, require_secret_key
+from .base import LOG_LEVEL, MIDDLEWARE, env_bool, logging_config, require_secret_key
 
 DEBUG = False
 SECRET_KEY = require_secret_key(SECRET_KEY)  # noqa: F405
@@ -31,9 +31,5 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
 BILLING_SIMULATOR_ENABLED = False
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "INFO"},
-}
+# JSON lines for the log collector, one per record, with the request id (LOG_FORMAT=text for people).
+LOGGING = logging_config(os.environ.get("LOG_FORMAT", "json"), LOG_LEVEL)

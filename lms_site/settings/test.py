@@ -1,6 +1,7 @@
 import os
 
 from .base import *  # noqa: F403
+from .base import logging_config
 
 DEBUG = False
 SECRET_KEY = "test-only-key-not-secret-0123456789abcdefghijklmnopqrstuvwxyz"  # noqa: S105
@@ -21,6 +22,8 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 # Tests run tasks in-process even when REDIS_URL is set; test_celery_worker.py turns this off
 # to send a task through the real broker to a real worker.
 CELERY_TASK_ALWAYS_EAGER = True
+# Warnings and errors on stderr, as Django's own default did; a test that wants INFO records asks caplog.
+LOGGING = logging_config(os.environ.get("LOG_FORMAT", "text"), os.environ.get("LOG_LEVEL", "WARNING"))
 # No calls out of the machine: the admin dashboard would otherwise ask releases.wagtail.org for updates.
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 

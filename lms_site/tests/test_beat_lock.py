@@ -95,7 +95,8 @@ def test_redbeat_reads_the_project_settings_not_the_broker_fallbacks():
         "from lms_site.celery import app\n"
         "from redbeat.schedulers import RedBeatConfig\n"
         "config = RedBeatConfig(app)\n"
-        "print(config.redis_url, config.lock_timeout, config.key_prefix, config.redbeat_redis_options['retry_period'])\n"
+        "options = config.redbeat_redis_options\n"
+        "print(config.redis_url, config.lock_timeout, config.key_prefix, options['retry_period'])\n"
     )
     environment = {
         **os.environ,

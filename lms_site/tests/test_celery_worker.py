@@ -67,6 +67,7 @@ def test_worker_delivers_an_account_email(worker_queue):
     result = send_account_email.apply_async(
         kwargs={"subject": "Worker check", "body": "Sent by a real worker.", "to": ["someone@example.com"]},
         queue=queue,
+        ignore_result=False,  # results are off by default (settings); this test waits for one
     )
     try:
         # Celery's "inside a task" flag is process-wide: eager tasks that ran in the race tests' threads can
