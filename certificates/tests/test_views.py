@@ -75,7 +75,6 @@ class TestDownload:
         client.force_login(certificate.user)
         assert client.get(download_url(certificate, certificate.user)).status_code == 403
 
-
     def test_with_nginx_the_owner_gets_an_x_accel_redirect_and_nobody_else_does(
         self, client, certificate, nginx_sends_private_files
     ):

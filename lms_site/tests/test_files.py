@@ -155,7 +155,7 @@ def test_documents_live_in_their_private_directory_and_other_media_in_media_root
     document = media.save("documents/notes.pdf", ContentFile(b"notes"))
     image = media.save("original_images/photo.png", ContentFile(b"png"))
 
-    assert document == "documents/notes.pdf"
+    assert document == "documents/notes.pdf" and image == "original_images/photo.png"
     assert (tmp_path / "private" / "documents" / "notes.pdf").read_bytes() == b"notes"
     assert not (tmp_path / "media" / "documents").exists()
     assert (tmp_path / "media" / "original_images" / "photo.png").read_bytes() == b"png"
