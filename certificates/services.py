@@ -206,8 +206,9 @@ def certificate_file(*, certificate: Certificate) -> str:
     """The issued PDF's name in the certificates storage; a lost file is rebuilt first, and kept only if it
     hashes as issued."""
     storage = certificate.pdf_file.storage
-    if certificate.pdf_file.name and storage.exists(certificate.pdf_file.name):
-        return certificate.pdf_file.name
+    stored: str = certificate.pdf_file.name
+    if stored and storage.exists(stored):
+        return stored
     pdf = _render(certificate)
     if hashlib.sha256(pdf).hexdigest() != certificate.pdf_sha256:
         logger.error("Certificate %s could not be rebuilt to its issued hash", certificate.serial)

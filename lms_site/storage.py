@@ -78,7 +78,7 @@ class MediaFileSystemStorage(FileSystemStorage):
 
     def path(self, name: str) -> str:
         rest = document_name_rest(name) if self.documents_location else None
-        if rest is None:
+        if rest is None or self.documents_location is None:
             return super().path(name)
         routed = safe_join(self.documents_location, rest)
         if not os.path.exists(routed):

@@ -19,6 +19,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from email.message import Message
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -123,7 +124,7 @@ def s3_server():
 class Bucket:
     name: str
     endpoint: str
-    client: object
+    client: Any  # boto3's S3 client
 
     def keys(self, prefix: str = "") -> list[str]:
         listed = self.client.list_objects_v2(Bucket=self.name, Prefix=prefix)
