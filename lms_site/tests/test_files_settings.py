@@ -1,5 +1,9 @@
 """Where files live and who sends private ones, as lms_site/settings/files.py reads them from the environment."""
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -145,3 +149,45 @@ def test_media_origins_for_the_content_security_policy():
         "https://b.s3.amazonaws.com",
         "https://b.s3.eu-west-1.amazonaws.com",
     ]
+
+
+READ_FILE_SETTINGS = """
+import json, django
+from django.conf import settings
+django.setup()
+directives = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
+print(json.dumps({
+    "default": settings.STORAGES["default"]["BACKEND"],
+    "certificates": settings.STORAGES["certificates"]["OPTIONS"].get("location"),
+    "sendfile": settings.SENDFILE_BACKEND, "sendfile_root": settings.SENDFILE_ROOT,
+    "img": directives["img-src"], "media": directives["media-src"],
+}))
+"""
+
+
+def read_file_settings(**env: str) -> dict:
+    clean = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "PRIVATE_"))}
+    result = subprocess.run(
+        [sys.executable, "-c", READ_FILE_SETTINGS],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "lms_site.settings.dev", **env},
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_settings_read_the_environment_for_files():
+    local = read_file_settings(PRIVATE_ROOT="/srv/private", PRIVATE_FILES_SENT_BY="nginx")
+    assert local["default"] == "lms_site.storage.MediaFileSystemStorage"
+    assert local["certificates"] == "/srv/private/certificates"
+    assert local["sendfile"] == "django_sendfile.backends.nginx" and local["sendfile_root"] == "/srv/private"
+
+    bucket = read_file_settings(**BUCKET, AWS_S3_CUSTOM_DOMAIN="cdn.learnwell.example")
+    assert bucket["default"] == "lms_site.object_storage.MediaS3Storage"
+    assert bucket["sendfile"] is None
+    for directive in ("img", "media"):
+        assert "https://cdn.learnwell.example" in bucket[directive]
+        assert "https://s3.eu-central-1.example.net" in bucket[directive]
