@@ -71,6 +71,13 @@ def storages_from_env(environ: Mapping[str, str], *, base_dir: Path) -> dict[str
             "BACKEND": "django.core.files.storage.FileSystemStorage",
             "OPTIONS": {"location": environ.get(variable) or str(root / directory)},
         }
+    if documents := storages["default"]["OPTIONS"]["documents_location"]:
+        # Written through the default storage (Wagtail's FileField uses it); named here as well, so whatever
+        # walks every store (backup_site, restore_site) finds the directory.
+        storages["documents"] = {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": documents},
+        }
     return storages
 
 
@@ -102,7 +109,7 @@ def _bucket_storages(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
         "default": {"BACKEND": "lms_site.object_storage.MediaS3Storage", "OPTIONS": media},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    for alias, (_variable, directory) in PRIVATE_STORES.items():
+    for alias, (_variable, directory) in [*PRIVATE_STORES.items(), ("documents", (None, "documents"))]:
         storages[alias] = {
             "BACKEND": "storages.backends.s3.S3Storage",
             "OPTIONS": {

@@ -27,6 +27,7 @@ def test_unset_means_the_local_disk_under_the_projects_var_directory():
 
     assert storages["default"]["BACKEND"] == "lms_site.storage.MediaFileSystemStorage"
     assert storages["default"]["OPTIONS"] == {"documents_location": None}  # documents stay in MEDIA_ROOT
+    assert "documents" not in storages
     for alias, directory in zip(PRIVATE_ALIASES, ("media", "certificates", "exports", "receipts"), strict=True):
         assert storages[alias] == {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -45,6 +46,8 @@ def test_private_root_holds_every_private_store_and_the_documents():
         "receipts": "/srv/private/receipts",
     }
     assert storages["default"]["OPTIONS"]["documents_location"] == "/srv/private/documents"
+    # The same directory as a store of its own, so backup_site and restore_site copy it.
+    assert storages["documents"]["OPTIONS"]["location"] == "/srv/private/documents"
 
 
 def test_the_older_per_store_variables_still_place_their_stores():
@@ -73,7 +76,9 @@ def test_a_bucket_gives_every_alias_its_prefix_public_media_unsigned_and_private
     assert media["OPTIONS"]["location"] == "media"
     assert media["OPTIONS"]["querystring_auth"] is False
     assert media["OPTIONS"]["documents_location"] == "private/documents"
-    for alias, prefix in zip(PRIVATE_ALIASES, ("media", "certificates", "exports", "receipts"), strict=True):
+    for alias, prefix in zip(
+        (*PRIVATE_ALIASES, "documents"), ("media", "certificates", "exports", "receipts", "documents"), strict=True
+    ):
         options = storages[alias]["OPTIONS"]
         assert storages[alias]["BACKEND"] == "storages.backends.s3.S3Storage"
         assert options["location"] == f"private/{prefix}"
