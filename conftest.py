@@ -202,6 +202,15 @@ def fresh_cache():
 
 
 @pytest.fixture
+def nginx_sends_private_files(settings, tmp_path):
+    """Private files sent by nginx (PRIVATE_FILES_SENT_BY=nginx), from this test's tmp_path: the apps' test
+    storages keep their files under it, so their downloads answer with X-Accel-Redirect (lms_site/files.py)."""
+    settings.SENDFILE_BACKEND = "django_sendfile.backends.nginx"
+    settings.SENDFILE_ROOT = str(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
 def learner(db):
     return UserFactory(role="learner")
 

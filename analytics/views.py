@@ -5,11 +5,10 @@ person who asked for it, through a link signed for them that expires.
 """
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import FileResponse
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
+from lms_site.files import private_file_response
 from lms_site.htmx import refuse
 
 from . import services
@@ -25,14 +24,16 @@ def export_download(request, token: str):
         return redirect_to_login(request.get_full_path())
     try:
         job = services.job_for_download(token=token, user=request.user)
-        stored = job.file.storage.open(job.file.name, "rb")
+        response = private_file_response(
+            request,
+            storage=job.file.storage,
+            name=job.file.name,
+            content_type=services.content_type(job),
+            filename=services.download_filename(job),
+        )
     except services.ExportError as error:
         return _refuse(request, str(error), status=error.status_code)
     except FileNotFoundError:
         return _refuse(request, "This export's file is gone. Start a new export from the dashboard.", status=410)
-    response = FileResponse(
-        stored, as_attachment=True, filename=services.download_filename(job), content_type=services.content_type(job)
-    )
-    patch_cache_control(response, private=True, no_store=True)
     response["X-Robots-Tag"] = "noindex"
     return response

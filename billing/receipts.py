@@ -2,8 +2,12 @@
 
 Built like the certificate (certificates/pdf.py): ReportLab in invariant mode with the creation date
 fixed to the last payment fact printed, and the fonts shipped with the code (lms_site/pdf_fonts.py).
+
+Once drawn, a receipt is kept in the private "receipts" storage under a name made from its facts
+(`stored_name`), so downloads are sent from there and a refund, which changes the facts, makes a new file.
 """
 
+import hashlib
 import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -18,6 +22,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from lms_site.formatting import money_with_code
 from lms_site.pdf_fonts import SANS, SERIF_BOLD, draw_text, register_fonts, text_width
+from lms_site.storage import AliasedStorage
 
 from . import selectors
 from .details import BillingDetails, SellerDetails
@@ -56,6 +61,20 @@ class ReceiptContent:
     refunded: Decimal = Decimal("0.00")
     refunded_at: datetime | None = None
     chargeback_at: datetime | None = None
+
+
+_receipt_storage = AliasedStorage("receipts")
+
+
+def receipt_storage():
+    # Receipts name the buyer and their address: private, handed out by billing.views.receipt only.
+    return _receipt_storage
+
+
+def stored_name(content: ReceiptContent) -> str:
+    """The receipt's file in the receipts storage: a folder per receipt, a file per version of its facts."""
+    digest = hashlib.sha256(repr(content).encode()).hexdigest()[:24]
+    return f"{content.number}/{digest}.pdf"
 
 
 def receipt_number(order: Order) -> str:

@@ -6,6 +6,7 @@ after Checkout shows what the webhook decided, it never decides itself.
 
 import base64
 import logging
+import posixpath
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ from typing import Any
 import stripe
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -474,6 +476,7 @@ def send_receipt(*, order_id: int) -> bool:
         from . import receipts  # ReportLab: loaded by the documents worker that sends receipts, not at start-up
 
         pdf = receipts.receipt_pdf(order=order)
+        _keep_receipt(name=receipts.stored_name(receipts.receipt_content(order)), pdf=pdf)
         subject, body = account_services.render_email(
             template="billing/emails/receipt",
             context={"order": order, "receipt": receipts.receipt_content(order)},
@@ -482,6 +485,43 @@ def send_receipt(*, order_id: int) -> bool:
         attachment = (receipts.receipt_filename(order), base64.b64encode(pdf).decode(), "application/pdf")
         send_account_email.delay_on_commit(subject=subject, body=body, to=[order.user.email], attachments=[attachment])
     return True
+
+
+def stored_receipt(*, order: Order) -> str:
+    """The name of a paid order's receipt PDF in the receipts storage, drawn and kept first if it is not there.
+
+    The documents worker keeps it when it e-mails the receipt, so a download rarely draws; a refund or new
+    billing details change the facts, and the first download after draws the new version."""
+    from . import receipts  # ReportLab: loaded where a receipt is asked for, not at start-up
+
+    content = receipts.receipt_content(order)
+    name = receipts.stored_name(content)
+    if not receipts.receipt_storage().exists(name):
+        _keep_receipt(name=name, pdf=receipts.render_receipt(content), required=True)
+    return name
+
+
+def _keep_receipt(*, name: str, pdf: bytes, required: bool = False) -> None:
+    """Stores a receipt's bytes under its name and removes the versions of earlier facts.
+
+    Not required while e-mailing: a storage that fails then costs a drawing at the first download, not the
+    e-mail."""
+    from . import receipts
+
+    storage = receipts.receipt_storage()
+    try:
+        if not storage.exists(name):
+            saved = storage.save(name, ContentFile(pdf))
+            if saved != name:  # another process kept the same facts meanwhile; both drew the same bytes
+                storage.delete(saved)
+        folder = posixpath.dirname(name)
+        for other in storage.listdir(folder)[1]:
+            if posixpath.join(folder, other) != name:
+                storage.delete(posixpath.join(folder, other))
+    except Exception:
+        if required:
+            raise
+        logger.warning("Receipt %s could not be stored; its download will draw it again", name, exc_info=True)
 
 
 def enrollment_of(order: Order) -> Enrollment | None:

@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,6 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from courses.models import CoursePage
 from learning import services as learning_services
+from lms_site.files import private_file_response
 from lms_site.htmx import personal, refuse, sign_in_first
 
 from . import gateway, selectors, services
@@ -232,7 +232,13 @@ def receipt(request, order_id: int):
         raise Http404("No receipt for this order.")
     from . import receipts
 
-    response = HttpResponse(receipts.receipt_pdf(order=order), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{receipts.receipt_filename(order)}"'
-    patch_cache_control(response, private=True, no_store=True)
-    return response
+    try:
+        return private_file_response(
+            request,
+            storage=receipts.receipt_storage(),
+            name=services.stored_receipt(order=order),
+            content_type="application/pdf",
+            filename=receipts.receipt_filename(order),
+        )
+    except FileNotFoundError:  # replaced by a newer version between the check and the answer
+        raise Http404("This receipt is being replaced; try again.") from None

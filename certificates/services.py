@@ -197,18 +197,26 @@ def certificate_for_download(*, token: str, user: User | AnonymousUser) -> Certi
 
 def certificate_pdf(*, certificate: Certificate) -> bytes:
     """The issued PDF; when its file was lost, rebuilt from the stored fields and checked against the hash."""
+    with certificate.pdf_file.storage.open(certificate_file(certificate=certificate), "rb") as stored:
+        content: bytes = stored.read()
+    return content
+
+
+def certificate_file(*, certificate: Certificate) -> str:
+    """The issued PDF's name in the certificates storage; a lost file is rebuilt first, and kept only if it
+    hashes as issued."""
     storage = certificate.pdf_file.storage
-    if certificate.pdf_file.name and storage.exists(certificate.pdf_file.name):
-        with storage.open(certificate.pdf_file.name, "rb") as stored:
-            content: bytes = stored.read()
-            return content
+    stored: str = certificate.pdf_file.name
+    if stored and storage.exists(stored):
+        return stored
     pdf = _render(certificate)
     if hashlib.sha256(pdf).hexdigest() != certificate.pdf_sha256:
         logger.error("Certificate %s could not be rebuilt to its issued hash", certificate.serial)
         raise CertificateError("This certificate's file is unavailable. Please contact support.")
-    name = storage.save(f"{certificate.serial}.pdf", ContentFile(pdf))
+    name: str = storage.save(f"{certificate.serial}.pdf", ContentFile(pdf))
     Certificate.objects.filter(pk=certificate.pk).update(pdf_file=name)
-    return pdf
+    certificate.pdf_file.name = name
+    return name
 
 
 def _printed_fields(enrollment: Enrollment) -> dict[str, Any]:

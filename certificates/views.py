@@ -5,9 +5,11 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from lms_site.files import private_file_response
 from lms_site.htmx import personal, refuse
 from lms_site.inputs import BadInput, read_json
 
@@ -69,13 +71,19 @@ def download(request, token: str):
         return redirect_to_login(request.get_full_path())
     try:
         certificate = services.certificate_for_download(token=token, user=request.user)
-        pdf = services.certificate_pdf(certificate=certificate)
+        name = services.certificate_file(certificate=certificate)
+        return private_file_response(
+            request,
+            storage=certificate.pdf_file.storage,
+            name=name,
+            content_type="application/pdf",
+            filename=f"certificate-{certificate.serial}.pdf",
+        )
     except services.CertificateError as error:
         return refuse(request, str(error), status=error.status_code, back_url="/learning/")
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.serial}.pdf"'
-    patch_cache_control(response, private=True, no_store=True)
-    return response
+    except FileNotFoundError:  # deleted between the check and the answer: the next download rebuilds it
+        message = gettext("This certificate's file is being restored. Try again in a moment.")
+        return refuse(request, message, status=409, back_url="/learning/")
 
 
 @require_GET

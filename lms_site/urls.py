@@ -8,15 +8,15 @@ from django.views.generic import TemplateView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
-from wagtail.documents import urls as wagtaildocs_urls
 
-from lms_site import health
+from lms_site import documents, health
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", include(wagtailadmin_urls)),
-    path("documents/", include(wagtaildocs_urls)),
+    # Wagtail's document URLs, served through the private-file door (lms_site/documents.py).
+    path("documents/", include(documents.urlpatterns)),
     path("accounts/", include("accounts.urls")),
     path("learning/", include("learning.urls")),
     path("assessments/", include("assessments.urls")),

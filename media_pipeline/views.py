@@ -1,20 +1,20 @@
 """Learner-facing media endpoints: the signed local stream and the watched-progress beacon."""
 
-import re
 import zlib
 from pathlib import PurePosixPath
 
+from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
-from django.http import FileResponse, HttpResponse, HttpResponseForbidden, JsonResponse, StreamingHttpResponse
-from django.http.response import HttpResponseBase
+from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_http_methods, require_POST
 
 from courses.models import LessonPage
 from learning import selectors as learning_selectors
 from learning import services as learning_services
-from lms_site.inputs import read_decimal, read_id, read_int
+from lms_site.files import private_file_response
+from lms_site.inputs import read_decimal, read_id
 
 from .backends import STREAM_SALT
 from .models import private_media
@@ -27,17 +27,10 @@ STREAM_CONTENT_TYPES = {
     ".mov": "video/quicktime",
     ".vtt": "text/vtt; charset=utf-8",
 }
-STREAM_CHUNK_BYTES = 64 * 1024
 # Browsers may reuse the bytes they fetched while seeking; shared caches must never keep them.
 STREAM_CACHE_SECONDS = 60 * 60
-# ASCII digits only: \d would also take other scripts' digits, which no client means in a byte position.
-_SINGLE_RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")
 
 BEACON_INTERVAL_SECONDS = 10
-
-
-class RangeNotSatisfiable(Exception):
-    pass
 
 
 def _signed_path(token: str) -> str | None:
@@ -62,89 +55,36 @@ def _is_safe_relative(path: str) -> bool:
     return not pure.is_absolute() and ".." not in pure.parts
 
 
-def _byte_range(header: str, size: int) -> tuple[int, int] | None:
-    """The inclusive (first, last) byte positions of a single-range request; None to send the whole file.
-
-    Malformed and multi-range headers are ignored, as RFC 9110 allows, and so is a position too long to be a
-    byte position (lms_site.inputs reads at most 30 digits); a range past the end is unsatisfiable.
-    """
-    match = _SINGLE_RANGE.match(header.strip()) if header else None
-    if not match or match.groups() == ("", ""):
-        return None
-    first_text, last_text = match.groups()
-    first = read_int(first_text, min_value=0, max_value=None) if first_text else None
-    last = read_int(last_text, min_value=0, max_value=None) if last_text else None
-    if (first_text and first is None) or (last_text and last is None):
-        return None
-    if first is None:
-        assert last is not None  # a range with neither position was refused above
-        if last == 0 or size == 0:
-            raise RangeNotSatisfiable
-        return max(0, size - last), size - 1
-    if last is not None and last < first:
-        return None
-    if first >= size:
-        raise RangeNotSatisfiable
-    return first, min(last, size - 1) if last is not None else size - 1
-
-
-def _read_slice(storage, path: str, first: int, length: int):
-    with storage.open(path, "rb") as file:
-        file.seek(first)
-        while length > 0:
-            chunk = file.read(min(STREAM_CHUNK_BYTES, length))
-            if not chunk:
-                break
-            length -= len(chunk)
-            yield chunk
-
-
-def _stream_headers(response: HttpResponseBase, *, content_type: str) -> HttpResponseBase:
-    response["Content-Type"] = content_type
-    response["Accept-Ranges"] = "bytes"
-    response["Cache-Control"] = f"private, max-age={STREAM_CACHE_SECONDS}"
-    response["Content-Disposition"] = "inline"
-    response["Cross-Origin-Resource-Policy"] = "same-origin"
-    response["X-Robots-Tag"] = "noindex"
-    return response
-
-
 @require_http_methods(["GET", "HEAD"])
 def stream(request, token: str):
-    """Serves a private video or captions file to whoever holds a valid signed link (see LocalBackend.url).
+    """Hands a private video or captions file to whoever holds a valid signed link (see LocalBackend.url).
 
-    The lesson player hands such links only to viewers allowed to read the lesson, and they expire.
-    Browsers seek with Range requests, so a single range is answered with 206.
+    The lesson player hands such links only to viewers allowed to read the lesson, and they expire. Browsers
+    seek with Range requests: Django answers them when it streams, nginx or the bucket otherwise
+    (lms_site/files.py). A bucket's signed URL lasts MEDIA_SIGNED_URL_SECONDS, so a long lesson plays to its end.
     """
     path = _signed_path(token)
     if path is None:
         return HttpResponseForbidden("This video link is invalid or has expired. Reload the lesson to get a new one.")
-    storage = private_media()
-    if not storage.exists(path):
-        return HttpResponse("This file is no longer available.", status=404, content_type="text/plain")
-    content_type = STREAM_CONTENT_TYPES.get(PurePosixPath(path).suffix.lower(), "application/octet-stream")
-    size = storage.size(path)
-
-    response: HttpResponseBase
+    suffix = PurePosixPath(path).suffix.lower()
     try:
-        byte_range = _byte_range(request.headers.get("Range", ""), size)
-    except RangeNotSatisfiable:
-        response = HttpResponse(status=416)
-        response["Content-Range"] = f"bytes */{size}"
-        return _stream_headers(response, content_type=content_type)
-
-    first, last = byte_range if byte_range else (0, size - 1)
-    length = max(0, last - first + 1)
-    if request.method == "HEAD":
-        response = HttpResponse(status=206 if byte_range else 200)
-    elif byte_range:
-        response = StreamingHttpResponse(_read_slice(storage, path, first, length), status=206)
-    else:
-        response = FileResponse(storage.open(path, "rb"))
-    if byte_range:
-        response["Content-Range"] = f"bytes {first}-{last}/{size}"
-    response["Content-Length"] = str(length)
-    return _stream_headers(response, content_type=content_type)
+        response = private_file_response(
+            request,
+            storage=private_media(),
+            name=path,
+            content_type=STREAM_CONTENT_TYPES.get(suffix, "application/octet-stream"),
+            attachment=False,
+            cache_control=f"private, max-age={STREAM_CACHE_SECONDS}",
+            expires_in=settings.MEDIA_SIGNED_URL_SECONDS,
+            ranges=True,
+            # A <track> may not follow a redirect to another origin without CORS: captions stay on this one.
+            same_origin=suffix == ".vtt",
+        )
+    except FileNotFoundError:
+        return HttpResponse("This file is no longer available.", status=404, content_type="text/plain")
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 def _percent(raw) -> float | None:

@@ -57,6 +57,25 @@ def test_the_requester_downloads_the_file(client, done_job, trainer):
     assert OTHER_COURSE not in cells, "the trainer's own courses only"
 
 
+def test_with_nginx_the_requester_gets_an_x_accel_redirect_and_nobody_else_does(
+    client, done_job, trainer, nginx_sends_private_files
+):
+    client.force_login(trainer)
+    response = client.get(download_url(done_job, trainer))
+
+    assert response.status_code == 200 and response.content == b""
+    assert response["X-Accel-Redirect"] == f"/_private/{done_job.file.name}"
+    assert (nginx_sends_private_files / done_job.file.name).is_file()
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert response["Content-Disposition"] == 'attachment; filename="learnwell-report-2026-01-01_2026-12-31.xlsx"'
+    assert "no-store" in response["Cache-Control"]
+    client.force_login(UserFactory(role="admin"))
+    refused = client.get(download_url(done_job, trainer))
+    assert refused.status_code == 403 and "X-Accel-Redirect" not in refused
+    client.logout()
+    assert "X-Accel-Redirect" not in client.get(download_url(done_job, trainer))
+
+
 @pytest.mark.parametrize(
     ("export_format", "content_type"),
     [("csv", "text/csv; charset=utf-8"), ("pdf", "application/pdf"),

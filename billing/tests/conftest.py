@@ -51,3 +51,15 @@ def fake_stripe_webhook(fake_stripe):
         )
 
     return deliver
+
+
+@pytest.fixture(autouse=True)
+def _receipts_in_tmp(settings, tmp_path):
+    # Each test keeps the receipts it draws in its own directory: order numbers repeat across tests.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "receipts": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "receipts")},
+        },
+    }

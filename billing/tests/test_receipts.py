@@ -147,11 +147,12 @@ class TestReceipt:
         assert response["Content-Disposition"] == f'attachment; filename="receipt-{number}.pdf"'
         assert "private" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
 
-        reader = PdfReader(io.BytesIO(response.content))
+        data = response.getvalue()
+        reader = PdfReader(io.BytesIO(data))
         assert len(reader.pages) == 1
         width, height = (float(value) for value in reader.pages[0].mediabox.upper_right)
         assert (round(width), round(height)) == (595, 842)  # A4 portrait
-        text = pdf_text(response.content)
+        text = pdf_text(data)
         assert "Learnwell" in text and "Receipt" in text and number in text
         assert "Django in Depth" in text and "49.00 EUR" in text
         assert order.payment_intent_id and order.payment_intent_id in text
@@ -163,7 +164,7 @@ class TestReceipt:
         client.force_login(refunded_order.user)
         response = client.get(receipt_url(refunded_order))
         assert response.status_code == 200
-        text = pdf_text(response.content)
+        text = pdf_text(response.getvalue())
         assert "Wagtail for Editors" in text and "29.00 USD" in text
         assert f"Refunded 29.00 USD on {day(refunded_order.refunded_at)}" in text
 
@@ -178,7 +179,7 @@ class TestReceipt:
     def test_an_admin_may_get_any_receipt(self, client, order, admin_user):
         client.force_login(admin_user)
         response = client.get(receipt_url(order))
-        assert response.status_code == 200 and "Django in Depth" in pdf_text(response.content)
+        assert response.status_code == 200 and "Django in Depth" in pdf_text(response.getvalue())
 
     def test_anonymous_visitors_are_sent_to_sign_in(self, client, order):
         response = client.get(receipt_url(order))
@@ -196,6 +197,64 @@ class TestReceipt:
     def test_an_unknown_order_gets_404(self, client, learner):
         client.force_login(learner)
         assert client.get(reverse("billing:receipt", args=[999_999])).status_code == 404
+
+
+class TestStoredReceipt:
+    """The receipt PDF is kept in the private receipts storage once drawn, and downloads send that file."""
+
+    def test_the_receipt_e_mailed_is_kept_so_the_download_draws_nothing(
+        self, client, learner, paid_course, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
+    ):
+        order = checkout(learner, paid_course)
+        with django_capture_on_commit_callbacks(execute=True):
+            simulator.pay(order=order)
+        [(_, emailed, _)] = next(message for message in mailoutbox if message.attachments).attachments
+
+        def no_drawing(content):
+            raise AssertionError("the web process drew a receipt that was already kept")
+
+        monkeypatch.setattr(receipts, "render_receipt", no_drawing)
+        client.force_login(learner)
+        response = client.get(receipt_url(order))
+        assert response.status_code == 200 and response.getvalue() == emailed
+
+    def test_a_missing_receipt_is_drawn_and_kept_and_a_refund_replaces_it(self, client, order, admin_user):
+        storage = receipts.receipt_storage()
+        number = receipts.receipt_number(order)
+        assert not storage.exists(number)  # the e-mail task did not run: nothing was kept yet
+        client.force_login(order.user)
+        first = client.get(receipt_url(order)).getvalue()
+        [kept] = storage.listdir(number)[1]
+        assert storage.open(f"{number}/{kept}").read() == first
+
+        services.request_refund(order=order, by=admin_user)
+        order.refresh_from_db()
+        refunded = client.get(receipt_url(order)).getvalue()
+        assert refunded != first and "Refunded" in pdf_text(refunded)
+        [kept] = storage.listdir(number)[1]
+        assert storage.open(f"{number}/{kept}").read() == refunded
+
+    def test_with_nginx_the_owner_gets_an_x_accel_redirect_and_nobody_else_does(
+        self, client, order, admin_user, nginx_sends_private_files
+    ):
+        client.force_login(order.user)
+        response = client.get(receipt_url(order))
+        assert response.status_code == 200 and response.content == b""
+        number = receipts.receipt_number(order)
+        assert response["X-Accel-Redirect"].startswith(f"/_private/receipts/{number}/")
+        kept = nginx_sends_private_files / response["X-Accel-Redirect"].removeprefix("/_private/")
+        assert number in pdf_text(kept.read_bytes())
+        assert response["Content-Type"] == "application/pdf"
+        assert response["Content-Disposition"] == f'attachment; filename="receipt-{number}.pdf"'
+        assert "no-store" in response["Cache-Control"]
+
+        client.force_login(UserFactory())
+        assert client.get(receipt_url(order)).status_code == 404
+        client.logout()
+        anonymous = client.get(receipt_url(order))
+        assert anonymous.status_code == 302 and "X-Accel-Redirect" not in anonymous
+        client.force_login(admin_user)
+        assert client.get(receipt_url(order))["X-Accel-Redirect"] == response["X-Accel-Redirect"]
 
 
 class TestReceiptPdf:

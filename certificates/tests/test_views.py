@@ -1,3 +1,4 @@
+import hashlib
 import json
 
 from django.core import signing
@@ -32,7 +33,7 @@ class TestDownload:
         assert response["Content-Type"] == "application/pdf"
         assert f"certificate-{certificate.serial}.pdf" in response["Content-Disposition"]
         assert "no-store" in response["Cache-Control"]
-        assert services.certificate_pdf(certificate=certificate) == response.content
+        assert services.certificate_pdf(certificate=certificate) == response.getvalue()
 
     def test_an_admin_may_download_any_certificate(self, client, certificate, admin_user):
         client.force_login(admin_user)
@@ -73,6 +74,37 @@ class TestDownload:
         services.revoke_certificate(certificate=certificate, reason="Refunded", by=admin_user)
         client.force_login(certificate.user)
         assert client.get(download_url(certificate, certificate.user)).status_code == 403
+
+    def test_with_nginx_the_owner_gets_an_x_accel_redirect_and_nobody_else_does(
+        self, client, certificate, nginx_sends_private_files
+    ):
+        client.force_login(certificate.user)
+        response = client.get(download_url(certificate, certificate.user))
+        assert response.status_code == 200 and response.content == b""
+        assert response["X-Accel-Redirect"] == f"/_private/certificates/{certificate.serial}.pdf"
+        assert response["Content-Type"] == "application/pdf"
+        assert response["Content-Disposition"] == f'attachment; filename="certificate-{certificate.serial}.pdf"'
+        assert "private" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
+
+        client.force_login(UserFactory())
+        refused = client.get(download_url(certificate, certificate.user))
+        assert refused.status_code == 403 and "X-Accel-Redirect" not in refused
+        client.logout()
+        anonymous = client.get(download_url(certificate, certificate.user))
+        assert anonymous.status_code == 302 and "X-Accel-Redirect" not in anonymous
+        revoked = services.revoke_certificate(certificate=certificate, reason="Refunded")
+        client.force_login(revoked.user)
+        assert "X-Accel-Redirect" not in client.get(download_url(certificate, certificate.user))
+
+    def test_with_nginx_a_lost_file_is_rebuilt_before_nginx_is_sent_to_it(
+        self, client, certificate, nginx_sends_private_files
+    ):
+        lost = nginx_sends_private_files / "certificates" / f"{certificate.serial}.pdf"
+        lost.unlink()
+        client.force_login(certificate.user)
+        response = client.get(download_url(certificate, certificate.user))
+        assert response["X-Accel-Redirect"] == f"/_private/certificates/{certificate.serial}.pdf"
+        assert hashlib.sha256(lost.read_bytes()).hexdigest() == certificate.pdf_sha256
 
 
 class TestVerification:

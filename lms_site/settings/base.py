@@ -17,6 +17,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from lms_site.logs import logging_config
 
+from . import files
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -409,27 +411,24 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
-STORAGES: dict[str, dict[str, Any]] = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    # Private files (certificate PDFs): outside MEDIA_ROOT, handed out only by views that check ownership.
-    # Trainers' uploaded videos and captions before (and, without ImageKit, instead of) the CDN.
-    "media_private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": os.environ.get("MEDIA_PRIVATE_ROOT", str(BASE_DIR / "var" / "private" / "media"))},
-    },
-    "certificates": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {
-            "location": os.environ.get("CERTIFICATES_ROOT", str(BASE_DIR / "var" / "private" / "certificates"))
-        },
-    },
-    # Analytics report exports: private like certificates, handed out only to the person who asked for them.
-    "exports": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": os.environ.get("EXPORTS_ROOT", str(BASE_DIR / "var" / "private" / "exports"))},
-    },
-}
+# Where files live (lms_site/settings/files.py): the local disk by default, one bucket per site when
+# AWS_STORAGE_BUCKET_NAME is set. Private stores sit under PRIVATE_ROOT, outside MEDIA_ROOT, and leave only
+# through the views that check who may have them (lms_site/files.py); each may be moved by its own variable
+# (MEDIA_PRIVATE_ROOT, CERTIFICATES_ROOT, EXPORTS_ROOT, RECEIPTS_ROOT, DOCUMENTS_ROOT).
+PRIVATE_ROOT = files.private_root(os.environ, base_dir=BASE_DIR)
+STORAGES: dict[str, dict[str, Any]] = files.storages_from_env(os.environ, base_dir=BASE_DIR)
+# Who sends private files from the local disk: Django itself (the default), or nginx when
+# PRIVATE_FILES_SENT_BY=nginx (django-sendfile2's X-Accel-Redirect to the internal location SENDFILE_URL,
+# which nginx maps onto SENDFILE_ROOT; deploy/README.md "Private files").
+SENDFILE_BACKEND = files.sendfile_backend(os.environ)
+SENDFILE_ROOT = str(PRIVATE_ROOT)
+SENDFILE_URL = "/_private/"
+# How long a signed bucket URL for a private file works: enough to start a download, too short to pass
+# around. Videos use MEDIA_SIGNED_URL_SECONDS instead, since the player keeps fetching while a lesson plays.
+PRIVATE_FILES_SIGNED_URL_SECONDS = 5 * 60
+# Documents always go through the serve view (lms_site/documents.py), which checks their collection's
+# privacy, never straight to a storage URL.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
 
 # Wagtail's page editor posts many fields for long StreamFields.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
@@ -509,6 +508,8 @@ _IMAGEKIT_ORIGIN = f"{_imagekit.scheme}://{_imagekit.netloc}" if _imagekit.schem
 # Lesson blocks that link media elsewhere: the plain video block (a direct MP4/WebM link) and embeds
 # (YouTube and Vimeo by default). Hosts not listed here are refused by the browser.
 CSP_MEDIA_HOSTS = env_list("CSP_MEDIA_HOSTS")
+# Bucket mode: images from the bucket or its CDN, videos through a redirect to a signed bucket URL.
+_STORAGE_ORIGINS = files.storage_origins(os.environ)
 CSP_FRAME_HOSTS = env_list(
     "CSP_FRAME_HOSTS", "https://www.youtube.com,https://www.youtube-nocookie.com,https://player.vimeo.com"
 )
@@ -517,8 +518,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:", *filter(None, [_IMAGEKIT_ORIGIN])],
-        "media-src": [SELF, *filter(None, [_IMAGEKIT_ORIGIN]), *CSP_MEDIA_HOSTS],
+        "img-src": [SELF, "data:", *filter(None, [_IMAGEKIT_ORIGIN]), *_STORAGE_ORIGINS],
+        "media-src": [SELF, *filter(None, [_IMAGEKIT_ORIGIN]), *_STORAGE_ORIGINS, *CSP_MEDIA_HOSTS],
         "connect-src": [SELF],
         "frame-src": CSP_FRAME_HOSTS or [NONE],
         "frame-ancestors": [NONE],  # 'self' where X-Frame-Options says SAMEORIGIN (Wagtail's preview)

@@ -1,5 +1,6 @@
 import os
 
+from . import files
 from .base import *  # noqa: F403
 from .base import logging_config
 
@@ -13,10 +14,12 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 # otherwise write certificate number 1 of two different databases to the same file.
 TEST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 MEDIA_ROOT = BASE_DIR / "var" / f"test-media-{TEST_WORKER}"  # noqa: F405
-_PRIVATE = BASE_DIR / "var" / f"test-private-{TEST_WORKER}"  # noqa: F405
-STORAGES["media_private"]["OPTIONS"]["location"] = str(_PRIVATE / "media")  # noqa: F405
-STORAGES["certificates"]["OPTIONS"]["location"] = str(_PRIVATE / "certificates")  # noqa: F405
-STORAGES["exports"]["OPTIONS"]["location"] = str(_PRIVATE / "exports")  # noqa: F405
+# Private stores on this worker's disk whatever the environment says (a bucket, nginx): tests that want a
+# bucket or nginx's answers set them up themselves (lms_site/tests/test_object_storage.py, test_files.py).
+PRIVATE_ROOT = BASE_DIR / "var" / f"test-private-{TEST_WORKER}"  # noqa: F405
+STORAGES = files.storages_from_env({"PRIVATE_ROOT": str(PRIVATE_ROOT)}, base_dir=BASE_DIR)  # noqa: F405
+SENDFILE_BACKEND = None
+SENDFILE_ROOT = str(PRIVATE_ROOT)
 CACHES["default"]["KEY_PREFIX"] = f"test-{TEST_WORKER}"  # noqa: F405
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 # Tests run tasks in-process even when REDIS_URL is set; test_celery_worker.py turns this off

@@ -89,3 +89,18 @@ def call_command_output(*args) -> str:
     out = io.StringIO()
     call_command(*args, stdout=out)
     return out.getvalue().strip()
+
+
+def test_wagtail_documents_kept_with_the_private_files_are_backed_up_and_restored(tmp_path):
+    # Documents are written through the default storage but live in the "documents" store (PRIVATE_ROOT).
+    saved = storages["default"].save("documents/board-minutes.pdf", ContentFile(b"%PDF-1.7 minutes"))
+    stored_as = saved.removeprefix("documents/")
+    assert storages["documents"].exists(stored_as)
+    archive = backup.backup(tmp_path)
+    with tarfile.open(archive) as tar:
+        assert f"files/documents/{stored_as}" in tar.getnames()
+
+    storages["default"].delete(saved)
+    call_command("restore_site", str(archive), "--yes", stdout=io.StringIO())
+    with storages["default"].open(saved) as restored:
+        assert restored.read() == b"%PDF-1.7 minutes"

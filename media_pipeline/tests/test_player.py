@@ -278,6 +278,30 @@ def test_a_head_request_gets_the_headers_only(client, asset):
     assert response.content == b""
 
 
+def test_with_nginx_a_valid_link_becomes_an_x_accel_redirect_and_nginx_cuts_the_ranges(
+    client, asset, nginx_sends_private_files
+):
+    response = client.get(stream_url(asset.file.name), headers={"Range": "bytes=0-9"})
+
+    assert response.status_code == 200 and response.content == b""
+    assert response["X-Accel-Redirect"] == f"/_private/private/{asset.file.name}"
+    assert response["Content-Type"] == "video/mp4" and response["Content-Disposition"] == "inline"
+    assert response["Accept-Ranges"] == "bytes" and "private" in response["Cache-Control"]
+    captions = client.get(stream_url(asset.captions.name))
+    assert captions["X-Accel-Redirect"] == f"/_private/private/{asset.captions.name}"
+    assert captions["Content-Type"].startswith("text/vtt")
+
+
+def test_with_nginx_bad_links_still_get_nothing(client, asset, nginx_sends_private_files):
+    url = stream_url(asset.file.name)
+    token = url.removeprefix(STREAM_PREFIX).rstrip("/")
+    with mock.patch("time.time", return_value=time.time() - 120):
+        expired = stream_url(asset.file.name, ttl=60)
+    for bad in (f"{STREAM_PREFIX}{token[:-1]}{'A' if token[-1] != 'A' else 'B'}/", expired, stream_url("gone.mp4")):
+        response = client.get(bad)
+        assert response.status_code in (403, 404) and "X-Accel-Redirect" not in response
+
+
 def test_captions_are_served_as_webvtt(client, asset):
     response = client.get(stream_url(asset.captions.name))
 
