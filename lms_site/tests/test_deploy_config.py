@@ -77,4 +77,4 @@ def test_nginx_accepts_the_template_as_compose_fills_it(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     # Private files only through X-Accel-Redirect: the location is internal.
-    assert re.search(r"location /_private/ \{\s*internal;", server)
+    assert re.search(r"location \^~ /_private/ \{\s*internal;", server)
