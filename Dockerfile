@@ -56,8 +56,9 @@ RUN chmod 0755 deploy/entrypoint.sh \
        python manage.py collectstatic --noinput --verbosity 0 \
     && python -m compileall -q /app
 
-# Asks gunicorn for robots.txt the way nginx would: with an allowed Host and X-Forwarded-Proto, so
-# Django neither redirects to HTTPS nor logs a DisallowedHost error on every probe.
+# Asks gunicorn for /readyz the way nginx would (an allowed Host, X-Forwarded-Proto https): healthy when the
+# database, the cache and the broker answer (lms_site/health.py). Compose only reports and orders on it; it
+# restarts nothing, so a shared Redis outage marks every web container unhealthy without taking one down.
 COPY --chmod=0755 <<'PY' /usr/local/bin/web-healthcheck
 #!/usr/local/bin/python
 import http.client
@@ -68,8 +69,8 @@ hosts = [h.strip().lstrip(".") for h in os.environ.get("ALLOWED_HOSTS", "").spli
 host = next((h for h in hosts if h and h != "*"), "localhost")
 try:
     connection = http.client.HTTPConnection("127.0.0.1", 8000, timeout=5)
-    connection.request("GET", "/robots.txt", headers={"Host": host, "X-Forwarded-Proto": "https"})
-    sys.exit(0 if connection.getresponse().status < 500 else 1)
+    connection.request("GET", "/readyz", headers={"Host": host, "X-Forwarded-Proto": "https"})
+    sys.exit(0 if connection.getresponse().status == 200 else 1)
 except OSError:
     sys.exit(1)
 PY
