@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 from playwright.sync_api import Page, expect
 
 from courses.models import CoursePage, LessonPage
+from lms_site.tests.stores import local_store
 from media_pipeline.models import VideoAsset
 from media_pipeline.services import push_to_backend
 
@@ -112,13 +113,7 @@ def test_anonymous_pages_load_without_violations(watch: CspWatch, live_server, d
 def test_learner_pages_htmx_and_the_lesson_player_work_under_the_policy(
     watch: CspWatch, live_server, demo_site, settings, tmp_path
 ):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "media_private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path)},
-        },
-    }
+    local_store(settings, "media_private", tmp_path)
     settings.IMAGEKIT_PRIVATE_KEY = settings.IMAGEKIT_URL_ENDPOINT = ""
     base = live_server.url
     page = watch.page

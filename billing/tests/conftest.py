@@ -5,6 +5,8 @@ import stripe
 from django.test import Client
 from django.urls import reverse
 
+from lms_site.tests.stores import local_store
+
 from .fake_stripe import FakeStripe, signed_payload, stripe_event
 
 FAKE_STRIPE_SECRET_KEY = "sk_test_fake"
@@ -56,10 +58,4 @@ def fake_stripe_webhook(fake_stripe):
 @pytest.fixture(autouse=True)
 def _receipts_in_tmp(settings, tmp_path):
     # Each test keeps the receipts it draws in its own directory: order numbers repeat across tests.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "receipts": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "receipts")},
-        },
-    }
+    local_store(settings, "receipts", tmp_path / "receipts")

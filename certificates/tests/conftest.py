@@ -1,17 +1,12 @@
 import pytest
 
 from learning import services as learning_services
+from lms_site.tests.stores import local_store
 
 
 @pytest.fixture(autouse=True)
 def _certificates_in_tmp(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "certificates": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "certificates")},
-        },
-    }
+    local_store(settings, "certificates", tmp_path / "certificates")
 
 
 @pytest.fixture

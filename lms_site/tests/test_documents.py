@@ -8,6 +8,7 @@ from wagtail.documents import get_document_model
 from wagtail.models import Collection, CollectionViewRestriction
 
 from accounts.tests.factories import UserFactory
+from lms_site.tests.stores import local_store
 
 pytestmark = pytest.mark.django_db
 
@@ -16,13 +17,13 @@ NOTES = b"%PDF-1.7 course notes\n" + bytes(range(256)) * 4
 
 @pytest.fixture(autouse=True)
 def _documents_in_tmp(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "lms_site.storage.MediaFileSystemStorage",
-            "OPTIONS": {"documents_location": str(tmp_path / "documents")},
-        },
-    }
+    local_store(
+        settings,
+        "default",
+        tmp_path / "documents",
+        backend="lms_site.storage.MediaFileSystemStorage",
+        documents_location=str(tmp_path / "documents"),
+    )
 
 
 def collection(name: str, restriction: str | None = None, **fields) -> Collection:

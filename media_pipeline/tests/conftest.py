@@ -3,6 +3,7 @@
 import pytest
 from django.core.files.base import ContentFile
 
+from lms_site.tests.stores import local_store
 from media_pipeline import backends
 from media_pipeline.models import AssetStatus, VideoAsset
 
@@ -22,15 +23,7 @@ FAKE_VTT = b"WEBVTT\n\n00:00.000 --> 00:01.000\nHello\n"
 @pytest.fixture
 def private_media(settings, tmp_path):
     """The "media_private" storage (videos and captions) in this test's temporary folder."""
-    location = tmp_path / "private"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "media_private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(location)},
-        },
-    }
-    return location
+    return local_store(settings, "media_private", tmp_path / "private")
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from courses.models import LessonPage
 from home.tests.factories import make_image
 from learning import services as learning_services
 from learning.models import LessonProgress
+from lms_site.tests.stores import local_store
 from media_pipeline import views as media_views
 from media_pipeline.backends import STREAM_SALT, LocalBackend
 from media_pipeline.models import VideoAsset
@@ -37,13 +38,7 @@ SIGNED_SOURCE = re.compile(r'<source src="(/media-library/stream/[^"]+)" type="v
 
 @pytest.fixture(autouse=True)
 def _private_storage_and_local_backend(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "media_private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "private")},
-        },
-    }
+    local_store(settings, "media_private", tmp_path / "private")
     settings.IMAGEKIT_PRIVATE_KEY = ""
     settings.IMAGEKIT_URL_ENDPOINT = ""
 
