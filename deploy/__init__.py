@@ -1,0 +1,1 @@
+"""Deployment scripts and configuration; a package only so that tests and mypy import its Python files by one name."""
