@@ -284,6 +284,10 @@ def run() -> None:
     home = learner.get("/")
     check(home.status == 200, f"home answered {home.status}")
     check("max-age=31536000" in home.headers.get("Strict-Transport-Security", ""), "no HSTS header over https")
+    # Static files and public media come from nginx itself (the app's files must be readable by its workers).
+    for asset in (home.find(r'href="(/static/css/[^"]+\.css)"'), home.find(r'src="(/media/images/[^"]+)"')):
+        answer = learner.get(asset)
+        check(answer.status == 200 and answer.body, f"{asset} answered {answer.status}")
     plain = urllib.request.build_opener(NoRedirects())
     try:
         plain.open(f"http://localhost:{HTTP_PORT}/courses/", timeout=10)
