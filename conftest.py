@@ -174,6 +174,15 @@ def _own_throttle_counters(settings):
     settings.ACCOUNTS_THROTTLE_KEY_PREFIX = f"throttle-test-{uuid.uuid4().hex}"
 
 
+@pytest.fixture(autouse=True)
+def _own_page_cache(settings):
+    """Each test starts with no cached visitor pages (lms_site/page_cache.py): tests write rows back without the
+    signals that would empty it, and the same URLs come back in every test."""
+    import uuid
+
+    settings.PAGE_CACHE_KEY_PREFIX = f"pages-test-{uuid.uuid4().hex}"
+
+
 def clear_this_workers_cache():
     """Empties the cache of this test process only.
 

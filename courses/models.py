@@ -18,6 +18,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from lms_site import seo
+from lms_site.page_cache import cache_for_visitors
 from lms_site.replicas import replica_reads
 
 from . import registry
@@ -102,9 +103,11 @@ class CourseIndexPage(Page):
             context.update(catalogue_page(catalogue=self, params=request.GET))
         return context
 
+    @cache_for_visitors
     def serve(self, request, *args, **kwargs):
         response = super().serve(request, *args, **kwargs)
-        patch_vary_headers(response, ["HX-Request"])  # the same URL answers with a page or a fragment
+        # The same URL answers with a page or a fragment, and with the page again on htmx's history restore.
+        patch_vary_headers(response, ["HX-Request", "HX-History-Restore-Request"])
         return response
 
     def permissions_for_user(self, user):
@@ -232,6 +235,11 @@ class CoursePage(Page):
         context["outline"] = course_outline(course=self)
         context["prerequisites"] = CoursePage.objects.live().filter(required_by=self).order_by("title")
         return context
+
+    # Visitors' version: its live sessions (scheduling) and trainer (accounts) reach page_cache.invalidate().
+    @cache_for_visitors
+    def serve(self, request, *args, **kwargs):
+        return super().serve(request, *args, **kwargs)
 
     def permissions_for_user(self, user):
         return CourseContentPermissionTester(user, self, course=self)

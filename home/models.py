@@ -7,6 +7,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from lms_site import seo
+from lms_site.page_cache import cache_for_visitors
 
 from .blocks import MarketingBlock
 
@@ -35,6 +36,10 @@ class MarketingPage(Page):
 
     class Meta:
         abstract = True
+
+    @cache_for_visitors  # course cards reach lms_site.page_cache.invalidate() through publishing
+    def serve(self, request, *args, **kwargs):
+        return super().serve(request, *args, **kwargs)
 
     @property
     def starts_with_hero(self) -> bool:

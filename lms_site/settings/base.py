@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "lms_site",  # the project package: seed_demo, and the outbox of unqueued tasks (lms_site/models.py)
     "accounts.apps.AccountsUsersAppConfig",  # Wagtail's user admin, with role and ban fields
     "wagtail.contrib.forms",
+    "wagtail.contrib.frontend_cache",  # purges a page from nginx or a CDN when it is published (FRONTEND_CACHE_PURGE_URL)
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.contrib.sitemaps",
@@ -87,6 +88,9 @@ MIDDLEWARE = [
     "lms_site.replicas.ReadYourWritesMiddleware",
     # Above XFrameOptionsMiddleware, so it sees the X-Frame-Options answer that frame-ancestors mirrors.
     "lms_site.csp.PathPolicyCSPMiddleware",
+    # Visitors' pages from the cache (lms_site/page_cache.py): below the middleware whose headers every answer
+    # needs fresh (request id, security headers, CSP), above SessionMiddleware, so a hit reads no session.
+    "lms_site.page_cache.VisitorPageCacheMiddleware",
     # Over-long query parameters answer 400; so does a Wagtail admin view's crash on a value it cannot read.
     "lms_site.middleware.RefuseUnreadableInput",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -350,6 +354,22 @@ CELERY_BEAT_SCHEDULE = {
 # LOG_FORMAT=json, which production defaults to. Celery's worker and beat use this too (lms_site/celery.py).
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
 LOGGING = logging_config(os.environ.get("LOG_FORMAT", "text"), LOG_LEVEL)
+
+# Visitors' pages (home, landing, catalogue, course) kept whole in the cache this long, and shared caches
+# (nginx, a CDN) told the same with s-maxage; every publish or change they show empties them sooner
+# (lms_site/page_cache.py, ADR 0027). 0 turns the cache off.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
+PAGE_CACHE_KEY_PREFIX = "pages"
+# wagtail.contrib.frontend_cache: with FRONTEND_CACHE_PURGE_URL (e.g. http://127.0.0.1:8080, nginx's purge
+# location or a Varnish) a published or unpublished page's URL is sent there as an HTTP PURGE. Unset, nothing is
+# purged and shared caches keep a page until its s-maxage runs out.
+FRONTEND_CACHE_PURGE_URL = os.environ.get("FRONTEND_CACHE_PURGE_URL", "")
+WAGTAILFRONTENDCACHE: dict[str, dict[str, Any]] = {}
+if FRONTEND_CACHE_PURGE_URL:
+    WAGTAILFRONTENDCACHE["default"] = {
+        "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+        "LOCATION": FRONTEND_CACHE_PURGE_URL,
+    }
 
 # Accounts
 AUTH_USER_MODEL = "accounts.User"

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class LmsSiteConfig(AppConfig):
+    name = "lms_site"
+
+    def ready(self):
+        # Imported here because apps.py is loaded before the models these receivers use are ready.
+        from . import page_cache_receivers
+
+        page_cache_receivers.connect_page_deletions()
