@@ -53,7 +53,7 @@ INSTALLED_APPS = [
     "lms_site",  # the project package: seed_demo, and the outbox of unqueued tasks (lms_site/models.py)
     "accounts.apps.AccountsUsersAppConfig",  # Wagtail's user admin, with role and ban fields
     "wagtail.contrib.forms",
-    "wagtail.contrib.frontend_cache",  # purges a page from nginx or a CDN when it is published (FRONTEND_CACHE_PURGE_URL)
+    "wagtail.contrib.frontend_cache",  # purges published pages from nginx or a CDN (FRONTEND_CACHE_PURGE_URL)
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.contrib.sitemaps",
