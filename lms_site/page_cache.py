@@ -29,6 +29,8 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 
+from . import replicas
+
 MARK = "cache_for_visitors"
 # Says what happened to an opted-in page: hit, stored or bypass. For operators reading nginx's logs, and tests.
 STATUS_HEADER = "X-Page-Cache"
@@ -147,7 +149,10 @@ class VisitorPageCacheMiddleware:
             response[STATUS_HEADER] = "hit"
             return response
 
-        response = self.get_response(request)
+        # A page kept for everyone reads the primary: a replica a second behind a publish would otherwise be
+        # stored under the generation that publish started, and served until it expires (ADR 0025).
+        with replicas.unit_of_work(pinned=True):
+            response = self.get_response(request)
         if not getattr(response, MARK, False):
             return response
         # A page that used the CSRF token or the session has set a cookie; it is for this visitor only.

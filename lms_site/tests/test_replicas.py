@@ -241,6 +241,21 @@ def test_a_replica_down_leaves_the_others_in_use(settings, unit, down_replica):
 # --- What goes to a replica: visitors' catalogue, leaderboards, reports -----------------------------------
 
 
+@pytest.fixture(autouse=True)
+def _no_page_cache(settings):
+    """The visitors' page cache reads the primary for the pages it stores (lms_site/page_cache.py); the tests of
+    this file watch where the catalogue's own reads go, so they turn it off, but for the one that tests that."""
+    settings.PAGE_CACHE_SECONDS = 0
+
+
+def test_a_visitors_page_stored_in_the_page_cache_reads_the_primary(client, course, settings):
+    settings.PAGE_CACHE_SECONDS = 300
+    visitor_page = client.get(course.get_parent().url)
+    assert visitor_page["X-Page-Cache"] == "stored"
+    # A replica behind a publish must not be cached under the generation that publish started.
+    assert "Intro to Testing" in visitor_page.text
+
+
 def test_visitors_catalogue_reads_a_replica_and_signed_in_people_the_primary(client, course, learner):
     # The course fixture exists only in this test's transaction: on the replica it has not arrived yet.
     visitor_page = client.get(course.get_parent().url)
