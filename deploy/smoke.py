@@ -287,7 +287,7 @@ def run() -> None:
     # Static files and public media come from nginx itself (the app's files must be readable by its workers).
     for asset in (home.find(r'href="(/static/css/[^"]+\.css)"'), home.find(r'src="(/media/images/[^"]+)"')):
         answer = learner.get(asset)
-        check(answer.status == 200 and answer.body, f"{asset} answered {answer.status}")
+        check(answer.status == 200 and len(answer.body) > 0, f"{asset} answered {answer.status}")
     plain = urllib.request.build_opener(NoRedirects())
     try:
         plain.open(f"http://localhost:{HTTP_PORT}/courses/", timeout=10)
