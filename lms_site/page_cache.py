@@ -106,14 +106,14 @@ def page_key(request: HttpRequest) -> str | None:
         return None  # the view stack answers 400
     # No LocaleMiddleware yet: it would have to sit above this middleware to set LANGUAGE_CODE in time.
     language = getattr(request, "LANGUAGE_CODE", None) or settings.LANGUAGE_CODE
-    parts = [
-        request.scheme,
+    parts: list[str] = [
+        request.scheme or "",
         host,
         request.path,
         _sorted_query(request.META.get("QUERY_STRING", "")),
         str(request.headers.get("HX-Request") == "true"),
         str(request.headers.get("HX-History-Restore-Request") == "true"),
-        language,
+        str(language),
     ]
     digest = hashlib.sha256("\n".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
     return f"{_prefix()}:page:{digest}"

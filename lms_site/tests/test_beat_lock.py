@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from lms_site.tests.test_cache_outage import RedisServer
+from lms_site.tests.servers import RedisServer
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.xdist_group("beat-lock")

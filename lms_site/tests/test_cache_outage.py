@@ -5,13 +5,9 @@ the cache or the Celery broker at it, stops it mid-test and starts it again on t
 """
 
 import logging
-import socket
-import subprocess
 import time
-from pathlib import Path
 
 import pytest
-import redis
 from django.contrib.auth import SESSION_KEY
 from django.core.cache import cache
 from django.urls import reverse
@@ -20,52 +16,9 @@ from wagtail.models.sites import SITE_ROOT_PATHS_CACHE_KEY, SITE_ROOT_PATHS_CACH
 
 from accounts.tests.factories import PASSWORD
 from lms_site.beat import publish_scheduled_pages
-from lms_site.celery import app as celery_app
+from lms_site.tests.servers import RedisServer, celery_publishing_to
 
 RETRY_AFTER = 0.2  # seconds the cache leaves a failed Redis alone; short, so the test can wait it out
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class RedisServer:
-    def __init__(self, directory: Path) -> None:
-        self.port = free_port()
-        self.directory = directory
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-            + ["--daemonize", "no", "--dir", str(self.directory)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.1)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    raise
-                time.sleep(0.02)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-    def keys(self, pattern: str) -> list:
-        return redis.Redis(port=self.port).keys(pattern)
 
 
 @pytest.fixture
@@ -94,18 +47,9 @@ def redis_cache(settings, redis_server):
 @pytest.fixture
 def redis_broker(settings, redis_server):
     """Celery publishing to the test's Redis, as in production (tests otherwise run tasks in-process)."""
-
-    def forget_connections():
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
-
     settings.REDIS_URL = redis_server.url
-    saved = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
-    celery_app.conf.update(broker_url=redis_server.url, task_always_eager=False)
-    forget_connections()
-    yield redis_server
-    celery_app.conf.update(saved)
-    forget_connections()
+    with celery_publishing_to(redis_server.url):
+        yield redis_server
 
 
 def site_root_paths():

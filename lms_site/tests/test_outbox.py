@@ -21,14 +21,9 @@ from lms_site import outbox, request_id
 from lms_site.beat import publish_scheduled_pages, send_unqueued_tasks
 from lms_site.celery import app as celery_app
 from lms_site.models import UnqueuedTask
-from lms_site.tests.test_cache_outage import RedisServer
+from lms_site.tests.servers import RedisServer, celery_publishing_to
 
 EMAIL_TASK = "accounts.tasks.send_account_email"
-
-
-def forget_connections() -> None:
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
 
 
 @pytest.fixture
@@ -37,12 +32,8 @@ def broker(tmp_path):
     in-process)."""
     server = RedisServer(tmp_path)
     server.start()
-    saved = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
-    celery_app.conf.update(broker_url=server.url, task_always_eager=False)
-    forget_connections()
-    yield server
-    celery_app.conf.update(saved)
-    forget_connections()
+    with celery_publishing_to(server.url):
+        yield server
     server.stop()
 
 
@@ -147,12 +138,8 @@ def silent_broker():
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(64)
-    saved = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
-    celery_app.conf.update(broker_url=f"redis://127.0.0.1:{listener.getsockname()[1]}/0", task_always_eager=False)
-    forget_connections()
-    yield
-    celery_app.conf.update(saved)
-    forget_connections()
+    with celery_publishing_to(f"redis://127.0.0.1:{listener.getsockname()[1]}/0"):
+        yield
     listener.close()
 
 

@@ -10,13 +10,14 @@ It runs in the MariaDB pass of the suite (DATABASE_URL=mysql://...), where the s
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+
+from lms_site.tests.servers import free_port
 
 from .replication_scenario import ALPHA, BETA, REPLICA
 
@@ -33,12 +34,6 @@ pytestmark = [
         reason="real replication runs in the MariaDB pass (DATABASE_URL=mysql://...)",
     ),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Replication:
