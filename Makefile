@@ -72,5 +72,11 @@ bench: $(STAMP)
 	$(PY) bench/catalogue.py
 	$(PY) bench/learning_load.py
 
+.PHONY: bench-http
+## The main pages over HTTP: gunicorn (2 sync workers) and wrk, each page next to a bare Django view (bench/README.md)
+bench-http: $(STAMP)
+	./scripts/install-system-deps --bench
+	$(PY) bench/http.py
+
 clean:
 	rm -rf $(VENV) var db.sqlite3

@@ -28,6 +28,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -268,18 +269,22 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_gunicorn(scratch: Path) -> tuple[subprocess.Popen, str]:
+GTHREAD = ("--worker-class=gthread", f"--threads={THREADS}", "--keep-alive=5")
+
+
+def start_gunicorn(
+    scratch: Path, *, app: str = "lms_site.wsgi:application", worker_options: Sequence[str] = GTHREAD
+) -> tuple[subprocess.Popen, str]:
+    """Serves `app` on a free port of 127.0.0.1 with WORKERS workers; returns once it answers /bench/minimal/."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = (scratch / "gunicorn.log").open("w")
     command = [
         str(VENV_BIN / "gunicorn"),
-        "lms_site.wsgi:application",
+        app,
         f"--bind=127.0.0.1:{port}",
         f"--workers={WORKERS}",
-        "--worker-class=gthread",
-        f"--threads={THREADS}",
-        "--keep-alive=5",
+        *worker_options,
         "--timeout=60",
         "--no-control-socket",
         "--log-level=warning",
@@ -288,7 +293,7 @@ def start_gunicorn(scratch: Path) -> tuple[subprocess.Popen, str]:
     server = subprocess.Popen(  # noqa: S603 (our own command line)
         command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
-    print(f"gunicorn (pid {server.pid}) on {url}: {WORKERS} workers x {THREADS} threads", file=sys.stderr)
+    print(f"gunicorn (pid {server.pid}) on {url}: {WORKERS} workers, {' '.join(worker_options)}", file=sys.stderr)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -313,10 +318,20 @@ def stop(server: subprocess.Popen) -> None:
             server.wait()
 
 
-def warm_up(url: str, plan: Path) -> None:
-    """A few requests of each kind, each on a new connection so both workers load templates and caches."""
+def sign_in(session, url: str, username: str, password: str) -> None:
+    """Signs a requests.Session in through the sign-in form, as a browser does; its cookies then carry the session."""
     import re
 
+    form = session.get(f"{url}/accounts/sign-in/", timeout=30).text
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    credentials = {"username": username, "password": password, "csrfmiddlewaretoken": token}
+    session.post(f"{url}/accounts/sign-in/", data=credentials, allow_redirects=False, timeout=30).raise_for_status()
+    if "sessionid" not in session.cookies:
+        raise RuntimeError(f"Signing in as {username} did not start a session (wrong password, or throttled?)")
+
+
+def warm_up(url: str, plan: Path) -> None:
+    """A few requests of each kind, each on a new connection so both workers load templates and caches."""
     import requests
 
     data = json.loads(plan.read_text())
@@ -324,10 +339,7 @@ def warm_up(url: str, plan: Path) -> None:
     lessons = data["courses"][learner["enrollments"][0]["course"]]
     session = requests.Session()
     session.headers["Connection"] = "close"
-    form = session.get(f"{url}/accounts/sign-in/", timeout=30).text
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
-    credentials = {"username": learner["username"], "password": data["password"], "csrfmiddlewaretoken": token}
-    session.post(f"{url}/accounts/sign-in/", data=credentials, allow_redirects=False, timeout=30).raise_for_status()
+    sign_in(session, url, learner["username"], data["password"])
     for _, lesson_url in lessons[:10]:
         for headers in ({}, {"HX-Request": "true"}):
             session.get(f"{url}{lesson_url}", headers=headers, allow_redirects=False, timeout=30).raise_for_status()

@@ -133,10 +133,14 @@ def _add_to_search_index(created: dict[type[Page], list[Page]], chunk: int = 500
 
 def _ensure_categories(count: int) -> list[Category]:
     names = [CATEGORY_NAMES[i] if i < len(CATEGORY_NAMES) else f"Category {i + 1}" for i in range(count)]
-    present = set(Category.objects.filter(name__in=names).values_list("name", flat=True))
+    # Found by slug, the unique key: on top of seed_demo, "business" is already there as "Business skills".
+    slugs = {slugify(name): name for name in names}
+    present = set(Category.objects.filter(slug__in=slugs).values_list("slug", flat=True))
     # bulk_create skips Category.save(), which is what fills the slug in.
-    Category.objects.bulk_create([Category(name=name, slug=slugify(name)) for name in names if name not in present])
-    return list(Category.objects.filter(name__in=names).order_by("pk"))
+    Category.objects.bulk_create(
+        [Category(name=name, slug=slug) for slug, name in slugs.items() if slug not in present]
+    )
+    return list(Category.objects.filter(slug__in=slugs).order_by("pk"))
 
 
 def _ensure_trainers(count: int) -> list[User]:
