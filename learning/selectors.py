@@ -230,8 +230,7 @@ class CourseStructure:
 
 def course_path_of(lesson: LessonPage) -> str:
     # A lesson sits in a module, which sits in the course (their parent_page_types).
-    path: str = lesson.path
-    return path[: -2 * LessonPage.steplen]
+    return lesson.path[: -2 * LessonPage.steplen]
 
 
 def course_structure(*, course_path: str) -> CourseStructure | None:

@@ -109,7 +109,9 @@ def test_the_cached_outline_holds_nothing_of_a_learner(client, ann, course, less
     client.get(lessons[1].url)
     structure = selectors.course_structure(course_path=course.path)
     assert structure is not None and structure.course.pk == course.pk
-    assert [lesson.pk for module in structure.outline for lesson in module.lessons] == [lesson.pk for lesson in lessons]
+    assert [lesson.pk for module in structure.outline for lesson in module.lessons] == [
+        lesson.pk for lesson in lessons
+    ]
     assert all(not step.is_done for step in structure.steps)
     # Pages only: no user, enrolment or progress row travels with it.
     stored = pickle.dumps(structure)
