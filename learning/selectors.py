@@ -12,7 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, F, Q, QuerySet, When
+from django.db.models import Case, Count, Q, QuerySet, When
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
@@ -64,23 +64,6 @@ def enrollment_for(*, user: User | AnonymousUser, course: CoursePage) -> Enrollm
     if not user.is_authenticated:
         return None
     return Enrollment.objects.filter(user=user, course=course).first()
-
-
-def enrollment_and_done_lessons(
-    *, user: User | AnonymousUser, course: CoursePage
-) -> tuple[Enrollment | None, set[int]]:
-    """The user's enrolment in the course and the ids of the lessons they completed, in one query.
-
-    A left join from the enrolment to its progress: one row per completed lesson, or one row with none.
-    """
-    if not user.is_authenticated:
-        return None, set()
-    rows = list(
-        Enrollment.objects.filter(user=user, course=course).annotate(done_lesson_id=F("lesson_progress__lesson_id"))
-    )
-    if not rows:
-        return None, set()
-    return rows[0], {row.done_lesson_id for row in rows if row.done_lesson_id is not None}
 
 
 def is_course_staff(*, user: User | AnonymousUser, course: CoursePage) -> bool:
@@ -351,7 +334,12 @@ def lesson_player(
     course = structure.course
     lesson.__dict__["course"] = course  # LessonPage.course, without its query
     is_preview = preview and is_course_staff(user=user, course=course)
-    enrollment, done_ids = (None, set()) if is_preview else enrollment_and_done_lessons(user=user, course=course)
+    enrollment = None if is_preview else enrollment_for(user=user, course=course)
+    done_ids = (
+        set(LessonProgress.objects.filter(enrollment=enrollment).values_list("lesson_id", flat=True))
+        if enrollment
+        else set()
+    )
     steps_done = requirements.outline_steps_done(
         user=AnonymousUser() if is_preview else user, pages=[step.page for step in structure.steps]
     )
