@@ -82,6 +82,9 @@ class Replication:
             "DATABASE_URL": self.urls["DATABASE_URL"],
             "DATABASE_REPLICA_URLS": self.urls["DATABASE_REPLICA_URLS"],
             "REPLICA_PIN_SECONDS": "60",  # no pin runs out on a slow machine between two requests
+            # With the visitors' page cache on, a page stored for everyone is read from the primary (ADR 0027);
+            # this scenario checks where visitors' catalogue reads go when nothing is cached.
+            "PAGE_CACHE_SECONDS": "0",
             **overrides,
         }
 
