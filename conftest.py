@@ -183,6 +183,14 @@ def _own_page_cache(settings):
     settings.PAGE_CACHE_KEY_PREFIX = f"pages-test-{uuid.uuid4().hex}"
 
 
+@pytest.fixture
+def pages_rendered_every_time(settings):
+    """Turns the visitor page cache off, for tests that count what rendering a page costs: with it on, a repeated
+    anonymous visit is answered from the cache with no query at all, and a count compared with another would be
+    0 == 0 (or, when the local-memory cache culls the entry, 12 == 0)."""
+    settings.PAGE_CACHE_SECONDS = 0
+
+
 def clear_this_workers_cache():
     """Empties the cache of this test process only.
 

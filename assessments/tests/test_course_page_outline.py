@@ -63,6 +63,7 @@ def test_the_course_page_and_the_player_list_the_same_steps(client, course, less
         assert title in course_page and title in player
 
 
+@pytest.mark.usefixtures("pages_rendered_every_time")
 @pytest.mark.parametrize("who", ["visitor", "learner"])
 def test_course_page_queries_do_not_grow_with_lessons_or_assessments(
     client, catalogue, django_assert_max_num_queries, who

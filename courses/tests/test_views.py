@@ -85,6 +85,7 @@ def _seed_courses(catalogue, count, start=0):
         make_course(catalogue, title=f"Course {n:03d}", modules=0, category=category)
 
 
+@pytest.mark.usefixtures("pages_rendered_every_time")
 def test_catalogue_queries_do_not_grow_with_courses(client, catalogue, django_assert_max_num_queries, settings):
     settings.LMS_CATALOGUE_PAGE_SIZE = 60
     _seed_courses(catalogue, 6)
@@ -100,6 +101,7 @@ def test_catalogue_queries_do_not_grow_with_courses(client, catalogue, django_as
 
 
 # MySQL/MariaDB update FULLTEXT indexes only on commit, so search tests commit their data.
+@pytest.mark.usefixtures("pages_rendered_every_time")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_catalogue_search_query_count_is_bounded(client, catalogue, django_assert_max_num_queries):
     _seed_courses(catalogue, 20)
@@ -116,6 +118,7 @@ def test_course_page_shows_the_outline(client, course):
     assert f'href="{free_lesson.url}"' in html  # free previews are linked
 
 
+@pytest.mark.usefixtures("pages_rendered_every_time")
 def test_course_page_query_count_does_not_grow_with_lessons(client, catalogue, django_assert_max_num_queries):
     small = make_course(catalogue, title="Small", modules=1, lessons_per_module=1)
     big = make_course(catalogue, title="Big", modules=4, lessons_per_module=6)

@@ -154,6 +154,7 @@ def build_home_with_featured_courses(home_page, catalogue, count: int) -> list:
     return courses
 
 
+@pytest.mark.usefixtures("pages_rendered_every_time")
 @pytest.mark.parametrize("course_count", [3, 9])
 def test_home_page_queries_stay_within_budget_however_many_courses_are_featured(
     client, home_page, catalogue, django_assert_max_num_queries, course_count
@@ -168,6 +169,7 @@ def test_home_page_queries_stay_within_budget_however_many_courses_are_featured(
     assert all(course.title in html for course in courses)
 
 
+@pytest.mark.usefixtures("pages_rendered_every_time")
 def test_home_page_query_count_does_not_grow_with_featured_courses(client, home_page, catalogue):
     def queries_for_home_page() -> int:
         client.get("/")  # warm the renditions
