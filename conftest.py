@@ -159,6 +159,15 @@ def _new_course(catalogue, trainer):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_course_structures(db):
+    """No test sees another's cached course outlines (learning.selectors.course_structure): rows written back
+    between tests come without the page signals that would make them stale."""
+    from learning.selectors import forget_course_structures
+
+    forget_course_structures()
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 

@@ -13,3 +13,4 @@ class AssessmentsConfig(AppConfig):
 
         requirements.register(selectors.required_assessments_passed)
         requirements.register_outline_steps(selectors.outline_steps)
+        requirements.register_outline_steps_done(selectors.outline_steps_done)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page
+from wagtail.models import Page, PageViewRestriction
 from wagtail.search import index
 
 from lms_site import seo
@@ -327,6 +327,34 @@ class LessonPage(Page):
     @cached_property
     def course(self) -> CoursePage | None:
         return CoursePage.objects.ancestor_of(self).first()
+
+    # Below the home page: catalogue, course, module, lesson (their parent_page_types).
+    LEVELS_BELOW_HOME = 4
+
+    @classmethod
+    def live_at(cls, *, parent: Page, path_components: list[str]) -> "LessonPage | None":
+        """The live lesson at `path_components` below the home page `parent`, in one query, or None.
+
+        What Page.route finds by a child and a .specific lookup at each level (eight queries), found by the
+        url_path Wagtail keeps in step with the slugs; routing falls back to the tree walk when this finds none.
+        """
+        if len(path_components) != cls.LEVELS_BELOW_HOME:
+            return None
+        url_path = parent.url_path + "/".join(path_components) + "/"
+        return (
+            cls.objects.live()
+            .filter(url_path=url_path, depth=parent.depth + cls.LEVELS_BELOW_HOME, path__startswith=parent.path)
+            .first()
+        )
+
+    def get_view_restrictions(self):
+        # Wagtail's reads the ancestors (their aliases) and then the restrictions: two queries on every lesson
+        # view. The ancestors' paths are prefixes of this one's, and a restriction on the page an ancestor
+        # aliases applies too, so one query finds the same restrictions.
+        paths = [self.path[:end] for end in range(self.steplen, len(self.path) + 1, self.steplen)]
+        return PageViewRestriction.objects.filter(
+            models.Q(page__path__in=paths) | models.Q(page__aliases__path__in=paths)
+        ).distinct()
 
     def opens_at(self, enrolled_at):
         """When this lesson opens for a learner who enrolled at `enrolled_at` (None: at once)."""

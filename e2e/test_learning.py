@@ -44,6 +44,9 @@ def expect_lesson_shown(page: Page, base_url: str, lesson: LessonPage) -> None:
     expect(page).to_have_url(url_of(base_url, lesson))
     expect(page.locator("#lesson-swap").get_by_role("heading", level=1)).to_have_text(lesson.title)
     expect(outline(page).get_by_role("link", name=lesson.title)).to_have_attribute("aria-current", "page")
+    # The swap sends only the new lesson's entry; the one left behind loses its mark (js/lesson-outline.js).
+    expect(outline(page).locator('[aria-current="page"]')).to_have_count(1)
+    expect(outline(page).locator(".outline-link-current")).to_have_count(1)
 
 
 def open_from_outline(page: Page, base_url: str, lesson: LessonPage) -> None:

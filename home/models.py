@@ -5,7 +5,9 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
+from wagtail.url_routing import RouteResult
 
+from courses.models import LessonPage
 from lms_site import seo
 from lms_site.page_cache import cache_for_visitors
 
@@ -52,6 +54,11 @@ class HomePage(MarketingPage):
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = ["courses.CourseIndexPage", "home.LandingPage"]
     page_description = "The site's front page. There is only one."
+
+    def route(self, request, path_components):
+        # A lesson (catalogue/course/module/lesson) in one query rather than two at each of four levels.
+        lesson = LessonPage.live_at(parent=self, path_components=path_components)
+        return RouteResult(lesson) if lesson is not None else super().route(request, path_components)
 
 
 class LandingPage(MarketingPage):

@@ -52,6 +52,7 @@ class OutlineStep:
 
 
 _outline_providers: list[Callable[..., list[OutlineStep]]] = []
+_done_providers: list[Callable[..., set[int]]] = []
 
 
 def register_outline_steps(provider: Callable[..., list[OutlineStep]]) -> Callable[..., list[OutlineStep]]:
@@ -63,3 +64,18 @@ def register_outline_steps(provider: Callable[..., list[OutlineStep]]) -> Callab
 
 def outline_steps(*, course, user) -> list[OutlineStep]:
     return [step for provider in _outline_providers for step in provider(course=course, user=user)]
+
+
+def register_outline_steps_done(provider: Callable[..., set[int]]) -> Callable[..., set[int]]:
+    """`provider(*, user, pages) -> set[int]`: the ids of those step pages `user` has done, in a fixed number of
+    queries. The player caches the steps themselves (outline_steps for a visitor, the same for everyone) and asks
+    this for the learner's own ticks."""
+    if provider not in _done_providers:
+        _done_providers.append(provider)
+    return provider
+
+
+def outline_steps_done(*, user, pages: list["Page"]) -> set[int]:
+    if not pages or not user.is_authenticated:
+        return set()
+    return {page_id for provider in _done_providers for page_id in provider(user=user, pages=pages)}

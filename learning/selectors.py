@@ -1,16 +1,22 @@
 """The read side of learning: who may open which lesson, and what the player, dashboard and rosters show."""
 
+import hashlib
+import json
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, Q, QuerySet, When
+from django.db.models import Case, Count, F, Q, QuerySet, When
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext_lazy
 
 from accounts.models import User
 from courses.models import CoursePage, LessonPage, ModulePage
@@ -58,6 +64,23 @@ def enrollment_for(*, user: User | AnonymousUser, course: CoursePage) -> Enrollm
     if not user.is_authenticated:
         return None
     return Enrollment.objects.filter(user=user, course=course).first()
+
+
+def enrollment_and_done_lessons(
+    *, user: User | AnonymousUser, course: CoursePage
+) -> tuple[Enrollment | None, set[int]]:
+    """The user's enrolment in the course and the ids of the lessons they completed, in one query.
+
+    A left join from the enrolment to its progress: one row per completed lesson, or one row with none.
+    """
+    if not user.is_authenticated:
+        return None, set()
+    rows = list(
+        Enrollment.objects.filter(user=user, course=course).annotate(done_lesson_id=F("lesson_progress__lesson_id"))
+    )
+    if not rows:
+        return None, set()
+    return rows[0], {row.done_lesson_id for row in rows if row.done_lesson_id is not None}
 
 
 def is_course_staff(*, user: User | AnonymousUser, course: CoursePage) -> bool:
@@ -146,7 +169,12 @@ def outline_with_steps(
     Lessons are numbered "module.lesson"; steps carry their kind instead. Steps directly under the course
     come last, in a group of their own. The registered providers each cost a fixed number of queries.
     """
-    steps = requirements.outline_steps(course=course, user=user)
+    return _outline_from(course=course, outline=outline, steps=requirements.outline_steps(course=course, user=user))
+
+
+def _outline_from(
+    *, course: CoursePage, outline: list[ModuleOutline], steps: list[requirements.OutlineStep]
+) -> list[OutlineModule]:
     modules: list[OutlineModule] = []
     for module_number, item in enumerate(outline, start=1):
         entry = OutlineModule(
@@ -163,6 +191,114 @@ def outline_with_steps(
     if course_level:
         modules.append(OutlineModule(module=CourseLevelSteps(), lessons=_steps_under(course.path, course_level)))
     return modules
+
+
+# The parts of the player that are the same for every learner: a course's outline (its modules, lessons and the
+# steps other apps add) and a lesson's rendered body. Outlines are keyed on a generation that any change to a
+# page replaces (learning.receivers), so the next view after a publish, move or deletion builds them anew.
+STRUCTURE_CACHE_TIMEOUT = 60 * 60 * 24
+_GENERATION_KEY = "learning:structure-generation"
+
+
+def _structure_generation() -> str:
+    generation = cache.get(_GENERATION_KEY)
+    if generation is None:
+        generation = uuid.uuid4().hex
+        # add(): two processes starting a generation at once agree on one of them.
+        if not cache.add(_GENERATION_KEY, generation, timeout=None):
+            generation = cache.get(_GENERATION_KEY, generation)
+    return str(generation)
+
+
+def forget_course_structures() -> None:
+    """Makes every cached outline stale: called whenever a page is saved, published, unpublished, moved or deleted.
+
+    One generation for all courses keeps the receivers free of queries (an edit elsewhere costs other courses a
+    rebuild, three or four queries each, on their next view).
+    """
+    cache.set(_GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+@dataclass
+class CourseStructure:
+    """A course's outline as every learner sees it, before their own progress is added."""
+
+    course: CoursePage
+    outline: list[ModuleOutline]
+    steps: list[requirements.OutlineStep]  # as a visitor sees them: none ticked
+
+
+def course_path_of(lesson: LessonPage) -> str:
+    # A lesson sits in a module, which sits in the course (their parent_page_types).
+    path: str = lesson.path
+    return path[: -2 * LessonPage.steplen]
+
+
+def course_structure(*, course_path: str) -> CourseStructure | None:
+    """The cached structure of the course at `course_path` (four queries when it is built, none after)."""
+    key = f"learning:course-structure:{course_path}:{get_language()}:{_structure_generation()}"
+    structure: CourseStructure | None = cache.get(key)
+    if structure is None:
+        course = CoursePage.objects.filter(path=course_path).first()
+        if course is None:
+            return None
+        steps = requirements.outline_steps(course=course, user=AnonymousUser())
+        structure = CourseStructure(course=course, outline=course_outline(course=course), steps=steps)
+        cache.set(key, structure, timeout=STRUCTURE_CACHE_TIMEOUT)
+    return structure
+
+
+@dataclass(frozen=True)
+class BodyPart:
+    """A run of the lesson body: HTML rendered once for everyone, or a block rendered for each view."""
+
+    html: str = ""
+    block_index: int | None = None  # a block that depends on the viewer (signed video URLs, their progress)
+
+
+@dataclass(frozen=True)
+class BodyPiece:
+    """What the player's template shows of the body: cached HTML, or a block to render now (`include_block`)."""
+
+    html: SafeString | None = None
+    block: Any = None
+
+
+# Blocks rendered for each view: a video asset signs its URLs at render time and reports the viewer's watching.
+PER_VIEW_BLOCKS = frozenset({"video_asset"})
+
+
+def lesson_body(*, lesson: LessonPage) -> list[BodyPiece]:
+    """The lesson body, its blocks that are the same for every viewer rendered once and cached.
+
+    Keyed on the lesson's live revision and a digest of the stored body itself, so a published change (or a
+    body saved without a revision) is never served stale. Cached blocks are rendered without the request or
+    the player: nothing of a viewer can reach them.
+    """
+    raw = json.dumps(list(lesson.body.raw_data), sort_keys=True, default=str)
+    digest = hashlib.sha256(raw.encode()).hexdigest()[:32]
+    key = f"learning:lesson-body:{lesson.pk}:{lesson.live_revision_id}:{digest}:{get_language()}"
+    parts: list[BodyPart] | None = cache.get(key)
+    if parts is None:
+        parts = []
+        shared: list[str] = []
+        for index, block in enumerate(lesson.body):
+            if block.block_type in PER_VIEW_BLOCKS:
+                if shared:
+                    parts.append(BodyPart(html="".join(shared)))
+                    shared = []
+                parts.append(BodyPart(block_index=index))
+            else:
+                shared.append(str(block.render_as_block(context={"page": lesson})))
+        if shared:
+            parts.append(BodyPart(html="".join(shared)))
+        cache.set(key, parts, timeout=STRUCTURE_CACHE_TIMEOUT)
+    return [
+        BodyPiece(block=lesson.body[part.block_index])
+        if part.block_index is not None
+        else BodyPiece(html=mark_safe(part.html))  # noqa: S308 (rendered by the block templates, which escape)
+        for part in parts
+    ]
 
 
 # The query parameter that asks the player for a preview: `?preview=1`.
@@ -188,6 +324,11 @@ class PlayerContext:
         return self.enrollment is not None and self.enrollment.gives_access
 
     @property
+    def current_item(self) -> OutlineLesson | None:
+        """The outline's entry for the lesson shown: what an htmx navigation or completion sends again."""
+        return next((item for module in self.modules for item in module.lessons if item.is_current), None)
+
+    @property
     def link_query(self) -> str:
         """What the player's links to other lessons append to the lesson's URL."""
         return f"?{PREVIEW_PARAMETER}=1" if self.is_preview else ""
@@ -198,23 +339,28 @@ def lesson_player(
 ) -> PlayerContext:
     """Everything the lesson player shows, in a fixed number of queries whatever the course's size.
 
+    The outline comes from the cache (course_structure); the learner's own state costs two queries (their
+    enrolment, their completed lessons), and one more for the steps they have done when the course has any.
+
     `preview` (asked for by the viewer) is granted to the course's staff only: the player then shows the
     course as a learner sees it, every lesson open to read, leaving out the viewer's own enrolment, progress
     and grades, so nothing is recorded. Anyone else gets the player as usual, whatever they asked for.
     """
     now = now or timezone.now()
-    course = lesson.course
-    assert course is not None, "a lesson always sits in a course"
+    structure = course_structure(course_path=course_path_of(lesson))
+    assert structure is not None, "a lesson always sits in a course"
+    course = structure.course
+    lesson.__dict__["course"] = course  # LessonPage.course, without its query
     is_preview = preview and is_course_staff(user=user, course=course)
-    enrollment = None if is_preview else enrollment_for(user=user, course=course)
-    done_ids = (
-        set(LessonProgress.objects.filter(enrollment=enrollment).values_list("lesson_id", flat=True))
-        if enrollment
-        else set()
+    enrollment, done_ids = (None, set()) if is_preview else enrollment_and_done_lessons(user=user, course=course)
+    steps_done = requirements.outline_steps_done(
+        user=AnonymousUser() if is_preview else user, pages=[step.page for step in structure.steps]
     )
-    modules = outline_with_steps(
-        course=course, outline=course_outline(course=course), user=AnonymousUser() if is_preview else user
-    )
+    steps = [
+        requirements.OutlineStep(page=step.page, kind=step.kind, is_done=step.page.pk in steps_done)
+        for step in structure.steps
+    ]
+    modules = _outline_from(course=course, outline=structure.outline, steps=steps)
     ordered: list[LessonPage] = []
     for module in modules:
         for item in module.lessons:

@@ -23,7 +23,8 @@ def lesson_player(request, *, lesson: LessonPage):
         services.record_visit(enrollment=player.enrollment, lesson=lesson)
     status = 403 if player.access.reason == "not_enrolled" else 200
     template = partial_on_htmx(request, "learning/lesson_player.html", "lesson-swap")
-    context = {"page": lesson, "player": player, "swap": "#" in template}
+    body = selectors.lesson_body(lesson=lesson) if player.access.can_read else []
+    context = {"page": lesson, "player": player, "swap": "#" in template, "body": body}
     response = TemplateResponse(request, template, context, status=status)
     return personal(response)
 

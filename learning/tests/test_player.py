@@ -49,10 +49,11 @@ def test_the_full_page_shows_one_progress_bar_and_one_next_lesson(client, enroll
 def test_htmx_navigation_swaps_one_progress_bar_and_one_next_lesson(client, enrolled, lessons):
     client.force_login(enrolled)
     html = client.get(lessons[2].url, headers=HTMX).content.decode()
-    # The lesson, then the outline and the course strip's bar out of band: still one of each.
+    # The lesson, then the current outline entry and the course strip's bar out of band: still one of each.
     assert html.count(PROGRESS_BAR) == 1
     assert re.search(r'id="course-progress" hx-swap-oob="true"', html)
-    assert html.count('id="lesson-outline" hx-swap-oob="true"') == 1
+    assert html.count(f'id="outline-item-{lessons[2].pk}" hx-swap-oob="true"') == 1
+    assert 'id="lesson-outline"' not in html
     assert len(NEXT_LESSON.findall(html)) == 1 and next_lesson_controls(html) == 2
 
 

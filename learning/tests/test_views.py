@@ -212,14 +212,17 @@ def test_player_shows_outline_progress_and_next_lesson(client, enrolled, lessons
     assert html.count('id="lesson-outline"') == 1
 
 
-def test_htmx_navigation_gets_the_lesson_and_an_out_of_band_outline(client, enrolled, lessons):
+def test_htmx_navigation_gets_the_lesson_and_its_outline_entry_out_of_band(client, enrolled, lessons):
     client.force_login(enrolled)
     response = client.get(lessons[2].url, headers=HTMX)
     html = response.content.decode()
     assert "<html" not in html
     assert html.lstrip().startswith(f"<title>{lessons[2].title}")
-    assert '<div id="lesson-swap"' in html
-    assert re.search(r'id="lesson-outline" hx-swap-oob="true"', html)
+    assert f'<div id="lesson-swap" class="min-w-0" data-lesson-id="{lessons[2].pk}"' in html
+    # Only the new lesson's entry, marked current (js/lesson-outline.js unmarks the one left behind).
+    entry = re.search(rf'<li id="outline-item-{lessons[2].pk}" hx-swap-oob="true">.*?</li>', html, re.S)
+    assert entry and 'aria-current="page"' in entry.group(0)
+    assert 'id="lesson-outline"' not in html and lessons[0].title not in html
     assert "HX-Request" in response["Vary"]
 
 
@@ -246,7 +249,10 @@ def test_mark_complete_with_htmx_updates_actions_outline_and_progress(client, en
     assert "Lesson completed" in html and f"Next lesson: {lessons[2].title}" in html
     assert re.search(r'id="course-progress" hx-swap-oob="true"', html)
     assert 'aria-valuenow="25"' in html
-    assert "(completed)" in html  # the sidebar's tick for screen readers
+    # The sidebar's entry of that lesson, ticked for screen readers; not the whole outline.
+    entry = re.search(rf'<li id="outline-item-{lessons[1].pk}" hx-swap-oob="true">.*?</li>', html, re.S)
+    assert entry and "(completed)" in entry.group(0)
+    assert 'id="lesson-outline"' not in html
 
 
 def test_mark_complete_with_a_plain_post_redirects_back(client, enrolled, lessons):
