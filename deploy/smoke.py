@@ -296,8 +296,21 @@ def run() -> None:
         check(redirect.code == 301, f"plain http answered {redirect.code}")
         check(redirect.headers["Location"] == f"{BASE}/courses/", f"redirected to {redirect.headers['Location']}")
 
+    step("nginx's micro-cache: visitors share a page, people signed in never get it")
+    visitor = Client(certificate)
+    # The first rendering may write (image renditions), which pins the visitor to the primary with a cookie;
+    # nginx keeps no answer that sets one, so the page is kept from the next answer on.
+    answers = [visitor.get("/courses/") for _ in range(3)]
+    shared = answers[-1]
+    check(shared.headers.get("X-Proxy-Cache") == "HIT", f"nginx did not keep the catalogue: {shared.headers}")
+    check(shared.headers.get("Set-Cookie") is None, "a page nginx kept for visitors sets a cookie")
+    check(shared.headers.get("X-Accel-Expires") is None, "nginx passed Django's X-Accel-Expires on")
+
     step("sign up, enrol in a free course, complete it")
     sign_up(learner, "smoke-learner")
+    own = learner.get("/courses/")
+    check(own.headers.get("X-Proxy-Cache") == "BYPASS", f"nginx's cache answered a signed-in learner: {own.headers}")
+    check("Sign out" in own.text, "the signed-in learner was shown the visitors' catalogue")
     enrol(learner, FREE_COURSE)
     lessons = complete_course(learner, FREE_COURSE)
     print(f"completed {lessons} lessons")

@@ -34,6 +34,7 @@ from . import replicas
 MARK = "cache_for_visitors"
 # Says what happened to an opted-in page: hit, stored or bypass. For operators reading nginx's logs, and tests.
 STATUS_HEADER = "X-Page-Cache"
+PROXY_HEADER = "X-Accel-Expires"
 
 
 def cache_for_visitors(serve: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -159,6 +160,10 @@ class VisitorPageCacheMiddleware:
         if not _shareable(response) or request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
             return self._personal(response)
         patch_cache_control(response, public=True, max_age=0, s_maxage=seconds)
+        # nginx's micro-cache keeps only what carries this (deploy/nginx), for less time than s-maxage: it is
+        # not purged on publish. nginx does not pass the header on.
+        if settings.PAGE_CACHE_PROXY_SECONDS > 0:
+            response[PROXY_HEADER] = str(min(settings.PAGE_CACHE_PROXY_SECONDS, seconds))
         if request.method == "GET":
             response[STATUS_HEADER] = "stored"
             cache.set(key, (generation, response), seconds)

@@ -360,9 +360,13 @@ LOGGING = logging_config(os.environ.get("LOG_FORMAT", "text"), LOG_LEVEL)
 # (lms_site/page_cache.py, ADR 0027). 0 turns the cache off.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
 PAGE_CACHE_KEY_PREFIX = "pages"
-# wagtail.contrib.frontend_cache: with FRONTEND_CACHE_PURGE_URL (e.g. http://127.0.0.1:8080, nginx's purge
-# location or a Varnish) a published or unpublished page's URL is sent there as an HTTP PURGE. Unset, nothing is
-# purged and shared caches keep a page until its s-maxage runs out.
+# How long nginx's micro-cache may keep such a page (X-Accel-Expires): nginx is not purged on publish, so an
+# edit shows there after at most this many seconds. 0 leaves nginx out.
+PAGE_CACHE_PROXY_SECONDS = int(os.environ.get("PAGE_CACHE_PROXY_SECONDS", "5"))
+# wagtail.contrib.frontend_cache: with FRONTEND_CACHE_PURGE_URL (e.g. a Varnish or a CDN's purge endpoint;
+# the stack's nginx keeps pages only PAGE_CACHE_PROXY_SECONDS and needs none) a published or unpublished
+# page's URL is sent there as an HTTP PURGE. Unset, nothing is purged and shared caches keep a page until its
+# s-maxage runs out.
 FRONTEND_CACHE_PURGE_URL = os.environ.get("FRONTEND_CACHE_PURGE_URL", "")
 WAGTAILFRONTENDCACHE: dict[str, dict[str, Any]] = {}
 if FRONTEND_CACHE_PURGE_URL:

@@ -60,6 +60,7 @@ def test_nginx_accepts_the_template_as_compose_fills_it(tmp_path):
         LW_TLS_CERT=str(tmp_path / "tls" / "cert.pem"),
         LW_TLS_KEY=str(tmp_path / "tls" / "key.pem"),
         LW_ACCESS_LOG=str(tmp_path / "access.log"),
+        LW_CACHE_ROOT=str(tmp_path / "cache"),  # the image has /var/cache/nginx; this machine may not
         LW_HTTP_PORT="18080",
         LW_HTTPS_PORT="18443",
     )

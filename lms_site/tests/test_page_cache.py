@@ -77,11 +77,21 @@ def test_visitors_are_told_a_shared_cache_may_keep_the_page_and_people_signed_in
         assert "private" not in cache_control
         # A shared cache still keeps a signed-in person's copy apart (their cookie), and fragments from pages.
         assert "Cookie" in response["Vary"]
+        # nginx's micro-cache, which no publish purges, keeps it only a few seconds.
+        assert response["X-Accel-Expires"] == "5"
 
     client.force_login(learner)
     personal = client.get(pages["course"])
     assert "private" in personal["Cache-Control"] and "s-maxage" not in personal["Cache-Control"]
     assert personal[STATUS] == "bypass"
+    assert "X-Accel-Expires" not in personal
+
+
+def test_nginx_keeps_a_visitors_page_no_longer_than_django_and_not_at_all_when_told_so(client, pages, settings):
+    settings.PAGE_CACHE_SECONDS, settings.PAGE_CACHE_PROXY_SECONDS = 3, 60
+    assert visit(client, pages["home"])["X-Accel-Expires"] == "3"
+    settings.PAGE_CACHE_PROXY_SECONDS = 0
+    assert "X-Accel-Expires" not in visit(client, pages["catalogue"])
 
 
 def test_the_security_headers_of_a_hit_are_those_of_a_fresh_answer(client, pages):
