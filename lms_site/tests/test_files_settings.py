@@ -1,15 +1,13 @@
 """Where files live and who sends private ones, as lms_site/settings/files.py reads them from the environment."""
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from lms_site.settings import files
+
+from .settings_probe import read_in_subprocess
 
 BASE = Path("/app")
 PRIVATE_ALIASES = ("media_private", "certificates", "exports", "receipts")
@@ -171,17 +169,9 @@ print(json.dumps({
 
 
 def read_file_settings(**env: str) -> dict:
-    clean = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "PRIVATE_"))}
-    result = subprocess.run(
-        [sys.executable, "-c", READ_FILE_SETTINGS],
-        env={**clean, "DJANGO_SETTINGS_MODULE": "lms_site.settings.dev", **env},
-        cwd=Path(__file__).resolve().parents[2],
-        capture_output=True,
-        text=True,
-        timeout=60,
+    return read_in_subprocess(
+        READ_FILE_SETTINGS, "lms_site.settings.dev", env, drop=lambda name: name.startswith(("AWS_", "PRIVATE_"))
     )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def test_the_settings_read_the_environment_for_files():

@@ -1,15 +1,14 @@
 """The environment decides the infrastructure; unset means the embedded defaults."""
 
-import json
 import os
 import secrets
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from .settings_probe import ROOT, read_in_subprocess
+
 INFRA_VARIABLES = (
     "DATABASE_URL",
     "REDIS_URL",
@@ -40,18 +39,7 @@ print(json.dumps({
 
 
 def read_settings(module: str, **env: str) -> dict:
-    clean = {k: v for k, v in os.environ.items() if k not in INFRA_VARIABLES}
-    result = subprocess.run(
-        [sys.executable, "-c", READ_SETTINGS],
-        env={**clean, "DJANGO_SETTINGS_MODULE": module, **env},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    if result.returncode:
-        raise RuntimeError(result.stderr)
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return read_in_subprocess(READ_SETTINGS, module, env, drop=lambda name: name in INFRA_VARIABLES)
 
 
 def test_unset_environment_means_embedded_defaults():
