@@ -2,11 +2,8 @@
 origin only, the admin's is looser only where Wagtail needs it, and no template carries what the site's refuses."""
 
 import json
-import os
 import re
 import secrets
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +15,7 @@ from learning import services as learning_services
 from lms_site.csp import PathPolicyCSPMiddleware
 
 from .clients import as_
+from .settings_probe import read_in_subprocess
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = "Content-Security-Policy"
@@ -139,16 +137,13 @@ print(json.dumps({"site": settings.CONTENT_SECURITY_POLICY["DIRECTIVES"],
                   "report_only": getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)}))
 """
     env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "lms_site.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(60),
         "ALLOWED_HOSTS": "lms.example",
         "IMAGEKIT_URL_ENDPOINT": "https://ik.imagekit.io/learnwell/",
         "CSP_MEDIA_HOSTS": "https://videos.example",
         "STRIPE_SECRET_KEY": "sk_test_x",
     }
-    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
-    settings = json.loads(result.stdout)
+    settings = read_in_subprocess(script, "lms_site.settings.production", env, drop=lambda name: False)
     site = settings["site"]
     assert "lms_site.csp.PathPolicyCSPMiddleware" in settings["middleware"], "production must enforce the policy"
     assert settings["report_only"] is None

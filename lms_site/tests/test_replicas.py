@@ -7,14 +7,9 @@ test_replication.py runs the same rules against a real MariaDB replica.
 """
 
 import copy
-import json
 import logging
-import os
-import subprocess
-import sys
 from contextlib import contextmanager
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import time_machine
@@ -40,6 +35,8 @@ from gamification.selectors import leaderboard
 from home.blocks import FeaturedCoursesBlock
 from lms_site import replicas
 from lms_site.replicas import PIN_COOKIE, read_database, replica_reads, unit_of_work
+
+from .settings_probe import read_in_subprocess
 
 REPLICA = "replica_test"
 OTHER_REPLICA = "replica_test_2"
@@ -401,17 +398,8 @@ print(json.dumps({
 
 
 def read_databases(module: str, **env: str) -> dict:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DATABASE_REPLICA_URLS", "REDIS_URL"}}
-    result = subprocess.run(
-        [sys.executable, "-c", READ_DATABASES],
-        env={**clean, "DJANGO_SETTINGS_MODULE": module, **env},
-        cwd=Path(__file__).resolve().parents[2],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    machine = {"DATABASE_URL", "DATABASE_REPLICA_URLS", "REDIS_URL"}
+    return read_in_subprocess(READ_DATABASES, module, env, drop=lambda name: name in machine)
 
 
 def test_replica_urls_become_aliases_configured_like_the_primary():
