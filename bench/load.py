@@ -30,6 +30,7 @@ import json  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
 import re  # noqa: E402
+import shlex  # noqa: E402
 import shutil  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
@@ -76,6 +77,13 @@ def main() -> int:
     )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (WEB_CONCURRENCY)")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (GUNICORN_THREADS)")
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="more environment for the stack's processes, e.g. GUNICORN_CMD_ARGS='--max-requests 10000'",
+    )
     parser.add_argument("--slo-ms", type=float, default=250, help="the service level: p95 below this")
     parser.add_argument("--keep-running", action="store_true", help="leave the stack running afterwards")
     parser.add_argument("--reuse", action="store_true", help="use the stack and data a --keep-running run left")
@@ -88,7 +96,10 @@ def main() -> int:
         fresh_stack()
     STACK_DIR.mkdir(parents=True, exist_ok=True)
     # Read by gunicorn's config (deploy/gunicorn.conf.py) when the stack starts.
-    (STACK_DIR / "extra.env").write_text(f"WEB_CONCURRENCY={args.workers}\nGUNICORN_THREADS={args.threads}\n")
+    extra = [f"WEB_CONCURRENCY={args.workers}", f"GUNICORN_THREADS={args.threads}", *args.env]
+    # deploy/prod-local sources these lines in bash: quoted, a value may hold spaces.
+    lines = [f"{key}={shlex.quote(value)}\n" for key, _, value in (line.partition("=") for line in extra)]
+    (STACK_DIR / "extra.env").write_text("".join(lines))
     try:
         progress("Starting the stack (deploy/prod-local; the first start migrates and loads the demo)...")
         stack("stop")  # a kept stack restarts with this run's gunicorn size
@@ -434,6 +445,9 @@ def run_locust(args, plan_path: Path) -> Run:
     )
 
 
+GUNICORN_PROCESS = "gunicorn process "
+
+
 class CpuSampler(threading.Thread):
     """CPU seconds used so far by each part of the stack, once a second: the report takes the difference over
     the steady state. A process that exits keeps the last figure read (gunicorn replaces each worker after
@@ -479,8 +493,13 @@ class CpuSampler(threading.Thread):
                         self.seen[group][process.pid] = cpu
             used[group] = sum(self.seen[group].values())
         times = psutil.cpu_times()
-        busy = ("user", "nice", "system", "irq", "softirq")  # not steal: time the hypervisor gave elsewhere
+        busy = ("user", "nice", "system", "irq", "softirq")
         used["machine, all processes"] = sum(getattr(times, field, 0.0) for field in busy)
+        # A virtual machine's cores may be busy with other guests: the time it waited for them.
+        used["stolen by the hypervisor"] = getattr(times, "steal", 0.0)
+        # Each gunicorn process apart: two workers far apart mean the connections went mostly to one.
+        for pid, cpu in self.seen["gunicorn"].items():
+            used[f"{GUNICORN_PROCESS}{pid}"] = cpu
         return used
 
 
@@ -577,6 +596,7 @@ class Report:
             f"{args.learners} learners + {args.trainers} trainers + {args.admins} admins, think time 1-5 s, through "
             f"nginx (TLS) -> gunicorn {args.workers} workers x {args.threads} threads -> MariaDB + Redis; Celery: "
             "one worker per queue (default 2 processes, documents 1, email 2) and beat"
+            + (f"; environment: {' '.join(args.env)}" if args.env else "")
         )
         print(
             f"Load average: {fmt_load(self.load_at_start)} before starting the stack, {fmt_load(run.load_before)} "
@@ -721,11 +741,17 @@ class Report:
             return
         cores = os.cpu_count() or 1
         print(f"CPU during the steady state ({seconds:.0f} s; {cores} cores = {cores * 100}%):")
-        rows = []
+        rows, processes = [], []
         for group, used in last[1].items():
             share = (used - first[1].get(group, 0.0)) / seconds
-            rows.append([group, f"{share:.0%}"])
+            if group.startswith(GUNICORN_PROCESS):
+                processes.append(share)
+            else:
+                rows.append([group, f"{share:.0%}"])
         print_table([("process group", 30), ("CPU", 6)], rows)
+        busy = sorted((share for share in processes if share >= 0.005), reverse=True)
+        shares = ", ".join(f"{share:.0%}" for share in busy)
+        print(f"gunicorn's processes (master, workers, workers replaced during the run): {shares}")
 
     def print_tasks(self) -> None:
         start, end = self.run.steady_started, self.run.steady_ended
