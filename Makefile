@@ -78,5 +78,13 @@ bench-http: $(STAMP)
 	./scripts/install-system-deps --bench
 	$(PY) bench/http.py
 
+.PHONY: bench-load
+BENCH_LOAD_ARGS ?=
+## Load test of the production stack over HTTPS: 200 learners, 20 trainers, 2 admins; p95 < 250 ms (bench/README.md)
+bench-load: $(STAMP)
+	./scripts/install-system-deps --stack
+	$(PY) -m pip install --quiet -r bench/requirements.txt
+	$(PY) bench/load.py $(BENCH_LOAD_ARGS)
+
 clean:
 	rm -rf $(VENV) var db.sqlite3

@@ -13,6 +13,7 @@ the way learning.services derives them, so they agree with what the services wou
 """
 
 import random
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -368,3 +369,124 @@ def _add_learners(
                 )
             )
     LessonProgress.objects.bulk_create(progress, batch_size=1000)
+
+
+# The load test (bench/load.py): quizzes to take, essays to grade, staff who sign in ---------------------------
+
+QUIZ_SLUG = "check-your-understanding"
+STAFF_PASSWORD = LEARNER_PASSWORD  # bench data only: every bench account signs in with the same password
+ADMIN_USERNAME = "bench-admin-{}"
+
+
+def quiz_questions(subject: str, rng: random.Random) -> list[dict]:
+    """Four questions of the kinds a course quiz mixes: one the learner picks, one true or false, one typed
+    word, and an essay a trainer grades (so every submitted attempt waits in its trainer's grading queue)."""
+
+    def choice(text: str, correct: bool = False) -> dict:
+        # Option ids from the seeded generator: the same courses get the same ids.
+        return {
+            "type": "item",
+            "id": str(uuid.UUID(int=rng.getrandbits(128))),
+            "value": {"text": text, "correct": correct},
+        }
+
+    def question(kind: str, prompt: str, points: str = "1", **value) -> dict:
+        return {"type": kind, "value": {"prompt": f"<p>{prompt}</p>", "points": points, "explanation": "", **value}}
+
+    return [
+        question(
+            "single_choice",
+            f"Which of these is part of {subject.lower()}?",
+            options=[choice("The first module", True), choice("Nothing at all"), choice("Another course")],
+        ),
+        question("true_false", "Every lesson of this course has notes.", answer="true"),
+        question("short_text", "Which built-in function adds up a list of numbers?", accepted=["sum"]),
+        question(
+            "essay",
+            f"Describe how you would use {subject.lower()} in your work.",
+            points="4",
+            grading_guidance="A concrete situation, the steps, and what the result would be.",
+        ),
+    ]
+
+
+def seed_quizzes(*, courses: list[CoursePage]) -> int:
+    """Adds a published quiz (QUIZ_SLUG) below each course that has none; returns how many it added. Not
+    required, so learners' completion of their courses stays as seeded."""
+    from assessments.models import AssessmentPage, ShowAnswers
+
+    rng = random.Random(20241120)
+    added = 0
+    with _search_index_auto_update_off(), disable_reference_index_auto_update():
+        for course in courses:
+            if AssessmentPage.objects.child_of(course).filter(slug=QUIZ_SLUG).exists():
+                continue
+            subject = next((s for s in sorted(SUBJECTS, key=len, reverse=True) if s in course.title), course.title)
+            quiz = course.add_child(
+                instance=AssessmentPage(
+                    title="Check your understanding",
+                    slug=QUIZ_SLUG,
+                    questions=quiz_questions(subject, rng),
+                    pass_mark=50,
+                    is_required=False,
+                    show_answers=ShowAnswers.AFTER_EACH_ATTEMPT,
+                )
+            )
+            quiz.save_revision().publish()
+            added += 1
+    return added
+
+
+def seed_staff(*, trainers: int, admins: int) -> tuple[list[User], list[User]]:
+    """The trainers seed_catalogue gives courses to (bench-trainer-N) and `admins` admins (bench-admin-N), all
+    signing in with STAFF_PASSWORD. Hashed once, with the settings' first hasher."""
+    trainer_rows = _ensure_trainers(trainers)
+    admin_rows = []
+    for n in range(1, admins + 1):
+        user, _ = User.objects.get_or_create(
+            username=ADMIN_USERNAME.format(n),
+            defaults={"email": f"bench-admin-{n}@example.com", "role": Role.ADMIN, "first_name": f"Admin {n}"},
+        )
+        admin_rows.append(user)
+    password = make_password(STAFF_PASSWORD)
+    User.objects.filter(pk__in=[user.pk for user in trainer_rows + admin_rows]).update(password=password)
+    return trainer_rows, admin_rows
+
+
+def seed_submitted_attempts(*, per_quiz: int) -> int:
+    """Up to `per_quiz` bench learners enrolled in each bench quiz's course submit an attempt at it, through
+    assessments.services as the site does (start, answer every question, submit): their essays wait for the
+    course's trainer. Learners who already have an attempt there are skipped. Returns how many it submitted."""
+    from accounts import services as account_services
+    from assessments import grading
+    from assessments import services as assessment_services
+    from assessments.models import AssessmentPage, Attempt
+
+    submitted = 0
+    quizzes = AssessmentPage.objects.live().filter(slug=QUIZ_SLUG).order_by("path")
+    with account_services.quiet_notifications():
+        for quiz in quizzes:
+            course = quiz.course
+            taken = Attempt.objects.filter(assessment=quiz).values_list("user_id", flat=True)
+            learners = (
+                User.objects.filter(
+                    username__startswith=LEARNER_USERNAME.format(""),
+                    enrollments__course=course,
+                    enrollments__status__in=[EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED],
+                )
+                .exclude(pk__in=taken)
+                .order_by("pk")[:per_quiz]
+            )
+            for learner in learners:
+                attempt = assessment_services.start_attempt(user=learner, assessment=quiz)
+                answers = grading.full_marks_answers(attempt.snapshot)
+                for question in attempt.snapshot["questions"]:
+                    given = (
+                        "An answer written for the load test."
+                        if question["type"] == "essay"
+                        else answers[question["id"]]
+                    )
+                    assessment_services.save_answer(attempt=attempt, question_id=question["id"], answer=given)
+                assessment_services.submit_attempt(attempt=attempt)
+                submitted += 1
+    return submitted
