@@ -76,7 +76,7 @@ bench: $(STAMP)
 ## The main pages over HTTP: gunicorn (2 sync workers) and wrk, each page next to a bare Django view (bench/README.md)
 bench-http: $(STAMP)
 	./scripts/install-system-deps --bench
-	$(PY) bench/http.py
+	$(PY) bench/wrk_pages.py
 
 .PHONY: bench-load
 BENCH_LOAD_ARGS ?=

@@ -9,7 +9,7 @@ per queue and beat, its own Redis, a MariaDB database of its own; var/bench-load
 database lw_bench_load), seeds it (the demo, then courses with quizzes, trainers whose courses hold
 submitted essays to grade, learners with progress, admins), and runs locust headless through nginx over
 HTTPS: --learners SiteLearner, --trainers SiteTrainer and --admins SiteAdmin users of bench/locustfile.py,
-each clicking with 1 to 5 s of think time. Users start at --spawn-rate a second; once all have started it
+each clicking with --think seconds of think time (5-15). Users start at --spawn-rate a second; once all have started it
 measures --seconds of steady state, then prints a table per request, throughput and latency, and where the
 time goes (client, nginx, waiting for gunicorn, gunicorn; CPU per process group; Celery tasks). Then it
 stops the stack (--keep-running leaves it up; --reuse starts again on the data a kept stack left).
@@ -21,26 +21,24 @@ bench/README.md says how to read the report and records the figures measured.
 import sys
 from pathlib import Path
 
-# Run as a script, Python puts bench/ first on sys.path, where bench/http.py would stand in for the standard
-# library's http package (Django and urllib import it): the project's root goes there instead.
-if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
-    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+# Run as a script, Python puts bench/ first on sys.path: the project's root goes there too, for bench.*.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import json  # noqa: E402
-import os  # noqa: E402
-import random  # noqa: E402
-import re  # noqa: E402
-import shlex  # noqa: E402
-import shutil  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-from collections import Counter, defaultdict  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from datetime import UTC, datetime  # noqa: E402
+import json
+import os
+import random
+import re
+import shlex
+import shutil
+import statistics
+import subprocess
+import threading
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from bench.common import argument_parser, nearest_rank, print_table, progress  # noqa: E402
+from bench.common import argument_parser, nearest_rank, print_table, progress
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -70,6 +68,9 @@ def main() -> int:
     parser.add_argument("--admins", type=int, default=2, help="simulated admins")
     parser.add_argument("--courses", type=int, default=40, help="courses added to the demo's, 3 modules x 4 lessons")
     parser.add_argument("--essays", type=int, default=12, help="submitted attempts seeded per course quiz")
+    parser.add_argument(
+        "--think", default="5-15", help="think time between a person's clicks, seconds MIN-MAX (uniform); 1-5 stresses"
+    )
     parser.add_argument("--seconds", type=int, default=60, help="steady state measured once every user started")
     parser.add_argument("--spawn-rate", type=float, default=2, help="users started per second during the ramp-up")
     parser.add_argument(
@@ -411,6 +412,7 @@ def run_locust(args, plan_path: Path) -> Run:
         "BENCH_RECORDS": str(records_path),
         "BENCH_STEADY_SECONDS": str(args.seconds),
         "BENCH_SETTLE_SECONDS": str(args.settle),
+        "BENCH_THINK": args.think,
         "BENCH_TRAINER_USERS": str(args.trainers),
         "BENCH_ADMIN_USERS": str(args.admins),
     }
@@ -593,8 +595,8 @@ class Report:
             f"Load test of the production stack, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}, commit {commit()}"
         )
         print(
-            f"{args.learners} learners + {args.trainers} trainers + {args.admins} admins, think time 1-5 s, through "
-            f"nginx (TLS) -> gunicorn {args.workers} workers x {args.threads} threads -> MariaDB + Redis; Celery: "
+            f"{args.learners} learners + {args.trainers} trainers + {args.admins} admins, think time {args.think} s, "
+            f"through nginx (TLS) -> gunicorn {args.workers} workers x {args.threads} threads -> MariaDB + Redis; Celery: "
             "one worker per queue (default 2 processes, documents 1, email 2) and beat"
             + (f"; environment: {' '.join(args.env)}" if args.env else "")
         )

@@ -218,8 +218,11 @@ SITE = PLAN.get("site", {})
 SITE_COURSES: dict[str, dict] = SITE.get("courses", {})
 FREE_COURSES = [course_id for course_id, course in SITE_COURSES.items() if course["free"]]
 _site_numbers = {role: itertools.count() for role in ("learner", "trainer", "admin")}
-# Think time: what a person spends reading a page or filling in a form before the next click.
-THINK_TIME = between(1, 5)
+# Think time: what a person spends reading a page or filling in a form before the next click, in seconds,
+# uniform between BENCH_THINK's two numbers ("5-15" unless bench/load.py's --think says otherwise). Reading a
+# lesson or answering a question takes people longer than the upper end; "1-5" is a stress test.
+_think_low, _, _think_high = os.environ.get("BENCH_THINK", "5-15").partition("-")
+THINK_TIME = between(float(_think_low), float(_think_high or _think_low))
 # Learners' visits that end with signing out, so that the next one signs in again. Sign-in is the most
 # expensive request there is (PBKDF2 with Django's 1,000,000 iterations, about 0.35 s of CPU here), and most
 # people's session cookie lasts from one visit to the next.

@@ -1,4 +1,4 @@
-"""The site, and next to it a bare Django view, in one WSGI application: what bench/http.py serves with gunicorn.
+"""The site, and next to it a bare Django view, in one WSGI application: what bench/wrk_pages.py serves with gunicorn.
 
     DJANGO_SETTINGS_MODULE=bench.settings gunicorn bench.wsgi:application
 

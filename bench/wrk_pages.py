@@ -1,7 +1,7 @@
 """HTTP benchmark of the site's main pages under gunicorn with wrk, each next to a bare Django view.
 
     ./scripts/install-system-deps --bench          # once: wrk
-    .venv/bin/python bench/http.py [--courses 1000] [--lessons 200] [--seconds 8]
+    .venv/bin/python bench/wrk_pages.py [--courses 1000] [--lessons 200] [--seconds 8]
 
 Creates a throwaway SQLite database under var/ (or re-creates DATABASE_URL when it names a MariaDB
 database whose name contains "bench"), migrates it, loads the demo (`seed_demo`), adds --courses courses
@@ -19,24 +19,22 @@ then the RSS of each gunicorn worker. bench/README.md says how to read it.
 import sys
 from pathlib import Path
 
-# Run as a script, Python puts bench/ first on sys.path, where this file would stand in for the standard
-# library's http package (urllib and requests import http.client): the project's root goes there instead.
-if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
-    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+# Run as a script, Python puts bench/ first on sys.path: the project's root goes there too, for bench.*.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import io  # noqa: E402
-import logging  # noqa: E402
-import os  # noqa: E402
-import platform  # noqa: E402
-import re  # noqa: E402
-import shutil  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import time  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from datetime import UTC, datetime  # noqa: E402
+import io
+import logging
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
-from bench.common import (  # noqa: E402
+from bench.common import (
     argument_parser,
     close_connections,
     database_label,
@@ -46,7 +44,7 @@ from bench.common import (  # noqa: E402
     scratch_dir,
     use_bench_database,
 )
-from bench.learning_load import sign_in, start_gunicorn, stop, tail  # noqa: E402
+from bench.learning_load import sign_in, start_gunicorn, stop, tail
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 2  # the issue's setup: 2 sync workers (bench/learning_load.WORKERS is the same)
