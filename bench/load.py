@@ -596,8 +596,8 @@ class Report:
         )
         print(
             f"{args.learners} learners + {args.trainers} trainers + {args.admins} admins, think time {args.think} s, "
-            f"through nginx (TLS) -> gunicorn {args.workers} workers x {args.threads} threads -> MariaDB + Redis; Celery: "
-            "one worker per queue (default 2 processes, documents 1, email 2) and beat"
+            f"through nginx (TLS) -> gunicorn {args.workers} workers x {args.threads} threads -> MariaDB + Redis; "
+            "Celery: one worker per queue (default 2 processes, documents 1, email 2) and beat"
             + (f"; environment: {' '.join(args.env)}" if args.env else "")
         )
         print(
