@@ -40,10 +40,11 @@ DRAFT_BOOKKEEPING = {
 }
 
 
-def page_saved(sender, update_fields=None, **kwargs):
+def page_saved(sender, instance, created=False, update_fields=None, **kwargs):
     # Publishing also sends page_published; this catches pages written without it: created live (add_child, a
     # copy), or changed and saved by code (a title, show_in_menus), which the menu and the pages show at once.
-    if update_fields is not None and set(update_fields) <= DRAFT_BOOKKEEPING:
+    # A new draft (the admin's "Add page") and a saved revision show nowhere yet.
+    if (created and not instance.live) or (update_fields is not None and set(update_fields) <= DRAFT_BOOKKEEPING):
         return
     page_cache.invalidate()
 
