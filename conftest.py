@@ -168,6 +168,15 @@ def _fresh_course_structures(db):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_admin_access(db):
+    """No test sees whether another test's user could open the admin (accounts.selectors.may_access_admin): ids
+    come back after a rollback, and users written back between tests come without the signals that forget it."""
+    from accounts.selectors import forget_all_admin_access
+
+    forget_all_admin_access()
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 

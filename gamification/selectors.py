@@ -5,7 +5,8 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Min, Q, QuerySet, Sum, Value
+from django.db.models import Count, F, FilteredRelation, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
@@ -81,37 +82,20 @@ def best_attempts(*, user: User, assessment: "AssessmentPage") -> BestAttempts:
     return BestAttempts(**found)
 
 
-def badge_metrics(*, user: User, stats: LearnerStats | None = None, by_category: bool = True) -> dict[str, Any]:
-    """Every number a badge rule can ask about: one aggregate, plus one for category rules if asked."""
-    kept = Q(reversed_by__isnull=True)
-    counts = PointEntry.objects.filter(user=user).aggregate(
-        lessons=Count("pk", filter=kept & Q(rule=Rule.LESSON_COMPLETED)),
-        passed=Count("pk", filter=kept & Q(rule=Rule.ASSESSMENT_PASSED)),
-        perfect=Count("pk", filter=kept & Q(rule=Rule.PERFECT_SCORE)),
-        courses=Count("pk", filter=kept & Q(rule=Rule.COURSE_COMPLETED)),
-        sessions=Count("pk", filter=kept & Q(rule=Rule.SESSION_ATTENDED)),
-        points=Sum("points"),
-    )
+def badge_metrics(*, user: User, by_category: bool = True) -> dict[str, Any]:
+    """Every number a badge rule can ask about: one query, plus one for category rules if asked."""
+    _, _, metrics = _learner_numbers(user=user)
     courses_by_category: dict[int, int] = {}
     if by_category:
         courses_by_category = dict(
-            PointEntry.objects.filter(kept, user=user, rule=Rule.COURSE_COMPLETED, course__category__isnull=False)
+            PointEntry.objects.filter(
+                user=user, reversed_by__isnull=True, rule=Rule.COURSE_COMPLETED, course__category__isnull=False
+            )
             .values_list("course__category")
             .annotate(n=Count("pk"))
             .values_list("course__category", "n")
         )
-    if stats is None:
-        stats = LearnerStats.objects.filter(user=user).first()
-    return {
-        BadgeRule.LESSONS_COMPLETED: counts["lessons"],
-        BadgeRule.ASSESSMENTS_PASSED: counts["passed"],
-        BadgeRule.PERFECT_ASSESSMENTS: counts["perfect"],
-        BadgeRule.COURSES_COMPLETED: counts["courses"],
-        BadgeRule.SESSIONS_ATTENDED: counts["sessions"],
-        BadgeRule.POINTS: max(counts["points"] or 0, 0),
-        BadgeRule.STREAK_DAYS: stats.longest_streak if stats else 0,
-        "courses_by_category": courses_by_category,
-    }
+    return {**metrics, "courses_by_category": courses_by_category}
 
 
 @dataclass
@@ -133,21 +117,131 @@ class BadgeProgress:
         return min(100, self.value * 100 // self.badge.threshold)
 
 
-def badge_progress(*, user: User, stats: LearnerStats | None = None) -> list[BadgeProgress]:
-    """Each active badge with the learner's progress towards it and their award, if any (four queries)."""
-    badges = list(Badge.objects.filter(is_active=True).select_related("image"))
-    if not badges:
-        return []
-    metrics = badge_metrics(user=user, stats=stats, by_category=any(badge.category_id for badge in badges))
-    awards = {a.badge_id: a for a in BadgeAward.objects.filter(user=user)}
-    progress = []
+def _learner_numbers(*, user: User) -> tuple[LearnerStats, int, dict[str, Any]]:
+    """The learner's stats, all-time points and the counts badge rules ask about, in one query.
+
+    Read from the user's row, which always exists (a new learner has no stats row yet); the ledger is joined and
+    counted, the stats row joined, the all-time total read in a subquery.
+    """
+    kept = Q(point_entries__reversed_by__isnull=True)
+
+    def kept_count(rule: str) -> Count:
+        return Count("point_entries", filter=kept & Q(point_entries__rule=rule))
+
+    total = PointTotal.objects.filter(
+        user=OuterRef("pk"), scope=PointTotal.GLOBAL, period=Period.ALL_TIME, period_start=ALL_TIME_START
+    ).values("points")[:1]
+    row = (
+        User.objects.filter(pk=user.pk)
+        .values(
+            "pk",
+            stats_pk=F("learner_stats__pk"),
+            visibility=F("learner_stats__visibility"),
+            current_streak=F("learner_stats__current_streak"),
+            longest_streak=F("learner_stats__longest_streak"),
+            last_active_day=F("learner_stats__last_active_day"),
+        )
+        .annotate(
+            total=Subquery(total),
+            lessons=kept_count(Rule.LESSON_COMPLETED),
+            passed=kept_count(Rule.ASSESSMENT_PASSED),
+            perfect=kept_count(Rule.PERFECT_SCORE),
+            courses=kept_count(Rule.COURSE_COMPLETED),
+            sessions=kept_count(Rule.SESSION_ATTENDED),
+            ledger_points=Sum("point_entries__points"),
+        )
+        .get()
+    )
+    stats = LearnerStats(user=user)  # the defaults, for a learner without a row yet
+    if row["stats_pk"] is not None:
+        stats = LearnerStats(
+            pk=row["stats_pk"],
+            user=user,
+            visibility=row["visibility"],
+            current_streak=row["current_streak"],
+            longest_streak=row["longest_streak"],
+            last_active_day=row["last_active_day"],
+        )
+    metrics: dict[str, Any] = {
+        BadgeRule.LESSONS_COMPLETED: row["lessons"],
+        BadgeRule.ASSESSMENTS_PASSED: row["passed"],
+        BadgeRule.PERFECT_ASSESSMENTS: row["perfect"],
+        BadgeRule.COURSES_COMPLETED: row["courses"],
+        BadgeRule.SESSIONS_ATTENDED: row["sessions"],
+        BadgeRule.POINTS: max(row["ledger_points"] or 0, 0),
+        BadgeRule.STREAK_DAYS: stats.longest_streak,
+    }
+    return stats, int(row["total"] or 0), metrics
+
+
+@dataclass
+class _BadgeRow:
+    badge: Badge
+    award: BadgeAward | None
+    category_courses: int
+
+
+def _badges_with_award(*, user: User) -> list[_BadgeRow]:
+    """The active badges, each with the learner's award, if any, and for a category's badge the courses they
+    completed in that category: one query."""
+    in_category = (
+        PointEntry.objects.filter(
+            user=user,
+            rule=Rule.COURSE_COMPLETED,
+            reversed_by__isnull=True,
+            course__category=OuterRef("category"),
+        )
+        .order_by()
+        .values("user")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    badges = (
+        Badge.objects.filter(is_active=True)
+        .select_related("image")
+        .annotate(mine=FilteredRelation("awards", condition=Q(awards__user=user)))
+        .annotate(
+            award_pk=F("mine__pk"),
+            award_awarded_at=F("mine__awarded_at"),
+            award_revoked_at=F("mine__revoked_at"),
+            category_courses=Coalesce(Subquery(in_category), 0),
+        )
+    )
+    rows = []
     for badge in badges:
+        found = vars(badge)  # the annotations, which the model class does not declare
+        award = None
+        if found["award_pk"] is not None:
+            award = BadgeAward(
+                pk=found["award_pk"],
+                user=user,
+                badge=badge,
+                awarded_at=found["award_awarded_at"],
+                revoked_at=found["award_revoked_at"],
+            )
+        rows.append(_BadgeRow(badge=badge, award=award, category_courses=found["category_courses"]))
+    return rows
+
+
+def _progress(*, rows: list[_BadgeRow], metrics: dict[str, Any]) -> list[BadgeProgress]:
+    progress = []
+    for row in rows:
+        badge = row.badge
         if badge.rule == BadgeRule.COURSES_COMPLETED and badge.category_id:
-            value = metrics["courses_by_category"].get(badge.category_id, 0)
+            value = row.category_courses
         else:
             value = metrics[badge.rule]
-        progress.append(BadgeProgress(badge=badge, value=min(value, badge.threshold), award=awards.get(badge.pk)))
+        progress.append(BadgeProgress(badge=badge, value=min(value, badge.threshold), award=row.award))
     return progress
+
+
+def badge_progress(*, user: User) -> list[BadgeProgress]:
+    """Each active badge with the learner's progress towards it and their award, if any (two queries)."""
+    rows = _badges_with_award(user=user)
+    if not rows:
+        return []
+    _, _, metrics = _learner_numbers(user=user)
+    return _progress(rows=rows, metrics=metrics)
 
 
 @dataclass
@@ -158,18 +252,18 @@ class LearnerSummary:
     visibility: str
 
 
-def learner_summary(*, user: User, stats: LearnerStats | None = None) -> LearnerSummary:
-    if stats is None:
-        stats = LearnerStats.objects.filter(user=user).first()
-    total = PointTotal.objects.filter(
-        user=user, scope=PointTotal.GLOBAL, period=Period.ALL_TIME, period_start=ALL_TIME_START
-    ).values_list("points", flat=True)
+def _summary(*, user: User, stats: LearnerStats, points: int) -> LearnerSummary:
     return LearnerSummary(
-        points=next(iter(total), 0),
+        points=points,
         current_streak=current_streak(stats=stats, user=user),
-        longest_streak=stats.longest_streak if stats else 0,
-        visibility=stats.visibility if stats else Visibility.PUBLIC,
+        longest_streak=stats.longest_streak,
+        visibility=stats.visibility,
     )
+
+
+def learner_summary(*, user: User) -> LearnerSummary:
+    stats, points, _ = _learner_numbers(user=user)
+    return _summary(user=user, stats=stats, points=points)
 
 
 @dataclass
@@ -179,10 +273,13 @@ class Achievements:
 
 
 def achievements(*, user: User) -> Achievements:
-    """What the dashboard and profile show: points, streaks and badges, reading the learner's stats once."""
-    # A learner without a stats row yet reads as the defaults, without asking again.
-    stats = LearnerStats.objects.filter(user=user).first() or LearnerStats(user=user)
-    return Achievements(summary=learner_summary(user=user, stats=stats), badges=badge_progress(user=user, stats=stats))
+    """What the dashboard and profile show: points, streaks and badges, in two queries whatever the learner
+    has earned (their numbers from the user's row; the badges with their award)."""
+    stats, points, metrics = _learner_numbers(user=user)
+    return Achievements(
+        summary=_summary(user=user, stats=stats, points=points),
+        badges=_progress(rows=_badges_with_award(user=user), metrics=metrics),
+    )
 
 
 @dataclass

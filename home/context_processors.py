@@ -1,10 +1,8 @@
-from wagtail.models import Site
+from django.utils.functional import SimpleLazyObject
+
+from .selectors import site_menu
 
 
 def navigation(request):
-    """The site's root page and its menu pages, for the header of every page."""
-    site = Site.find_for_request(request)
-    if site is None:
-        return {"nav_root": None, "nav_pages": []}
-    root = site.root_page
-    return {"nav_root": root, "nav_pages": root.get_children().live().in_menu()}
+    """The site header's menu, read only by a template that shows it (htmx fragments do not)."""
+    return {"nav_pages": SimpleLazyObject(lambda: site_menu(request))}

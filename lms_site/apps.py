@@ -8,4 +8,4 @@ class LmsSiteConfig(AppConfig):
         # Imported here because apps.py is loaded before the models these receivers use are ready.
         from . import page_cache_receivers
 
-        page_cache_receivers.connect_page_deletions()
+        page_cache_receivers.connect_page_models()

@@ -8,6 +8,13 @@ memory, a wrong type) still raise: they are bugs or configuration, not an outage
 After a failure the backend does not try Redis again for `RETRY_AFTER` seconds (an OPTIONS key, 2 by
 default), so a Redis that drops packets costs one connect timeout per few seconds, not one per cache call.
 One warning is logged when an outage starts and one line when Redis answers again.
+
+A write or a delete that did not reach Redis may leave an older value there: a session signed out, a generation
+that was to be replaced. When Redis was only out of reach (a partition, a paused server) rather than emptied by
+a restart, that value would be served again once it answers. So the keys of such writes are remembered and
+deleted as soon as Redis answers again: after an outage the cache can miss more, never answer older. They are
+remembered in the process that failed to write them (up to `MAX_LOST_KEYS`), so a process that dies during the
+outage takes its list with it; values then last until their timeout, as without this.
 """
 
 import functools
@@ -23,6 +30,10 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 logger = logging.getLogger(__name__)
 
 OUTAGE_ERRORS = (RedisConnectionError, RedisTimeoutError)
+# Keys of lost writes remembered for deletion once Redis is back; past this, the rest are left to their timeout.
+MAX_LOST_KEYS = 10_000
+# Keys per DEL command when they are deleted after an outage.
+DELETE_BATCH = 500
 
 
 class _Outage:
@@ -31,6 +42,8 @@ class _Outage:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.failed_at: float | None = None
+        self.lost: set[str] = set()  # keys whose write or delete Redis did not receive
+        self.overflowed = False
 
     def skipping(self, retry_after: float) -> bool:
         failed_at = self.failed_at
@@ -43,6 +56,23 @@ class _Outage:
         if starting:
             logger.warning("Cache unreachable, serving without it until it answers: %r", error)
 
+    def lose(self, keys: list[str]) -> None:
+        """Remembers keys whose write or delete did not reach Redis, to delete them once it answers."""
+        with self.lock:
+            room = MAX_LOST_KEYS - len(self.lost)
+            self.lost.update(keys[:room])
+            overflowing = len(keys) > room and not self.overflowed
+            self.overflowed = self.overflowed or len(keys) > room
+        if overflowing:
+            logger.warning("Too many cache writes lost to remember: some may be read stale until they expire")
+
+    def take_lost(self) -> list[str]:
+        if not self.lost:
+            return []
+        with self.lock:
+            lost, self.lost, self.overflowed = list(self.lost), set(), False
+        return lost
+
     def answered(self) -> None:
         if self.failed_at is None:
             return
@@ -53,25 +83,47 @@ class _Outage:
             logger.info("Cache reachable again")
 
 
-def _or_miss(miss):
-    """Runs the RedisCache method, answering `miss(*args, **kwargs)` when Redis is down or was down a moment ago."""
+def _or_miss(miss, written=None):
+    """Runs the RedisCache method, answering `miss(*args, **kwargs)` when Redis is down or was down a moment ago.
+
+    `written(self, *args, **kwargs)` names the keys a write or a delete changes, remembered when it is lost.
+    """
 
     def decorate(method):
         @functools.wraps(method)
         def wrapper(self, *args, **kwargs):
             if self._outage.skipping(self._retry_after):
-                return miss(*args, **kwargs)
+                return self._missed(miss, written, args, kwargs)
             try:
+                # Before the call, so a key it writes again keeps its new value.
+                self._delete_lost()
                 result = method(self, *args, **kwargs)
             except OUTAGE_ERRORS as error:
                 self._outage.failed(error)
-                return miss(*args, **kwargs)
+                return self._missed(miss, written, args, kwargs)
             self._outage.answered()
             return result
 
         return wrapper
 
     return decorate
+
+
+# The keys each write or delete changes, taking their arguments as the methods below do.
+def _set_key(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+    return [self.make_and_validate_key(key, version=version)]
+
+
+def _delete_key(self, key, version=None):
+    return [self.make_and_validate_key(key, version=version)]
+
+
+def _set_many_keys(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+    return [self.make_and_validate_key(key, version=version) for key in data]
+
+
+def _delete_many_keys(self, keys, version=None):
+    return [self.make_and_validate_key(key, version=version) for key in keys]
 
 
 def _missing_key(key, *args, **kwargs):
@@ -89,6 +141,21 @@ class ResilientRedisCache(RedisCache):
         # One record per Redis location, so a test that points the cache elsewhere starts with a clean slate.
         self._outage = self._outages.setdefault(str(server), _Outage())
 
+    def _missed(self, miss, written, args, kwargs):
+        if written is not None:
+            self._outage.lose(written(self, *args, **kwargs))
+        return miss(*args, **kwargs)
+
+    def _delete_lost(self):
+        """Deletes what writes lost in an outage left behind in Redis, which may be older than the database."""
+        keys = self._outage.take_lost()
+        for start in range(0, len(keys), DELETE_BATCH):
+            try:
+                self._cache.delete_many(keys[start : start + DELETE_BATCH])
+            except OUTAGE_ERRORS:
+                self._outage.lose(keys[start:])
+                raise
+
     @_or_miss(lambda key, default=None, version=None: default)
     def get(self, key, default=None, version=None):
         return super().get(key, default, version)
@@ -97,7 +164,7 @@ class ResilientRedisCache(RedisCache):
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         return super().add(key, value, timeout, version)
 
-    @_or_miss(lambda *args, **kwargs: None)
+    @_or_miss(lambda *args, **kwargs: None, written=_set_key)
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         return super().set(key, value, timeout, version)
 
@@ -105,7 +172,7 @@ class ResilientRedisCache(RedisCache):
     def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
         return super().touch(key, timeout, version)
 
-    @_or_miss(lambda *args, **kwargs: False)
+    @_or_miss(lambda *args, **kwargs: False, written=_delete_key)
     def delete(self, key, version=None):
         return super().delete(key, version)
 
@@ -121,11 +188,11 @@ class ResilientRedisCache(RedisCache):
     def incr(self, key, delta=1, version=None):
         return super().incr(key, delta, version)
 
-    @_or_miss(lambda data, *args, **kwargs: list(data))
+    @_or_miss(lambda data, *args, **kwargs: list(data), written=_set_many_keys)
     def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
         return super().set_many(data, timeout, version)
 
-    @_or_miss(lambda *args, **kwargs: None)
+    @_or_miss(lambda *args, **kwargs: None, written=_delete_many_keys)
     def delete_many(self, keys, version=None):
         return super().delete_many(keys, version)
 

@@ -7,6 +7,7 @@ import time_machine
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import AnonymousUser
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Role, User
@@ -137,6 +138,32 @@ def test_sign_out_needs_a_post(client):
     assert client.get(reverse("accounts:sign_out")).status_code == 405
     client.post(reverse("accounts:sign_out"))
     assert SESSION_KEY not in client.session
+
+
+def test_a_signed_out_session_cookie_opens_nothing_afterwards(client, settings):
+    # Sessions are read from the cache (SESSION_ENGINE cached_db): signing out must empty it, not only the row.
+    client.force_login(UserFactory())
+    assert client.get(reverse("accounts:profile")).status_code == 200
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    client.post(reverse("accounts:sign_out"))
+    client.cookies[settings.SESSION_COOKIE_NAME] = cookie
+    response = client.get(reverse("accounts:profile"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:sign_in"))
+
+
+def test_a_password_reset_signs_out_the_accounts_other_sessions(client, django_capture_on_commit_callbacks):
+    user = UserFactory(username="forgetful", email="forgetful@example.com")
+    elsewhere = Client()
+    elsewhere.force_login(user)
+    assert elsewhere.get(reverse("accounts:profile")).status_code == 200  # now cached
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:password_reset"), {"email": "forgetful@example.com"})
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
+    form_url = client.get(link).url
+    client.post(form_url, {"new_password1": "brand-new-passphrase", "new_password2": "brand-new-passphrase"})
+
+    assert elsewhere.get(reverse("accounts:profile")).status_code == 302
 
 
 @pytest.mark.parametrize(

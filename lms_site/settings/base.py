@@ -121,6 +121,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
                 "home.context_processors.navigation",
+                "accounts.context_processors.admin_access",
             ],
         },
     },
@@ -203,8 +204,16 @@ if REDIS_URL:
     # Redis calls of the scheduler retry for up to a minute, so a short Redis restart does not stop beat.
     CELERY_REDBEAT_REDIS_OPTIONS = {"retry_period": 60, "socket_connect_timeout": 1, "socket_timeout": 2}
     CELERY_BEAT_MAX_LOOP_INTERVAL = 5
+    # Sessions are read from the cache and written through to the database: a signed-in request reads no
+    # session row. With Redis down a read misses and falls through to the database (ADR 0022); a write or a
+    # delete Redis did not receive is repeated as a delete once it answers (lms_site/cache.py).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Sessions in the database only: each process has a local-memory cache of its own, so with several
+    # processes (gunicorn's workers) one would keep reading a session another has changed or ended.
+    # settings/dev.py and test.py, one process each, cache them.
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
     CELERY_BROKER_URL = "memory://"
     CELERY_RESULT_BACKEND = "cache+memory://"
     CELERY_TASK_ALWAYS_EAGER = True

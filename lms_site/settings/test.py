@@ -21,6 +21,9 @@ STORAGES = files.storages_from_env({"PRIVATE_ROOT": str(PRIVATE_ROOT)}, base_dir
 SENDFILE_BACKEND = None
 SENDFILE_ROOT = str(PRIVATE_ROOT)
 CACHES["default"]["KEY_PREFIX"] = f"test-{TEST_WORKER}"  # noqa: F405
+# Sessions from the cache as in production with Redis (base.py): a test process and its live server share one
+# local-memory cache, so nothing reads a session another has changed.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 # Tests run tasks in-process even when REDIS_URL is set; test_celery_worker.py turns this off
 # to send a task through the real broker to a real worker.

@@ -179,3 +179,70 @@ def test_a_task_that_cannot_be_queued_is_kept_and_the_request_goes_on(db, redis_
         run_on_commit(publish_scheduled_pages.delay_on_commit)
     assert "lms_site.publish_scheduled_pages kept in the outbox" in caplog.text
     assert UnqueuedTask.objects.get().task_name == "lms_site.publish_scheduled_pages"
+
+
+@pytest.fixture
+def partition(monkeypatch):
+    """Cuts the cache off from Redis while Redis keeps its data, as a network partition or a paused server does
+    (killing redis-server, as the tests above do, empties it)."""
+    from django.core.cache.backends.redis import RedisCacheClient
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    real_get_client = RedisCacheClient.get_client
+    state = {"cut": False}
+
+    def get_client(self, *args, **kwargs):
+        if state["cut"]:
+            raise RedisConnectionError("partitioned")
+        return real_get_client(self, *args, **kwargs)
+
+    monkeypatch.setattr(RedisCacheClient, "get_client", get_client)
+
+    class Partition:
+        def cut(self):
+            state["cut"] = True
+
+        def heal(self):
+            state["cut"] = False
+            time.sleep(RETRY_AFTER)
+
+    return Partition()
+
+
+def test_writes_lost_while_redis_is_out_of_reach_are_deleted_once_it_answers(redis_cache, partition):
+    cache.set_many({"price": "old", "stock": "old"})
+    cache.set("generation", "old")
+    cache.set("untouched", "kept")
+
+    partition.cut()
+    cache.set("price", "new")
+    cache.set_many({"stock": "new"})
+    cache.delete("generation")
+    assert cache.get("untouched") is None  # a miss while cut off
+    partition.heal()
+
+    # Redis still held the old values; the writes it never received left nothing older to read.
+    assert cache.get_many(["price", "stock", "generation"]) == {}
+    assert cache.get("untouched") == "kept"
+    cache.set("price", "newer")
+    assert cache.get("price") == "newer"
+
+
+def test_a_session_signed_out_while_redis_is_out_of_reach_stays_signed_out(
+    client, learner, redis_cache, partition, settings
+):
+    assert settings.SESSION_ENGINE.endswith("cached_db")
+    client.force_login(learner)
+    dashboard = reverse("learning:dashboard")
+    assert client.get(dashboard).status_code == 200
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert redis_cache.keys("outage:*cached_db*"), "the session is kept in Redis"
+
+    partition.cut()
+    assert client.get(dashboard).status_code == 200, "the session is read from the database"
+    client.post(reverse("accounts:sign_out"))
+    partition.heal()
+
+    client.cookies[settings.SESSION_COOKIE_NAME] = cookie  # someone who kept a copy of the cookie
+    response = client.get(dashboard)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:sign_in"))

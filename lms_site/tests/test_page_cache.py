@@ -264,6 +264,25 @@ def test_moving_a_landing_page_answers_at_its_new_address(client, pages, home_pa
     assert visit(client, "/teams/schools/").status_code == 200
 
 
+def test_a_page_changed_by_code_without_publishing_shows_at_once_and_a_draft_changes_nothing(
+    client, pages, catalogue, course
+):
+    from wagtail.models import Page
+
+    assert course.title in cached(client, pages["catalogue"])
+    draft = make_course(catalogue, title="Not yet announced", modules=0, publish=False)
+    draft.title = "Still a draft"
+    draft.save_revision()
+    course.title = "Edited draft title"
+    course.save_revision()
+    assert visit(client, pages["catalogue"])[STATUS] == "hit"
+
+    row = Page.objects.get(pk=course.pk)
+    row.title = "Retitled by a script"
+    row.save()
+    assert "Retitled by a script" in visit(client, pages["catalogue"]).content.decode()
+
+
 def test_a_live_session_scheduled_or_cancelled_shows_on_the_cached_course_page(client, pages, course, trainer):
     line = "Live sessions are available to enrolled learners."
     assert line not in cached(client, pages["course"])

@@ -34,6 +34,7 @@ print(json.dumps({
     "beat_lock_redis": getattr(settings, "CELERY_REDBEAT_REDIS_URL", ""),
     "search": settings.WAGTAILSEARCH_BACKENDS["default"],
     "eager": settings.CELERY_TASK_ALWAYS_EAGER, "email": settings.EMAIL_BACKEND, "debug": settings.DEBUG,
+    "sessions": settings.SESSION_ENGINE,
 }))
 """
 
@@ -75,6 +76,16 @@ def test_cache_and_broker_can_each_have_their_own_redis():
     assert values["cache_location"] == "redis://cache.internal:6379/0"
     # The beat lock and schedule live with the queues, which are never evicted.
     assert values["broker"] == values["beat_lock_redis"] == "redis://queues.internal:6379/0"
+
+
+def test_sessions_are_cached_only_where_every_process_shares_the_cache():
+    secret = {"SECRET_KEY": secrets.token_urlsafe(60)}
+    # Production without Redis: each gunicorn worker's local-memory cache would keep its own copy of a session.
+    assert read_settings("lms_site.settings.production", **secret)["sessions"].endswith(".db")
+    with_redis = read_settings("lms_site.settings.production", REDIS_URL="redis://127.0.0.1:6379/5", **secret)
+    assert with_redis["sessions"].endswith(".cached_db")
+    # runserver is a single process.
+    assert read_settings("lms_site.settings.dev")["sessions"].endswith(".cached_db")
 
 
 def test_search_stays_on_the_guarded_database_backend_unless_opensearch_is_configured():

@@ -1,0 +1,49 @@
+"""Reads for what every page of the site shows: the header's menu."""
+
+import hashlib
+from dataclasses import dataclass
+
+from django.core.exceptions import DisallowedHost
+from django.http import HttpRequest
+from django.utils.translation import get_language
+from wagtail.models import Site
+
+from lms_site import page_cache
+
+# The menu changes with the pages (a new generation, lms_site.page_cache); the timeout only bounds a change
+# made without a signal (a queryset update, a raw SQL fix).
+MENU_CACHE_SECONDS = 60 * 60
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    title: str
+    url: str
+
+
+def site_menu(request: HttpRequest) -> list[MenuEntry]:
+    """The live pages under the request's site root that are shown in menus, as titles and URLs.
+
+    Kept per host, port and language until a page or a site changes: a warm request reads neither the site nor a
+    page. Keyed by what Wagtail finds the site by (host and port), since finding it is the query saved.
+    """
+    try:
+        host = request.get_host()
+    except DisallowedHost:
+        return _menu(request)  # the request is refused with 400 anyway; nothing to keep for a host not ours
+    where = "\n".join([host, request.get_port() or "", get_language() or ""])
+    key = f"home:menu:{hashlib.sha256(where.encode('utf-8', 'surrogateescape')).hexdigest()}"
+    return page_cache.remember(key, lambda: _menu(request), MENU_CACHE_SECONDS)
+
+
+def _menu(request: HttpRequest) -> list[MenuEntry]:
+    site = Site.find_for_request(request)
+    if site is None:
+        return []
+    entries = []
+    for page in site.root_page.get_children().live().in_menu():
+        # Relative within the request's site, as {% pageurl %} writes it; a page no site routes to has none.
+        url = page.get_url(request=request, current_site=site)
+        if url:
+            entries.append(MenuEntry(title=page.title, url=url))
+    return entries
