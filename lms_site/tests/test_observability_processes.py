@@ -60,8 +60,14 @@ class Envelope:
 class IngestHandler(FakeHandler):
     def answer(self) -> None:
         body = self.read_body()
-        if self.headers.get("Content-Encoding") == "gzip":
+        encoding = self.headers.get("Content-Encoding")
+        if encoding == "gzip":
             body = gzip.decompress(body)
+        elif encoding == "br":
+            # sentry-sdk prefers brotli whenever the package is installed (locust, a bench dependency, brings it).
+            import brotli
+
+            body = brotli.decompress(body)
         text = body.decode()
         lines = text.splitlines()
         items = []
