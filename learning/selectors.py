@@ -226,6 +226,7 @@ class CourseStructure:
     course: CoursePage
     outline: list[ModuleOutline]
     steps: list[requirements.OutlineStep]  # as a visitor sees them: none ticked
+    generation: str = ""  # the structure generation it was built in: what rendered entries are kept under
 
 
 def course_path_of(lesson: LessonPage) -> str:
@@ -236,14 +237,17 @@ def course_path_of(lesson: LessonPage) -> str:
 
 def course_structure(*, course_path: str) -> CourseStructure | None:
     """The cached structure of the course at `course_path` (four queries when it is built, none after)."""
-    key = f"learning:course-structure:{course_path}:{get_language()}:{_structure_generation()}"
+    generation = _structure_generation()
+    key = f"learning:course-structure:{course_path}:{get_language()}:{generation}"
     structure: CourseStructure | None = cache.get(key)
     if structure is None:
         course = CoursePage.objects.filter(path=course_path).first()
         if course is None:
             return None
         steps = requirements.outline_steps(course=course, user=AnonymousUser())
-        structure = CourseStructure(course=course, outline=course_outline(course=course), steps=steps)
+        structure = CourseStructure(
+            course=course, outline=course_outline(course=course), steps=steps, generation=generation
+        )
         cache.set(key, structure, timeout=STRUCTURE_CACHE_TIMEOUT)
     return structure
 
@@ -318,6 +322,8 @@ class PlayerContext:
     progress_percent: int
     # Staff looking at the course as a learner would: nothing is recorded, and links keep the preview on.
     is_preview: bool = False
+    # The generation of the cached outline (course_structure): rendered outline entries are kept under it.
+    outline_generation: str = ""
 
     @property
     def is_enrolled(self) -> bool:
@@ -385,6 +391,7 @@ def lesson_player(
         is_done=lesson.pk in done_ids,
         progress_percent=enrollment.progress_percent if enrollment and enrollment.gives_access else 0,
         is_preview=is_preview,
+        outline_generation=structure.generation,
     )
 
 

@@ -152,3 +152,16 @@ def test_lesson_addresses_route_like_the_tree(client, ann, course, lessons):
     assert client.get(lessons[1].url.replace(lessons[1].slug, "no-such-lesson")).status_code == 404
     module = lessons[1].get_parent()
     assert client.get(module.url).status_code == 302  # a module still redirects to its course
+
+
+def test_outline_entries_rendered_once_follow_each_learners_state(client, ann, bob, course, lessons):
+    """Entries come from a per-process memo keyed on what they show: alternating learners and lessons, each page
+    has its own ticks and one current entry."""
+    services.complete_lesson(enrollment=Enrollment.objects.get(user=ann, course=course), lesson=lessons[0])
+    for who, lesson in ((ann, lessons[1]), (bob, lessons[1]), (ann, lessons[2]), (bob, lessons[0])):
+        client.force_login(who)
+        html = client.get(lesson.url).content.decode()
+        done = "(completed)" in outline_entry(html, lessons[0])
+        assert done is (who == ann)
+        assert html.count('aria-current="page"') == 1
+        assert 'aria-current="page"' in outline_entry(html, lesson)
