@@ -115,15 +115,20 @@ def main() -> None:
         stop(server)
         stale = stale_enrollments()
     finally:
-        if server is not None:
-            stop(server)
-        if args.keep:
-            print(f"Kept {scratch}", file=sys.stderr)
-        else:
-            shutil.rmtree(scratch, ignore_errors=True)
+        shut_down(server, scratch, keep=args.keep)
     print_report(args, sizes, queries, rows, usages)
     print()
     print(f"After the load, recompute_course_progress() finds {stale} enrollments whose stored progress is stale.")
+
+
+def shut_down(server, scratch: Path, *, keep: bool) -> None:
+    """Stops gunicorn if it still runs, then deletes the scratch directory or, asked to keep it, says where."""
+    if server is not None:
+        stop(server)
+    if keep:
+        print(f"Kept {scratch}", file=sys.stderr)
+    else:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def configure_database(scratch: Path) -> None:

@@ -44,7 +44,7 @@ from bench.common import (
     scratch_dir,
     use_bench_database,
 )
-from bench.learning_load import sign_in, start_gunicorn, stop, tail
+from bench.learning_load import shut_down, sign_in, start_gunicorn, stop, tail
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 2  # the setup: 2 sync workers (bench/learning_load.WORKERS is the same)
@@ -127,12 +127,7 @@ def main() -> None:
             print(tail(scratch / "gunicorn.log"), file=sys.stderr)
         raise
     finally:
-        if server is not None:
-            stop(server)
-        if args.keep:
-            print(f"Kept {scratch}", file=sys.stderr)
-        else:
-            shutil.rmtree(scratch, ignore_errors=True)
+        shut_down(server, scratch, keep=args.keep)
     print_report(args, setup, results, bare_runs)
 
 
