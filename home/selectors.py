@@ -36,6 +36,23 @@ def site_menu(request: HttpRequest) -> list[MenuEntry]:
     return page_cache.remember(key, lambda: _menu(request), MENU_CACHE_SECONDS)
 
 
+def site_for_request(request: HttpRequest) -> Site | None:
+    """The request's Wagtail site, as `Site.find_for_request` finds it, kept per host and port until a page or a
+    site changes, and left on the request where Wagtail looks first: `{% pageurl %}` and `page.get_url(request)`
+    then read no site. For pages whose every card links to a page (the learner's dashboard)."""
+    if hasattr(request, "_wagtail_site"):
+        return request._wagtail_site  # already found for this request
+    try:
+        host = request.get_host()
+    except DisallowedHost:
+        return Site.find_for_request(request)  # refused with 400 anyway; nothing to keep for a host not ours
+    where = "\n".join([host, request.get_port() or ""])
+    key = f"home:site:{hashlib.sha256(where.encode('utf-8', 'surrogateescape')).hexdigest()}"
+    site: Site | None = page_cache.remember(key, lambda: Site.find_for_request(request), MENU_CACHE_SECONDS)
+    request._wagtail_site = site  # type: ignore[attr-defined]
+    return site
+
+
 def _menu(request: HttpRequest) -> list[MenuEntry]:
     site = Site.find_for_request(request)
     if site is None:

@@ -12,15 +12,18 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, F, Q, QuerySet, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, When
+from django.db.models.functions import Length, Substr
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy
+from wagtail.models import PageViewRestriction
 
 from accounts.models import User
 from courses.models import CoursePage, LessonPage, ModulePage
 from courses.selectors import ModuleOutline, course_outline
+from lms_site.renditions import load_renditions
 
 from . import requirements
 from .models import STUDYING_STATUSES, Enrollment, EnrollmentStatus, LessonProgress
@@ -406,11 +409,11 @@ def _steps_under(path: str, steps: Iterable[requirements.OutlineStep]) -> list[O
 
 
 def dashboard_enrollments(*, user: User) -> QuerySet[Enrollment]:
-    """The learner's active and completed courses, most recently studied first."""
+    """The learner's active and completed courses, most recently studied first (their covers' renditions are for
+    the caller to load, with any other cards': lms_site.renditions)."""
     return (
         Enrollment.objects.filter(user=user, status__in=STUDYING_STATUSES)
         .select_related("course", "course__cover_image", "last_lesson")
-        .prefetch_related("course__cover_image__renditions")
         .defer("last_lesson__body", "course__description")
         .order_by("status", "-last_activity_at", "-enrolled_at")
     )
@@ -427,19 +430,18 @@ def course_suggestions(
     theirs (a course they left or had refunded is not offered again).
 
     Those sharing a category with a finished course come first, then those sharing a level, newest first within
-    each; with nothing finished, simply the newest. Three queries (view restrictions, courses, cover renditions)
-    whatever the catalogue's size.
+    each; with nothing finished, simply the newest. One query whatever the catalogue's size, the view
+    restrictions included (the covers' renditions are the caller's to load: lms_site.renditions).
     """
     finished = list(finished)
     categories = {course.category_id for course in finished if course.category_id is not None}
     levels = {course.level for course in finished}
     courses = (
         CoursePage.objects.live()
-        .public()
+        .exclude(Exists(_restrictions_over(OuterRef("path"))))
         .exclude(enrollments__user=user)
         .exclude(trainer=user)
         .select_related("category", "cover_image")
-        .prefetch_related("cover_image__renditions")
         .defer("description")
         .annotate(
             same_category=Case(When(category_id__in=categories, then=1), default=0),
@@ -448,6 +450,15 @@ def course_suggestions(
         .order_by("-same_category", "-same_level", "-first_published_at", "path")
     )
     return list(courses[:limit])
+
+
+def _restrictions_over(path: Any) -> QuerySet[PageViewRestriction]:
+    """The view restrictions on the page at `path` or any of its ancestors: what `PageQuerySet.public()` excludes,
+    as a subquery, where `public()` first reads every restriction in a query of its own."""
+    restrictions: QuerySet[PageViewRestriction] = PageViewRestriction.objects.filter(
+        page__path=Substr(path, 1, Length("page__path"))
+    )
+    return restrictions
 
 
 @dataclass
@@ -464,6 +475,10 @@ def learner_dashboard(*, user: User) -> LearnerDashboard:
     completed = [enrollment for enrollment in enrollments if enrollment.status == EnrollmentStatus.COMPLETED]
     suggestions = (
         [] if active else course_suggestions(user=user, finished=[enrollment.course for enrollment in completed])
+    )
+    # Every card's cover at once, most often from the cache.
+    load_renditions(
+        [enrollment.course.cover_image for enrollment in enrollments] + [c.cover_image for c in suggestions]
     )
     return LearnerDashboard(active=active, completed=completed, suggestions=suggestions)
 

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from courses.models import CoursePage, LessonPage
+from home.selectors import site_for_request
 from lms_site.htmx import partial_on_htmx, personal, refuse, sign_in_first
 
 from . import selectors, services
@@ -86,5 +87,6 @@ def leave(request, course_id: int):
 @login_required
 def dashboard(request):
     dashboard = selectors.learner_dashboard(user=request.user)
+    site_for_request(request)  # every card links to a page: the site they are found under, from the cache
     context = {"active": dashboard.active, "completed": dashboard.completed, "suggestions": dashboard.suggestions}
     return personal(TemplateResponse(request, "learning/dashboard.html", context))

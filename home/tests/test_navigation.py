@@ -99,3 +99,23 @@ def test_each_site_has_its_own_menu_and_a_changed_site_shows_at_once(client, set
     site.root_page = offer
     site.save()
     assert menu(client, HTTP_HOST="teams.example.com") == []
+
+
+def test_the_requests_site_is_found_once_then_read_from_the_cache_until_a_site_changes(
+    rf, home_page, django_assert_num_queries
+):
+    """home.selectors.site_for_request: what Wagtail finds, left where {% pageurl %} looks, with no query warm."""
+    from home.selectors import site_for_request
+
+    site = Site.objects.get(is_default_site=True)
+    first = rf.get("/", HTTP_HOST=site.hostname)
+    assert site_for_request(first) == site  # cold: found and kept
+    assert home_page.get_url(first) == "/"  # Wagtail caches the sites' root paths on its own
+    with django_assert_num_queries(0):
+        request = rf.get("/", HTTP_HOST=site.hostname)
+        assert site_for_request(request) == site and request._wagtail_site == site
+        assert home_page.get_url(request) == "/"
+
+    site.site_name = "Renamed"
+    site.save()  # a changed site is found again
+    assert site_for_request(rf.get("/", HTTP_HOST=site.hostname)).site_name == "Renamed"

@@ -5,9 +5,10 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from wagtail.models import PageViewRestriction
 
 from accounts.tests.factories import UserFactory
-from courses.models import CoursePage, LessonPage
+from courses.models import CourseIndexPage, CoursePage, LessonPage
 from courses.tests.factories import make_category, make_course
 from learning import selectors, services
 from learning.models import EnrollmentStatus
@@ -76,6 +77,26 @@ def test_suggestions_leave_out_courses_taken_left_unpublished_or_taught_by_the_l
     suggestions = titles(selectors.learner_dashboard(user=learner).suggestions)
 
     assert suggestions == ["Open to take"]
+
+
+def test_suggestions_leave_out_courses_behind_a_view_restriction_on_them_or_above_them(
+    catalogue, home_page, learner_who_finished_python
+):
+    """The restriction check sits inside the suggestions' query: what Wagtail's `public()` would leave out."""
+    with_password = course(catalogue, "With a password", days_old=1)
+    PageViewRestriction.objects.create(
+        page=with_password, restriction_type=PageViewRestriction.PASSWORD, password="s3cret"
+    )
+    members = home_page.add_child(instance=CourseIndexPage(title="Members only", slug="members-only"))
+    PageViewRestriction.objects.create(page=members, restriction_type=PageViewRestriction.LOGIN)
+    course(members, "In the members' catalogue", days_old=2)
+    course(catalogue, "Open to all", days_old=3)
+
+    suggestions = titles(selectors.learner_dashboard(user=learner_who_finished_python).suggestions)
+
+    assert suggestions == ["Open to all"]
+    assert "Open to all" in titles(CoursePage.objects.live().public())
+    assert not {"With a password", "In the members' catalogue"} & set(titles(CoursePage.objects.live().public()))
 
 
 def test_a_course_in_progress_means_no_suggestions(client, catalogue, learner_who_finished_python):

@@ -4,11 +4,11 @@ from django import template
 from django.conf import settings
 from django.utils.html import format_html, format_html_join
 
+from lms_site.renditions import RESPONSIVE_SPECS, RESPONSIVE_WIDTHS
 from media_pipeline.backends import imagekit_client, imagekit_configured
 
 register = template.Library()
 
-RESPONSIVE_WIDTHS = (320, 640, 960, 1280)
 # The width the plain src falls back to (browsers without srcset, and the width/height hints).
 FALLBACK_WIDTH = 640
 
@@ -44,7 +44,7 @@ def responsive_image(image, sizes="100vw", alt="", **attrs):
 
 def _rendition_candidates(image) -> list[tuple[str, int, int]]:
     # One lookup for all widths, served from prefetched renditions when the caller prefetched them.
-    renditions = image.get_renditions(*(f"width-{width}" for width in RESPONSIVE_WIDTHS))
+    renditions = image.get_renditions(*RESPONSIVE_SPECS)
     candidates: dict[int, tuple[str, int, int]] = {}
     for rendition in renditions.values():
         # Wagtail never enlarges, so a small original gives the same width more than once.
