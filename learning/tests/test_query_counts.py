@@ -166,6 +166,16 @@ def dashboard_courses(catalogue, trainer):
     ]
 
 
+def enrolling_in_1_5_and_30(courses, enrol):
+    """Enrols the learner (`enrol(course)`) in the first course, then up to 5, then up to 30, yielding how many."""
+    done = 0
+    for enrolled in (1, 5, 30):
+        for course in courses[done:enrolled]:
+            enrol(course)
+        done = enrolled
+        yield enrolled
+
+
 def test_dashboard_takes_at_most_eight_queries_whatever_the_number_of_enrollments(
     client, dashboard_courses, trainer, django_assert_max_num_queries
 ):
@@ -174,11 +184,8 @@ def test_dashboard_takes_at_most_eight_queries_whatever_the_number_of_enrollment
     learner = UserFactory()
     client.force_login(learner)
     counts = {}
-    done = 0
-    for enrolled in (1, 5, 30):
-        for course in dashboard_courses[done:enrolled]:
-            studying(course, learner, trainer=trainer)
-        done = enrolled
+    enrolments = enrolling_in_1_5_and_30(dashboard_courses, lambda course: studying(course, learner, trainer=trainer))
+    for enrolled in enrolments:
         gamification_services.evaluate_badges(user=learner)
         assert Booking.objects.filter(user=learner).count() == enrolled
         html, sql = dashboard_queries(client, django_assert_max_num_queries, PAGE_BUDGET)
@@ -197,14 +204,14 @@ def test_a_dashboard_with_every_course_finished_costs_the_same_at_1_5_and_30(
     their number."""
     learner = UserFactory()
     client.force_login(learner)
+
+    def finished(course):
+        enrollment = studying(course, learner, trainer=trainer)
+        for lesson in LessonPage.objects.live().descendant_of(course):
+            services.complete_lesson(enrollment=enrollment, lesson=lesson)
+
     counts = {}
-    done = 0
-    for enrolled in (1, 5, 30):
-        for course in dashboard_courses[done:enrolled]:
-            enrollment = studying(course, learner, trainer=trainer)
-            for lesson in LessonPage.objects.live().descendant_of(course):
-                services.complete_lesson(enrollment=enrollment, lesson=lesson)
-        done = enrolled
+    for enrolled in enrolling_in_1_5_and_30(dashboard_courses, finished):
         html, sql = dashboard_queries(client, django_assert_max_num_queries, PAGE_BUDGET)
         assert "Completed" in html and "In progress" not in html and "What to learn next" in html
         # Every card still shows its cover: the finished courses' and the three suggestions'.
