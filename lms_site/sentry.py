@@ -43,11 +43,15 @@ def init_sentry(component: str) -> bool:
     import sentry_sdk
     from sentry_sdk.integrations.celery import CeleryIntegration
     from sentry_sdk.integrations.django import DjangoIntegration
+    from sentry_sdk.integrations.redis import RedisIntegration
 
     sentry_sdk.init(
         dsn=dsn,
         # The logging integration is on by default: ERROR records become events, lower ones breadcrumbs.
         integrations=[DjangoIntegration(), CeleryIntegration()],
+        # The Redis integration (on by default when redis is installed) records each command's keys in
+        # breadcrumbs and spans, and cache keys hold session ids (sessions are read through the cache).
+        disabled_integrations=[RedisIntegration()],
         environment=os.environ.get("SENTRY_ENVIRONMENT", "").strip() or "production",
         # Unset: the SDK's own guess (SENTRY_RELEASE, else the git commit when a checkout is at hand).
         release=os.environ.get("SENTRY_RELEASE", "").strip() or None,
