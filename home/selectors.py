@@ -31,8 +31,7 @@ def site_menu(request: HttpRequest) -> list[MenuEntry]:
         host = request.get_host()
     except DisallowedHost:
         return _menu(request)  # the request is refused with 400 anyway; nothing to keep for a host not ours
-    where = "\n".join([host, request.get_port() or "", get_language() or ""])
-    key = f"home:menu:{hashlib.sha256(where.encode('utf-8', 'surrogateescape')).hexdigest()}"
+    key = _key("menu", host, request.get_port() or "", get_language() or "")
     return page_cache.remember(key, lambda: _menu(request), MENU_CACHE_SECONDS)
 
 
@@ -46,11 +45,16 @@ def site_for_request(request: HttpRequest) -> Site | None:
         host = request.get_host()
     except DisallowedHost:
         return Site.find_for_request(request)  # refused with 400 anyway; nothing to keep for a host not ours
-    where = "\n".join([host, request.get_port() or ""])
-    key = f"home:site:{hashlib.sha256(where.encode('utf-8', 'surrogateescape')).hexdigest()}"
+    key = _key("site", host, request.get_port() or "")
     site: Site | None = page_cache.remember(key, lambda: Site.find_for_request(request), MENU_CACHE_SECONDS)
     request._wagtail_site = site  # type: ignore[attr-defined]
     return site
+
+
+def _key(kind: str, *parts: str) -> str:
+    # Hashed: a Host header is whatever the client sent (ALLOWED_HOSTS may hold a wildcard).
+    where = "\n".join(parts)
+    return f"home:{kind}:{hashlib.sha256(where.encode('utf-8', 'surrogateescape')).hexdigest()}"
 
 
 def _menu(request: HttpRequest) -> list[MenuEntry]:

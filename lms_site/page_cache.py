@@ -87,17 +87,24 @@ def _current_generation(found: dict[str, Any]) -> str:
     return cache.get(_generation_key()) or token
 
 
+def _lookup(key: str) -> tuple[str, Any]:
+    """The current generation and what `key` holds under it (None when it holds nothing or an older one), read
+    in one round trip."""
+    found = cache.get_many([_generation_key(), key])
+    generation = _current_generation(found)
+    entry = found.get(key)
+    return generation, entry[1] if entry is not None and entry[0] == generation else None
+
+
 def remember(key: str, build: Callable[[], T], timeout: int) -> T:
     """What `build()` answers, kept under `key` until `timeout` or the next `invalidate()`, whichever is first.
 
     For parts that every page shows, signed in or not, and that change with the pages (the site header's menu):
     a warm call costs one cache round trip and no query. Built on the primary, since it is kept for everyone.
     """
-    found = cache.get_many([_generation_key(), key])
-    generation = _current_generation(found)
-    entry = found.get(key)
-    if entry is not None and entry[0] == generation:
-        value: T = entry[1]
+    generation, kept = _lookup(key)
+    if kept is not None:
+        value: T = kept
         return value
     with replicas.replica_reads(allowed=False):
         value = build()
@@ -162,11 +169,9 @@ class VisitorPageCacheMiddleware:
         if key is None:
             return self._personal(self.get_response(request))
 
-        found = cache.get_many([_generation_key(), key])
-        generation = _current_generation(found)
-        entry = found.get(key)
-        if entry is not None and entry[0] == generation:
-            response: HttpResponse = entry[1]
+        generation, kept = _lookup(key)
+        if kept is not None:
+            response: HttpResponse = kept
             response[STATUS_HEADER] = "hit"
             return response
 
