@@ -46,8 +46,16 @@ def site_for_request(request: HttpRequest) -> Site | None:
     except DisallowedHost:
         return Site.find_for_request(request)  # refused with 400 anyway; nothing to keep for a host not ours
     key = _key("site", host, request.get_port() or "")
-    site: Site | None = page_cache.remember(key, lambda: Site.find_for_request(request), MENU_CACHE_SECONDS)
+    site: Site | None = page_cache.remember(key, lambda: _site_with_root(request), MENU_CACHE_SECONDS)
     request._wagtail_site = site  # type: ignore[attr-defined]
+    return site
+
+
+def _site_with_root(request: HttpRequest) -> Site | None:
+    site = Site.find_for_request(request)
+    if site is not None:
+        # Kept with the site: Wagtail's routing starts from `site.root_page.localized.specific`.
+        site.root_page.localized.specific  # noqa: B018 (read for its cached value)
     return site
 
 
