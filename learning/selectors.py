@@ -12,7 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, When
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, When
 from django.db.models.functions import Length, Substr
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -272,8 +272,6 @@ def course_structure(*, course_path: str) -> CourseStructure | None:
     return structure
 
 
-
-
 @dataclass(frozen=True)
 class BodyPart:
     """A run of the lesson body: HTML rendered once for everyone, or a block rendered for each view."""
@@ -409,7 +407,9 @@ def lesson_player(
         course=course,
         lesson=lesson,
         enrollment=enrollment,
-        access=lesson_access(user=user, lesson=lesson, course=course, enrollment=enrollment, now=now, is_staff=is_staff),
+        access=lesson_access(
+            user=user, lesson=lesson, course=course, enrollment=enrollment, now=now, is_staff=is_staff
+        ),
         modules=modules,
         previous_lesson=previous_lesson,
         next_lesson=next_lesson,
