@@ -55,3 +55,8 @@ def seller_details() -> SellerDetails:
     current = SellerSettings.for_site(site) if site else None
     data = {"name": current.name, "address": current.address, "vat_id": current.vat_id} if current else {}
     return SellerDetails.from_dict(data, default_name=settings.WAGTAIL_SITE_NAME)
+
+
+def has_paid_for(*, user: User, course: CoursePage) -> bool:
+    """Whether the learner's own payment for the course stands (paid, not refunded)."""
+    return Order.objects.filter(user=user, course=course, status=OrderStatus.PAID).exists()

@@ -148,6 +148,20 @@ def end_paid_access(*, user: User, course: CoursePage) -> Enrollment | None:
         return enrollment
 
 
+def end_seat_access(*, user: User, course: CoursePage) -> Enrollment | None:
+    """Closes a course an organisation's seat opened, when the seat is released (the member was removed or the
+    assignment ended); progress is kept, and a new seat reopens it. Idempotent. The caller checks that nothing
+    else (the learner's own payment) still opens the course."""
+    with transaction.atomic():
+        enrollment = Enrollment.objects.select_for_update().filter(user=user, course=course).first()
+        if enrollment is None or not enrollment.gives_access:
+            return enrollment
+        enrollment.status = EnrollmentStatus.CANCELLED
+        enrollment.cancelled_at = timezone.now()
+        enrollment.save(update_fields=["status", "cancelled_at"])
+        return enrollment
+
+
 @dataclass(frozen=True)
 class CompletionResult:
     enrollment: Enrollment

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "gamification",
     "scheduling",
     "analytics",
+    "organisations",  # teams: seats, members, assignments (above billing and learning)
     "lms_site",  # the project package: seed_demo, and the outbox of unqueued tasks (lms_site/models.py)
     "accounts.apps.AccountsUsersAppConfig",  # Wagtail's user admin, with role and ban fields
     "wagtail.contrib.forms",

@@ -1,0 +1,1 @@
+"""organisations' reactions to other apps' events."""
