@@ -143,9 +143,7 @@ def add_to_group(*, group: Group, membership: Membership, by: User | None = None
     group.members.add(membership)
     for template in _group_courses(group):
         try:
-            assign_course(
-                membership=membership, course=template.course, due_on=template.due_on, by=by, group=group
-            )
+            assign_course(membership=membership, course=template.course, due_on=template.due_on, by=by, group=group)
         except NoFreeSeat:
             continue  # the manager sees the member without the course on the dashboard, and can buy seats
 
@@ -232,9 +230,7 @@ def assign_course(
         raise OrganisationError(_("“%(course)s” is not published.") % {"course": course.title})
     now = timezone.now()
     with transaction.atomic():
-        membership = Membership.objects.select_for_update().select_related("user", "organisation").get(
-            pk=membership.pk
-        )
+        membership = Membership.objects.select_for_update().select_related("user", "organisation").get(pk=membership.pk)
         if membership.removed_at is not None:
             raise NotAllowed(_("%(name)s is no longer a member.") % {"name": membership.user.get_full_name()})
         organisation = membership.organisation
@@ -272,8 +268,8 @@ def assign_course(
 def release_assignment(*, assignment: Assignment) -> Assignment:
     """Ends an assignment: its seat goes back to the pool and the course closes for the member (progress kept)."""
     with transaction.atomic():
-        assignment = Assignment.objects.select_for_update().select_related("membership__user", "course").get(
-            pk=assignment.pk
+        assignment = (
+            Assignment.objects.select_for_update().select_related("membership__user", "course").get(pk=assignment.pk)
         )
         if assignment.released_at is None:
             _release(assignment)
