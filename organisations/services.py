@@ -107,7 +107,7 @@ def remove_member(*, membership: Membership) -> Membership:
     seats opened close; their enrolments, progress and certificates stay. Removing twice changes nothing."""
     with transaction.atomic():
         Organisation.objects.select_for_update().get(pk=membership.organisation_id)
-        membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
         if membership.removed_at is not None:
             return membership
         if membership.role == MemberRole.MANAGER:
@@ -230,7 +230,10 @@ def assign_course(
         raise OrganisationError(_("“%(course)s” is not published.") % {"course": course.title})
     now = timezone.now()
     with transaction.atomic():
-        membership = Membership.objects.select_for_update().select_related("user", "organisation").get(pk=membership.pk)
+        # Locks the membership row alone: with select_related, MariaDB would lock the joined user and organisation
+        # rows too, and every assignment in the organisation would queue behind one another. The seats are
+        # rationed by the pool's lock below.
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
         if membership.removed_at is not None:
             raise NotAllowed(_("%(name)s is no longer a member.") % {"name": membership.user.get_full_name()})
         organisation = membership.organisation
@@ -269,7 +272,9 @@ def release_assignment(*, assignment: Assignment) -> Assignment:
     """Ends an assignment: its seat goes back to the pool and the course closes for the member (progress kept)."""
     with transaction.atomic():
         assignment = (
-            Assignment.objects.select_for_update().select_related("membership__user", "course").get(pk=assignment.pk)
+            Assignment.objects.select_for_update().get(
+                pk=assignment.pk
+            )  # not the joined course page: editors publish it
         )
         if assignment.released_at is None:
             _release(assignment)
@@ -355,7 +360,7 @@ def check_open(invitation: Invitation) -> None:
 def accept_invitation(*, invitation: Invitation, user: User) -> Membership:
     """`user` accepts: they must own the invited address (the link reached it) and not be banned. Once only."""
     with transaction.atomic():
-        invitation = Invitation.objects.select_for_update().select_related("organisation").get(pk=invitation.pk)
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         check_open(invitation)
         if user.email.casefold() != invitation.email.casefold():
             raise InvitationRefused(
