@@ -4,9 +4,22 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, SignUpForm
+from lms_site.inputs import read_int
 
 from . import csv_import
 from .models import Group, MemberRole, Membership
+
+
+class GroupsField(forms.ModelMultipleChoiceField):
+    """Groups by id; an id no primary key can hold is an invalid choice, not an overflowing query."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if read_int(str(pk), min_value=1) is None:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": str(pk)[:30]}
+                )
+        return super()._check_values(value)
 
 
 class RoleForm(forms.Form):
@@ -34,7 +47,7 @@ class InviteForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=NAME_MAX_LENGTH, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=NAME_MAX_LENGTH, required=False)
     role = forms.ChoiceField(label=_("Role"), choices=MemberRole.choices, initial=MemberRole.MEMBER)
-    groups = forms.ModelMultipleChoiceField(
+    groups = GroupsField(
         label=_("Groups"), queryset=Group.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
 

@@ -239,3 +239,32 @@ class TestInvitingByEmail:
         assert client.post(url("withdraw", org, invitation.pk)).status_code == 404
         assert "new@example.com" not in client.get(url("members", org)).content.decode()
         assert Membership.objects.filter(organisation=org).count() == 1
+
+
+HOSTILE = [
+    "9" * 5000,
+    "NaN",
+    "-1",
+    "9" * 25,
+    "x" * 50_000,
+    '");DROP TABLE x;--',
+    "\x00\x1b",
+    "[[[[{",
+    "ünï—𝔘\u202e",
+    "",
+]
+FIELDS = ["role", "name", "membership", "email", "first_name", "last_name", "groups", "file", "payload"]
+
+
+def test_hostile_input_to_every_members_view_is_never_a_5xx(client, org, manager, member):
+    group = services.create_group(organisation=org, name="Sales")
+    invitation = services.invite(organisation=org, email="x@example.com", by=manager.user)
+    client.force_login(manager.user)
+    for name, args, _methods in every_view(org, member, group, invitation):
+        for value in HOSTILE:
+            response = client.post(url(name, org, *args), dict.fromkeys(FIELDS, value))
+            assert response.status_code < 500, (name, value[:20])
+    for value in HOSTILE + ["a:b", "x" * 5000 + ":" + "y" * 5000]:
+        path = "/teams/invitations/" + re.sub("[/]", "", value) + "/"
+        for method in ("get", "post"):
+            assert getattr(client, method)(path).status_code < 500, value[:20]
