@@ -70,8 +70,9 @@ def read(data: bytes) -> list[ImportRow]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [name.strip().lower().replace(" ", "_").replace("-", "_") for name in next(reader)]
-        if "email" not in header and "e_mail" in header:
-            header[header.index("e_mail")] = "email"
+        for alias, name in (("e_mail", "email"), ("groups", "group")):
+            if name not in header and alias in header:
+                header[header.index(alias)] = name
         if "email" not in header:
             raise CsvFileError(_("The first line must name the columns, “email” among them: %(columns)s.") % _columns())
         positions = {name: header.index(name) for name in COLUMNS if name in header}
