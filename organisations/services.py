@@ -11,15 +11,21 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+from django.template import Context
+from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.tasks import send_account_email
 from billing import selectors as billing_selectors
 from courses.models import CoursePage
 from learning import services as learning_services
 
+from .csv_import import ImportRow
 from .models import (
+    OPEN_INVITATION,
     Assignment,
     Group,
     Invitation,
@@ -312,6 +318,10 @@ def invite(
     email = email.strip()
     now = timezone.now()
     with transaction.atomic():
+        if _current_member_emails(organisation=organisation, emails=[email]):
+            raise OrganisationError(
+                _("%(email)s is already a member of %(organisation)s.") % {"email": email, "organisation": organisation}
+            )
         Invitation.objects.filter(organisation=organisation, email__iexact=email, accepted_at__isnull=True).filter(
             revoked_at__isnull=True
         ).update(revoked_at=now)
@@ -380,3 +390,159 @@ def invitation_url(invitation: Invitation) -> str:
     from django.urls import reverse
 
     return settings.WAGTAILADMIN_BASE_URL + reverse("organisations:accept", args=[invitation_token(invitation)])
+
+
+# Members page: groups, invitations and their e-mails, CSV import -----------------------------------------------
+
+
+def _current_member_emails(*, organisation: Organisation, emails: list[str]) -> set[str]:
+    """Which of `emails` (compared without case) belong to current members of `organisation`, lower-cased."""
+    folded = {email.strip().lower() for email in emails}
+    if not folded:
+        return set()
+    found = (
+        Membership.objects.filter(organisation=organisation, removed_at__isnull=True)
+        .annotate(folded_email=Lower("user__email"))
+        .filter(folded_email__in=folded)
+        .values_list("folded_email", flat=True)
+    )
+    return set(found)
+
+
+def remove_from_group(*, group: Group, membership: Membership) -> None:
+    """Takes a member out of a group. The courses the group gave them stay: a manager releases those on the
+    assignments page, so leaving a group never closes a course someone is half-way through by surprise."""
+    if membership.organisation_id != group.organisation_id:
+        raise NotAllowed(_("Only members of this organisation are in its groups."))
+    group.members.remove(membership)
+
+
+def withdraw_invitation(*, invitation: Invitation) -> Invitation:
+    """Its link stops working. Withdrawing one that was used or withdrawn already changes nothing."""
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.accepted_at is None and invitation.revoked_at is None:
+            invitation.revoked_at = timezone.now()
+            invitation.save(update_fields=["revoked_at"])
+        return invitation
+
+
+def resend_invitation(*, invitation: Invitation, by: User | None) -> Invitation:
+    """A new invitation with the same details and a new link, e-mailed; the old link stops working."""
+    if not invitation.is_open:
+        raise InvitationRefused(_("This invitation was used or withdrawn; invite the person again instead."))
+    with transaction.atomic():
+        new = invite(
+            organisation=invitation.organisation,
+            email=invitation.email,
+            by=by,
+            role=invitation.role,
+            first_name=invitation.first_name,
+            last_name=invitation.last_name,
+            groups=list(invitation.groups.all()),
+        )
+        send_invitation_email(invitation=new)
+    return new
+
+
+def invite_and_email(
+    *,
+    organisation: Organisation,
+    email: str,
+    by: User | None,
+    role: str = MemberRole.MEMBER,
+    first_name: str = "",
+    last_name: str = "",
+    groups: list[Group] | None = None,
+) -> Invitation:
+    """`invite`, and the e-mail with the link, queued once the invitation is committed."""
+    with transaction.atomic():
+        invitation = invite(
+            organisation=organisation,
+            email=email,
+            by=by,
+            role=role,
+            first_name=first_name,
+            last_name=last_name,
+            groups=groups,
+        )
+        send_invitation_email(invitation=invitation)
+    return invitation
+
+
+def send_invitation_email(*, invitation: Invitation) -> None:
+    """Queues the invitation's e-mail, sent after the current transaction commits (never for a rolled-back one).
+    The invited person may have no account yet, so the e-mail is in the language of the manager's request."""
+    context = {
+        "site_url": settings.WAGTAILADMIN_BASE_URL,
+        "invitation": invitation,
+        "organisation": invitation.organisation,
+        "inviter": invitation.invited_by.get_full_name() if invitation.invited_by else "",
+        "url": invitation_url(invitation),
+        "days": INVITATION_DAYS,
+    }
+    subject = "".join(_render_text("organisations/emails/invitation_subject.txt", context).splitlines()).strip()
+    body = _render_text("organisations/emails/invitation.txt", context)
+    send_account_email.delay_on_commit(subject=subject, body=body, to=[invitation.email])
+
+
+def _render_text(name: str, context: dict) -> str:
+    # As accounts.services.render_email does: plain text, no HTML escaping ("O'Brien" stays "O'Brien").
+    return get_template(name).template.render(Context(context, autoescape=False))  # type: ignore[attr-defined]
+
+
+def import_invitations(*, organisation: Organisation, rows: list[ImportRow], by: User | None) -> list[Invitation]:
+    """Invites everyone of a checked CSV file at once: the groups it names that do not exist yet, the invitations
+    (each replacing an open one for the same address) and their e-mails, in one transaction. All or nothing: a
+    row whose address became a current member's since the preview refuses the whole import."""
+    now = timezone.now()
+    emails = [row.email for row in rows]
+    with transaction.atomic():
+        Organisation.objects.select_for_update().get(pk=organisation.pk)
+        members = _current_member_emails(organisation=organisation, emails=emails)
+        if members:
+            raise OrganisationError(
+                _("Some addresses became members since the preview (%(emails)s). Check the file again.")
+                % {"emails": ", ".join(sorted(members)[:5])}
+            )
+        groups = {group.name.casefold(): group for group in Group.objects.filter(organisation=organisation)}
+        wanted = {}
+        for row in rows:
+            if row.group and row.group.casefold() not in groups:
+                wanted.setdefault(row.group.casefold(), row.group)
+        if wanted:
+            Group.objects.bulk_create([Group(organisation=organisation, name=name) for name in wanted.values()])
+            groups = {group.name.casefold(): group for group in Group.objects.filter(organisation=organisation)}
+        Invitation.objects.filter(OPEN_INVITATION, organisation=organisation).annotate(
+            folded_email=Lower("email")
+        ).filter(folded_email__in={email.lower() for email in emails}).update(revoked_at=now)
+        invitations = [
+            Invitation(
+                organisation=organisation,
+                email=row.email,
+                first_name=row.first_name,
+                last_name=row.last_name,
+                role=row.role,
+                invited_by=by,
+                expires_at=now + timedelta(days=INVITATION_DAYS),
+            )
+            for row in rows
+        ]
+        Invitation.objects.bulk_create(invitations, batch_size=500)
+        if any(invitation.pk is None for invitation in invitations):
+            # A database that does not return the new ids from a bulk insert: find them by their nonces.
+            ids = dict(
+                Invitation.objects.filter(organisation=organisation, created_at__gte=now).values_list("nonce", "pk")
+            )
+            for invitation in invitations:
+                invitation.pk = ids[invitation.nonce]
+        links = [
+            Invitation.groups.through(invitation_id=invitation.pk, group_id=groups[row.group.casefold()].pk)
+            for invitation, row in zip(invitations, rows, strict=True)
+            if row.group
+        ]
+        Invitation.groups.through.objects.bulk_create(links, batch_size=500)
+        for invitation in invitations:
+            invitation.organisation = organisation
+            send_invitation_email(invitation=invitation)
+    return invitations
