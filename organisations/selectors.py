@@ -1,11 +1,12 @@
 """Reads for organisations: who manages what, members, seats, assignments and the team's progress."""
 
+import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import User
@@ -116,6 +117,7 @@ def assignable_courses() -> QuerySet[CoursePage]:
 # The learner's assigned courses (their dashboard) --------------------------------------------------------------
 
 ASSIGNED_FLAG_SECONDS = 10 * 60
+_ASSIGNED_GENERATION = "organisations:has-assignments:generation"
 
 
 def _assigned_key(user_id: int) -> str:
@@ -128,6 +130,23 @@ def forget_assigned_courses(*, user_id: int) -> None:
     key = _assigned_key(user_id)
     cache.delete(key)
     transaction.on_commit(lambda: cache.delete(key))
+
+
+def forget_all_assigned_courses() -> None:
+    """Every learner's kept answer at once (tests, whose ids come back after a rollback)."""
+    cache.set(_ASSIGNED_GENERATION, uuid.uuid4().hex, timeout=None)
+
+
+def _has_no_assignment(user_id: int) -> tuple[bool, str]:
+    """(known to have none, the generation to keep a new answer under): one cache round trip."""
+    found = cache.get_many([_ASSIGNED_GENERATION, _assigned_key(user_id)])
+    generation = found.get(_ASSIGNED_GENERATION)
+    if generation is None:
+        generation = uuid.uuid4().hex
+        cache.add(_ASSIGNED_GENERATION, generation, timeout=None)
+        generation = cache.get(_ASSIGNED_GENERATION) or generation
+    entry = found.get(_assigned_key(user_id))
+    return entry == (generation, False), generation
 
 
 @dataclass(frozen=True)
@@ -145,8 +164,8 @@ def assigned_courses(*, user: User, today: date | None = None) -> list[AssignedC
     many learners who have no assignment (whether they have any is kept in the cache until it changes)."""
     if not user.is_authenticated:
         return []
-    key = _assigned_key(user.pk)
-    if cache.get(key) is False:
+    known_none, generation = _has_no_assignment(user.pk)
+    if known_none:
         return []
     today = today or timezone.localdate()
     rows = list(
@@ -158,7 +177,7 @@ def assigned_courses(*, user: User, today: date | None = None) -> list[AssignedC
         .select_related("course", "organisation")
         .order_by(F("due_on").asc(nulls_last=True), "course__title", "pk")
     )
-    cache.set(key, bool(rows), ASSIGNED_FLAG_SECONDS)
+    cache.set(_assigned_key(user.pk), (generation, bool(rows)), ASSIGNED_FLAG_SECONDS)
     result = []
     for row in rows:
         completed = row.enrollment_status == EnrollmentStatus.COMPLETED
@@ -233,7 +252,7 @@ def team_grid(
     if course_id is not None:
         assignments = assignments.filter(course_id=course_id)
     members = list(members)
-    rows = list(_with_progress(assignments).order_by("course__title", "pk"))
+    rows = list(_with_progress(assignments).select_related("group").order_by("course__title", "pk"))
     certified = set(
         Certificate.objects.filter(
             revoked_at__isnull=True,
@@ -268,3 +287,23 @@ def team_grid(
         group=group,
         course=course,
     )
+
+
+# Reminders ----------------------------------------------------------------------------------------------------
+
+
+def assignments_to_remind(*, kind: str, today: date, days_before: int) -> QuerySet[Assignment]:
+    """Current assignments of current members whose reminder of `kind` has not gone for their due date:
+    "due_soon" when the due date is within `days_before` days (today included), "overdue" once it has passed.
+    A course the learner completed needs no reminder."""
+    completed = Enrollment.objects.filter(
+        user_id=OuterRef("membership__user_id"), course_id=OuterRef("course_id"), status=EnrollmentStatus.COMPLETED
+    )
+    current = Assignment.objects.filter(released_at__isnull=True, membership__removed_at__isnull=True)
+    if kind == "due_soon":
+        due = current.filter(
+            reminded_at__isnull=True, due_on__gte=today, due_on__lte=today + timedelta(days=days_before)
+        )
+    else:
+        due = current.filter(overdue_notified_at__isnull=True, due_on__lt=today)
+    return due.exclude(Exists(completed)).select_related("membership__user", "course", "organisation").order_by("pk")
