@@ -208,3 +208,23 @@ class TestLearnerDashboard:
         services.release_assignment(assignment=Assignment.objects.get(membership=member))
         html, queries, _ = count()
         assert queries == [] and 'data-testid="assigned-courses"' not in html
+
+
+HOSTILE = ["9" * 5000, "NaN", "-1", "9" * 25, "x" * 5000, '");DROP TABLE x;--', "\x00\x1b", "ünï—𝔘\u202e", ""]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_values_from_a_manager_answer_4xx_and_change_nothing(as_manager, org, member, free_course, value):
+    assignment = services.assign_course(membership=member, course=free_course)
+    fields = ("course", "members", "group", "due_on")
+    for data in (dict.fromkeys(fields, value), {"course": free_course.pk, "members": [value], "due_on": value}):
+        assert as_manager.post(url(org), data).status_code == 400
+    due = as_manager.post(url(org, "assignment_due_date", assignment.pk), {"due_on": value})
+    assert due.status_code == 302
+    # Filters that are not ids filter to nothing; an over-long query parameter is refused by the middleware.
+    for query in ({"group": value}, {"course": value}):
+        assert as_manager.get(reverse("organisations:dashboard", args=[org.slug]), query).status_code in (200, 400)
+        export = reverse("organisations:dashboard_export", args=[org.slug, "csv"])
+        assert as_manager.get(export, query).status_code in (200, 400)
+    assert Assignment.objects.get(pk=assignment.pk).due_on is None
+    assert Assignment.objects.count() == 1
