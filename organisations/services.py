@@ -452,6 +452,12 @@ def assign_course_to_many(
             assign_course(membership=membership, course=course, due_on=due_on, by=by, group=group)
             for membership in targets
         ]
+        if group is not None and already:
+            # Members who had the course on their own now hold it through the group too, so the group keeps
+            # the course for those who join it later even when everyone had it already.
+            Assignment.objects.filter(
+                course=course, membership_id__in=already, released_at__isnull=True, group__isnull=True
+            ).update(group=group)
         return AssignedToMany(assignments=done, new=len(needing))
 
 

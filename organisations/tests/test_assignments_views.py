@@ -87,6 +87,16 @@ class TestAssigning:
         assignment = Assignment.objects.get(membership=later, course=paid_course)
         assert assignment.group == group and assignment.due_on == due and assignment.released_at is None
 
+    def test_a_group_whose_members_all_had_the_course_still_passes_it_on(self, as_manager, org, free_course):
+        group = services.create_group(organisation=org, name="Old hands")
+        veteran = make_member(org)
+        services.assign_course(membership=veteran, course=free_course)
+        services.add_to_group(group=group, membership=veteran)
+        assert as_manager.post(url(org), {"course": free_course.pk, "group": group.pk}).status_code == 302
+        newcomer = make_member(org)
+        services.add_to_group(group=group, membership=newcomer)
+        assert Assignment.objects.get(membership=newcomer, course=free_course).group == group
+
     def test_an_empty_group_or_both_members_and_group_are_refused(self, as_manager, org, free_course, member):
         group = services.create_group(organisation=org, name="Nobody yet")
         assert as_manager.post(url(org), {"course": free_course.pk, "group": group.pk}).status_code == 400
