@@ -1,12 +1,19 @@
-"""Reads for organisations: who manages what, members, seats."""
+"""Reads for organisations: who manages what, members, seats, assignments and the team's progress."""
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from accounts.models import User
+from certificates.models import Certificate
 from courses.models import CoursePage
+from learning.models import Enrollment, EnrollmentStatus
 
 from .models import OPEN_INVITATION, Assignment, Group, Invitation, MemberRole, Membership, Organisation, SeatPool
 
@@ -140,3 +147,239 @@ def import_context(*, organisation: Organisation) -> dict[str, set[str]]:
         "invited_emails": set(invited),
         "group_names": {name.casefold() for name in names},
     }
+
+
+# Assignments --------------------------------------------------------------------------------------------------
+
+
+def _with_progress(assignments: QuerySet[Assignment]) -> QuerySet[Assignment]:
+    """Each assignment with the learner's progress in its course (their Enrollment), in the same query."""
+    enrollment = Enrollment.objects.filter(user_id=OuterRef("membership__user_id"), course_id=OuterRef("course_id"))
+    return assignments.annotate(
+        progress=Subquery(enrollment.values("progress_percent")[:1]),
+        enrollment_status=Subquery(enrollment.values("status")[:1]),
+    )
+
+
+def assignment_list(*, organisation: Organisation, today: date | None = None) -> list[Assignment]:
+    """The organisation's current assignments with member, course, group, progress and whether they are late:
+    one query however many there are."""
+    today = today or timezone.localdate()
+    rows = list(
+        _with_progress(current_assignments(organisation=organisation))
+        .select_related("group")
+        .order_by("course__title", "membership__user__last_name", "membership__user__first_name", "pk")
+    )
+    for row in rows:
+        row.completed = row.enrollment_status == EnrollmentStatus.COMPLETED
+        row.overdue = row.due_on is not None and row.due_on < today and not row.completed
+    return rows
+
+
+def assignment_of(*, organisation: Organisation, assignment_id: int) -> Assignment | None:
+    """A current assignment of this organisation (None for another's, a released one or a made-up id)."""
+    return current_assignments(organisation=organisation).filter(pk=assignment_id).first()
+
+
+def groups_of(*, organisation: Organisation) -> QuerySet[Group]:
+    return Group.objects.filter(organisation=organisation).order_by("name")
+
+
+def assignable_courses() -> QuerySet[CoursePage]:
+    """The live courses a manager may assign (paid ones take a seat when assigned)."""
+    return CoursePage.objects.live().order_by("title")
+
+
+# The learner's assigned courses (their dashboard) --------------------------------------------------------------
+
+ASSIGNED_FLAG_SECONDS = 10 * 60
+_ASSIGNED_GENERATION = "organisations:has-assignments:generation"
+
+
+def _assigned_key(user_id: int) -> str:
+    return f"organisations:has-assignments:{user_id}"
+
+
+def forget_assigned_courses(*, user_id: int) -> None:
+    """Called whenever one of the user's assignments opens or ends: their dashboard asks the database again.
+    Forgotten now and after the commit, so a dashboard read between the two cannot keep an old answer."""
+    key = _assigned_key(user_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
+def forget_all_assigned_courses() -> None:
+    """Every learner's kept answer at once (tests, whose ids come back after a rollback)."""
+    cache.set(_ASSIGNED_GENERATION, uuid.uuid4().hex, timeout=None)
+
+
+def _has_no_assignment(user_id: int) -> tuple[bool, str]:
+    """(known to have none, the generation to keep a new answer under): one cache round trip."""
+    found = cache.get_many([_ASSIGNED_GENERATION, _assigned_key(user_id)])
+    generation = found.get(_ASSIGNED_GENERATION)
+    if generation is None:
+        generation = uuid.uuid4().hex
+        cache.add(_ASSIGNED_GENERATION, generation, timeout=None)
+        generation = cache.get(_ASSIGNED_GENERATION) or generation
+    entry = found.get(_assigned_key(user_id))
+    return entry == (generation, False), generation
+
+
+@dataclass(frozen=True)
+class AssignedCourse:
+    course: CoursePage
+    organisation: Organisation
+    due_on: date | None
+    progress: int
+    completed: bool
+    overdue: bool
+
+
+def assigned_courses(*, user: User, today: date | None = None) -> list[AssignedCourse]:
+    """The courses the learner's organisations assigned them, soonest due first: one query, and none for the
+    many learners who have no assignment (whether they have any is kept in the cache until it changes)."""
+    if not user.is_authenticated:
+        return []
+    known_none, generation = _has_no_assignment(user.pk)
+    if known_none:
+        return []
+    today = today or timezone.localdate()
+    rows = list(
+        _with_progress(
+            Assignment.objects.filter(
+                membership__user=user, released_at__isnull=True, membership__removed_at__isnull=True
+            )
+        )
+        .select_related("course", "organisation")
+        .order_by(F("due_on").asc(nulls_last=True), "course__title", "pk")
+    )
+    cache.set(_assigned_key(user.pk), (generation, bool(rows)), ASSIGNED_FLAG_SECONDS)
+    result = []
+    for row in rows:
+        completed = row.enrollment_status == EnrollmentStatus.COMPLETED
+        result.append(
+            AssignedCourse(
+                course=row.course,
+                organisation=row.organisation,
+                due_on=row.due_on,
+                progress=row.progress or 0,
+                completed=completed,
+                overdue=row.due_on is not None and row.due_on < today and not completed,
+            )
+        )
+    return result
+
+
+# The team dashboard -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    assignment: Assignment
+    progress: int
+    completed: bool
+    overdue: bool
+    certified: bool
+
+
+@dataclass
+class GridRow:
+    membership: Membership
+    cells: list[Cell | None] = field(default_factory=list)
+
+
+@dataclass
+class TeamGrid:
+    courses: list[CoursePage]  # the columns: courses assigned to the members shown
+    rows: list[GridRow]
+    overdue: list[Cell]
+    groups: list[Group]  # for the filters
+    course_choices: list[CoursePage]
+    group: Group | None = None
+    course: CoursePage | None = None
+
+    @property
+    def cells(self) -> list[Cell]:
+        return [cell for row in self.rows for cell in row.cells if cell is not None]
+
+
+def team_grid(
+    *, organisation: Organisation, group_id: int | None = None, course_id: int | None = None, today=None
+) -> TeamGrid:
+    """Members × assigned courses of one organisation, with progress, completion, lateness and certificates.
+
+    Six queries whatever the number of members and courses: groups, the courses assigned, members, their
+    current assignments with progress, and their valid certificates. Only this organisation's members and
+    assignments appear; an unknown group or course id (or another organisation's) filters to nothing."""
+    today = today or timezone.localdate()
+    groups = list(groups_of(organisation=organisation))
+    group = next((g for g in groups if g.pk == group_id), None) if group_id is not None else None
+    course_choices = list(
+        CoursePage.objects.filter(pk__in=current_assignments(organisation=organisation).values("course_id")).order_by(
+            "title"
+        )
+    )
+    course = next((c for c in course_choices if c.pk == course_id), None) if course_id is not None else None
+    members = current_memberships(organisation=organisation)
+    assignments = current_assignments(organisation=organisation)
+    if group_id is not None:
+        members = members.filter(groups__pk=group_id, groups__organisation=organisation)
+        assignments = assignments.filter(membership__groups__pk=group_id)
+    if course_id is not None:
+        assignments = assignments.filter(course_id=course_id)
+    members = list(members)
+    rows = list(_with_progress(assignments).select_related("group").order_by("course__title", "pk"))
+    certified = set(
+        Certificate.objects.filter(
+            revoked_at__isnull=True,
+            user_id__in=assignments.values("membership__user_id"),
+            course_id__in=assignments.values("course_id"),
+        ).values_list("user_id", "course_id")
+    )
+    courses: dict[int, CoursePage] = {}
+    cells: dict[tuple[int, int], Cell] = {}
+    for row in rows:
+        courses.setdefault(row.course_id, row.course)
+        completed = row.enrollment_status == EnrollmentStatus.COMPLETED
+        cells[(row.membership_id, row.course_id)] = Cell(
+            assignment=row,
+            progress=row.progress or 0,
+            completed=completed,
+            overdue=row.due_on is not None and row.due_on < today and not completed,
+            certified=(row.membership.user_id, row.course_id) in certified,
+        )
+    columns = sorted(courses.values(), key=lambda c: (c.title.casefold(), c.pk))
+    grid_rows = [GridRow(membership=m, cells=[cells.get((m.pk, c.pk)) for c in columns]) for m in members]
+    overdue = sorted(
+        (cell for cell in cells.values() if cell.overdue),
+        key=lambda cell: (cell.assignment.due_on, cell.assignment.membership.user.get_full_name()),
+    )
+    return TeamGrid(
+        courses=columns,
+        rows=grid_rows,
+        overdue=overdue,
+        groups=groups,
+        course_choices=course_choices,
+        group=group,
+        course=course,
+    )
+
+
+# Reminders ----------------------------------------------------------------------------------------------------
+
+
+def assignments_to_remind(*, kind: str, today: date, days_before: int) -> QuerySet[Assignment]:
+    """Current assignments of current members whose reminder of `kind` has not gone for their due date:
+    "due_soon" when the due date is within `days_before` days (today included), "overdue" once it has passed.
+    A course the learner completed needs no reminder."""
+    completed = Enrollment.objects.filter(
+        user_id=OuterRef("membership__user_id"), course_id=OuterRef("course_id"), status=EnrollmentStatus.COMPLETED
+    )
+    current = Assignment.objects.filter(released_at__isnull=True, membership__removed_at__isnull=True)
+    if kind == "due_soon":
+        due = current.filter(
+            reminded_at__isnull=True, due_on__gte=today, due_on__lte=today + timedelta(days=days_before)
+        )
+    else:
+        due = current.filter(overdue_notified_at__isnull=True, due_on__lt=today)
+    return due.exclude(Exists(completed)).select_related("membership__user", "course", "organisation").order_by("pk")

@@ -16,6 +16,7 @@ from django.template import Context
 from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.tasks import send_account_email
@@ -36,6 +37,7 @@ from .models import (
     SeatChangeReason,
     SeatPool,
 )
+from .selectors import forget_assigned_courses
 
 INVITATION_DAYS = 14
 _INVITATION_SALT = "organisations.invitation"
@@ -266,6 +268,7 @@ def assign_course(
         assignment.released_at = None
         assignment.reminded_at = assignment.overdue_notified_at = None
         assignment.save()
+        forget_assigned_courses(user_id=membership.user_id)
         # The seat was bought through billing's verified webhook; the member's access follows from holding it.
         if uses_seat:
             learning_services.grant_paid_access(user=membership.user, course=course)
@@ -290,6 +293,7 @@ def release_assignment(*, assignment: Assignment) -> Assignment:
 def _release(assignment: Assignment) -> None:
     assignment.released_at = timezone.now()
     assignment.save(update_fields=["released_at"])
+    forget_assigned_courses(user_id=assignment.membership.user_id)
     user, course = assignment.membership.user, assignment.course
     if not assignment.uses_seat or billing_selectors.has_paid_for(user=user, course=course):
         return  # a free course stays open, and so does one the learner bought for themselves
@@ -546,3 +550,118 @@ def import_invitations(*, organisation: Organisation, rows: list[ImportRow], by:
             invitation.organisation = organisation
             send_invitation_email(invitation=invitation)
     return invitations
+
+
+# Assignments to many ------------------------------------------------------------------------------------------
+
+
+def check_due_on(due_on: date | None) -> None:
+    """A due date may be left out, but not set in the past (in the site's calendar)."""
+    if due_on is not None and due_on < timezone.localdate():
+        raise OrganisationError(_("The due date cannot be in the past."))
+
+
+@dataclass(frozen=True)
+class AssignedToMany:
+    assignments: list[Assignment]
+    new: int  # assignments opened now (the others were current already and only got the due date)
+
+
+def assign_course_to_many(
+    *,
+    organisation: Organisation,
+    course: CoursePage,
+    memberships: list[Membership] | None = None,
+    group: Group | None = None,
+    due_on: date | None = None,
+    by: User | None = None,
+) -> AssignedToMany:
+    """Gives `course` to each of `memberships`, or to every current member of `group`, all or nothing: when
+    fewer seats are free than people who need one, nobody gets the course and the error says how many seats
+    are missing. A group's assignments also reach those who join it later (add_to_group). One transaction, with
+    the pool locked while seats are counted and taken, so a concurrent assignment cannot slip in between."""
+    check_due_on(due_on)
+    if not course.live:
+        raise OrganisationError(_("“%(course)s” is not published.") % {"course": course.title})
+    if group is not None and group.organisation_id != organisation.pk:
+        raise NotAllowed(_("This group belongs to another organisation."))
+    with transaction.atomic():
+        if group is not None:
+            targets = list(group.members.filter(removed_at__isnull=True).select_related("user"))
+            if not targets:
+                raise OrganisationError(_("The group “%(group)s” has no members yet.") % {"group": group.name})
+        else:
+            targets = list(
+                Membership.objects.filter(pk__in=[m.pk for m in memberships or []], removed_at__isnull=True)
+                .filter(organisation=organisation)
+                .select_related("user")
+            )
+            if not targets or len(targets) != len({m.pk for m in memberships or []}):
+                raise OrganisationError(_("Choose current members of this organisation."))
+        already = set(
+            Assignment.objects.filter(course=course, membership__in=targets, released_at__isnull=True).values_list(
+                "membership_id", flat=True
+            )
+        )
+        needing = [m for m in targets if m.pk not in already]
+        if needs_seat(course) and needing:
+            pool = _locked_pool(organisation=organisation, course=course)
+            free = pool.seats - seats_in_use(organisation_id=organisation.pk, course_id=course.pk)
+            if free < len(needing):
+                missing = len(needing) - max(free, 0)
+                raise NoFreeSeat(
+                    ngettext(
+                        "Nobody was assigned: %(needed)d people need a seat of “%(course)s” and %(missing)d seat "
+                        "is missing. Buy more seats or free some first.",
+                        "Nobody was assigned: %(needed)d people need a seat of “%(course)s” and %(missing)d seats "
+                        "are missing. Buy more seats or free some first.",
+                        missing,
+                    )
+                    % {"needed": len(needing), "course": course.title, "missing": missing}
+                )
+        done = [
+            assign_course(membership=membership, course=course, due_on=due_on, by=by, group=group)
+            for membership in targets
+        ]
+        if group is not None and already:
+            # Members who had the course on their own now hold it through the group too, so the group keeps
+            # the course for those who join it later even when everyone had it already.
+            Assignment.objects.filter(
+                course=course, membership_id__in=already, released_at__isnull=True, group__isnull=True
+            ).update(group=group)
+        return AssignedToMany(assignments=done, new=len(needing))
+
+
+def change_due_date(*, assignment: Assignment, due_on: date | None) -> Assignment:
+    """A new due date (or none) for a current assignment; its reminders go again for the new date."""
+    check_due_on(due_on)
+    with transaction.atomic():
+        assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        if assignment.released_at is not None:
+            raise OrganisationError(_("This assignment was released."))
+        if assignment.due_on != due_on:
+            assignment.due_on = due_on
+            assignment.reminded_at = assignment.overdue_notified_at = None
+            assignment.save(update_fields=["due_on", "reminded_at", "overdue_notified_at"])
+        return assignment
+
+
+# Reminders ----------------------------------------------------------------------------------------------------
+
+REMINDER_FIELDS = {"due_soon": "reminded_at", "overdue": "overdue_notified_at"}
+
+
+def claim_reminder(*, assignment_id: int, kind: str, due_on: date, now=None) -> bool:
+    """Marks one reminder of an assignment as sent, for the due date it was chosen for: True for the one caller
+    (of two runs at once, or a retry) whose conditional UPDATE found it unclaimed. A due date changed in between,
+    a released assignment or a removed member claims nothing."""
+    field = REMINDER_FIELDS[kind]
+    claimed = Assignment.objects.filter(
+        **{f"{field}__isnull": True},
+        pk=assignment_id,
+        due_on=due_on,
+        # No condition on the member: a join would make MySQL's UPDATE select the ids first and drop the
+        # claim's condition; removing a member releases their assignments, which the line above checks.
+        released_at__isnull=True,
+    ).update(**{field: now or timezone.now()})
+    return claimed == 1

@@ -9,6 +9,7 @@ urlpatterns = [
     path("invitations/<invitation_token:token>/", views.accept, name="accept"),
     # Managers: the team dashboard
     path("<slug:slug>/", manager_views.dashboard, name="dashboard"),
+    path("<slug:slug>/export/<slug:fmt>/", manager_views.dashboard_export, name="dashboard_export"),
     # Managers: members, groups, invitations, CSV import
     path("<slug:slug>/members/", manager_views.members, name="members"),
     path("<slug:slug>/members/<id:membership_id>/role/", manager_views.set_role, name="set_role"),
@@ -29,4 +30,14 @@ urlpatterns = [
     path("<slug:slug>/seats/", manager_views.seats, name="seats"),
     # Managers: assignments
     path("<slug:slug>/assignments/", manager_views.assignments, name="assignments"),
+    path(
+        "<slug:slug>/assignments/<id:assignment_id>/due-date/",
+        manager_views.assignment_due_date,
+        name="assignment_due_date",
+    ),
+    path(
+        "<slug:slug>/assignments/<id:assignment_id>/release/",
+        manager_views.assignment_release,
+        name="assignment_release",
+    ),
 ]
