@@ -201,7 +201,8 @@ def _assigned_key(user_id: int) -> str:
 
 
 def forget_assigned_courses(*, user_id: int) -> None:
-    """Called whenever one of the user's assignments opens or ends: their dashboard asks the database again.
+    """Called whenever one of the user's assignments or memberships opens, changes or ends: their dashboard asks the
+    database again.
     Forgotten now and after the commit, so a dashboard read between the two cannot keep an old answer."""
     key = _assigned_key(user_id)
     cache.delete(key)
@@ -211,18 +212,6 @@ def forget_assigned_courses(*, user_id: int) -> None:
 def forget_all_assigned_courses() -> None:
     """Every learner's kept answer at once (tests, whose ids come back after a rollback)."""
     cache.set(_ASSIGNED_GENERATION, uuid.uuid4().hex, timeout=None)
-
-
-def _has_no_assignment(user_id: int) -> tuple[bool, str]:
-    """(known to have none, the generation to keep a new answer under): one cache round trip."""
-    found = cache.get_many([_ASSIGNED_GENERATION, _assigned_key(user_id)])
-    generation = found.get(_ASSIGNED_GENERATION)
-    if generation is None:
-        generation = uuid.uuid4().hex
-        cache.add(_ASSIGNED_GENERATION, generation, timeout=None)
-        generation = cache.get(_ASSIGNED_GENERATION) or generation
-    entry = found.get(_assigned_key(user_id))
-    return entry == (generation, False), generation
 
 
 @dataclass(frozen=True)
@@ -235,29 +224,42 @@ class AssignedCourse:
     overdue: bool
 
 
-def assigned_courses(*, user: User, today: date | None = None) -> list[AssignedCourse]:
-    """The courses the learner's organisations assigned them, soonest due first: one query, and none for the
-    many learners who have no assignment (whether they have any is kept in the cache until it changes)."""
+@dataclass(frozen=True)
+class LearnerTeams:
+    """What a learner's dashboard shows of their organisations: their assigned courses, and the teams they manage
+    (links to the team pages)."""
+
+    assigned: list[AssignedCourse]
+    managed: list[tuple[str, str]]  # (slug, name)
+
+
+def learner_teams(*, user: User, today: date | None = None) -> LearnerTeams:
+    """One cache round trip, and then one query for a learner with assignments, none for the many without. Whether
+    they have any, and the teams they manage, are kept per user until an assignment or a membership of theirs
+    changes (forget_assigned_courses), or an organisation does (forget_all_assigned_courses)."""
     if not user.is_authenticated:
-        return []
-    known_none, generation = _has_no_assignment(user.pk)
-    if known_none:
-        return []
+        return LearnerTeams(assigned=[], managed=[])
+    key = _assigned_key(user.pk)
+    found = cache.get_many([_ASSIGNED_GENERATION, key])
+    generation = found.get(_ASSIGNED_GENERATION)
+    if generation is None:
+        generation = uuid.uuid4().hex
+        cache.add(_ASSIGNED_GENERATION, generation, timeout=None)
+        generation = cache.get(_ASSIGNED_GENERATION) or generation
+    entry = found.get(key)
+    if isinstance(entry, tuple) and len(entry) == 3 and entry[0] == generation:
+        _, has_assignments, managed = entry
+    else:
+        has_assignments = None
+        managed = tuple(managed_organisations(user=user).order_by("name").values_list("slug", "name"))
+    rows = [] if has_assignments is False else _assigned_rows(user)
+    if has_assignments is None:
+        cache.set(key, (generation, bool(rows), managed), ASSIGNED_FLAG_SECONDS)
     today = today or timezone.localdate()
-    rows = list(
-        _with_progress(
-            Assignment.objects.filter(
-                membership__user=user, released_at__isnull=True, membership__removed_at__isnull=True
-            )
-        )
-        .select_related("course", "organisation")
-        .order_by(F("due_on").asc(nulls_last=True), "course__title", "pk")
-    )
-    cache.set(_assigned_key(user.pk), (generation, bool(rows)), ASSIGNED_FLAG_SECONDS)
-    result = []
+    assigned = []
     for row in rows:
         completed = row.enrollment_status == EnrollmentStatus.COMPLETED
-        result.append(
+        assigned.append(
             AssignedCourse(
                 course=row.course,
                 organisation=row.organisation,
@@ -267,7 +269,19 @@ def assigned_courses(*, user: User, today: date | None = None) -> list[AssignedC
                 overdue=row.due_on is not None and row.due_on < today and not completed,
             )
         )
-    return result
+    return LearnerTeams(assigned=assigned, managed=list(managed))
+
+
+def _assigned_rows(user: User) -> list[Assignment]:
+    return list(
+        _with_progress(
+            Assignment.objects.filter(
+                membership__user=user, released_at__isnull=True, membership__removed_at__isnull=True
+            )
+        )
+        .select_related("course", "organisation")
+        .order_by(F("due_on").asc(nulls_last=True), "course__title", "pk")
+    )
 
 
 # The team dashboard -------------------------------------------------------------------------------------------

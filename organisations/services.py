@@ -78,6 +78,7 @@ def add_member(*, organisation: Organisation, user: User, role: str = MemberRole
         membership, created = Membership.objects.select_for_update().get_or_create(
             organisation=organisation, user=user, defaults={"role": role, "joined_at": now}
         )
+        forget_assigned_courses(user_id=user.pk)  # the teams they manage, on their dashboard
         if created:
             return membership
         if membership.removed_at is not None:
@@ -99,6 +100,7 @@ def set_role(*, membership: Membership, role: str) -> Membership:
             _keep_a_manager(membership)
         membership.role = role
         membership.save(update_fields=["role"])
+        forget_assigned_courses(user_id=membership.user_id)
         return membership
 
 
@@ -126,6 +128,7 @@ def remove_member(*, membership: Membership) -> Membership:
             _release(assignment)
         membership.removed_at = timezone.now()
         membership.save(update_fields=["removed_at"])
+        forget_assigned_courses(user_id=membership.user_id)
         membership.groups.clear()
         return membership
 

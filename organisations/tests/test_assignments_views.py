@@ -238,3 +238,28 @@ def test_hostile_values_from_a_manager_answer_4xx_and_change_nothing(as_manager,
         assert as_manager.get(export, query).status_code in (200, 400)
     assert Assignment.objects.get(pk=assignment.pk).due_on is None
     assert Assignment.objects.count() == 1
+
+
+class TestManagedTeamsOnTheDashboard:
+    def test_a_manager_finds_their_teams_on_their_dashboard_and_loses_them_when_removed(self, client, org, manager):
+        client.force_login(manager.user)
+        page = client.get(reverse("learning:dashboard")).content.decode()
+        assert reverse("organisations:dashboard", args=[org.slug]) in page
+
+        org.name = "Acme Renamed"
+        org.save()
+        assert "Acme Renamed" in client.get(reverse("learning:dashboard")).content.decode()
+
+        second = make_manager(org)
+        services.remove_member(membership=manager)
+        page = client.get(reverse("learning:dashboard")).content.decode()
+        assert reverse("organisations:dashboard", args=[org.slug]) not in page
+        client.force_login(second.user)
+        assert (
+            reverse("organisations:dashboard", args=[org.slug])
+            in client.get(reverse("learning:dashboard")).content.decode()
+        )
+
+    def test_a_member_sees_no_team_link(self, client, org, member):
+        client.force_login(member.user)
+        assert 'data-testid="managed-teams"' not in client.get(reverse("learning:dashboard")).content.decode()
