@@ -34,16 +34,26 @@ def required_assessments_passed(*, course: "CoursePage", enrollments: "list[Enro
     required_ids = list(required_assessments(course=course).values_list("pk", flat=True))
     if not required_ids or not enrollments:
         return RequirementCount(total=len(required_ids))
-    enrollment_by_user = {enrollment.user_id: enrollment.pk for enrollment in enrollments}
-    passed = (
-        Attempt.objects.filter(assessment_id__in=required_ids, passed=True, user_id__in=enrollment_by_user)
-        .values("user_id")
-        .annotate(assessments=Count("assessment_id", distinct=True))
-    )
-    return RequirementCount(
-        total=len(required_ids),
-        done={enrollment_by_user[row["user_id"]]: row["assessments"] for row in passed},
-    )
+    # A learner renewing a certificate started a new round: only what they passed since counts.
+    first_round = {enrollment.user_id: enrollment.pk for enrollment in enrollments if not enrollment.round_started_at}
+    renewing = {enrollment.user_id: enrollment for enrollment in enrollments if enrollment.round_started_at}
+    done: dict[int, int] = {}
+    if first_round:
+        passed = (
+            Attempt.objects.filter(assessment_id__in=required_ids, passed=True, user_id__in=first_round)
+            .values("user_id")
+            .annotate(assessments=Count("assessment_id", distinct=True))
+        )
+        done.update({first_round[row["user_id"]]: row["assessments"] for row in passed})
+    if renewing:
+        passed_since: dict[int, set[int]] = {}
+        for user_id, assessment_id, submitted_at in Attempt.objects.filter(
+            assessment_id__in=required_ids, passed=True, user_id__in=renewing, submitted_at__isnull=False
+        ).values_list("user_id", "assessment_id", "submitted_at"):
+            if submitted_at >= renewing[user_id].round_started_at:
+                passed_since.setdefault(user_id, set()).add(assessment_id)
+        done.update({renewing[user_id].pk: len(ids) for user_id, ids in passed_since.items()})
+    return RequirementCount(total=len(required_ids), done=done)
 
 
 # The learner's view of an assessment ------------------------------------------------------------------------
