@@ -683,15 +683,15 @@ def outline_steps(*, course: "CoursePage", user: User | AnonymousUser) -> list[O
     ]
 
 
-def outline_steps_done(*, user: User | AnonymousUser, pages: "list[Any]") -> set[int]:
-    """Of the given step pages, the assessments `user` has passed: one query."""
+def outline_steps_done(*, user: User | AnonymousUser, pages: "list[Any]", since: datetime | None = None) -> set[int]:
+    """Of the given step pages, the assessments `user` has passed (since the renewal round began, if any): one
+    query."""
     if not user.is_authenticated:
         return set()
-    return set(
-        Attempt.objects.filter(user=user, assessment_id__in=[page.pk for page in pages], passed=True)
-        .values_list("assessment_id", flat=True)
-        .distinct()
-    )
+    passed = Attempt.objects.filter(user=user, assessment_id__in=[page.pk for page in pages], passed=True)
+    if since is not None:
+        passed = passed.filter(submitted_at__gte=since)
+    return set(passed.values_list("assessment_id", flat=True).distinct())
 
 
 # How long a released or changed grade stays news on the learner's dashboard.

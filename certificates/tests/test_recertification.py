@@ -16,6 +16,7 @@ from assessments.tests.factories import make_assessment, option, question
 from certificates import openbadges, selectors, services
 from certificates.models import Certificate, CertificateStatus
 from courses.models import CoursePage
+from learning import selectors as learning_selectors
 from learning import services as learning_services
 from learning.models import Enrollment, EnrollmentStatus, LessonProgress
 
@@ -222,8 +223,13 @@ class TestRenew:
             with django_capture_on_commit_callbacks(execute=True):
                 assessment_services.submit_attempt(attempt=attempt)
 
+        def quiz_ticked():
+            player = learning_selectors.lesson_player(user=learner, lesson=lessons[0])
+            return next(item.is_done for module in player.modules for item in module.lessons if item.kind)
+
         enrollment = complete_course(learner, yearly, lessons)
         pass_quiz()
+        assert quiz_ticked() is True
         certificate = learner.certificates.get()
         with travel_to(certificate.expires_at - timedelta(days=5)):
             services.start_renewal(certificate=certificate, user=learner)
@@ -234,7 +240,9 @@ class TestRenew:
             # Every lesson again, but the quiz passed a year ago does not count for this round.
             assert enrollment.status == EnrollmentStatus.ACTIVE and enrollment.progress_percent == 80
             assert learner.certificates.count() == 1
+            assert quiz_ticked() is False  # the player's outline does not tick it either
             pass_quiz()  # max_attempts=1 counts per round
+            assert quiz_ticked() is True
         enrollment.refresh_from_db()
         assert enrollment.status == EnrollmentStatus.COMPLETED
         assert list(learner.certificates.order_by("issue_number").values_list("issue_number", flat=True)) == [1, 2]
