@@ -45,12 +45,17 @@ def _expects_certificate(enrollment: Enrollment) -> bool:
 
 
 def certificate_panels(*, enrollments: Iterable[Enrollment]) -> list[CertificatePanel]:
-    """One panel per completed enrollment that earns a certificate, in one query for all of them."""
+    """One panel per completed enrollment that earns a certificate, and per course being taken again to renew
+    one (its certificate still counts until it expires), in one query for all of them."""
+    enrollments = list(enrollments)
     expecting = [enrollment for enrollment in enrollments if _expects_certificate(enrollment)]
+    renewing = [enrollment for enrollment in enrollments if enrollment.round_started_at and enrollment.gives_access]
     latest: dict[int, Certificate] = {}
-    for certificate in Certificate.objects.filter(enrollment__in=expecting).order_by("issue_number"):
+    for certificate in Certificate.objects.filter(enrollment__in=expecting + renewing).order_by("issue_number"):
         latest[certificate.enrollment_id] = certificate
-    return [CertificatePanel(enrollment, latest.get(enrollment.pk)) for enrollment in expecting]
+    being_renewed = {pk for pk, certificate in latest.items() if certificate.renewal_started_at}
+    shown = {enrollment.pk for enrollment in expecting} | {e.pk for e in renewing if e.pk in being_renewed}
+    return [CertificatePanel(e, latest.get(e.pk)) for e in enrollments if e.pk in shown]
 
 
 def certificate_panel(*, enrollment: Enrollment) -> CertificatePanel | None:

@@ -174,8 +174,11 @@ class TestRenew:
             assert enrollment.status == EnrollmentStatus.ACTIVE and enrollment.progress_percent == 0
             assert enrollment.completed_at is None and enrollment.round_started_at == timezone.now()
             assert not LessonProgress.objects.filter(enrollment=enrollment).exists()
-            # The old certificate is untouched: still valid until it expires.
+            # The old certificate is untouched: still valid until it expires, and still on the learner's list.
             assert selectors.verification(serial=expiring.serial).status == "valid"
+            page = client.get("/learning/").content.decode()
+            assert expiring.serial in page and "data-certificate-renewal" in page
+            assert renew_url(expiring) not in page
 
             # A second click (or a second tab) does not reset the progress made in the meantime.
             learning_services.complete_lesson(enrollment=enrollment, lesson=lessons[0])
