@@ -36,7 +36,10 @@ def required_assessments_passed(*, course: "CoursePage", enrollments: "list[Enro
         return RequirementCount(total=len(required_ids))
     # A learner renewing a certificate started a new round: only what they passed since counts.
     first_round = {enrollment.user_id: enrollment.pk for enrollment in enrollments if not enrollment.round_started_at}
-    renewing = {enrollment.user_id: enrollment for enrollment in enrollments if enrollment.round_started_at}
+    renewing: dict[int, tuple[int, datetime]] = {}  # user id -> (enrollment id, when the round started)
+    for enrollment in enrollments:
+        if enrollment.round_started_at is not None:
+            renewing[enrollment.user_id] = (enrollment.pk, enrollment.round_started_at)
     done: dict[int, int] = {}
     if first_round:
         passed = (
@@ -50,9 +53,9 @@ def required_assessments_passed(*, course: "CoursePage", enrollments: "list[Enro
         for user_id, assessment_id, submitted_at in Attempt.objects.filter(
             assessment_id__in=required_ids, passed=True, user_id__in=renewing, submitted_at__isnull=False
         ).values_list("user_id", "assessment_id", "submitted_at"):
-            if submitted_at >= renewing[user_id].round_started_at:
+            if submitted_at is not None and submitted_at >= renewing[user_id][1]:
                 passed_since.setdefault(user_id, set()).add(assessment_id)
-        done.update({renewing[user_id].pk: len(ids) for user_id, ids in passed_since.items()})
+        done.update({renewing[user_id][0]: len(ids) for user_id, ids in passed_since.items()})
     return RequirementCount(total=len(required_ids), done=done)
 
 

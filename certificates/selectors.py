@@ -113,8 +113,8 @@ class Verification:
                 issuer=certificate.issuer_name,
                 verification_url=certificate.verification_url,
             )
-            if certificate.expires_at:
-                answer.update(valid_until=certificate.expires_on.isoformat())
+            if (expires_on := certificate.expires_on) is not None:
+                answer.update(valid_until=expires_on.isoformat())
             if certificate.revoked_at:
                 answer.update(
                     revoked_on=certificate.revoked_at.date().isoformat(), revocation_reason=certificate.revoked_reason
