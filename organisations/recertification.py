@@ -89,7 +89,7 @@ def recertify(*, certificate_id: int) -> Outcome:
             .select_related("organisation", "user")
             .order_by("pk")
         )
-        course = certificate.course.specific
+        course = certificate.course
         due_on = certificate.expires_on
         for membership in memberships:
             try:
