@@ -1,4 +1,6 @@
-"""Reminders of assigned courses: one e-mail some days before the due date, one once it has passed.
+"""Organisations' background tasks.
+
+Reminders of assigned courses: one e-mail some days before the due date, one once it has passed.
 
 Each is claimed on its assignment row, for the due date it was chosen for, by a conditional UPDATE before the
 e-mail is queued on commit: of two runs at once, or a retried one, only the first to claim sends it. A new due
@@ -45,3 +47,18 @@ def send_assignment_reminders(today: str | None = None) -> int:
                 send_account_email.delay_on_commit(subject=subject, body=body, to=[user.email])
             sent += 1
     return sent
+
+
+# --- Recertification (organisations/recertification.py) -------------------------------------------------------
+
+
+@shared_task
+def recertify_members() -> int:
+    """Daily: members whose certificate for an assigned course expires within 30 days are warned and assigned the
+    course again, once per certificate. Returns how many certificates this run handled."""
+    from . import recertification
+
+    return sum(outcome.claimed for outcome in recertification.recertify_due())
+
+
+# --- end of recertification -----------------------------------------------------------------------------------

@@ -368,6 +368,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour=6, day_of_week="mon"),
         "options": {"expires": 6 * 60 * 60},
     },
+    # --- Recertification: daily, members' expiring certificates warned and their courses assigned again, once
+    # per certificate (organisations/recertification.py). A missed day is caught up by the next run.
+    "recertify-members": {
+        "task": "organisations.tasks.recertify_members",
+        "schedule": crontab(minute=30, hour=5),
+        "options": {"expires": 12 * 60 * 60},
+    },
+    # --- end of recertification
 }
 
 # Logging: one line per record on stderr, with the request id (lms_site/request_id.py); JSON lines with
