@@ -267,6 +267,7 @@ CELERY_QUEUE_DEFAULT = [
     "gamification.tasks.reverse_refunded_course",
     "gamification.tasks.award_badge_to_qualifying",
     "gamification.tasks.reward_session_attendance",
+    "organisations.tasks.recertify_members",  # re-assigns; its e-mails go through send_account_email
 ]
 CELERY_TASK_ROUTES = {
     **{name: {"queue": "default"} for name in CELERY_QUEUE_DEFAULT},
