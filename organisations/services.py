@@ -589,15 +589,18 @@ def assign_course_to_many(
     if group is not None and group.organisation_id != organisation.pk:
         raise NotAllowed(_("This group belongs to another organisation."))
     with transaction.atomic():
+        # The members are locked before the pool, in id order, as assign_course locks a member before the pool:
+        # the other way round, a single assignment and this one could each hold what the other waits for.
         if group is not None:
-            targets = list(group.members.filter(removed_at__isnull=True).select_related("user"))
+            targets = list(group.members.filter(removed_at__isnull=True).select_for_update().order_by("pk"))
             if not targets:
                 raise OrganisationError(_("The group “%(group)s” has no members yet.") % {"group": group.name})
         else:
             targets = list(
                 Membership.objects.filter(pk__in=[m.pk for m in memberships or []], removed_at__isnull=True)
                 .filter(organisation=organisation)
-                .select_related("user")
+                .select_for_update()
+                .order_by("pk")
             )
             if not targets or len(targets) != len({m.pk for m in memberships or []}):
                 raise OrganisationError(_("Choose current members of this organisation."))
