@@ -135,15 +135,27 @@ def order_return(request, order_id: int):
     if order is None:
         raise Http404("No such order.")
     if order.status == OrderStatus.PAID and not order.auto_refund_reason:
-        messages.success(request, f"Payment received: welcome to “{order.course.title}”!")
-        return HttpResponseClientRedirect(order.course.url) if request.htmx else redirect(order.course.url)
+        if order.is_seat_order:
+            messages.success(request, _("Payment received: your seats are ready to assign."))
+        else:
+            messages.success(request, f"Payment received: welcome to “{order.course.title}”!")
+        back = _back_url(order)
+        return HttpResponseClientRedirect(back) if request.htmx else redirect(back)
     template = "billing/order_return.html#order-status" if request.htmx else "billing/order_return.html"
     context = {
         "order": order,
         "simulator_enabled": settings.BILLING_SIMULATOR_ENABLED and gateway.uses_simulator(),
         "refund_reason": AutoRefund(order.auto_refund_reason).label if order.auto_refund_reason else "",
+        "back_url": _back_url(order),
     }
     return personal(TemplateResponse(request, template, context))
+
+
+def _back_url(order) -> str:
+    """Where the buyer goes after Checkout: the course, or for a seat order the page it was bought from."""
+    if order.is_seat_order:
+        return order.return_path if order.return_path.startswith("/") else "/"
+    return order.course.url
 
 
 @require_GET
@@ -152,7 +164,7 @@ def order_cancelled(request, order_id: int):
     if order is None:
         raise Http404("No such order.")
     messages.info(request, "Checkout cancelled: you were not charged.")
-    return redirect(order.course.url)
+    return redirect(_back_url(order))
 
 
 @csrf_exempt  # Stripe cannot send a CSRF token; the signature check replaces it
