@@ -133,7 +133,7 @@ def invoice_content(order: Order) -> InvoiceContent:
     )
     lines = tuple(
         InvoiceLine(
-            description=_("Seats of the online course “%(course)s”") % {"course": line.course.title},
+            description=line.course.title,
             quantity=line.quantity,
             unit_price=line.unit_price,
             amount=line.amount,
@@ -287,12 +287,12 @@ def render_invoice(content: InvoiceContent) -> bytes:
             y -= size + 4
     y -= 24
 
-    qty_x, unit_x, amount_x = right - 230, right - 110, right - 10
+    qty_x, unit_x, amount_x = right - 190, right - 100, right - 10
 
     def header(y: float) -> float:
         canvas.setFillColor(SHADE)
         canvas.rect(left, y - 8, right - left, 24, stroke=0, fill=1)
-        _draw(canvas, _("DESCRIPTION"), left + 10, y, SANS, 8, MUTED)
+        _draw(canvas, _("SEATS OF THE COURSE"), left + 10, y, SANS, 8, MUTED)
         _draw(canvas, _("QUANTITY"), qty_x, y, SANS, 8, MUTED, right=True)
         _draw(canvas, _("UNIT PRICE"), unit_x, y, SANS, 8, MUTED, right=True)
         _draw(canvas, _("AMOUNT"), amount_x, y, SANS, 8, MUTED, right=True)
@@ -309,7 +309,7 @@ def render_invoice(content: InvoiceContent) -> bytes:
 
     y = header(y)
     for item in content.lines:
-        description = _wrap(item.description, SANS, 10, qty_x - left - 60)
+        description = _wrap(item.description, SANS, 10, qty_x - left - 50)
         needed = 14 * len(description) + 12
         if y - needed < FOOTER_TOP + 20:
             y = header(new_page())
