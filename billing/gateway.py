@@ -6,6 +6,7 @@ reach the application only as webhook events, through billing.services.receive_w
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import stripe
 from django.conf import settings
@@ -52,7 +53,7 @@ BANK_TRANSFERS = {
 }
 
 
-def _line_items(order) -> list[dict]:
+def _line_items(order) -> Any:
     """One item per course: a course order's at its discounted total, a seat order's with its quantity."""
     if order.is_seat_order:
         return [

@@ -528,11 +528,11 @@ def _settle(order: Order) -> None:
         if order.refund_requested_at is None:  # a replayed event must not ask for a second refund
             transaction.on_commit(lambda: request_refund(order=order, by=None))
     elif newly_paid:
-        if not order.is_seat_order:  # a seat order's seats are granted by its receivers (organisations)
+        if order.course is not None:  # a seat order has none: its receivers (organisations) grant its seats
             learning_services.grant_paid_access(user=order.user, course=order.course)
         order_paid.send(sender=Order, order=order)
     elif status in ACCESS_ENDED and was_paid:
-        if not order.is_seat_order:
+        if order.course is not None:
             learning_services.end_paid_access(user=order.user, course=order.course)
         # Receivers run inside this transaction: certificates revokes the course's certificates here and now.
         order_refunded.send(sender=Order, order=order)

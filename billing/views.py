@@ -135,7 +135,7 @@ def order_return(request, order_id: int):
     if order is None:
         raise Http404("No such order.")
     if order.status == OrderStatus.PAID and not order.auto_refund_reason:
-        if order.is_seat_order:
+        if order.course is None:  # a seat order
             messages.success(request, _("Payment received: your seats are ready to assign."))
         else:
             messages.success(request, f"Payment received: welcome to “{order.course.title}”!")
@@ -153,8 +153,9 @@ def order_return(request, order_id: int):
 
 def _back_url(order) -> str:
     """Where the buyer goes after Checkout: the course, or for a seat order the page it was bought from."""
-    if order.is_seat_order:
-        return order.return_path if order.return_path.startswith("/") else "/"
+    if order.course is None:  # a seat order
+        path = order.return_path
+        return path if path.startswith("/") and not path.startswith("//") else "/"
     return order.course.url
 
 
@@ -200,6 +201,9 @@ def simulator(request, order_id: int):
                 "bank_confirms": partial(payment_simulator.settle_bank_transfer, succeeds=True),
                 "bank_rejects": partial(payment_simulator.settle_bank_transfer, succeeds=False),
             }
+        elif order.status == OrderStatus.PAID and order.payment_intent_id:
+            # As a refund made in Stripe's dashboard: only its charge.refunded event reaches the site.
+            actions = {"refund": payment_simulator.refund}
         else:
             actions = {}
         if outcome in actions:

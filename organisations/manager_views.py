@@ -150,7 +150,8 @@ def create_organisation(request):
                 return redirect("organisations:seats", slug=organisation.slug)
         else:
             status = 400
-    return personal(TemplateResponse(request, "organisations/create.html", {"form": form}, status=status))
+    context = {"form": form, "managed": list(selectors.managed_organisations(user=request.user).order_by("name")[:10])}
+    return personal(TemplateResponse(request, "organisations/create.html", context, status=status))
 
 
 # Assignments --------------------------------------------------------------------------------------------------

@@ -146,3 +146,18 @@ def test_a_long_invoice_goes_on_to_more_pages(learner, catalogue):
     assert len(reader.pages) > 1
     assert all(f"Course {n:02d}" in text for n in range(30)) and "600.00 EUR" in text
     assert invoices.invoice_pdf(order=order) == invoices.invoice_pdf(order=order)  # same facts, same bytes
+
+
+def test_admins_list_inspect_and_refund_seat_orders(client, admin_user, learner, courses):
+    order = seat_order(learner, [(courses[0], 4), (courses[1], 1)])
+    simulator.pay(order=order)
+    client.force_login(admin_user)
+    listing = client.get(reverse("billing_admin:index")).content.decode()
+    assert "Seats: 4 × Django in Depth, 1 × Wagtail for Editors" in listing
+    inspect = client.get(reverse("billing_admin:inspect", args=[order.pk]))
+    assert inspect.status_code == 200 and "4 × Django in Depth" in inspect.content.decode()
+    refund_url = reverse("billing_admin:refund", args=[order.pk])
+    assert "seats assigned to members stay with them" in " ".join(client.get(refund_url).content.decode().split())
+    client.post(refund_url)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.REFUNDED

@@ -20,6 +20,7 @@ from billing.models import Order, OrderStatus
 from courses.tests.factories import make_course
 from learning.models import Enrollment
 from organisations import services
+from organisations.forms import OrganisationForm
 from organisations.models import MemberRole, Membership, Organisation, OrganisationOrder, SeatChange, SeatPool
 
 from .factories import make_manager, make_member, make_organisation
@@ -295,7 +296,9 @@ class TestManagerPage:
         back = client.get(reverse("billing:order_return", args=[order.pk]))
         assert back.status_code == 302 and back["Location"] == reverse("organisations:seats", args=[org.slug])
 
-    def test_the_simulator_expires_and_the_admin_refunds_a_seat_order(self, client, org, manager, paid_course):
+    def test_the_simulator_expires_and_refunds_and_the_admin_refunds_a_seat_order(
+        self, client, org, manager, paid_course
+    ):
         client.force_login(manager.user)
         expiring = place(org, manager, [(paid_course, 1)])
         client.post(reverse("billing:simulator", args=[expiring.pk]), {"outcome": "expire"})
@@ -307,6 +310,13 @@ class TestManagerPage:
         billing_services.request_refund(order=order, by=None)
         order.refresh_from_db()
         assert order.status == OrderStatus.REFUNDED and seats(org, paid_course) == 0
+        # A refund made in Stripe's dashboard, played on the simulator page.
+        dashboard = place(org, manager, [(paid_course, 2)])
+        client.post(reverse("billing:simulator", args=[dashboard.pk]), {"outcome": "pay"})
+        assert "Refund it in full" in client.get(reverse("billing:simulator", args=[dashboard.pk])).content.decode()
+        client.post(reverse("billing:simulator", args=[dashboard.pk]), {"outcome": "refund"})
+        dashboard.refresh_from_db()
+        assert dashboard.status == OrderStatus.REFUNDED and seats(org, paid_course) == 0
         assert client.post(reverse("billing:simulator", args=[order.pk]), {"outcome": "cancel"}).status_code == 302
 
     @pytest.mark.parametrize(
@@ -453,3 +463,25 @@ class TestCreateOrganisation:
         client.force_login(learner)
         response = client.post(self.URL, {"name": " ", "billing_email": "not-an-address"})
         assert response.status_code == 400 and not Organisation.objects.exists()
+
+
+def test_hostile_values_in_the_forms_are_refused_without_a_server_error(client, org, manager, paid_course):
+    from lms_site.tests.test_hostile_input import HOSTILE_FORM_VALUES
+
+    client.force_login(manager.user)
+    buy = reverse("organisations:buy_seats", args=[org.slug])
+    for value in HOSTILE_FORM_VALUES:
+        data = {f"seats-{paid_course.pk}": value, "payment_method": value, f"seats-{value[:50]}": value}
+        assert client.post(buy, data).status_code == 400, value
+        created = client.post(reverse("organisations:create"), dict.fromkeys(OrganisationForm.base_fields, value))
+        assert created.status_code in (302, 400), value
+    assert not Order.objects.exists()
+    url = reverse("organisations:invoice", args=[org.slug, 1])
+    assert client.get(url.replace("/1/", "/99999999999999999999/")).status_code == 404
+
+
+def test_a_paid_course_page_leads_to_buying_for_a_team_and_managers_to_their_teams(client, org, manager, paid_course):
+    assert reverse("organisations:create") in client.get(paid_course.url).content.decode()
+    client.force_login(manager.user)
+    page = client.get(reverse("organisations:create")).content.decode()
+    assert reverse("organisations:seats", args=[org.slug]) in page
