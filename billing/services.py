@@ -450,7 +450,10 @@ def _payment_intent_of(data: dict[str, Any]) -> str | None:
 
 
 def _locked_order(data: dict[str, Any]) -> Order | None:
-    orders = Order.objects.select_for_update().select_related("user", "course")
+    # Only the order's row is locked: FOR UPDATE over a join would lock the buyer's and the course's rows too
+    # (MariaDB has no FOR UPDATE OF), so anything inserting a row that refers to them (a manager assigning a seat
+    # while their seat order is refunded) would wait on the webhook while the webhook waits on it: a deadlock.
+    orders = Order.objects.select_for_update()
     metadata = data.get("metadata") or {}
     order_id = metadata.get("order_id") or data.get("client_reference_id")
     if order_id and str(order_id).isdigit():
