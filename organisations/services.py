@@ -11,19 +11,26 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+from django.template import Context
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
+from accounts.tasks import send_account_email
 from billing import selectors as billing_selectors
 from billing import services as billing_services
 from billing.models import Order, PaymentMethod
 from courses.models import CoursePage
 from learning import services as learning_services
 
+from .csv_import import ImportRow
 from .models import (
+    OPEN_INVITATION,
     Assignment,
     Group,
     Invitation,
@@ -35,6 +42,7 @@ from .models import (
     SeatChangeReason,
     SeatPool,
 )
+from .selectors import forget_assigned_courses
 
 INVITATION_DAYS = 14
 _INVITATION_SALT = "organisations.invitation"
@@ -125,6 +133,7 @@ def add_member(*, organisation: Organisation, user: User, role: str = MemberRole
         membership, created = Membership.objects.select_for_update().get_or_create(
             organisation=organisation, user=user, defaults={"role": role, "joined_at": now}
         )
+        forget_assigned_courses(user_id=user.pk)  # the teams they manage, on their dashboard
         if created:
             return membership
         if membership.removed_at is not None:
@@ -146,6 +155,7 @@ def set_role(*, membership: Membership, role: str) -> Membership:
             _keep_a_manager(membership)
         membership.role = role
         membership.save(update_fields=["role"])
+        forget_assigned_courses(user_id=membership.user_id)
         return membership
 
 
@@ -162,7 +172,7 @@ def remove_member(*, membership: Membership) -> Membership:
     seats opened close; their enrolments, progress and certificates stay. Removing twice changes nothing."""
     with transaction.atomic():
         Organisation.objects.select_for_update().get(pk=membership.organisation_id)
-        membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
         if membership.removed_at is not None:
             return membership
         if membership.role == MemberRole.MANAGER:
@@ -173,6 +183,7 @@ def remove_member(*, membership: Membership) -> Membership:
             _release(assignment)
         membership.removed_at = timezone.now()
         membership.save(update_fields=["removed_at"])
+        forget_assigned_courses(user_id=membership.user_id)
         membership.groups.clear()
         return membership
 
@@ -365,7 +376,10 @@ def assign_course(
         raise OrganisationError(_("“%(course)s” is not published.") % {"course": course.title})
     now = timezone.now()
     with transaction.atomic():
-        membership = Membership.objects.select_for_update().select_related("user", "organisation").get(pk=membership.pk)
+        # Locks the membership row alone: with select_related, MariaDB would lock the joined user and organisation
+        # rows too, and every assignment in the organisation would queue behind one another. The seats are
+        # rationed by the pool's lock below.
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
         if membership.removed_at is not None:
             raise NotAllowed(_("%(name)s is no longer a member.") % {"name": membership.user.get_full_name()})
         organisation = membership.organisation
@@ -392,6 +406,7 @@ def assign_course(
         assignment.released_at = None
         assignment.reminded_at = assignment.overdue_notified_at = None
         assignment.save()
+        forget_assigned_courses(user_id=membership.user_id)
         # The seat was bought through billing's verified webhook; the member's access follows from holding it.
         if uses_seat:
             learning_services.grant_paid_access(user=membership.user, course=course)
@@ -404,7 +419,9 @@ def release_assignment(*, assignment: Assignment) -> Assignment:
     """Ends an assignment: its seat goes back to the pool and the course closes for the member (progress kept)."""
     with transaction.atomic():
         assignment = (
-            Assignment.objects.select_for_update().select_related("membership__user", "course").get(pk=assignment.pk)
+            Assignment.objects.select_for_update().get(
+                pk=assignment.pk
+            )  # not the joined course page: editors publish it
         )
         if assignment.released_at is None:
             _release(assignment)
@@ -414,6 +431,7 @@ def release_assignment(*, assignment: Assignment) -> Assignment:
 def _release(assignment: Assignment) -> None:
     assignment.released_at = timezone.now()
     assignment.save(update_fields=["released_at"])
+    forget_assigned_courses(user_id=assignment.membership.user_id)
     user, course = assignment.membership.user, assignment.course
     if not assignment.uses_seat or billing_selectors.has_paid_for(user=user, course=course):
         return  # a free course stays open, and so does one the learner bought for themselves
@@ -442,6 +460,10 @@ def invite(
     email = email.strip()
     now = timezone.now()
     with transaction.atomic():
+        if _current_member_emails(organisation=organisation, emails=[email]):
+            raise OrganisationError(
+                _("%(email)s is already a member of %(organisation)s.") % {"email": email, "organisation": organisation}
+            )
         Invitation.objects.filter(organisation=organisation, email__iexact=email, accepted_at__isnull=True).filter(
             revoked_at__isnull=True
         ).update(revoked_at=now)
@@ -490,7 +512,7 @@ def check_open(invitation: Invitation) -> None:
 def accept_invitation(*, invitation: Invitation, user: User) -> Membership:
     """`user` accepts: they must own the invited address (the link reached it) and not be banned. Once only."""
     with transaction.atomic():
-        invitation = Invitation.objects.select_for_update().select_related("organisation").get(pk=invitation.pk)
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         check_open(invitation)
         if user.email.casefold() != invitation.email.casefold():
             raise InvitationRefused(
@@ -510,3 +532,274 @@ def invitation_url(invitation: Invitation) -> str:
     from django.urls import reverse
 
     return settings.WAGTAILADMIN_BASE_URL + reverse("organisations:accept", args=[invitation_token(invitation)])
+
+
+# Members page: groups, invitations and their e-mails, CSV import -----------------------------------------------
+
+
+def _current_member_emails(*, organisation: Organisation, emails: list[str]) -> set[str]:
+    """Which of `emails` (compared without case) belong to current members of `organisation`, lower-cased."""
+    folded = {email.strip().lower() for email in emails}
+    if not folded:
+        return set()
+    found = (
+        Membership.objects.filter(organisation=organisation, removed_at__isnull=True)
+        .annotate(folded_email=Lower("user__email"))
+        .filter(folded_email__in=folded)
+        .values_list("folded_email", flat=True)
+    )
+    return set(found)
+
+
+def remove_from_group(*, group: Group, membership: Membership) -> None:
+    """Takes a member out of a group. The courses the group gave them stay: a manager releases those on the
+    assignments page, so leaving a group never closes a course someone is half-way through by surprise."""
+    if membership.organisation_id != group.organisation_id:
+        raise NotAllowed(_("Only members of this organisation are in its groups."))
+    group.members.remove(membership)
+
+
+def withdraw_invitation(*, invitation: Invitation) -> Invitation:
+    """Its link stops working. Withdrawing one that was used or withdrawn already changes nothing."""
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.accepted_at is None and invitation.revoked_at is None:
+            invitation.revoked_at = timezone.now()
+            invitation.save(update_fields=["revoked_at"])
+        return invitation
+
+
+def resend_invitation(*, invitation: Invitation, by: User | None) -> Invitation:
+    """A new invitation with the same details and a new link, e-mailed; the old link stops working."""
+    if not invitation.is_open:
+        raise InvitationRefused(_("This invitation was used or withdrawn; invite the person again instead."))
+    with transaction.atomic():
+        new = invite(
+            organisation=invitation.organisation,
+            email=invitation.email,
+            by=by,
+            role=invitation.role,
+            first_name=invitation.first_name,
+            last_name=invitation.last_name,
+            groups=list(invitation.groups.all()),
+        )
+        send_invitation_email(invitation=new)
+    return new
+
+
+def invite_and_email(
+    *,
+    organisation: Organisation,
+    email: str,
+    by: User | None,
+    role: str = MemberRole.MEMBER,
+    first_name: str = "",
+    last_name: str = "",
+    groups: list[Group] | None = None,
+) -> Invitation:
+    """`invite`, and the e-mail with the link, queued once the invitation is committed."""
+    with transaction.atomic():
+        invitation = invite(
+            organisation=organisation,
+            email=email,
+            by=by,
+            role=role,
+            first_name=first_name,
+            last_name=last_name,
+            groups=groups,
+        )
+        send_invitation_email(invitation=invitation)
+    return invitation
+
+
+def send_invitation_email(*, invitation: Invitation) -> None:
+    """Queues the invitation's e-mail, sent after the current transaction commits (never for a rolled-back one).
+    The invited person may have no account yet, so the e-mail is in the language of the manager's request."""
+    context = {
+        "site_url": settings.WAGTAILADMIN_BASE_URL,
+        "invitation": invitation,
+        "organisation": invitation.organisation,
+        "inviter": invitation.invited_by.get_full_name() if invitation.invited_by else "",
+        "url": invitation_url(invitation),
+        "days": INVITATION_DAYS,
+    }
+    subject = "".join(_render_text("organisations/emails/invitation_subject.txt", context).splitlines()).strip()
+    body = _render_text("organisations/emails/invitation.txt", context)
+    send_account_email.delay_on_commit(subject=subject, body=body, to=[invitation.email])
+
+
+def _render_text(name: str, context: dict) -> str:
+    # As accounts.services.render_email does: plain text, no HTML escaping ("O'Brien" stays "O'Brien").
+    return get_template(name).template.render(Context(context, autoescape=False))  # type: ignore[attr-defined]
+
+
+def import_invitations(*, organisation: Organisation, rows: list[ImportRow], by: User | None) -> list[Invitation]:
+    """Invites everyone of a checked CSV file at once: the groups it names that do not exist yet, the invitations
+    (each replacing an open one for the same address) and their e-mails, in one transaction. All or nothing: a
+    row whose address became a current member's since the preview refuses the whole import."""
+    now = timezone.now()
+    emails = [row.email for row in rows]
+    with transaction.atomic():
+        Organisation.objects.select_for_update().get(pk=organisation.pk)
+        members = _current_member_emails(organisation=organisation, emails=emails)
+        if members:
+            raise OrganisationError(
+                _("Some addresses became members since the preview (%(emails)s). Check the file again.")
+                % {"emails": ", ".join(sorted(members)[:5])}
+            )
+        groups = {group.name.casefold(): group for group in Group.objects.filter(organisation=organisation)}
+        wanted = {}
+        for row in rows:
+            if row.group and row.group.casefold() not in groups:
+                wanted.setdefault(row.group.casefold(), row.group)
+        if wanted:
+            Group.objects.bulk_create([Group(organisation=organisation, name=name) for name in wanted.values()])
+            groups = {group.name.casefold(): group for group in Group.objects.filter(organisation=organisation)}
+        Invitation.objects.filter(OPEN_INVITATION, organisation=organisation).annotate(
+            folded_email=Lower("email")
+        ).filter(folded_email__in={email.lower() for email in emails}).update(revoked_at=now)
+        invitations = [
+            Invitation(
+                organisation=organisation,
+                email=row.email,
+                first_name=row.first_name,
+                last_name=row.last_name,
+                role=row.role,
+                invited_by=by,
+                expires_at=now + timedelta(days=INVITATION_DAYS),
+            )
+            for row in rows
+        ]
+        Invitation.objects.bulk_create(invitations, batch_size=500)
+        if any(invitation.pk is None for invitation in invitations):
+            # A database that does not return the new ids from a bulk insert: find them by their nonces.
+            ids = dict(
+                Invitation.objects.filter(organisation=organisation, created_at__gte=now).values_list("nonce", "pk")
+            )
+            for invitation in invitations:
+                invitation.pk = ids[invitation.nonce]
+        links = [
+            Invitation.groups.through(invitation_id=invitation.pk, group_id=groups[row.group.casefold()].pk)
+            for invitation, row in zip(invitations, rows, strict=True)
+            if row.group
+        ]
+        Invitation.groups.through.objects.bulk_create(links, batch_size=500)
+        for invitation in invitations:
+            invitation.organisation = organisation
+            send_invitation_email(invitation=invitation)
+    return invitations
+
+
+# Assignments to many ------------------------------------------------------------------------------------------
+
+
+def check_due_on(due_on: date | None) -> None:
+    """A due date may be left out, but not set in the past (in the site's calendar)."""
+    if due_on is not None and due_on < timezone.localdate():
+        raise OrganisationError(_("The due date cannot be in the past."))
+
+
+@dataclass(frozen=True)
+class AssignedToMany:
+    assignments: list[Assignment]
+    new: int  # assignments opened now (the others were current already and only got the due date)
+
+
+def assign_course_to_many(
+    *,
+    organisation: Organisation,
+    course: CoursePage,
+    memberships: list[Membership] | None = None,
+    group: Group | None = None,
+    due_on: date | None = None,
+    by: User | None = None,
+) -> AssignedToMany:
+    """Gives `course` to each of `memberships`, or to every current member of `group`, all or nothing: when
+    fewer seats are free than people who need one, nobody gets the course and the error says how many seats
+    are missing. A group's assignments also reach those who join it later (add_to_group). One transaction, with
+    the pool locked while seats are counted and taken, so a concurrent assignment cannot slip in between."""
+    check_due_on(due_on)
+    if not course.live:
+        raise OrganisationError(_("“%(course)s” is not published.") % {"course": course.title})
+    if group is not None and group.organisation_id != organisation.pk:
+        raise NotAllowed(_("This group belongs to another organisation."))
+    with transaction.atomic():
+        if group is not None:
+            targets = list(group.members.filter(removed_at__isnull=True).select_related("user"))
+            if not targets:
+                raise OrganisationError(_("The group “%(group)s” has no members yet.") % {"group": group.name})
+        else:
+            targets = list(
+                Membership.objects.filter(pk__in=[m.pk for m in memberships or []], removed_at__isnull=True)
+                .filter(organisation=organisation)
+                .select_related("user")
+            )
+            if not targets or len(targets) != len({m.pk for m in memberships or []}):
+                raise OrganisationError(_("Choose current members of this organisation."))
+        already = set(
+            Assignment.objects.filter(course=course, membership__in=targets, released_at__isnull=True).values_list(
+                "membership_id", flat=True
+            )
+        )
+        needing = [m for m in targets if m.pk not in already]
+        if needs_seat(course) and needing:
+            pool = _locked_pool(organisation=organisation, course=course)
+            free = pool.seats - seats_in_use(organisation_id=organisation.pk, course_id=course.pk)
+            if free < len(needing):
+                missing = len(needing) - max(free, 0)
+                raise NoFreeSeat(
+                    ngettext(
+                        "Nobody was assigned: %(needed)d people need a seat of “%(course)s” and %(missing)d seat "
+                        "is missing. Buy more seats or free some first.",
+                        "Nobody was assigned: %(needed)d people need a seat of “%(course)s” and %(missing)d seats "
+                        "are missing. Buy more seats or free some first.",
+                        missing,
+                    )
+                    % {"needed": len(needing), "course": course.title, "missing": missing}
+                )
+        done = [
+            assign_course(membership=membership, course=course, due_on=due_on, by=by, group=group)
+            for membership in targets
+        ]
+        if group is not None and already:
+            # Members who had the course on their own now hold it through the group too, so the group keeps
+            # the course for those who join it later even when everyone had it already.
+            Assignment.objects.filter(
+                course=course, membership_id__in=already, released_at__isnull=True, group__isnull=True
+            ).update(group=group)
+        return AssignedToMany(assignments=done, new=len(needing))
+
+
+def change_due_date(*, assignment: Assignment, due_on: date | None) -> Assignment:
+    """A new due date (or none) for a current assignment; its reminders go again for the new date."""
+    check_due_on(due_on)
+    with transaction.atomic():
+        assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        if assignment.released_at is not None:
+            raise OrganisationError(_("This assignment was released."))
+        if assignment.due_on != due_on:
+            assignment.due_on = due_on
+            assignment.reminded_at = assignment.overdue_notified_at = None
+            assignment.save(update_fields=["due_on", "reminded_at", "overdue_notified_at"])
+        return assignment
+
+
+# Reminders ----------------------------------------------------------------------------------------------------
+
+REMINDER_FIELDS = {"due_soon": "reminded_at", "overdue": "overdue_notified_at"}
+
+
+def claim_reminder(*, assignment_id: int, kind: str, due_on: date, now=None) -> bool:
+    """Marks one reminder of an assignment as sent, for the due date it was chosen for: True for the one caller
+    (of two runs at once, or a retry) whose conditional UPDATE found it unclaimed. A due date changed in between,
+    a released assignment or a removed member claims nothing."""
+    field = REMINDER_FIELDS[kind]
+    claimed = Assignment.objects.filter(
+        **{f"{field}__isnull": True},
+        pk=assignment_id,
+        due_on=due_on,
+        # No condition on the member: a join would make MySQL's UPDATE select the ids first and drop the
+        # claim's condition; removing a member releases their assignments, which the line above checks.
+        released_at__isnull=True,
+    ).update(**{field: now or timezone.now()})
+    return claimed == 1
