@@ -89,6 +89,8 @@ def receipt_content(order: Order) -> ReceiptContent:
     """What the receipt of a paid order prints; order.user and order.course should be loaded with it."""
     if order.paid_at is None:
         raise ValueError(f"Order {order.pk} was never paid: it has no receipt.")
+    if order.course is None:
+        raise ValueError(f"Order {order.pk} is a seat order: it has an invoice (invoices.py), not a receipt.")
     # Orders paid before sellers' details were kept print today's.
     seller = (
         SellerDetails.from_dict(order.seller_details, default_name=settings.WAGTAIL_SITE_NAME)

@@ -11,11 +11,22 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import User
+from billing.models import Order
 from certificates.models import Certificate
 from courses.models import CoursePage
 from learning.models import Enrollment, EnrollmentStatus
 
-from .models import OPEN_INVITATION, Assignment, Group, Invitation, MemberRole, Membership, Organisation, SeatPool
+from .models import (
+    OPEN_INVITATION,
+    Assignment,
+    Group,
+    Invitation,
+    MemberRole,
+    Membership,
+    Organisation,
+    OrganisationOrder,
+    SeatPool,
+)
 
 
 def managed_organisations(*, user: User) -> QuerySet[Organisation]:
@@ -72,6 +83,31 @@ def current_assignments(*, organisation: Organisation) -> QuerySet[Assignment]:
     return Assignment.objects.filter(
         organisation=organisation, released_at__isnull=True, membership__removed_at__isnull=True
     ).select_related("membership__user", "course")
+
+
+def courses_for_sale() -> QuerySet[CoursePage]:
+    """The courses an organisation may buy seats of: published, with a price."""
+    return CoursePage.objects.live().filter(price__gt=0).order_by("title", "pk")
+
+
+def seat_orders(*, organisation: Organisation) -> QuerySet[Order]:
+    """The organisation's seat orders with their lines, newest first: two queries whatever their number."""
+    linked = OrganisationOrder.objects.filter(organisation=organisation).values("order_id")
+    return Order.objects.filter(pk__in=linked).prefetch_related("lines__course").order_by("-created_at", "-pk")
+
+
+def seat_order(*, organisation: Organisation, order_id: int) -> Order | None:
+    """One of the organisation's seat orders, or None (another organisation's is None too)."""
+    return seat_orders(organisation=organisation).filter(pk=order_id).first()
+
+
+def organisation_for_invoice(*, user: User, slug: str) -> Organisation | None:
+    """The organisation whose invoices `user` may download: one they manage now, or any for an admin."""
+    if not user.is_authenticated:
+        return None
+    if user.is_lms_admin:
+        return Organisation.objects.filter(slug=slug).first()
+    return managed_organisation(user=user, slug=slug)
 
 
 # The members page ---------------------------------------------------------------------------------------------

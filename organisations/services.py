@@ -14,13 +14,17 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.template import Context
 from django.template.loader import get_template
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.tasks import send_account_email
 from billing import selectors as billing_selectors
+from billing import services as billing_services
+from billing.models import Order, PaymentMethod
 from courses.models import CoursePage
 from learning import services as learning_services
 
@@ -33,6 +37,7 @@ from .models import (
     MemberRole,
     Membership,
     Organisation,
+    OrganisationOrder,
     SeatChange,
     SeatChangeReason,
     SeatPool,
@@ -63,6 +68,56 @@ class InvitationRefused(OrganisationError):
 
 def needs_seat(course: CoursePage) -> bool:
     return not course.is_free
+
+
+# Organisations ------------------------------------------------------------------------------------------------
+
+
+# Paths under /teams/ that are not a team's.
+RESERVED_SLUGS = {"new"}
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:70].strip("-") or "team"
+    slug, n = base, 1
+    while slug in RESERVED_SLUGS or Organisation.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def create_organisation(
+    *,
+    user: User,
+    name: str,
+    billing_contact: str = "",
+    billing_email: str = "",
+    tax_id: str = "",
+    address: str = "",
+) -> Organisation:
+    """A new organisation with `user` as its first manager ("Buy for your team"). Its slug comes from the name,
+    made unique with a number."""
+    if not user.is_authenticated or user.is_banned:
+        raise NotAllowed(_("Sign in to create a team."))
+    name = " ".join(name.split())
+    if not name:
+        raise OrganisationError(_("Give your organisation a name."))
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                organisation = Organisation.objects.create(
+                    name=name,
+                    slug=_unique_slug(name),
+                    billing_contact=billing_contact.strip(),
+                    billing_email=billing_email.strip(),
+                    tax_id=tax_id.strip(),
+                    address=address.strip(),
+                )
+                add_member(organisation=organisation, user=user, role=MemberRole.MANAGER)
+                return organisation
+        except IntegrityError:
+            continue  # two teams of the same name created at once: the next number is free
+    raise OrganisationError(_("Please try again: another team of that name was being created."))
 
 
 # Members ------------------------------------------------------------------------------------------------------
@@ -221,6 +276,86 @@ def change_seats(
         pool.seats += delta
         pool.save(update_fields=["seats"])
         return SeatChange.objects.create(pool=pool, delta=delta, reason=reason, order=order, by=by, note=note.strip())
+
+
+# Seat orders ------------------------------------------------------------------------------------------------
+
+
+def seat_order_buyer(organisation: Organisation) -> dict[str, str]:
+    """The organisation as its invoice bills it, copied onto the order (a later edit changes no invoice)."""
+    details = {
+        "company": organisation.name,
+        "name": organisation.billing_contact,
+        "email": organisation.billing_email,
+        "vat_id": organisation.tax_id,
+        "address": organisation.address,
+    }
+    return {key: value for key, value in details.items() if value}
+
+
+def buy_seats(
+    *,
+    organisation: Organisation,
+    by: User,
+    lines: list[tuple[CoursePage, int]],
+    payment_method: str = PaymentMethod.CARD,
+    base_url: str,
+) -> Order:
+    """A seat order for the organisation, linked to it, and its Checkout Session. Only a current manager may buy.
+    The seats arrive with the verified payment (receivers.seat_order_paid), never here."""
+    if not Membership.objects.filter(
+        organisation=organisation, user=by, role=MemberRole.MANAGER, removed_at__isnull=True
+    ).exists():
+        raise NotAllowed(_("Only the organisation's managers can buy its seats."))
+    try:
+        with transaction.atomic():
+            order = billing_services.create_seat_order(
+                user=by,
+                lines=lines,
+                buyer_details=seat_order_buyer(organisation),
+                payment_method=payment_method,
+                return_path=reverse("organisations:seats", args=[organisation.slug]),
+            )
+            # Linked before any checkout exists, so no payment can reach an order nobody knows is this team's.
+            link = OrganisationOrder.objects.create(organisation=organisation, order=order)
+    except billing_services.BillingError as error:
+        raise _as_organisation_error(error) from None
+    try:
+        return billing_services.open_checkout(order=order, base_url=base_url)
+    except billing_services.BillingError as error:
+        with transaction.atomic():  # no session, no money moved: nothing to keep
+            link.delete()
+            billing_services.discard_unopened(order=order)
+        raise _as_organisation_error(error) from None
+
+
+def _as_organisation_error(error: billing_services.BillingError) -> OrganisationError:
+    refused = OrganisationError(str(error))
+    refused.status_code = error.status_code
+    return refused
+
+
+def seat_order_changed(*, order: Order, paid: bool) -> list[SeatChange]:
+    """Adds a paid seat order's seats to its organisation's pools, or takes back a refunded one's free seats
+    (seats assigned to members stay with them; the ledger line says how many). Once per order and event, so
+    replayed or reordered webhooks change nothing more."""
+    link = OrganisationOrder.objects.select_related("organisation").filter(order=order).first()
+    if link is None:
+        return []
+    reason = SeatChangeReason.ORDER_PAID if paid else SeatChangeReason.ORDER_REFUNDED
+    changes = []
+    for line in order.lines.select_related("course").order_by("pk"):
+        change = change_seats(
+            organisation=link.organisation,
+            course=line.course,
+            delta=line.quantity if paid else -line.quantity,
+            reason=reason,
+            order=order,
+            note=_("Order #%(order)d") % {"order": order.pk},
+        )
+        if change is not None:
+            changes.append(change)
+    return changes
 
 
 # Assignments --------------------------------------------------------------------------------------------------

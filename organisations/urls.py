@@ -7,6 +7,8 @@ app_name = "organisations"
 urlpatterns = [
     # Invited people (the token holds a ":", which no slug has: no team page is shadowed, see converters.py)
     path("invitations/<invitation_token:token>/", views.accept, name="accept"),
+    # Anyone signed in: a new team to buy seats for (before the slug patterns: "new" is no team's slug)
+    path("new/", manager_views.create_organisation, name="create"),
     # Managers: the team dashboard
     path("<slug:slug>/", manager_views.dashboard, name="dashboard"),
     path("<slug:slug>/export/<slug:fmt>/", manager_views.dashboard_export, name="dashboard_export"),
@@ -28,6 +30,8 @@ urlpatterns = [
     path("<slug:slug>/import/confirm/", manager_views.import_confirm, name="import_confirm"),
     # Managers: seats and seat orders
     path("<slug:slug>/seats/", manager_views.seats, name="seats"),
+    path("<slug:slug>/seats/buy/", manager_views.buy_seats, name="buy_seats"),
+    path("<slug:slug>/orders/<id:order_id>/invoice.pdf", manager_views.invoice, name="invoice"),
     # Managers: assignments
     path("<slug:slug>/assignments/", manager_views.assignments, name="assignments"),
     path(
