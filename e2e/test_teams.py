@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, FilePayload, Page, expect
 
 from accounts.models import User
 from courses.models import CourseIndexPage
@@ -62,7 +62,7 @@ def test_a_manager_buys_seats_invites_from_csv_and_follows_a_member_to_her_certi
     page.get_by_role("link", name="Members").click()
     page.get_by_role("link", name=re.compile("CSV")).click()
     page.get_by_label("CSV file").set_input_files(
-        files=[{"name": "team.csv", "mimeType": "text/csv", "buffer": CSV.encode()}]
+        files=FilePayload(name="team.csv", mimeType="text/csv", buffer=CSV.encode())
     )
     page.get_by_role("button", name="Check the file").click()
     expect(page.get_by_text("pia@example.com")).to_be_visible()

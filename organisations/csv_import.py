@@ -76,7 +76,7 @@ def read(data: bytes) -> list[ImportRow]:
         if "email" not in header:
             raise CsvFileError(_("The first line must name the columns, “email” among them: %(columns)s.") % _columns())
         positions = {name: header.index(name) for name in COLUMNS if name in header}
-        rows = []
+        rows: list[ImportRow] = []
         for values in reader:
             if not any(value.strip() for value in values):
                 continue  # a blank line, as spreadsheets leave at the end

@@ -130,8 +130,11 @@ class AssignForm(forms.Form):
     def __init__(self, *args, organisation: Organisation, **kwargs):
         super().__init__(*args, **kwargs)
         self.memberships = list(selectors.current_memberships(organisation=organisation))
-        self.fields["members"].choices = [(m.pk, m.user.get_full_name() or m.user.email) for m in self.memberships]
-        self.fields["group"].queryset = selectors.groups_of(organisation=organisation)
+        members = self.fields["members"]
+        group = self.fields["group"]
+        assert isinstance(members, forms.TypedMultipleChoiceField) and isinstance(group, IdModelChoiceField)
+        members.choices = [(m.pk, m.user.get_full_name() or m.user.email) for m in self.memberships]
+        group.queryset = selectors.groups_of(organisation=organisation)
 
     def clean(self):
         data = super().clean()

@@ -207,8 +207,9 @@ def assignment_list(*, organisation: Organisation, today: date | None = None) ->
         .order_by("course__title", "membership__user__last_name", "membership__user__first_name", "pk")
     )
     for row in rows:
-        row.completed = row.enrollment_status == EnrollmentStatus.COMPLETED
-        row.overdue = row.due_on is not None and row.due_on < today and not row.completed
+        found = vars(row)  # the annotations (_with_progress), which the model class does not declare
+        completed = found["enrollment_status"] == EnrollmentStatus.COMPLETED
+        found.update(completed=completed, overdue=row.due_on is not None and row.due_on < today and not completed)
     return rows
 
 
@@ -294,13 +295,14 @@ def learner_teams(*, user: User, today: date | None = None) -> LearnerTeams:
     today = today or timezone.localdate()
     assigned = []
     for row in rows:
-        completed = row.enrollment_status == EnrollmentStatus.COMPLETED
+        found = vars(row)  # the annotations (_with_progress), which the model class does not declare
+        completed = found["enrollment_status"] == EnrollmentStatus.COMPLETED
         assigned.append(
             AssignedCourse(
                 course=row.course,
                 organisation=row.organisation,
                 due_on=row.due_on,
-                progress=row.progress or 0,
+                progress=found["progress"] or 0,
                 completed=completed,
                 overdue=row.due_on is not None and row.due_on < today and not completed,
             )
@@ -377,7 +379,7 @@ def team_grid(
         assignments = assignments.filter(membership__groups__pk=group_id)
     if course_id is not None:
         assignments = assignments.filter(course_id=course_id)
-    members = list(members)
+    member_list = list(members)
     rows = list(_with_progress(assignments).select_related("group").order_by("course__title", "pk"))
     certified = set(
         Certificate.objects.filter(
@@ -390,16 +392,17 @@ def team_grid(
     cells: dict[tuple[int, int], Cell] = {}
     for row in rows:
         courses.setdefault(row.course_id, row.course)
-        completed = row.enrollment_status == EnrollmentStatus.COMPLETED
+        found = vars(row)  # the annotations (_with_progress), which the model class does not declare
+        completed = found["enrollment_status"] == EnrollmentStatus.COMPLETED
         cells[(row.membership_id, row.course_id)] = Cell(
             assignment=row,
-            progress=row.progress or 0,
+            progress=found["progress"] or 0,
             completed=completed,
             overdue=row.due_on is not None and row.due_on < today and not completed,
             certified=(row.membership.user_id, row.course_id) in certified,
         )
     columns = sorted(courses.values(), key=lambda c: (c.title.casefold(), c.pk))
-    grid_rows = [GridRow(membership=m, cells=[cells.get((m.pk, c.pk)) for c in columns]) for m in members]
+    grid_rows = [GridRow(membership=m, cells=[cells.get((m.pk, c.pk)) for c in columns]) for m in member_list]
     overdue = sorted(
         (cell for cell in cells.values() if cell.overdue),
         key=lambda cell: (cell.assignment.due_on, cell.assignment.membership.user.get_full_name()),

@@ -648,7 +648,7 @@ def import_invitations(*, organisation: Organisation, rows: list[ImportRow], by:
                 % {"emails": ", ".join(sorted(members)[:5])}
             )
         groups = {group.name.casefold(): group for group in Group.objects.filter(organisation=organisation)}
-        wanted = {}
+        wanted: dict[str, str] = {}
         for row in rows:
             if row.group and row.group.casefold() not in groups:
                 wanted.setdefault(row.group.casefold(), row.group)
