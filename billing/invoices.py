@@ -38,6 +38,7 @@ from .receipts import (
     WIDTH,
     _day,
     _draw,
+    _draw_facts,
     _fit,
     _wrap,
 )
@@ -263,19 +264,7 @@ def render_invoice(content: InvoiceContent) -> bytes:
         facts.append((_("Payment due"), _day(content.due_at)))
     if content.payment_reference:
         facts.append((_("Payment reference"), content.payment_reference))
-    facts_y = top - 8
-    for label, value in facts:
-        facts_y -= 15
-        _draw(canvas, label, labels_x, facts_y, SANS, 9, MUTED)
-        lines, size = _fit(value, SANS, 9.5, right - labels_x - 92)
-        for index, line in enumerate(lines):
-            if index:
-                facts_y -= size + 3
-            _draw(canvas, line, right, facts_y, SANS, size, INK, right=True)
-    rule_y = min(baseline, facts_y) - 18
-    canvas.setStrokeColor(RULE)
-    canvas.setLineWidth(1)
-    canvas.line(left, rule_y, right, rule_y)
+    rule_y = _draw_facts(canvas, facts, left=left, labels_x=labels_x, right=right, top=top, baseline=baseline)
 
     y = rule_y - 30
     _draw(canvas, _("BILLED TO"), left, y, SANS, 8, MUTED)

@@ -3,7 +3,7 @@ from django.urls import register_converter
 
 class InvitationTokenConverter:
     """An invitation link's signed token: django.core.signing always puts a ":" in it, and a slug never has one,
-    so /teams/invitations/<token>/ cannot shadow the pages of an organisation whose slug is "invitations"."""
+    so /organisations/invitations/<token>/ cannot shadow the pages of an organisation whose slug is "invitations"."""
 
     regex = "[^/]*:[^/]*"
 

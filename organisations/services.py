@@ -73,7 +73,7 @@ def needs_seat(course: CoursePage) -> bool:
 # Organisations ------------------------------------------------------------------------------------------------
 
 
-# Paths under /teams/ that are not a team's.
+# Paths under /organisations/ that are not a team's.
 RESERVED_SLUGS = {"new"}
 
 

@@ -53,6 +53,22 @@ class ServiceErrorsAsFormErrors:
             return self.form_invalid(form)
 
 
+class ListingOnly:
+    """For a viewset that lists rows nobody adds, edits or deletes by hand: no view may link to those views, and
+    the admin's URL finder (which links to an edit view) has nothing to register."""
+
+    form_fields: list[str] = []
+
+    def get_common_view_kwargs(self, **kwargs):
+        missing = dict.fromkeys(
+            ["add_url_name", "edit_url_name", "delete_url_name", "history_url_name", "usage_url_name"]
+        )
+        return super().get_common_view_kwargs(**missing, **kwargs)  # type: ignore[misc]
+
+    def register_admin_url_finder(self):
+        pass
+
+
 # Organisations ------------------------------------------------------------------------------------------------
 
 
@@ -301,13 +317,12 @@ def seats_in_use(pool: SeatPool) -> int:
     return services.seats_in_use(organisation_id=pool.organisation_id, course_id=pool.course_id)
 
 
-class SeatPoolViewSet(RolePolicyPermissions, ModelViewSet):
+class SeatPoolViewSet(ListingOnly, RolePolicyPermissions, ModelViewSet):
     model = SeatPool
     url_prefix = "organisation-seats"
     url_namespace = "organisation_seats_admin"
     icon = "tag"
     menu_label = gettext_lazy("Seats")
-    form_fields: list[str] = []  # nothing is added or edited here
     add_to_reference_index = False
     copy_view_enabled = False
     index_view_class = SeatPoolIndexView
@@ -326,20 +341,11 @@ class SeatPoolViewSet(RolePolicyPermissions, ModelViewSet):
             permission_policy=self.permission_policy, index_url_name=self.get_url_name("index")
         )
 
-    def get_common_view_kwargs(self, **kwargs):
-        missing = dict.fromkeys(
-            ["add_url_name", "edit_url_name", "delete_url_name", "history_url_name", "usage_url_name"]
-        )
-        return super().get_common_view_kwargs(**missing, **kwargs)
-
     def get_urlpatterns(self):
         return [*id_routes(self, "index", "index_results"), path("adjust/<id:pk>/", self.adjust_view, name="adjust")]
 
-    def register_admin_url_finder(self):
-        pass  # no edit view to link to
 
-
-class SeatChangeViewSet(RolePolicyPermissions, ModelViewSet):
+class SeatChangeViewSet(ListingOnly, RolePolicyPermissions, ModelViewSet):
     """The audit trail of seats: every purchase, refund and admin adjustment, with who and why."""
 
     model = SeatChange
@@ -347,7 +353,6 @@ class SeatChangeViewSet(RolePolicyPermissions, ModelViewSet):
     url_namespace = "organisation_seat_changes_admin"
     icon = "history"
     menu_label = gettext_lazy("Seat changes")
-    form_fields: list[str] = []  # nothing is added or edited here
     add_to_reference_index = False
     copy_view_enabled = False
     list_display = [
@@ -362,17 +367,8 @@ class SeatChangeViewSet(RolePolicyPermissions, ModelViewSet):
     list_filter = ["reason", "pool__organisation"]
     ordering = "-created_at"
 
-    def get_common_view_kwargs(self, **kwargs):
-        missing = dict.fromkeys(
-            ["add_url_name", "edit_url_name", "delete_url_name", "history_url_name", "usage_url_name"]
-        )
-        return super().get_common_view_kwargs(**missing, **kwargs)
-
     def get_urlpatterns(self):
         return id_routes(self, "index", "index_results")
-
-    def register_admin_url_finder(self):
-        pass
 
 
 # Assignments --------------------------------------------------------------------------------------------------
@@ -394,13 +390,12 @@ class AssignmentIndexView(IndexView):
         return super().get_base_queryset().select_related("organisation", "membership__user", "course")
 
 
-class AssignmentViewSet(RolePolicyPermissions, ModelViewSet):
+class AssignmentViewSet(ListingOnly, RolePolicyPermissions, ModelViewSet):
     model = Assignment
     url_prefix = "organisation-assignments"
     url_namespace = "organisation_assignments_admin"
     icon = "list-ul"
     menu_label = gettext_lazy("Assignments")
-    form_fields: list[str] = []  # nothing is added or edited here
     add_to_reference_index = False
     copy_view_enabled = False
     index_view_class = AssignmentIndexView
@@ -417,17 +412,8 @@ class AssignmentViewSet(RolePolicyPermissions, ModelViewSet):
     filterset_class = AssignmentFilterSet
     ordering = "-assigned_at"
 
-    def get_common_view_kwargs(self, **kwargs):
-        missing = dict.fromkeys(
-            ["add_url_name", "edit_url_name", "delete_url_name", "history_url_name", "usage_url_name"]
-        )
-        return super().get_common_view_kwargs(**missing, **kwargs)
-
     def get_urlpatterns(self):
         return id_routes(self, "index", "index_results")
-
-    def register_admin_url_finder(self):
-        pass
 
 
 class OrganisationsGroup(ViewSetGroup):

@@ -22,7 +22,7 @@ def url(name, org, *args):
 
 def emailed_invitation(body: str):
     """The invitation whose link the e-mail body carries."""
-    token = re.search(r"/teams/invitations/([^/\s]+)/", body).group(1)
+    token = re.search(r"/organisations/invitations/([^/\s]+)/", body).group(1)
     return services.invitation_from_token(token)
 
 
@@ -265,6 +265,6 @@ def test_hostile_input_to_every_members_view_is_never_a_5xx(client, org, manager
             response = client.post(url(name, org, *args), dict.fromkeys(FIELDS, value))
             assert response.status_code < 500, (name, value[:20])
     for value in HOSTILE + ["a:b", "x" * 5000 + ":" + "y" * 5000]:
-        path = "/teams/invitations/" + re.sub("[/]", "", value) + "/"
+        path = "/organisations/invitations/" + re.sub("[/]", "", value) + "/"
         for method in ("get", "post"):
             assert getattr(client, method)(path).status_code < 500, value[:20]
