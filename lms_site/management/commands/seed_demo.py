@@ -59,6 +59,7 @@ class Command(BaseCommand):
         for username, password, role, *_ in DEMO_ACCOUNTS:
             self.stdout.write(f"  {role.label:<8} {username:<10} password: {password}")
         self.stdout.write(
-            f"  {'Manager':<8} {DEMO_MANAGER[0]:<10} password: {DEMO_MANAGER[1]}   (team: /organisations/{DEMO_ORGANISATION}/)"
+            f"  {'Manager':<8} {DEMO_MANAGER[0]:<10} password: {DEMO_MANAGER[1]}"
+            f"   (team: /organisations/{DEMO_ORGANISATION}/)"
         )
         self.stdout.write(f"Site: {site.root_url}/   Admin: {site.root_url}/admin/")
