@@ -9,9 +9,13 @@ member, a released assignment): their history and the learner's progress stay, t
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+# Paths under /organisations/ that are not a team's (organisations/urls.py).
+RESERVED_SLUGS = frozenset({"new"})
 
 
 class Organisation(models.Model):
@@ -30,6 +34,10 @@ class Organisation(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        if self.slug in RESERVED_SLUGS:
+            raise ValidationError({"slug": _("“%(slug)s” is taken by the site itself.") % {"slug": self.slug}})
 
 
 class MemberRole(models.TextChoices):

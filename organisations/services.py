@@ -31,6 +31,7 @@ from learning import services as learning_services
 from .csv_import import ImportRow
 from .models import (
     OPEN_INVITATION,
+    RESERVED_SLUGS,
     Assignment,
     Group,
     Invitation,
@@ -71,10 +72,6 @@ def needs_seat(course: CoursePage) -> bool:
 
 
 # Organisations ------------------------------------------------------------------------------------------------
-
-
-# Paths under /organisations/ that are not a team's.
-RESERVED_SLUGS = {"new"}
 
 
 def _unique_slug(name: str) -> str:

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from organisations import services
-from organisations.models import Membership, SeatChange, SeatChangeReason, SeatPool
+from organisations.models import Membership, Organisation, SeatChange, SeatChangeReason, SeatPool
 
 from .conftest import give_seats
 from .factories import make_member
@@ -101,3 +101,10 @@ def test_a_trainer_cannot_adjust_seats(client, org, paid_course, trainer):
     url = reverse("organisation_seats_admin:adjust", args=[SeatPool.objects.get().pk])
     assert client.post(url, {"delta": "5", "note": "more"}).status_code in (302, 403)
     assert SeatPool.objects.get().seats == 2
+
+
+def test_an_organisation_cannot_take_an_address_of_the_site(client, admin_user):
+    client.force_login(admin_user)
+    response = client.post(reverse("organisations_admin:add"), {"name": "New", "slug": "new"})
+    assert response.status_code == 200 and not Organisation.objects.filter(slug="new").exists()
+    assert client.post(reverse("organisations_admin:add"), {"name": "Newco", "slug": "newco"}).status_code == 302
