@@ -177,6 +177,15 @@ def _fresh_admin_access(db):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_assigned_courses(db):
+    """No learner's dashboard trusts another test's "has no assigned course" (organisations.selectors): ids come
+    back after a rollback."""
+    from organisations.selectors import forget_all_assigned_courses
+
+    forget_all_assigned_courses()
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 

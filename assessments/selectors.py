@@ -34,16 +34,29 @@ def required_assessments_passed(*, course: "CoursePage", enrollments: "list[Enro
     required_ids = list(required_assessments(course=course).values_list("pk", flat=True))
     if not required_ids or not enrollments:
         return RequirementCount(total=len(required_ids))
-    enrollment_by_user = {enrollment.user_id: enrollment.pk for enrollment in enrollments}
-    passed = (
-        Attempt.objects.filter(assessment_id__in=required_ids, passed=True, user_id__in=enrollment_by_user)
-        .values("user_id")
-        .annotate(assessments=Count("assessment_id", distinct=True))
-    )
-    return RequirementCount(
-        total=len(required_ids),
-        done={enrollment_by_user[row["user_id"]]: row["assessments"] for row in passed},
-    )
+    # A learner renewing a certificate started a new round: only what they passed since counts.
+    first_round = {enrollment.user_id: enrollment.pk for enrollment in enrollments if not enrollment.round_started_at}
+    renewing: dict[int, tuple[int, datetime]] = {}  # user id -> (enrollment id, when the round started)
+    for enrollment in enrollments:
+        if enrollment.round_started_at is not None:
+            renewing[enrollment.user_id] = (enrollment.pk, enrollment.round_started_at)
+    done: dict[int, int] = {}
+    if first_round:
+        passed = (
+            Attempt.objects.filter(assessment_id__in=required_ids, passed=True, user_id__in=first_round)
+            .values("user_id")
+            .annotate(assessments=Count("assessment_id", distinct=True))
+        )
+        done.update({first_round[row["user_id"]]: row["assessments"] for row in passed})
+    if renewing:
+        passed_since: dict[int, set[int]] = {}
+        for user_id, assessment_id, submitted_at in Attempt.objects.filter(
+            assessment_id__in=required_ids, passed=True, user_id__in=renewing, submitted_at__isnull=False
+        ).values_list("user_id", "assessment_id", "submitted_at"):
+            if submitted_at is not None and submitted_at >= renewing[user_id][1]:
+                passed_since.setdefault(user_id, set()).add(assessment_id)
+        done.update({renewing[user_id][0]: len(ids) for user_id, ids in passed_since.items()})
+    return RequirementCount(total=len(required_ids), done=done)
 
 
 # The learner's view of an assessment ------------------------------------------------------------------------
@@ -673,15 +686,15 @@ def outline_steps(*, course: "CoursePage", user: User | AnonymousUser) -> list[O
     ]
 
 
-def outline_steps_done(*, user: User | AnonymousUser, pages: "list[Any]") -> set[int]:
-    """Of the given step pages, the assessments `user` has passed: one query."""
+def outline_steps_done(*, user: User | AnonymousUser, pages: "list[Any]", since: datetime | None = None) -> set[int]:
+    """Of the given step pages, the assessments `user` has passed (since the renewal round began, if any): one
+    query."""
     if not user.is_authenticated:
         return set()
-    return set(
-        Attempt.objects.filter(user=user, assessment_id__in=[page.pk for page in pages], passed=True)
-        .values_list("assessment_id", flat=True)
-        .distinct()
-    )
+    passed = Attempt.objects.filter(user=user, assessment_id__in=[page.pk for page in pages], passed=True)
+    if since is not None:
+        passed = passed.filter(submitted_at__gte=since)
+    return set(passed.values_list("assessment_id", flat=True).distinct())
 
 
 # How long a released or changed grade stays news on the learner's dashboard.

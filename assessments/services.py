@@ -92,7 +92,14 @@ def start_attempt(
                 gettext("The due date has passed and the correct answers are shown: no new attempt can start.")
             )
         used = Attempt.objects.filter(user=user, assessment=assessment).count()
-        if assessment.max_attempts and used >= assessment.max_attempts:
+        if enrollment.round_started_at:
+            # Renewing a certificate: the attempts of the earlier rounds do not use up this round's.
+            used_now = Attempt.objects.filter(
+                user=user, assessment=assessment, started_at__gte=enrollment.round_started_at
+            ).count()
+        else:
+            used_now = used
+        if assessment.max_attempts and used_now >= assessment.max_attempts:
             raise AttemptsExhausted(f"You have used all {assessment.max_attempts} attempts at this assessment.")
 
         snapshot = _shuffled(assessment.questions_snapshot(), assessment=assessment, rng=rng or random.SystemRandom())

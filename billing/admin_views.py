@@ -49,7 +49,7 @@ class RefundActionMixin:
 class OrderIndexView(RefundActionMixin, IndexView):
     def get_base_queryset(self):
         # The learner's e-mail and the course title are on every row.
-        return super().get_base_queryset().select_related("user", "course")
+        return super().get_base_queryset().select_related("user", "course").prefetch_related("lines__course")
 
     def order_queryset(self, queryset):
         # Two checkouts can start in the same instant; the pk keeps pages stable.
@@ -127,6 +127,9 @@ class OrderInspectView(RefundActionMixin, InspectView):
         return f"{self.object.coupon_code} −{money_with_code(self.object.discount, self.object.currency)}"
 
     def get_course_display_value(self):
+        if self.object.is_seat_order:
+            lines = self.object.lines.select_related("course")
+            return "Seats: " + ", ".join(f"{line.quantity} × {line.course.title}" for line in lines)
         return self.object.course.title
 
     @cached_property

@@ -6,6 +6,7 @@ reach the application only as webhook events, through billing.services.receive_w
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import stripe
 from django.conf import settings
@@ -43,6 +44,53 @@ def _stripe_options(idempotency_key: str) -> dict:
     return {"api_key": settings.STRIPE_SECRET_KEY, "idempotency_key": idempotency_key}
 
 
+# Stripe Checkout's bank transfer (the customer balance), by currency: the buyer gets the account and a
+# reference from Stripe; the session completes unpaid and the transfer's arrival is a later event.
+BANK_TRANSFERS = {
+    "EUR": {"type": "eu_bank_transfer", "eu_bank_transfer": {"country": "NL"}},
+    "GBP": {"type": "gb_bank_transfer"},
+    "USD": {"type": "us_bank_transfer"},
+}
+
+
+def _line_items(order) -> Any:
+    """One item per course: a course order's at its discounted total, a seat order's with its quantity."""
+    if order.is_seat_order:
+        return [
+            {
+                "quantity": line.quantity,
+                "price_data": {
+                    "currency": order.currency.lower(),
+                    "unit_amount": to_minor(line.unit_price, order.currency),
+                    "product_data": {"name": _("Seats: %(course)s") % {"course": line.course.title}},
+                },
+            }
+            for line in order.lines.select_related("course")
+        ]
+    return [
+        {
+            "quantity": 1,
+            "price_data": {
+                "currency": order.currency.lower(),
+                "unit_amount": to_minor(order.total, order.currency),
+                "product_data": {"name": order.course.title, **_coupon_description(order)},
+            },
+        }
+    ]
+
+
+def _payment_methods(order) -> dict:
+    if order.payment_method != "bank_transfer":
+        return {}
+    return {
+        "payment_method_types": ["customer_balance"],
+        "payment_method_options": {
+            "customer_balance": {"funding_type": "bank_transfer", "bank_transfer": BANK_TRANSFERS[order.currency]}
+        },
+        "customer_creation": "always",  # a bank transfer is credited to a customer's balance
+    }
+
+
 def create_checkout_session(*, order, success_url: str, cancel_url: str) -> CheckoutSession:
     if uses_simulator():
         return CheckoutSession(id=f"cs_sim_{order.pk}", url=reverse("billing:simulator", args=[order.pk]))
@@ -52,16 +100,8 @@ def create_checkout_session(*, order, success_url: str, cancel_url: str) -> Chec
     # applied to the amount below, and the webhook refuses a payment that differs from it.
     session = stripe.checkout.Session.create(
         mode="payment",
-        line_items=[
-            {
-                "quantity": 1,
-                "price_data": {
-                    "currency": order.currency.lower(),
-                    "unit_amount": to_minor(order.total, order.currency),
-                    "product_data": {"name": order.course.title, **_coupon_description(order)},
-                },
-            }
-        ],
+        line_items=_line_items(order),
+        **_payment_methods(order),
         metadata=metadata,
         # Copied onto the PaymentIntent, so refund and dispute events name the order too.
         payment_intent_data={"metadata": metadata},

@@ -28,8 +28,22 @@ class OrderStatus(models.TextChoices):
 ACCESS_ENDED = (OrderStatus.REFUNDED, OrderStatus.DISPUTE_LOST)
 
 
+class OrderKind(models.TextChoices):
+    COURSE = "course", _("One course for the buyer")
+    SEATS = "seats", _("Seats of courses for an organisation")
+
+
+class PaymentMethod(models.TextChoices):
+    CARD = "card", _("Card")
+    # Stripe Checkout's bank transfer (customer balance): the session completes unpaid and the money's fate
+    # arrives later as async_payment_succeeded or async_payment_failed.
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+
+
 class Order(models.Model):
-    """One checkout of one course by one learner.
+    """One checkout: of one course by one learner (kind "course"), or of seats of several courses for an
+    organisation (kind "seats", its lines in OrderLine; billing opens no course for the buyer, organisations
+    reacts to order_paid and order_refunded).
 
     The payment facts Stripe reports (paid, refunded, dispute lost, failed, expired) are recorded as
     timestamps that are only ever set, never cleared, and the status is derived from them with a fixed
@@ -37,7 +51,14 @@ class Order(models.Model):
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
-    course = models.ForeignKey("courses.CoursePage", on_delete=models.PROTECT, related_name="orders")
+    kind = models.CharField(max_length=10, choices=OrderKind.choices, default=OrderKind.COURSE)
+    # The course bought (kind "course"); a seat order names its courses on its lines instead.
+    course = models.ForeignKey(
+        "courses.CoursePage", null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
+    payment_method = models.CharField(max_length=20, choices=PaymentMethod.choices, default=PaymentMethod.CARD)
+    # Where Checkout's return and cancel pages send the buyer back to (seat orders: the organisation's page).
+    return_path = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING)
     amount = models.DecimalField(max_digits=10, decimal_places=2, help_text="The course price when checkout began.")
     currency = models.CharField(max_length=3)
@@ -63,6 +84,7 @@ class Order(models.Model):
     payment_intent_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     # "<user id>:<course id>" while this order is the paid one, NULL otherwise. Unique, so the database
     # itself refuses a second paid order for the same learner and course (MariaDB has no partial indexes).
+    # A seat order's key is "order:<id>": an organisation may buy the same course's seats many times.
     paid_key = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
@@ -80,9 +102,21 @@ class Order(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["user", "course", "status"]), models.Index(fields=["status", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="seats") | Q(course__isnull=False), name="course_orders_name_their_course"
+            ),
+        ]
 
     def __str__(self):
-        return f"Order {self.pk}: {self.course_id} for {self.user_id} ({self.status})"
+        return f"Order {self.pk}: {self.course_id or self.kind} for {self.user_id} ({self.status})"
+
+    @property
+    def is_seat_order(self) -> bool:
+        return self.kind == OrderKind.SEATS
+
+    def expected_paid_key(self) -> str:
+        return f"order:{self.pk}" if self.is_seat_order else f"{self.user_id}:{self.course_id}"
 
     def derived_status(self) -> str:
         if self.dispute_lost_at:
@@ -111,6 +145,26 @@ class Order(models.Model):
     def total(self) -> Decimal:
         """What the buyer is asked to pay: the price at checkout less the coupon's discount."""
         return self.amount - self.discount
+
+
+class OrderLine(models.Model):
+    """One course of a seat order: how many seats, at the course's price when checkout began."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    course = models.ForeignKey("courses.CoursePage", on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+    amount = models.DecimalField(max_digits=10, decimal_places=2, help_text="quantity × unit price")
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "course"], name="one_line_per_course_and_order"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_quantity_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.course_id}"
 
 
 class AutoRefund(models.TextChoices):

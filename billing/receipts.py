@@ -89,6 +89,8 @@ def receipt_content(order: Order) -> ReceiptContent:
     """What the receipt of a paid order prints; order.user and order.course should be loaded with it."""
     if order.paid_at is None:
         raise ValueError(f"Order {order.pk} was never paid: it has no receipt.")
+    if order.course is None:
+        raise ValueError(f"Order {order.pk} is a seat order: it has an invoice (invoices.py), not a receipt.")
     # Orders paid before sellers' details were kept print today's.
     seller = (
         SellerDetails.from_dict(order.seller_details, default_name=settings.WAGTAIL_SITE_NAME)
@@ -170,6 +172,25 @@ def _wrap(text: str, font_name: str, size: float, max_width: float) -> list[str]
     return lines
 
 
+def _draw_facts(canvas: Canvas, facts, *, left: float, labels_x: float, right: float, top: float, baseline: float):
+    """The labelled facts at the top right (number, dates, references), values wrapped to fit, then the rule
+    under the header; returns the rule's height. Receipts and invoices share it."""
+    facts_y = top - 8
+    for label, value in facts:
+        facts_y -= 15
+        _draw(canvas, label, labels_x, facts_y, SANS, 9, MUTED)
+        lines, size = _fit(value, SANS, 9.5, right - labels_x - 92)
+        for index, line in enumerate(lines):
+            if index:
+                facts_y -= size + 3
+            _draw(canvas, line, right, facts_y, SANS, size, INK, right=True)
+    rule_y = min(baseline, facts_y) - 18
+    canvas.setStrokeColor(RULE)
+    canvas.setLineWidth(1)
+    canvas.line(left, rule_y, right, rule_y)
+    return rule_y
+
+
 def _fit(text: str, font_name: str, size: float, max_width: float, smallest: float = 8) -> tuple[list[str], float]:
     """Lines and a size that fit max_width: a smaller size first (e-mails and references are one long word),
     then lines broken inside the word, so nothing a receipt must show is ever cut off."""
@@ -235,19 +256,7 @@ def render_receipt(content: ReceiptContent) -> bytes:
         ("Date paid", _day(content.paid_at)),
         ("Payment reference", content.payment_reference or "—"),
     )
-    facts_y = top - 8
-    for label, value in facts:
-        facts_y -= 15
-        _draw(canvas, label, labels_x, facts_y, SANS, 9, MUTED)
-        lines, size = _fit(value, SANS, 9.5, right - labels_x - 92)
-        for index, line in enumerate(lines):
-            if index:
-                facts_y -= size + 3
-            _draw(canvas, line, right, facts_y, SANS, size, INK, right=True)
-    rule_y = min(baseline, facts_y) - 18
-    canvas.setStrokeColor(RULE)
-    canvas.setLineWidth(1)
-    canvas.line(left, rule_y, right, rule_y)
+    rule_y = _draw_facts(canvas, facts, left=left, labels_x=labels_x, right=right, top=top, baseline=baseline)
 
     # Who paid: the account, then the billing details they gave, across the page so long ones fit
     y = rule_y - 30

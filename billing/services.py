@@ -43,7 +43,10 @@ from .models import (
     Coupon,
     CouponKind,
     Order,
+    OrderKind,
+    OrderLine,
     OrderStatus,
+    PaymentMethod,
     StripeEvent,
 )
 from .signals import order_paid, order_refunded
@@ -272,6 +275,98 @@ def start_checkout(
     return order
 
 
+# Seat orders ------------------------------------------------------------------------------------------------
+
+MAX_SEATS_PER_LINE = 1000
+# Order.amount keeps ten digits: a seat order may not ask for more.
+MAX_ORDER_TOTAL = Decimal("99999999.99")
+
+
+def create_seat_order(
+    *,
+    user: User,
+    lines: list[tuple[CoursePage, int]],
+    buyer_details: dict[str, str],
+    payment_method: str = PaymentMethod.CARD,
+    return_path: str = "",
+) -> Order:
+    """A pending seat order: one line per course with its quantity, at each course's price now. Billing opens no
+    course for the buyer when it is paid; whoever placed it reacts to order_paid (and order_refunded).
+
+    The caller links the order to whatever it is for inside its own transaction, then calls `open_checkout`, so
+    no payment can arrive for an order nobody knows what it is for."""
+    if not user.is_authenticated or user.is_banned:
+        raise NotAllowed(_("Please sign in to buy seats."))
+    if payment_method not in PaymentMethod.values:
+        raise BillingError(_("Choose card or bank transfer."))
+    if not lines:
+        raise BillingError(_("Choose at least one course and how many seats of it."))
+    seen: set[int] = set()
+    currencies: set[str] = set()
+    for course, quantity in lines:
+        if not course.live or course.is_free:
+            raise NotForSale(_("“%(course)s” is not for sale.") % {"course": course.title})
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_SEATS_PER_LINE:
+            raise BillingError(
+                _("Buy between 1 and %(max)d seats of “%(course)s”.")
+                % {"max": MAX_SEATS_PER_LINE, "course": course.title}
+            )
+        if course.pk in seen:
+            raise BillingError(_("“%(course)s” is chosen twice: give it one quantity.") % {"course": course.title})
+        seen.add(course.pk)
+        currencies.add(course.currency)
+    if len(currencies) > 1:
+        raise BillingError(_("These courses are priced in different currencies: buy them in separate orders."))
+    total = sum((course.price * quantity for course, quantity in lines), Decimal("0.00"))
+    if total > MAX_ORDER_TOTAL:
+        raise BillingError(_("This order is too large for one payment: split it into several."))
+    with transaction.atomic():
+        order = Order.objects.create(
+            user=user,
+            kind=OrderKind.SEATS,
+            course=None,
+            amount=total,
+            currency=currencies.pop(),
+            buyer_details=buyer_details,
+            payment_method=payment_method,
+            return_path=return_path,
+        )
+        OrderLine.objects.bulk_create(
+            OrderLine(
+                order=order, course=course, quantity=quantity, unit_price=course.price, amount=course.price * quantity
+            )
+            for course, quantity in lines
+        )
+    return order
+
+
+def open_checkout(*, order: Order, base_url: str) -> Order:
+    """The Checkout Session of a pending seat order. Raises PaymentServiceUnavailable when Stripe does not answer
+    (the order stays pending without a session: `discard_unopened` removes it)."""
+    if gateway.uses_simulator() and not settings.BILLING_SIMULATOR_ENABLED:
+        raise PaymentServiceUnavailable(_("Online payment is not available right now. Please try again later."))
+    success_url = base_url + reverse("billing:order_return", args=[order.pk])
+    cancel_url = base_url + reverse("billing:order_cancelled", args=[order.pk])
+    try:
+        session = gateway.create_checkout_session(order=order, success_url=success_url, cancel_url=cancel_url)
+    except stripe.StripeError as error:
+        logger.warning("Checkout session for order %s failed: %s", order.pk, error)
+        raise PaymentServiceUnavailable(
+            _("The payment service did not answer. Please try again in a minute.")
+        ) from None
+    Order.objects.filter(pk=order.pk).update(checkout_session_id=session.id, checkout_url=session.url)
+    order.refresh_from_db()
+    return order
+
+
+def discard_unopened(*, order: Order) -> bool:
+    """Deletes a seat order that never got a Checkout Session (no money can have moved). False otherwise."""
+    deleted, _rows = Order.objects.filter(
+        pk=order.pk, kind=OrderKind.SEATS, checkout_session_id__isnull=True, status=OrderStatus.PENDING
+    ).delete()
+    return bool(deleted)
+
+
 def receive_webhook(*, payload: bytes, signature: str | None) -> str:
     """Verifies a webhook delivery and applies its event once. Raises InvalidWebhook, writing nothing."""
     if not signature:
@@ -355,7 +450,10 @@ def _payment_intent_of(data: dict[str, Any]) -> str | None:
 
 
 def _locked_order(data: dict[str, Any]) -> Order | None:
-    orders = Order.objects.select_for_update().select_related("user", "course")
+    # Only the order's row is locked: FOR UPDATE over a join would lock the buyer's and the course's rows too
+    # (MariaDB has no FOR UPDATE OF), so anything inserting a row that refers to them (a manager assigning a seat
+    # while their seat order is refunded) would wait on the webhook while the webhook waits on it: a deadlock.
+    orders = Order.objects.select_for_update()
     metadata = data.get("metadata") or {}
     order_id = metadata.get("order_id") or data.get("client_reference_id")
     if order_id and str(order_id).isdigit():
@@ -412,7 +510,8 @@ def _settle(order: Order) -> None:
     """Derives the order's status from its facts and opens or closes the course to match.
 
     A payment opens the course only when it is the learner's only paid order of the course, is exactly the
-    order's total, and its coupon (if any) still had a redemption left; otherwise the money goes back."""
+    order's total, and its coupon (if any) still had a redemption left; otherwise the money goes back.
+    A seat order opens nothing for its buyer: order_paid and order_refunded carry it to its receivers."""
     was_paid = order.paid_key is not None
     status = order.derived_status()
     newly_paid = status == OrderStatus.PAID and not was_paid
@@ -423,7 +522,7 @@ def _settle(order: Order) -> None:
     if status != OrderStatus.PAID or refused:
         order.paid_key = None
     elif newly_paid:
-        order.paid_key = f"{order.user_id}:{order.course_id}"
+        order.paid_key = order.expected_paid_key()
         order.seller_details = selectors.seller_details().as_dict()  # as the receipt must print it from now on
     order.save()
 
@@ -432,17 +531,19 @@ def _settle(order: Order) -> None:
         if order.refund_requested_at is None:  # a replayed event must not ask for a second refund
             transaction.on_commit(lambda: request_refund(order=order, by=None))
     elif newly_paid:
-        learning_services.grant_paid_access(user=order.user, course=order.course)
+        if order.course is not None:  # a seat order has none: its receivers (organisations) grant its seats
+            learning_services.grant_paid_access(user=order.user, course=order.course)
         order_paid.send(sender=Order, order=order)
     elif status in ACCESS_ENDED and was_paid:
-        learning_services.end_paid_access(user=order.user, course=order.course)
+        if order.course is not None:
+            learning_services.end_paid_access(user=order.user, course=order.course)
         # Receivers run inside this transaction: certificates revokes the course's certificates here and now.
         order_refunded.send(sender=Order, order=order)
 
 
 def _refusal(order: Order) -> str:
     """Why a payment that just arrived may not open the course ("" when it may), counting its coupon if not."""
-    paid_key = f"{order.user_id}:{order.course_id}"
+    paid_key = order.expected_paid_key()
     if Order.objects.filter(paid_key=paid_key).exclude(pk=order.pk).exists():
         return AutoRefund.DUPLICATE  # two checkouts both paid (two tabs): the learner owns the course once
     if order.amount_paid is None or order.amount_paid != order.total:
@@ -471,6 +572,8 @@ def send_receipt(*, order_id: int) -> bool:
         # A refund that arrived before this task ran: the learner gets no receipt for a course they lost.
         if order is None or order.status != OrderStatus.PAID or order.paid_key is None:
             return False
+        if order.is_seat_order:  # its invoice is downloaded from the organisation's page
+            return False
         if not account_services.claim_notification(user=order.user, kind=Notification.RECEIPT, key=f"order:{order.pk}"):
             return False
         from . import receipts  # ReportLab: loaded by the documents worker that sends receipts, not at start-up
@@ -498,6 +601,18 @@ def stored_receipt(*, order: Order) -> str:
     name = receipts.stored_name(content)
     if not receipts.receipt_storage().exists(name):
         _keep_receipt(name=name, pdf=receipts.render_receipt(content), required=True)
+    return name
+
+
+def stored_invoice(*, order: Order) -> str:
+    """The name of a seat order's invoice PDF in the receipts storage, drawn and kept first if it is not there
+    (a payment or refund changes its facts, and the next download draws the new version)."""
+    from . import invoices, receipts  # ReportLab: loaded where an invoice is asked for
+
+    content = invoices.invoice_content(order)
+    name = invoices.stored_name(content)
+    if not receipts.receipt_storage().exists(name):
+        _keep_receipt(name=name, pdf=invoices.render_invoice(content), required=True)
     return name
 
 

@@ -5,7 +5,8 @@ the change (revoking certificates on a refund) is made there, and an error in it
 
 from django.dispatch import Signal
 
-# An order's payment was confirmed and the course opened. Sent with: order.
+# An order's payment was confirmed and the course opened. Sent with: order. A seat order (order.kind "seats",
+# order.course None) opens no course: its lines say what was bought, and organisations grants the seats.
 order_paid = Signal()
 
 # A paid order's money went back (full refund or lost dispute) and access ended. Sent with: order.

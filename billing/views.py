@@ -135,15 +135,28 @@ def order_return(request, order_id: int):
     if order is None:
         raise Http404("No such order.")
     if order.status == OrderStatus.PAID and not order.auto_refund_reason:
-        messages.success(request, f"Payment received: welcome to “{order.course.title}”!")
-        return HttpResponseClientRedirect(order.course.url) if request.htmx else redirect(order.course.url)
+        if order.course is None:  # a seat order
+            messages.success(request, _("Payment received: your seats are ready to assign."))
+        else:
+            messages.success(request, f"Payment received: welcome to “{order.course.title}”!")
+        back = _back_url(order)
+        return HttpResponseClientRedirect(back) if request.htmx else redirect(back)
     template = "billing/order_return.html#order-status" if request.htmx else "billing/order_return.html"
     context = {
         "order": order,
         "simulator_enabled": settings.BILLING_SIMULATOR_ENABLED and gateway.uses_simulator(),
         "refund_reason": AutoRefund(order.auto_refund_reason).label if order.auto_refund_reason else "",
+        "back_url": _back_url(order),
     }
     return personal(TemplateResponse(request, template, context))
+
+
+def _back_url(order) -> str:
+    """Where the buyer goes after Checkout: the course, or for a seat order the page it was bought from."""
+    if order.course is None:  # a seat order
+        path = order.return_path
+        return path if path.startswith("/") and not path.startswith("//") else "/"
+    return order.course.url
 
 
 @require_GET
@@ -152,7 +165,7 @@ def order_cancelled(request, order_id: int):
     if order is None:
         raise Http404("No such order.")
     messages.info(request, "Checkout cancelled: you were not charged.")
-    return redirect(order.course.url)
+    return redirect(_back_url(order))
 
 
 @csrf_exempt  # Stripe cannot send a CSRF token; the signature check replaces it
@@ -188,6 +201,9 @@ def simulator(request, order_id: int):
                 "bank_confirms": partial(payment_simulator.settle_bank_transfer, succeeds=True),
                 "bank_rejects": partial(payment_simulator.settle_bank_transfer, succeeds=False),
             }
+        elif order.status == OrderStatus.PAID and order.payment_intent_id:
+            # As a refund made in Stripe's dashboard: only its charge.refunded event reaches the site.
+            actions = {"refund": payment_simulator.refund}
         else:
             actions = {}
         if outcome in actions:

@@ -37,6 +37,13 @@ class OrderFilterSet(WagtailFilterSet):
         fields = ["status", "course", "created_at"]
 
 
+def what_was_bought(order: Order) -> str:
+    """The course, or a seat order's lines (prefetched by the listing)."""
+    if order.is_seat_order:
+        return "Seats: " + ", ".join(f"{line.quantity} × {line.course.title}" for line in order.lines.all())
+    return order.course.title if order.course else ""
+
+
 def amount_with_currency(order: Order) -> str:
     return money_with_code(order.amount, order.currency)
 
@@ -60,7 +67,7 @@ class OrderViewSet(RolePolicyPermissions, ModelViewSet):
     list_display = [
         "id",  # shown as "Order #12" by OrderIndexView, which makes it the row's link and buttons
         Column("learner", label="Learner", accessor="user.email", sort_key="user__email"),
-        Column("course", label="Course", accessor="course.title", sort_key="course__title"),
+        Column("course", label="Course", accessor=what_was_bought, sort_key="course__title"),
         Column("amount", label="Amount", accessor=amount_with_currency, sort_key="amount"),
         StatusTagColumn(
             "status",

@@ -1,7 +1,9 @@
 import secrets
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from lms_site.storage import AliasedStorage
@@ -37,6 +39,12 @@ class CertificateStatus(models.TextChoices):
     PENDING = "pending", "Being issued"
     VALID = "valid", "Valid"
     REVOKED = "revoked", "Revoked"
+    EXPIRED = "expired", "Expired"
+
+
+# From this many days before its expiry a certificate "expires soon": the learner may renew it, and an
+# organisation's member is warned and given the course again.
+RENEWAL_WINDOW_DAYS = 30
 
 
 class Certificate(models.Model):
@@ -68,6 +76,14 @@ class Certificate(models.Model):
     pdf_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     signature = models.CharField(max_length=64, blank=True)
 
+    # Copied from the course's "certificate valid for N months" when issued; empty: it never expires. An expired
+    # certificate is not revoked: it was valid until then, and stays verifiable as expired.
+    expires_at = models.DateTimeField(null=True, blank=True)
+    # When the learner (or their organisation) started renewing it: the course opened for a new round. Set once.
+    renewal_started_at = models.DateTimeField(null=True, blank=True)
+    # When the holder was warned of the coming expiry: claimed with a conditional UPDATE, so a warning goes once.
+    expiry_warned_at = models.DateTimeField(null=True, blank=True)
+
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.CharField(max_length=500, blank=True)
     revoked_by = models.ForeignKey(
@@ -91,7 +107,31 @@ class Certificate(models.Model):
             return CertificateStatus.REVOKED
         if not self.pdf_sha256:
             return CertificateStatus.PENDING
+        if self.is_expired:
+            return CertificateStatus.EXPIRED
         return CertificateStatus.VALID
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def expires_soon(self) -> bool:
+        """Within the renewal window before its expiry (and not yet expired)."""
+        if self.expires_at is None or self.is_expired:
+            return False
+        return self.expires_at - timezone.now() <= timedelta(days=RENEWAL_WINDOW_DAYS)
+
+    @property
+    def expires_on(self) -> date | None:
+        """The last day it is valid, as printed: in the site's time zone, whoever looks at it."""
+        if self.expires_at is None:
+            return None
+        return timezone.localdate(self.expires_at, timezone.get_default_timezone())
+
+    @property
+    def renewal_opens_at(self) -> datetime | None:
+        return self.expires_at - timedelta(days=RENEWAL_WINDOW_DAYS) if self.expires_at else None
 
     def get_status_display(self) -> str:
         return CertificateStatus(self.status).label
@@ -106,6 +146,9 @@ class Certificate(models.Model):
             self.issued_at.date().isoformat(),
             self.pdf_sha256,
         ]
+        if self.expires_at is not None:
+            # Only when set, so the certificates issued before expiry existed keep their signatures.
+            fields.append(self.expires_at.astimezone(UTC).isoformat())
         message = "\x1f".join(fields)  # a separator no name contains, so fields cannot run into each other
         return salted_hmac(
             "certificates.Certificate.signature", message, secret=signing_key(), algorithm="sha256"

@@ -218,9 +218,11 @@ def unsigned_credential_for(certificate: Certificate) -> dict:
 
     The learner is named by an IdentityObject of type "name": Open Badges 3.0 has no `name` on an
     AchievementSubject, and `identifier` is how it names a recipient without a DID. No e-mail address.
+    A certificate that expires carries `validUntil` (VC Data Model 2.0, an XML Schema dateTimeStamp like
+    `validFrom`), so a wallet or verifier sees the expiry without asking us.
     """
     taught_by = f", taught by {certificate.trainer_name}" if certificate.trainer_name else ""
-    return {
+    credential = {
         "@context": list(CREDENTIAL_CONTEXT),
         "id": certificate.verification_url,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
@@ -250,6 +252,9 @@ def unsigned_credential_for(certificate: Certificate) -> dict:
             },
         },
     }
+    if certificate.expires_at is not None:
+        credential["validUntil"] = _utc(certificate.expires_at)
+    return credential
 
 
 def credential_for(certificate: Certificate) -> dict:

@@ -36,6 +36,7 @@ class CertificateContent:
     issued_at: datetime
     verification_url: str
     logo: bytes | None = None
+    expires_on: date | None = None
 
 
 def _fitting_size(text: str, font_name: str, size: float, max_width: float, smallest: float) -> float:
@@ -150,6 +151,10 @@ def render_certificate(content: CertificateContent) -> bytes:
     bottom = 118
     completed = f"{content.completed_on.day} {content.completed_on:%B %Y}"
     _signature_block(canvas, 190, bottom, completed, "Date of completion")
+    if content.expires_on:
+        # Only on certificates that expire, so the ones issued before (and their hashes) stay as they were.
+        valid_until = f"Valid until {content.expires_on.day} {content.expires_on:%B %Y}"
+        _draw_centred(canvas, valid_until, 190, bottom - 30, SANS, 9, INK)
     _signature_block(canvas, centre, bottom, content.trainer_name, "Trainer" if content.trainer_name else "")
 
     qr_size = 78

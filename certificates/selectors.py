@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from accounts.models import User
 from learning.models import Enrollment, EnrollmentStatus
@@ -27,18 +28,34 @@ class CertificatePanel:
             return CertificateStatus.PENDING
         return self.certificate.status
 
+    @property
+    def can_renew(self) -> bool:
+        """The renew button: from the renewal window on, for the latest certificate, once (see start_renewal)."""
+        certificate = self.certificate
+        if certificate is None or certificate.revoked_at or certificate.renewal_started_at:
+            return False
+        if not certificate.pdf_sha256:
+            return False
+        opens_at = certificate.renewal_opens_at
+        return opens_at is not None and timezone.now() >= opens_at and self.enrollment.gives_access
+
 
 def _expects_certificate(enrollment: Enrollment) -> bool:
     return enrollment.status == EnrollmentStatus.COMPLETED and enrollment.course.issues_certificate
 
 
 def certificate_panels(*, enrollments: Iterable[Enrollment]) -> list[CertificatePanel]:
-    """One panel per completed enrollment that earns a certificate, in one query for all of them."""
+    """One panel per completed enrollment that earns a certificate, and per course being taken again to renew
+    one (its certificate still counts until it expires), in one query for all of them."""
+    enrollments = list(enrollments)
     expecting = [enrollment for enrollment in enrollments if _expects_certificate(enrollment)]
+    renewing = [enrollment for enrollment in enrollments if enrollment.round_started_at and enrollment.gives_access]
     latest: dict[int, Certificate] = {}
-    for certificate in Certificate.objects.filter(enrollment__in=expecting).order_by("issue_number"):
+    for certificate in Certificate.objects.filter(enrollment__in=expecting + renewing).order_by("issue_number"):
         latest[certificate.enrollment_id] = certificate
-    return [CertificatePanel(enrollment, latest.get(enrollment.pk)) for enrollment in expecting]
+    being_renewed = {pk for pk, certificate in latest.items() if certificate.renewal_started_at}
+    shown = {enrollment.pk for enrollment in expecting} | {e.pk for e in renewing if e.pk in being_renewed}
+    return [CertificatePanel(e, latest.get(e.pk)) for e in enrollments if e.pk in shown]
 
 
 def certificate_panel(*, enrollment: Enrollment) -> CertificatePanel | None:
@@ -52,14 +69,25 @@ def owned_enrollment(*, user: User | AnonymousUser, enrollment_id: int) -> Enrol
     return Enrollment.objects.select_related("course").filter(pk=enrollment_id, user=user).first()
 
 
+def owned_certificate(*, user: User | AnonymousUser, certificate_id: int) -> Certificate | None:
+    if not user.is_authenticated:
+        return None
+    return Certificate.objects.filter(pk=certificate_id, user=user).first()
+
+
 def enrollments_missing_certificates(*, settled_before: datetime, limit: int = 500) -> list[int]:
     """Completed enrollments whose certificate never got issued or never got its PDF."""
     unfinished = Q(certificates__pdf_sha256="", certificates__revoked_at__isnull=True)
+    # A renewal round completed: the latest certificate is the one being renewed.
+    newer = Certificate.objects.filter(enrollment=OuterRef("enrollment"), issue_number__gt=OuterRef("issue_number"))
+    renewed = Exists(
+        Certificate.objects.filter(enrollment=OuterRef("pk"), renewal_started_at__isnull=False).exclude(Exists(newer))
+    )
     return list(
         Enrollment.objects.filter(
             status=EnrollmentStatus.COMPLETED, course__issues_certificate=True, completed_at__lt=settled_before
         )
-        .filter(Q(certificates__isnull=True) | unfinished)
+        .filter(Q(certificates__isnull=True) | unfinished | renewed)
         .values_list("pk", flat=True)
         .distinct()[:limit]
     )
@@ -70,7 +98,7 @@ class Verification:
     """What the public verification page says about a serial. `certificate` is None unless it may be shown."""
 
     serial: str
-    status: str  # valid | revoked | unknown | invalid
+    status: str  # valid | expired | revoked | unknown | invalid
     certificate: Certificate | None = None
 
     def as_json(self) -> dict[str, Any]:
@@ -85,6 +113,8 @@ class Verification:
                 issuer=certificate.issuer_name,
                 verification_url=certificate.verification_url,
             )
+            if (expires_on := certificate.expires_on) is not None:
+                answer.update(valid_until=expires_on.isoformat())
             if certificate.revoked_at:
                 answer.update(
                     revoked_on=certificate.revoked_at.date().isoformat(), revocation_reason=certificate.revoked_reason
@@ -102,6 +132,9 @@ def verification(*, serial: str) -> Verification:
         return Verification(serial, "invalid")
     if certificate.revoked_at:
         return Verification(serial, "revoked", certificate)
+    if certificate.is_expired:
+        # Not revoked: it was valid until then; whoever checks it sees it is no longer current.
+        return Verification(serial, "expired", certificate)
     return Verification(serial, "valid", certificate)
 
 

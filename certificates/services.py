@@ -1,7 +1,9 @@
 """The write side of certificates: issuing, building the PDF, revoking, reissuing and signed downloads."""
 
+import calendar
 import hashlib
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -12,10 +14,12 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 
 from accounts import services as account_services
 from accounts.models import Notification, User
+from learning import services as learning_services
 from learning.models import Enrollment, EnrollmentStatus
 
 from .models import Certificate, new_serial
@@ -67,15 +71,73 @@ def issue_certificate(*, enrollment: Enrollment) -> Certificate | None:
         pk=enrollment.pk
     )
     current = enrollment.certificates.order_by("-issue_number").first()
-    if current is None:
+    # The latest certificate is being renewed: completing the new round earns the next one.
+    renewed = current is not None and current.renewal_started_at is not None
+    if current is None or renewed:
         if enrollment.status != EnrollmentStatus.COMPLETED or not enrollment.course.issues_certificate:
-            return None
+            return current
+        number = current.issue_number + 1 if current is not None else 1
         try:
             with transaction.atomic():
-                current = Certificate.objects.create(**_printed_fields(enrollment), issue_number=1)
+                current = Certificate.objects.create(**_printed_fields(enrollment), issue_number=number)
         except IntegrityError:
-            current = enrollment.certificates.get(issue_number=1)
+            current = enrollment.certificates.get(issue_number=number)
     return attach_pdf(certificate=current)
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` later; the 31st falls back to the month's last day (not into the next)."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
+
+
+def start_renewal(*, certificate: Certificate, user: User) -> Certificate:
+    """The holder renews an expiring (or expired) certificate: its course opens for a new round
+    (learning.services.start_new_round), and completing that round issues the next certificate with a new expiry.
+
+    Open from RENEWAL_WINDOW_DAYS before the expiry, only for the latest, unrevoked certificate of an enrollment
+    that still gives access (no new payment; a refunded course cannot be renewed). The old certificate is kept
+    and stays verifiable until it expires, then as expired. Idempotent: a second call changes nothing.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().select_related("enrollment").get(pk=certificate.pk)
+        if certificate.user_id != user.pk:
+            raise NotFound(gettext("This certificate does not exist."))
+        if certificate.renewal_started_at is not None:
+            return certificate
+        if certificate.revoked_at:
+            raise NotEligible(gettext("This certificate has been revoked and cannot be renewed."))
+        if certificate.expires_at is None:
+            raise NotEligible(gettext("This certificate never expires: there is nothing to renew."))
+        latest = certificate.enrollment.certificates.aggregate(number=Max("issue_number"))["number"]
+        if latest != certificate.issue_number:
+            raise NotEligible(gettext("This certificate was already replaced by a newer one."))
+        opens_at = certificate.renewal_opens_at
+        if opens_at is not None and now < opens_at:
+            raise NotEligible(
+                gettext("You can renew this certificate from %(date)s.")
+                % {"date": formats.date_format(timezone.localdate(opens_at), "j F Y")}
+            )
+        try:
+            learning_services.start_new_round(enrollment=certificate.enrollment, since=now)
+        except learning_services.LearningError as error:
+            raise NotAllowed(str(error)) from None
+        certificate.renewal_started_at = now
+        certificate.save(update_fields=["renewal_started_at"])
+    return certificate
+
+
+def claim_expiry_warning(*, certificate: Certificate) -> bool:
+    """True once per certificate: the caller is the one that warns its holder of the coming expiry. A conditional
+    UPDATE, so a retried task or two concurrent runs get True once; in the caller's transaction, so a rollback
+    gives the claim back."""
+    return bool(
+        Certificate.objects.filter(pk=certificate.pk, expiry_warned_at__isnull=True).update(
+            expiry_warned_at=timezone.now()
+        )
+    )
 
 
 def _announce(certificate: Certificate) -> None:
@@ -147,7 +209,9 @@ def reissue_certificate(*, certificate: Certificate, reason: str, by: User | Non
         enrollment = Enrollment.objects.select_related("user", "course__trainer", "course__certificate_logo").get(
             pk=enrollment.pk
         )
-        replacement = Certificate.objects.create(**_printed_fields(enrollment), issue_number=latest + 1)
+        # A replacement corrects the certificate; it does not extend how long it is valid.
+        fields = {**_printed_fields(enrollment), "expires_at": certificate.expires_at}
+        replacement = Certificate.objects.create(**fields, issue_number=latest + 1)
         if not certificate.revoked_at:
             Certificate.objects.filter(pk=certificate.pk).update(
                 revoked_at=timezone.now(),
@@ -222,6 +286,7 @@ def certificate_file(*, certificate: Certificate) -> str:
 def _printed_fields(enrollment: Enrollment) -> dict[str, Any]:
     course = enrollment.course
     serial = new_serial()
+    issued_at = timezone.now().replace(microsecond=0)
     return {
         "serial": serial,
         "enrollment": enrollment,
@@ -232,7 +297,8 @@ def _printed_fields(enrollment: Enrollment) -> dict[str, Any]:
         "trainer_name": course.trainer.display_name if course.trainer else "",
         "issuer_name": settings.WAGTAIL_SITE_NAME,
         "completed_on": timezone.localdate(enrollment.completed_at or timezone.now()),
-        "issued_at": timezone.now().replace(microsecond=0),
+        "issued_at": issued_at,
+        "expires_at": add_months(issued_at, months) if (months := course.certificate_valid_months) else None,
         "verification_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("certificates:verify", args=[serial]),
         "logo_path": course.certificate_logo.file.name if course.certificate_logo else "",
     }
@@ -263,4 +329,5 @@ def _content(certificate: Certificate) -> "CertificateContent":
         issued_at=certificate.issued_at,
         verification_url=certificate.verification_url,
         logo=logo,
+        expires_on=certificate.expires_on,
     )

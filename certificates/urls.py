@@ -10,6 +10,7 @@ urlpatterns = [
     path("verify/<str:serial>/", views.verify, name="verify"),
     path("download/<str:token>/", views.download, name="download"),
     path("enrollments/<id:enrollment_id>/panel/", views.panel, name="panel"),
+    path("<id:certificate_id>/renew/", views.renew, name="renew"),
     # Open Badges 3.0: the issuer's profile and key, each certificate as a signed credential, and a checker.
     path("issuer/", views.issuer, name="issuer"),
     path("download/<str:token>/badge.json", views.badge, name="badge"),

@@ -1,5 +1,7 @@
 import json
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
@@ -7,7 +9,8 @@ from django.template.response import TemplateResponse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from lms_site.files import private_file_response
 from lms_site.htmx import personal, refuse
@@ -95,6 +98,29 @@ def panel(request, enrollment_id: int):
         raise Http404("No certificate here.")
     context = {"panel": panel}
     return personal(TemplateResponse(request, "certificates/partials/certificate_panel.html", context))
+
+
+@require_POST
+@login_required
+def renew(request, certificate_id: int):
+    """The learner renews their expiring certificate: the course opens again for a new round."""
+    certificate = selectors.owned_certificate(user=request.user, certificate_id=certificate_id)
+    if certificate is None:
+        raise Http404("No certificate here.")
+    try:
+        services.start_renewal(certificate=certificate, user=request.user)
+    except services.CertificateError as error:
+        return refuse(request, str(error), status=error.status_code, back_url="/learning/")
+    course = certificate.course
+    messages.success(
+        request,
+        gettext("You are renewing your certificate for “%(course)s”. Complete the course again to receive a new one.")
+        % {"course": course.title},
+    )
+    enrollment = certificate.enrollment
+    enrollment.refresh_from_db(fields=["last_lesson"])
+    destination = enrollment.last_lesson.url if enrollment.last_lesson else course.url
+    return HttpResponseClientRedirect(destination) if request.htmx else redirect(destination)
 
 
 # --- Open Badges 3.0 -------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.urls import path
+from django.utils import timezone
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import DateColumn, StatusTagColumn
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -22,12 +23,16 @@ class CertificatePermissionPolicy(RolePermissionPolicy):
     actions = frozenset({"view", "revoke", "reissue"})
 
 
-# The status is derived from two columns (Certificate.status); these are the same rules in SQL.
-STATUS_FILTERS = {
-    CertificateStatus.PENDING: Q(revoked_at__isnull=True, pdf_sha256=""),
-    CertificateStatus.VALID: Q(revoked_at__isnull=True) & ~Q(pdf_sha256=""),
-    CertificateStatus.REVOKED: Q(revoked_at__isnull=False),
-}
+# The status is derived from three columns and the clock (Certificate.status); these are the same rules in SQL.
+def status_filters() -> dict[str, Q]:
+    issued = Q(revoked_at__isnull=True) & ~Q(pdf_sha256="")
+    expired = Q(expires_at__lte=timezone.now())
+    return {
+        CertificateStatus.PENDING: Q(revoked_at__isnull=True, pdf_sha256=""),
+        CertificateStatus.VALID: issued & ~expired,
+        CertificateStatus.EXPIRED: issued & expired,
+        CertificateStatus.REVOKED: Q(revoked_at__isnull=False),
+    }
 
 
 class CertificateFilterSet(WagtailFilterSet):
@@ -46,7 +51,7 @@ class CertificateFilterSet(WagtailFilterSet):
         fields = ["course", "status", "issued_at"]
 
     def filter_status(self, queryset, name, value):
-        return queryset.filter(STATUS_FILTERS[value])
+        return queryset.filter(status_filters()[value])
 
 
 class CertificateViewSet(RolePolicyPermissions, ModelViewSet):

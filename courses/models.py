@@ -160,6 +160,16 @@ class CoursePage(Page):
     issues_certificate: "models.BooleanField[bool, bool]" = models.BooleanField(
         default=True, help_text="Learners who complete the course receive a verifiable PDF certificate."
     )
+    certificate_valid_months: "models.PositiveSmallIntegerField[int | None, int | None]" = (
+        models.PositiveSmallIntegerField(
+            null=True,
+            blank=True,
+            validators=[MinValueValidator(1), MaxValueValidator(600)],
+            verbose_name="certificate valid for (months)",
+            help_text="Empty: certificates never expire. Otherwise a certificate expires this many months after it "
+            "is issued, and learners can renew it from 30 days before.",
+        )
+    )
     required_attendance_percent: "models.PositiveSmallIntegerField[int | None, int | None]" = (
         models.PositiveSmallIntegerField(
             null=True,
@@ -195,7 +205,7 @@ class CoursePage(Page):
             heading="Course details",
         ),
         MultiFieldPanel(
-            [FieldPanel("issues_certificate"), FieldPanel("certificate_logo")],
+            [FieldPanel("issues_certificate"), FieldPanel("certificate_valid_months"), FieldPanel("certificate_logo")],
             heading="Certificate",
         ),
         FieldPanel("required_attendance_percent", heading="Live sessions"),

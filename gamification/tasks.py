@@ -48,7 +48,7 @@ def reward_attempt(attempt_id: int) -> list[int]:
 @shared_task(**RETRY)
 def reverse_refunded_course(order_id: int) -> int:
     order = Order.objects.select_related("user", "course").filter(pk=order_id).first()
-    if order is None:
+    if order is None or order.course is None or order.course_id is None:  # a seat order opened no course
         return 0
     reason = f"Refund of order #{order.pk} for “{order.course.title}”"
     return len(services.reverse_course_awards(user=order.user, course_id=order.course_id, reason=reason))

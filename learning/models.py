@@ -30,6 +30,9 @@ class Enrollment(models.Model):
         "courses.LessonPage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     last_activity_at = models.DateTimeField(null=True, blank=True)
+    # When the learner started the course again to renew an expiring certificate (learning.services.start_new_round).
+    # Requirements other apps add count only what was done since (a quiz passed before does not count again).
+    round_started_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from wagtail.models import Page
 
 
@@ -67,15 +69,16 @@ def outline_steps(*, course, user) -> list[OutlineStep]:
 
 
 def register_outline_steps_done(provider: Callable[..., set[int]]) -> Callable[..., set[int]]:
-    """`provider(*, user, pages) -> set[int]`: the ids of those step pages `user` has done, in a fixed number of
-    queries. The player caches the steps themselves (outline_steps for a visitor, the same for everyone) and asks
-    this for the learner's own ticks."""
+    """`provider(*, user, pages, since) -> set[int]`: the ids of those step pages `user` has done (at or after
+    `since` when it is given: the start of a renewal round), in a fixed number of queries. The player caches the
+    steps themselves (outline_steps for a visitor, the same for everyone) and asks this for the learner's own
+    ticks."""
     if provider not in _done_providers:
         _done_providers.append(provider)
     return provider
 
 
-def outline_steps_done(*, user, pages: list["Page"]) -> set[int]:
+def outline_steps_done(*, user, pages: list["Page"], since: "datetime | None" = None) -> set[int]:
     if not pages or not user.is_authenticated:
         return set()
-    return {page_id for provider in _done_providers for page_id in provider(user=user, pages=pages)}
+    return {page_id for provider in _done_providers for page_id in provider(user=user, pages=pages, since=since)}

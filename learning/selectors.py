@@ -380,7 +380,9 @@ def lesson_player(
     is_preview = preview and is_course_staff(user=user, course=course)
     enrollment, done_ids = (None, set()) if is_preview else enrollment_and_done_lessons(user=user, course=course)
     steps_done = requirements.outline_steps_done(
-        user=AnonymousUser() if is_preview else user, pages=[step.page for step in structure.steps]
+        user=AnonymousUser() if is_preview else user,
+        pages=[step.page for step in structure.steps],
+        since=enrollment.round_started_at if enrollment else None,  # renewing: a quiz passed before is not ticked
     )
     steps = [
         requirements.OutlineStep(page=step.page, kind=step.kind, is_done=step.page.pk in steps_done)

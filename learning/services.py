@@ -148,6 +148,49 @@ def end_paid_access(*, user: User, course: CoursePage) -> Enrollment | None:
         return enrollment
 
 
+def end_seat_access(*, user: User, course: CoursePage) -> Enrollment | None:
+    """Closes a course an organisation's seat opened, when the seat is released (the member was removed or the
+    assignment ended); progress is kept, and a new seat reopens it. Idempotent. The caller checks that nothing
+    else (the learner's own payment) still opens the course."""
+    with transaction.atomic():
+        enrollment = Enrollment.objects.select_for_update().filter(user=user, course=course).first()
+        if enrollment is None or not enrollment.gives_access:
+            return enrollment
+        enrollment.status = EnrollmentStatus.CANCELLED
+        enrollment.cancelled_at = timezone.now()
+        enrollment.save(update_fields=["status", "cancelled_at"])
+        return enrollment
+
+
+def start_new_round(*, enrollment: Enrollment, since: datetime) -> Enrollment:
+    """Opens a completed course again for a new round (renewing an expiring certificate): the lessons completed
+    in this enrollment are cleared, progress starts at 0 and requirements count only what is done from `since`
+    on (a quiz must be passed again). Only while the learner still has access: a refunded or left course
+    cannot start again here, and no payment is asked for. Idempotent: a round that started at or after
+    `since` is left as it is, with the progress made in it."""
+    with transaction.atomic():
+        enrollment = Enrollment.objects.select_for_update().select_related("course", "user").get(pk=enrollment.pk)
+        if enrollment.round_started_at is not None and enrollment.round_started_at >= since:
+            return enrollment
+        if not enrollment.gives_access or enrollment.user.is_banned:
+            raise NotEnrolled("Your access to this course has ended, so it cannot be taken again.")
+        # The rows go rather than being kept and filtered: one row per (enrollment, lesson) could not record the
+        # same lesson completed again. Gamification keys its points on the lesson, so none are given twice.
+        LessonProgress.objects.filter(enrollment=enrollment).delete()
+        enrollment.round_started_at = since
+        enrollment.status = EnrollmentStatus.ACTIVE
+        enrollment.completed_at = None
+        enrollment.progress_percent = 0
+        enrollment.last_lesson = selectors.first_lesson(course=enrollment.course)
+        enrollment.last_activity_at = timezone.now()
+        # Steps that belong to no round (attendance of the held sessions) still count towards the new one.
+        newly_completed = _refresh_progress(enrollment)
+        enrollment.save()
+        if newly_completed:
+            enrollment_completed.send(sender=Enrollment, enrollment=enrollment)
+        return enrollment
+
+
 @dataclass(frozen=True)
 class CompletionResult:
     enrollment: Enrollment
@@ -246,7 +289,7 @@ def recompute_course_progress(*, course: CoursePage) -> int:
     live_ids = list(selectors.live_lessons(course=course).values_list("pk", flat=True))
     studying = list(
         Enrollment.objects.filter(course=course, status__in=STUDYING_STATUSES).only(
-            "pk", "user_id", "progress_percent", "status"
+            "pk", "user_id", "progress_percent", "status", "round_started_at"
         )
     )
     extra = requirements.count_steps(course=course, enrollments=studying)

@@ -25,6 +25,8 @@ urlpatterns = [
     path("gamification/", include("gamification.urls")),
     path("scheduling/", include("scheduling.urls")),
     path("analytics/", include("analytics.urls")),
+    # Not "teams/": editors may well call a marketing page "Teams", and a site URL would hide it.
+    path("organisations/", include("organisations.urls")),
     # Not "media/": that is MEDIA_URL, which static() serves in development.
     path("media-library/", include("media_pipeline.urls")),
     path("sitemap.xml", sitemap, name="sitemap"),

@@ -19,8 +19,10 @@ def certificate_panel(context, enrollment):
 
 
 @register.inclusion_tag("certificates/partials/certificate_list.html", takes_context=True)
-def certificate_list(context, enrollments):
-    return {"request": context["request"], "panels": selectors.certificate_panels(enrollments=enrollments)}
+def certificate_list(context, enrollments, studying=()):
+    """The certificates of the completed `enrollments`, and of those `studying` again to renew one."""
+    everything = [*enrollments, *studying]
+    return {"request": context["request"], "panels": selectors.certificate_panels(enrollments=everything)}
 
 
 @register.simple_tag(takes_context=True)

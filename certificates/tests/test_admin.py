@@ -7,6 +7,7 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from certificates import services
 from certificates.models import Certificate, new_serial
@@ -120,10 +121,13 @@ def test_the_listing_filters_by_status(admin_client, certificate):
     revoked = copy_certificate(certificate)
     services.revoke_certificate(certificate=revoked, reason="Wrong name", by=None)
     pending = copy_certificate(certificate, pdf_sha256="")
-    assert listed(admin_client, status="valid") == {certificate.serial}
+    expired = copy_certificate(certificate, expires_at=timezone.now() - timedelta(days=1))
+    expiring = copy_certificate(certificate, expires_at=timezone.now() + timedelta(days=1))
+    assert listed(admin_client, status="valid") == {certificate.serial, expiring.serial}
+    assert listed(admin_client, status="expired") == {expired.serial}
     assert listed(admin_client, status="revoked") == {revoked.serial}
     assert listed(admin_client, status="pending") == {pending.serial}
-    assert listed(admin_client) == {certificate.serial, revoked.serial, pending.serial}
+    assert listed(admin_client) == {certificate.serial, revoked.serial, pending.serial, expired.serial, expiring.serial}
 
 
 def test_the_listing_filters_by_course_and_issue_date(admin_client, catalogue, trainer, certificate):

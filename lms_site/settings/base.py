@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "gamification",
     "scheduling",
     "analytics",
+    "organisations",  # teams: seats, members, assignments (above billing and learning)
     "lms_site",  # the project package: seed_demo, and the outbox of unqueued tasks (lms_site/models.py)
     "accounts.apps.AccountsUsersAppConfig",  # Wagtail's user admin, with role and ban fields
     "wagtail.contrib.forms",
@@ -247,6 +248,7 @@ CELERY_QUEUE_EMAIL = [
     "scheduling.tasks.notify_promoted",
     "scheduling.tasks.send_session_reminders",
     "analytics.tasks.send_weekly_summary",
+    "organisations.tasks.send_assignment_reminders",
 ]
 CELERY_QUEUE_DEFAULT = [
     "lms_site.publish_scheduled_pages",
@@ -265,6 +267,7 @@ CELERY_QUEUE_DEFAULT = [
     "gamification.tasks.reverse_refunded_course",
     "gamification.tasks.award_badge_to_qualifying",
     "gamification.tasks.reward_session_attendance",
+    "organisations.tasks.recertify_members",  # re-assigns; its e-mails go through send_account_email
 ]
 CELERY_TASK_ROUTES = {
     **{name: {"queue": "default"} for name in CELERY_QUEUE_DEFAULT},
@@ -290,6 +293,7 @@ CELERY_TASK_LIMITS = {
     "media_pipeline.tasks.push_video_asset": (30 * 60, 31 * 60),  # uploads a video file to the CDN
     "scheduling.tasks.send_session_reminders": (4 * 60, 4 * 60 + 30),  # beat runs it every 5 minutes
     "scheduling.tasks.notify_session_cancelled": (3 * 60, 4 * 60),  # every booking of a session
+    "organisations.tasks.send_assignment_reminders": (10 * 60, 11 * 60),  # every assignment due soon or late
     "lms_site.publish_scheduled_pages": (50, 55),  # beat runs it every minute
     "lms_site.send_unqueued_tasks": (50, 55),
     "assessments.tasks.submit_expired_attempts": (50, 55),
@@ -346,6 +350,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 280},
     },
+    # Assigned courses: a reminder ORGANISATIONS_REMINDER_DAYS before the due date and one once it has passed;
+    # each claimed on its assignment, so a second run the same day sends nothing.
+    "send-assignment-reminders": {
+        "task": "organisations.tasks.send_assignment_reminders",
+        "schedule": crontab(minute=0, hour=7),
+        "options": {"expires": 6 * 60 * 60},
+    },
     # Export files are private and short-lived: removed once they expire (ANALYTICS_EXPORT_FILE_MAX_AGE).
     "delete-expired-exports": {
         "task": "analytics.tasks.delete_expired_exports",
@@ -358,6 +369,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour=6, day_of_week="mon"),
         "options": {"expires": 6 * 60 * 60},
     },
+    # --- Recertification: daily, members' expiring certificates warned and their courses assigned again, once
+    # per certificate (organisations/recertification.py). A missed day is caught up by the next run.
+    "recertify-members": {
+        "task": "organisations.tasks.recertify_members",
+        "schedule": crontab(minute=30, hour=5),
+        "options": {"expires": 12 * 60 * 60},
+    },
+    # --- end of recertification
 }
 
 # Logging: one line per record on stderr, with the request id (lms_site/request_id.py); JSON lines with
@@ -517,6 +536,9 @@ ANALYTICS_EXPORT_LINK_MAX_AGE = 60 * 60
 ANALYTICS_EXPORT_FILE_MAX_AGE = 24 * 60 * 60
 # The weekly summary e-mail of last week's KPIs to every active admin (Monday morning, UTC). Off unless set.
 ANALYTICS_WEEKLY_SUMMARY = env_bool("ANALYTICS_WEEKLY_SUMMARY", False)
+
+# Organisations: members are reminded of an assigned course this many days before its due date.
+ORGANISATIONS_REMINDER_DAYS = int(os.environ.get("ORGANISATIONS_REMINDER_DAYS", "3"))
 
 # The Ed25519 key that signs Open Badges 3.0 credentials (PEM, or base64 of the raw 32 bytes). Unset, it is
 # derived from the certificate signing key; production should set its own (see certificates/openbadges.py).

@@ -50,10 +50,11 @@ def test_seed_demo_builds_the_demo_and_a_second_run_adds_nothing(capsys, django_
     ]:
         assert username in output and password in output
         assert User.objects.get(username=username).check_password(password)
-    # The history learners (analytics.demo) are learners without a password; the accounts are these four.
+    # The history learners (analytics.demo) are learners without a password; the accounts are these four, the demo
+    # team's manager and its eight members (organisations.demo), learners all nine.
     assert sorted(User.objects.filter(password__startswith="!").exclude(role=Role.LEARNER)) == []
     assert sorted(User.objects.exclude(username__startswith="history").values_list("role", flat=True)) == sorted(
-        [Role.ADMIN, Role.TRAINER, Role.LEARNER, Role.LEARNER]
+        [Role.ADMIN, Role.TRAINER, Role.LEARNER, Role.LEARNER] + [Role.LEARNER] * 9
     )
 
     courses = CoursePage.objects.live()
@@ -73,8 +74,13 @@ def test_seed_demo_builds_the_demo_and_a_second_run_adds_nothing(capsys, django_
         assert grading.max_score(quiz.questions_snapshot()) > 0  # a valid key for every question
 
     # Leo has finished the Python course, so the demo has a certificate to download and verify.
-    certificate = Certificate.objects.get()
-    assert certificate.user.username == "learner2" and certificate.status == "valid"
+    certificate = Certificate.objects.get(user__username="learner2")
+    assert certificate.status == "valid"
+    # Two of the demo team finished their negotiation course (organisations.demo): the grid shows certificates.
+    assert sorted(Certificate.objects.exclude(user__username="learner2").values_list("user__username", flat=True)) == [
+        "nw-emma",
+        "nw-farid",
+    ]
 
     # Leo's reflection essay is graded, with a comment on the essay and one on the whole attempt.
     essay = Attempt.objects.get(user__username="learner2", assessment__slug="reflection")

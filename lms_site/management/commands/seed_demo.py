@@ -13,6 +13,7 @@ from courses.demo import seed_catalogue
 from gamification.demo import seed_badges
 from home.demo import seed_home_content
 from home.services import SiteError, set_default_site_address
+from organisations.demo import DEMO_MANAGER, DEMO_ORGANISATION, seed_organisation
 from scheduling.demo import seed_sessions
 
 
@@ -50,9 +51,15 @@ class Command(BaseCommand):
             seed_home_content(home_page=home, catalogue=catalogue, featured_courses=courses[:3])
             seed_history(courses=courses)
             seed_billing()
+            # After the seller's details: the demo team's seat order is invoiced.
+            seed_organisation(courses=courses, home=home)
 
         self.stdout.write(self.style.SUCCESS(f"Demo content ready: {len(courses)} courses in “{catalogue.title}”."))
         self.stdout.write("Demo accounts (development only):")
         for username, password, role, *_ in DEMO_ACCOUNTS:
             self.stdout.write(f"  {role.label:<8} {username:<10} password: {password}")
+        self.stdout.write(
+            f"  {'Manager':<8} {DEMO_MANAGER[0]:<10} password: {DEMO_MANAGER[1]}"
+            f"   (team: /organisations/{DEMO_ORGANISATION}/)"
+        )
         self.stdout.write(f"Site: {site.root_url}/   Admin: {site.root_url}/admin/")
