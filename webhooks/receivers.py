@@ -23,7 +23,7 @@ def _user(user_id: int, email: str) -> dict:
     return {"id": user_id, "email": email}
 
 
-def _course(course) -> dict:
+def _course(course) -> dict | None:
     return {"id": course.pk, "title": course.title, "slug": course.slug} if course is not None else None
 
 

@@ -58,7 +58,8 @@ def sign(*, secret: str, timestamp: int, body: bytes) -> str:
 
 def backoff(attempts: int) -> timedelta:
     """1, 2, 4, 8 ... minutes after the n-th failure, at most an hour."""
-    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_WAIT)
+    wait: timedelta = FIRST_RETRY * 2 ** min(max(attempts - 1, 0), 10)
+    return min(wait, LONGEST_WAIT)
 
 
 def record_event(*, event_type: str, object_key: str, data: Callable[[], dict[str, Any]]) -> list[WebhookDelivery]:
@@ -207,7 +208,8 @@ def deliver(*, delivery_id: int) -> WebhookDelivery | None:
 def _note_failure(endpoint: WebhookEndpoint, now: datetime) -> None:
     WebhookEndpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=True).update(failing_since=now)
     endpoint.refresh_from_db(fields=["failing_since", "disabled_at"])
-    if endpoint.disabled_at is None and now - endpoint.failing_since >= FAILING_LIMIT:
+    failing_since = endpoint.failing_since or now
+    if endpoint.disabled_at is None and now - failing_since >= FAILING_LIMIT:
         disable_endpoint(endpoint=endpoint, reason=gettext("Every delivery failed for 24 hours."))
 
 
