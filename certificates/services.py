@@ -23,6 +23,7 @@ from learning import services as learning_services
 from learning.models import Enrollment, EnrollmentStatus
 
 from .models import Certificate, new_serial
+from .signals import certificate_issued, certificate_revoked
 
 if TYPE_CHECKING:
     from .pdf import CertificateContent
@@ -169,6 +170,8 @@ def attach_pdf(*, certificate: Certificate) -> Certificate:
         certificate.signature = certificate.expected_signature()
         certificate.save(update_fields=["pdf_file", "pdf_sha256", "signature"])
         _announce(certificate)
+        if not certificate.revoked_at:
+            certificate_issued.send(sender=Certificate, certificate=certificate)
     return certificate
 
 
@@ -184,6 +187,7 @@ def revoke_certificate(*, certificate: Certificate, reason: str, by: User | None
         certificate.revoked_reason = reason[:500]
         certificate.revoked_by = by
         certificate.save(update_fields=["revoked_at", "revoked_reason", "revoked_by"])
+        certificate_revoked.send(sender=Certificate, certificate=certificate)
     return certificate
 
 
@@ -218,15 +222,21 @@ def reissue_certificate(*, certificate: Certificate, reason: str, by: User | Non
                 revoked_reason=f"Reissued as {replacement.serial}: {reason}"[:500],
                 revoked_by=by,
             )
+            certificate_revoked.send(sender=Certificate, certificate=Certificate.objects.get(pk=certificate.pk))
         build_certificate_pdf.delay_on_commit(replacement.pk)
     return replacement
 
 
 def revoke_enrollment_certificates(*, enrollment: Enrollment, reason: str) -> int:
     """Revokes every valid certificate of an enrollment (e.g. its payment was refunded)."""
-    return enrollment.certificates.filter(revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoked_reason=reason[:500]
-    )
+    with transaction.atomic():
+        ids = list(
+            enrollment.certificates.select_for_update().filter(revoked_at__isnull=True).values_list("pk", flat=True)
+        )
+        revoked = Certificate.objects.filter(pk__in=ids).update(revoked_at=timezone.now(), revoked_reason=reason[:500])
+        for certificate in Certificate.objects.filter(pk__in=ids).order_by("pk"):
+            certificate_revoked.send(sender=Certificate, certificate=certificate)
+    return revoked
 
 
 def download_token(*, certificate: Certificate, user: User) -> str:

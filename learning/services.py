@@ -16,7 +16,7 @@ from courses.models import CoursePage, LessonPage
 
 from . import requirements, selectors
 from .models import STUDYING_STATUSES, Enrollment, EnrollmentStatus, LessonProgress
-from .signals import enrollment_completed, lesson_completed
+from .signals import enrollment_completed, enrollment_opened, lesson_completed
 
 
 class LearningError(Exception):
@@ -110,6 +110,7 @@ def _open_enrollment(*, user: User, course: CoursePage) -> Enrollment:
         )
         if created:
             _confirm_enrollment(enrollment, opened_at=now)
+            enrollment_opened.send(sender=Enrollment, enrollment=enrollment, reopened=False)
             return enrollment
         if enrollment.gives_access:
             return enrollment
@@ -119,6 +120,7 @@ def _open_enrollment(*, user: User, course: CoursePage) -> Enrollment:
         newly_completed = _refresh_progress(enrollment)
         enrollment.save()
         _confirm_enrollment(enrollment, opened_at=now)
+        enrollment_opened.send(sender=Enrollment, enrollment=enrollment, reopened=True)
         if newly_completed:
             enrollment_completed.send(sender=Enrollment, enrollment=enrollment)
         return enrollment

@@ -12,3 +12,7 @@ lesson_completed = Signal()
 # An enrollment reached completion (all live lessons done). Sent exactly once per enrollment,
 # from inside the transaction that changed its status. Sent with: enrollment.
 enrollment_completed = Signal()
+
+# A learner's enrollment opened: created, or reopened after they left or lost it. Sent from inside the
+# transaction that opened it, once per opening. Sent with: enrollment, reopened (bool).
+enrollment_opened = Signal()

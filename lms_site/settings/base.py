@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "scheduling",
     "analytics",
     "organisations",  # teams: seats, members, assignments (above billing and learning)
+    "webhooks",  # outbound webhooks: listens to the apps' signals, imported by none
     "lms_site",  # the project package: seed_demo, and the outbox of unqueued tasks (lms_site/models.py)
     "accounts.apps.AccountsUsersAppConfig",  # Wagtail's user admin, with role and ban fields
     "wagtail.contrib.forms",
@@ -268,6 +269,8 @@ CELERY_QUEUE_DEFAULT = [
     "gamification.tasks.award_badge_to_qualifying",
     "gamification.tasks.reward_session_attendance",
     "organisations.tasks.recertify_members",  # re-assigns; its e-mails go through send_account_email
+    "webhooks.tasks.deliver_webhook",  # one POST, at most 10 s
+    "webhooks.tasks.send_due_webhooks",  # beat's sweep: queues the retries that are due
 ]
 CELERY_TASK_ROUTES = {
     **{name: {"queue": "default"} for name in CELERY_QUEUE_DEFAULT},
@@ -297,6 +300,8 @@ CELERY_TASK_LIMITS = {
     "lms_site.publish_scheduled_pages": (50, 55),  # beat runs it every minute
     "lms_site.send_unqueued_tasks": (50, 55),
     "assessments.tasks.submit_expired_attempts": (50, 55),
+    "webhooks.tasks.deliver_webhook": (30, 40),  # a 10 s POST and two short transactions
+    "webhooks.tasks.send_due_webhooks": (50, 55),  # beat runs it every minute
 }
 # Annotations set the limits on the task classes, in the worker and wherever else the app is loaded.
 CELERY_TASK_ANNOTATIONS = {
@@ -321,6 +326,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BROKER_CONNECTION_TIMEOUT = 0.5
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
 CELERY_BEAT_SCHEDULE = {
+    # Webhook retries (1, 2, 4 ... minutes after a failure) and deliveries whose first task was lost.
+    "send-due-webhooks": {
+        "task": "webhooks.tasks.send_due_webhooks",
+        "schedule": 60.0,
+        "options": {"expires": 50},
+    },
     "publish-scheduled-pages": {
         "task": "lms_site.publish_scheduled_pages",
         "schedule": 60.0,
