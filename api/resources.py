@@ -12,7 +12,7 @@ from typing import Annotated
 
 from django.db import transaction
 from django.http import Http404
-from ninja import Field, Path, Query, Schema
+from ninja import Field, Path, Query, Schema, Status
 
 from accounts import services as account_services
 from accounts.models import Role, User
@@ -119,7 +119,9 @@ def list_courses(request, filters: Query[CourseFilters]):
     if filters.q:
         # Wagtail's search (lms_site/search_backend.py reduces the query to plain words) gives the ids;
         # pages stay in id order so the cursor is stable.
-        ids = [page.pk for page in courses.search(filters.q, operator="and")]
+        # Searched before the filters: the search index only filters on the fields it declares.
+        searched = CoursePage.objects.live().public().search(filters.q, operator="and")
+        ids = [page.pk for page in searched]
         courses = courses.filter(pk__in=ids)
     items, next_cursor = paginate(courses, cursor=filters.cursor, limit=filters.limit)
     return {"items": [_course(course) for course in items], "next_cursor": next_cursor}
@@ -477,7 +479,7 @@ def create_user(request, payload: UserIn):
     require_admin(request)
     require_write(request)
     user = account_services.register_learner(**payload.dict())
-    return 201, _user(user)
+    return Status(201, _user(user))
 
 
 @api.patch("/admin/users/{user_id}", response={200: UserOut, **ERRORS}, tags=["admin"], summary="Change role or ban")
