@@ -4,9 +4,12 @@ Every operation needs a personal access token (auth.TokenAuth), which also carri
 limit; errors are problem+json (problems.py). The operations live in resources.py.
 """
 
+from functools import wraps
+
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.http import Http404
+from django.urls import re_path
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -100,6 +103,37 @@ def _not_found(request, exc):
 @api.exception_handler(HttpError)
 def _http_error(request, exc):
     return problem(exc.status_code, str(exc))
+
+
+def _problem_for_405(view):
+    """ninja answers a wrong method with a plain 405 (and its root with Django's 404 page); the API's errors are
+    problem+json, Allow kept."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            response = view(request, *args, **kwargs)
+        except Http404:  # ninja's own root path raises it outside the operations' handlers
+            return problem(404, "No such operation. The operations are listed at /api/v1/docs.")
+        if response.status_code == 405:
+            allowed = response.get("Allow", "")
+            return problem(405, f"Allowed methods: {allowed}.", headers={"Allow": allowed})
+        return response
+
+    return wrapped
+
+
+def urls():
+    """The API's URL patterns for lms_site/urls.py; any other path under /api/v1/ is a problem+json 404."""
+    patterns, app_name, namespace = api.urls
+    for pattern in patterns:
+        pattern.callback = _problem_for_405(pattern.callback)
+    patterns = [*patterns, re_path(r"^.*$", _unknown_path, name="unknown")]
+    return patterns, app_name, namespace
+
+
+def _unknown_path(request, *args, **kwargs):
+    return problem(404, "No such operation. The operations are listed at /api/v1/docs.")
 
 
 from . import resources  # noqa: E402,F401  (registers the operations on api)

@@ -40,3 +40,14 @@ def test_admin_enrol_refuses_anyone_but_admins(course, trainer):
     with pytest.raises(learning_services.NotAllowed):
         learning_services.admin_enrol(user=learner, course=course, granted_by=trainer)
     assert not learner.enrollments.exists()
+
+
+def test_unknown_paths_and_wrong_methods_are_problems(client, db):
+    for path in ["/api/v1/nope", "/api/v1/courses/1/nope", "/api/v1/"]:
+        response = client.get(path)
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/problem+json"
+    response = client.delete("/api/v1/courses")
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/problem+json"
+    assert "GET" in response["Allow"]
