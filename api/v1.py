@@ -9,7 +9,7 @@ from functools import wraps
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.http import Http404
-from django.urls import re_path
+from django.urls import path
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -128,7 +128,7 @@ def urls():
     patterns, app_name, namespace = api.urls
     for pattern in patterns:
         pattern.callback = _problem_for_405(pattern.callback)
-    patterns = [*patterns, re_path(r"^.*$", _unknown_path, name="unknown")]
+    patterns = [*patterns, path("<path:rest>", _unknown_path, name="unknown")]
     return patterns, app_name, namespace
 
 

@@ -75,21 +75,19 @@ def test_every_operation_with_every_role(schema, settings, course, learner, trai
     assert len(operations) >= 11
     for role, token in tokens.items():
         for operation in operations:
-
-            @given(case=operation.as_strategy())
-            @hypothesis_settings(
-                max_examples=12,
-                deadline=None,
-                database=None,
-                suppress_health_check=list(HealthCheck),
-            )
-            def check(case, token=token):
-                case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
-
             try:
-                check()
+                _run(operation, headers={"Authorization": f"Bearer {token}"})
             except Exception as error:
                 raise AssertionError(f"{role} {operation.label}: {error}") from error
+
+
+def _run(operation, headers):
+    @given(case=operation.as_strategy())
+    @hypothesis_settings(max_examples=12, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    def check(case):
+        case.call_and_validate(headers=headers, checks=CHECKS)
+
+    check()
 
 
 def test_every_operation_without_a_token(schema):
