@@ -94,6 +94,20 @@ def grant_paid_access(*, user: User, course: CoursePage) -> Enrollment:
     return _open_enrollment(user=user, course=course)
 
 
+def admin_enrol(*, user: User, course: CoursePage, granted_by: User) -> Enrollment:
+    """An administrator opens a course to a learner (the API's bulk enrolment): an admin grant, so free and paid
+    courses alike, with no payment and no prerequisite check, as an admin could always do in the admin.
+    Only administrators may call it; the caller checks `granted_by.is_lms_admin`, and this refuses anyone else
+    too. Idempotent: an open enrollment is returned as it is; a left or refunded one reopens with its progress."""
+    if not granted_by.is_lms_admin:
+        raise NotAllowed("Only administrators may enrol other people.")
+    if not course.live:
+        raise CourseUnavailable("This course is not available.")
+    if not user.is_active or user.is_banned:
+        raise NotAllowed("This account cannot be enrolled.")
+    return _open_enrollment(user=user, course=course)
+
+
 def _open_enrollment(*, user: User, course: CoursePage) -> Enrollment:
     """Creates the learner's enrollment, or reopens the one they left or lost, with its progress kept."""
     now = timezone.now()

@@ -9,6 +9,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 
+from api.v1 import urls as api_v1_urls
 from lms_site import documents, health
 
 urlpatterns = [
@@ -27,6 +28,9 @@ urlpatterns = [
     path("analytics/", include("analytics.urls")),
     # Not "teams/": editors may well call a marketing page "Teams", and a site URL would hide it.
     path("organisations/", include("organisations.urls")),
+    # The REST API v1 (api/v1.py): OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs.
+    path("api/v1/", api_v1_urls()),
+    path("api/", include("api.urls")),
     # Not "media/": that is MEDIA_URL, which static() serves in development.
     path("media-library/", include("media_pipeline.urls")),
     path("sitemap.xml", sitemap, name="sitemap"),

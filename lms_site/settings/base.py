@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "analytics",
     "organisations",  # teams: seats, members, assignments (above billing and learning)
     "webhooks",  # outbound webhooks: listens to the apps' signals, imported by none
+    "api",  # the REST API v1 (django-ninja): on top of every app, imported by none
     "lms_site",  # the project package: seed_demo, and the outbox of unqueued tasks (lms_site/models.py)
     "accounts.apps.AccountsUsersAppConfig",  # Wagtail's user admin, with role and ban fields
     "wagtail.contrib.forms",
@@ -71,6 +72,7 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "django_htmx",
+    "ninja",  # the API docs' template and Swagger UI's static files, served from this origin (no CDN)
     "template_partials",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -438,6 +440,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # Throttling (accounts/throttling.py): scope -> (attempts, seconds). Blocked clients wait until the window
 # ends, so a cool-down never lasts longer than its window. Failed sign-ins count per account + address (an
 # attacker elsewhere cannot lock the real user out) and per address; sign-ups and reset requests per address.
+# Requests per token and window (seconds) for the REST API (api/auth.py), on the cache like sign-in throttling.
+API_RATE_LIMIT = (int(os.environ.get("API_RATE_LIMIT_PER_MINUTE", "120")), 60)
+
 ACCOUNTS_THROTTLE = {
     "sign_in_account": (5, 5 * 60),
     "sign_in_address": (30, 5 * 60),
