@@ -39,6 +39,7 @@ from .receipts import (
     _day,
     _draw,
     _draw_facts,
+    _draw_seller,
     _fit,
     _wrap,
 )
@@ -237,21 +238,7 @@ def render_invoice(content: InvoiceContent) -> bytes:
 
     # Seller on the left, the invoice's facts on the right
     top = HEIGHT - 72
-    seller_width = WIDTH / 2 - left - 10
-    name_lines, name_size = _fit(content.seller.name, HEADING, 24, seller_width, smallest=12)
-    baseline = top
-    for index, line in enumerate(name_lines):
-        baseline = top - index * (name_size + 2)
-        _draw(canvas, line, left, baseline, HEADING, name_size, ACCENT)
-    details = content.seller.address_lines()
-    if content.seller.vat_id:
-        details.append(_("VAT id: %(vat_id)s") % {"vat_id": content.seller.vat_id})
-    baseline -= 18 - 12.5
-    for text in details or [_("Online courses")]:
-        lines, size = _fit(text, SANS, 9.5, seller_width)
-        for line in lines:
-            baseline -= 12.5
-            _draw(canvas, line, left, baseline, SANS, size, MUTED)
+    baseline = _draw_seller(canvas, content.seller, left=left, top=top, fallback=_("Online courses"))
 
     _draw(canvas, _("Invoice"), right, top, HEADING, 24, INK, right=True)
     labels_x = WIDTH / 2 + 20

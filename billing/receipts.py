@@ -172,6 +172,27 @@ def _wrap(text: str, font_name: str, size: float, max_width: float) -> list[str]
     return lines
 
 
+def _draw_seller(canvas: Canvas, seller, *, left: float, top: float, fallback: str) -> float:
+    """The seller at the top left: the name as large as fits half the page, then its address and VAT id (or
+    `fallback` without either); returns the last line's height. Receipts and invoices share it."""
+    seller_width = WIDTH / 2 - left - 10
+    name_lines, name_size = _fit(seller.name, HEADING, 24, seller_width, smallest=12)
+    baseline = top
+    for index, line in enumerate(name_lines):
+        baseline = top - index * (name_size + 2)
+        _draw(canvas, line, left, baseline, HEADING, name_size, ACCENT)
+    details = seller.address_lines()
+    if seller.vat_id:
+        details.append(_("VAT id: %(vat_id)s") % {"vat_id": seller.vat_id})
+    baseline -= 18 - 12.5
+    for text in details or [fallback]:
+        lines, size = _fit(text, SANS, 9.5, seller_width)
+        for line in lines:
+            baseline -= 12.5
+            _draw(canvas, line, left, baseline, SANS, size, MUTED)
+    return baseline
+
+
 def _draw_facts(canvas: Canvas, facts, *, left: float, labels_x: float, right: float, top: float, baseline: float):
     """The labelled facts at the top right (number, dates, references), values wrapped to fit, then the rule
     under the header; returns the rule's height. Receipts and invoices share it."""
@@ -232,22 +253,7 @@ def render_receipt(content: ReceiptContent) -> bytes:
 
     # Seller on the left; the document's title and the payment's facts on the right
     top = HEIGHT - 72
-    seller_width = WIDTH / 2 - left - 10
-    name_lines, name_size = _fit(content.seller.name, HEADING, 24, seller_width, smallest=12)
-    baseline = top
-    for index, line in enumerate(name_lines):
-        baseline = top - index * (name_size + 2)
-        _draw(canvas, line, left, baseline, HEADING, name_size, ACCENT)
-    details = content.seller.address_lines()
-    if content.seller.vat_id:
-        details.append(_("VAT id: %(vat_id)s") % {"vat_id": content.seller.vat_id})
-    baseline -= 18 - 12.5
-    size: float
-    for text in details or ["Online courses"]:
-        lines, size = _fit(text, SANS, 9.5, seller_width)
-        for line in lines:
-            baseline -= 12.5
-            _draw(canvas, line, left, baseline, SANS, size, MUTED)
+    baseline = _draw_seller(canvas, content.seller, left=left, top=top, fallback="Online courses")
 
     _draw(canvas, "Receipt", right, top, HEADING, 24, INK, right=True)
     labels_x = WIDTH / 2 + 20
