@@ -317,3 +317,30 @@ def run_on_commit(django_capture_on_commit_callbacks):
             return action(*args, **kwargs)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def identity_provider(tmp_path_factory):
+    """A real OpenID Connect provider (django-oidc-provider) in a process of its own, one per test worker, with
+    the clients and people of accounts/tests/oidc_provider_site/server.py."""
+    from accounts.tests.oidc_provider_site.server import CLIENTS, PEOPLE, IdentityProvider
+
+    provider = IdentityProvider(tmp_path_factory.mktemp("identity-provider"))
+    provider.configure(clients=CLIENTS, people=PEOPLE)
+    provider.start()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def single_sign_on(settings, identity_provider):
+    """Learnwell configured for single sign-on with the test provider, roles from its `groups` claim."""
+    from accounts.tests.oidc_provider_site.server import CLIENT_SECRET
+
+    settings.OIDC_ISSUER = identity_provider.issuer
+    settings.OIDC_RP_CLIENT_ID = "learnwell"
+    settings.OIDC_RP_CLIENT_SECRET = CLIENT_SECRET
+    settings.OIDC_PROVIDER_NAME = "Acme ID"
+    settings.OIDC_ROLE_CLAIM = "groups"
+    settings.OIDC_ROLE_VALUES = {"trainer": {"lms-trainers"}, "admin": {"lms-admins"}}
+    return identity_provider

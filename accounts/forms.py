@@ -11,6 +11,7 @@ from django.views.decorators.debug import sensitive_variables
 from . import selectors
 from .models import OPTIONAL_NOTIFICATIONS
 from .models import User as LmsUser
+from .services import BANNED_MESSAGE
 from .tasks import send_account_email
 
 User = get_user_model()
@@ -119,7 +120,7 @@ class SignInForm(auth_forms.AuthenticationForm):
     error_messages = {
         **auth_forms.AuthenticationForm.error_messages,
         "invalid_login": _("That e-mail/username and password do not match an account."),
-        "banned": _("This account has been suspended. Please contact support if you think this is a mistake."),
+        "banned": BANNED_MESSAGE,
     }
 
     def __init__(self, *args, **kwargs):

@@ -4,6 +4,7 @@ from typing import ClassVar
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -137,3 +138,25 @@ class SentNotification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key} to {self.user_id}"
+
+
+class ExternalIdentity(models.Model):
+    """A person at an OpenID Connect provider (issuer + subject) tied to one account after a single sign-on.
+
+    The subject never changes at the provider while an e-mail address may, so the account is found by this link
+    first and by the verified address only the first time (accounts.services.user_from_provider).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="external_identities")
+    issuer = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="accounts_external_identity_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.issuer}"

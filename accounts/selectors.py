@@ -122,3 +122,9 @@ def forget_all_admin_access() -> None:
     """Makes every kept answer stale: a group's permissions changed, a group or a permission went away."""
     _new_admin_access_generation()
     transaction.on_commit(_new_admin_access_generation)
+
+
+def user_with_email(*, email: str) -> "User | None":
+    """The account using this address in any case (the address is unique whatever its case)."""
+    users: list[User] = list(get_user_model()._default_manager.filter(email_lower=_folded(email))[:1])
+    return users[0] if users else None

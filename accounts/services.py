@@ -10,10 +10,13 @@ from django.db import IntegrityError, transaction
 from django.template import Context
 from django.template.loader import get_template
 from django.utils import timezone
+from django.utils.crypto import get_random_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_variables
 
 from . import selectors
-from .models import OPTIONAL_NOTIFICATIONS, Notification, Role, SentNotification, User
+from .models import OPTIONAL_NOTIFICATIONS, ExternalIdentity, Notification, Role, SentNotification, User
 from .tasks import send_account_email
 
 # The group each role maps to; their permissions are set up in migrations/0002_role_groups.py.
@@ -22,6 +25,12 @@ ROLE_GROUPS = {
     Role.TRAINER: "Trainers",
     Role.ADMIN: "Administrators",
 }
+
+
+# Said to a banned person who proves who they are, by password or through single sign-on alike.
+BANNED_MESSAGE = gettext_lazy("This account has been suspended. Please contact support if you think this is a mistake.")
+# The order in which roles outrank each other when a provider's claim names several.
+ROLE_RANK = [Role.LEARNER, Role.TRAINER, Role.ADMIN]
 
 
 class AccountError(Exception):
@@ -157,4 +166,100 @@ def update_notification_preferences(*, user: User, wanted: list[str]) -> User:
     """Turns the optional notifications on (listed in `wanted`) or off; receipts are always sent."""
     user.muted_notifications = sorted(kind for kind in OPTIONAL_NOTIFICATIONS if kind not in wanted)
     user.save(update_fields=["muted_notifications"])
+    return user
+
+
+def _role_from_claims(claims: dict[str, Any]) -> Role | None:
+    """The role the provider's role claim maps to (the highest if it names several), learner when it maps to
+    none, or None when no claim is configured or the token carries none (the account's role then stays)."""
+    claim = settings.OIDC_ROLE_CLAIM
+    if not claim or claim not in claims:
+        return None
+    values = claims[claim]
+    named = {values} if isinstance(values, str) else {str(value) for value in values or []}
+    mapped = [Role(role) for role, values in settings.OIDC_ROLE_VALUES.items() if values & named]
+    return max(mapped, key=ROLE_RANK.index, default=Role.LEARNER)
+
+
+def _username_from_claims(claims: dict[str, Any], email: str) -> str:
+    """The provider's preferred username, else the address's local part; a number appended while taken."""
+    wanted = str(claims.get("preferred_username") or email.split("@")[0])
+    base = "".join(ch for ch in wanted if ch.isalnum() or ch in "@.+-_")[:140] or "learner"
+    candidate = base
+    while selectors.username_taken(username=candidate) or selectors.email_taken(email=candidate):
+        candidate = f"{base}-{get_random_string(4, '0123456789')}"
+    return candidate
+
+
+def _account_for_new_identity(*, claims: dict[str, Any], provider: str) -> User:
+    email = str(claims.get("email") or "").strip().lower()
+    if not email:
+        raise AccountError(
+            _("Your %(provider)s account has no e-mail address, which Learnwell needs to find your account.")
+            % {"provider": provider}
+        )
+    # An address the provider never confirmed could be anyone's: matching on it would hand over their account.
+    if settings.OIDC_REQUIRE_VERIFIED_EMAIL and claims.get("email_verified") is not True:
+        raise AccountError(
+            _("Your %(provider)s account's e-mail address is not confirmed. Confirm it there, then try again.")
+            % {"provider": provider}
+        )
+    existing = selectors.user_with_email(email=email)
+    if existing is not None:
+        return existing
+    if not settings.OIDC_CREATE_USERS:
+        raise AccountError(
+            _("No Learnwell account uses %(email)s. Ask an administrator to create one, then sign in again.")
+            % {"email": email}
+        )
+    user = User(
+        username=_username_from_claims(claims, email),
+        email=email,
+        first_name=str(claims.get("given_name") or "")[:150],
+        last_name=str(claims.get("family_name") or "")[:150],
+        role=Role.LEARNER,
+    )
+    user.set_unusable_password()  # they sign in through the provider; a reset e-mail can still set one
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        # Their first sign-in in another tab made the account a moment ago (or took the username).
+        existing = selectors.user_with_email(email=email)
+        if existing is None:
+            raise AccountError(_("Your account could not be created just now. Please try again.")) from None
+        return existing
+    return user
+
+
+def user_from_provider(*, issuer: str, claims: dict[str, Any], provider: str) -> User:
+    """The account a verified single sign-on names: by the provider's subject once linked, else by verified e-mail
+    address (creating an account when settings allow), with its role taken from the role claim if configured.
+
+    Raises AccountError, with a message for the person, when the account is banned or inactive or cannot be
+    found or made. `claims` are the ID token's and the user info's, already verified by accounts.sso.
+    """
+    subject = str(claims.get("sub") or "")
+    if not subject:
+        raise AccountError(_("%(provider)s did not say who you are. Please try again.") % {"provider": provider})
+    with transaction.atomic():
+        identity = ExternalIdentity.objects.select_for_update().filter(issuer=issuer, subject=subject).first()
+        user = identity.user if identity is not None else _account_for_new_identity(claims=claims, provider=provider)
+        if user.is_banned:
+            raise AccountError(str(BANNED_MESSAGE))
+        if not user.is_active:
+            raise AccountError(_("This account is inactive."))
+        if identity is None:
+            try:
+                with transaction.atomic():
+                    ExternalIdentity.objects.create(user=user, issuer=issuer, subject=subject)
+            except IntegrityError:
+                # The same person's sign-in in another tab linked it a moment ago; that link is the same one.
+                pass
+        else:
+            identity.last_used_at = timezone.now()
+            identity.save(update_fields=["last_used_at"])
+        role = _role_from_claims(claims)
+        if role is not None and role != user.role:
+            change_role(user=user, role=role)
     return user

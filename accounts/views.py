@@ -1,10 +1,13 @@
 import functools
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import SuspiciousOperation
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
@@ -14,10 +17,12 @@ from django.utils.translation import ngettext
 from django.views.debug import SafeExceptionReporterFilter
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
+from django.views.generic import View
+from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from lms_site.htmx import personal
 
-from . import forms, selectors, services, throttling
+from . import forms, selectors, services, sso, throttling
 
 # Passwords never appear in error reports (DEBUG's 500 page, the e-mails sent to ADMINS).
 PASSWORD_FIELDS = ("password", "password1", "password2", "old_password", "new_password1", "new_password2")
@@ -110,7 +115,8 @@ def sign_up(request):
             target = _safe_next(request, "")
             return redirect(target if target not in ("", "/") else _landing(user))
     status = 400 if form.errors else 200
-    return render(request, "accounts/sign_up.html", {"form": form, "next": _safe_next(request, "")}, status=status)
+    context = {"form": form, "next": _safe_next(request, ""), **_sso_context()}
+    return render(request, "accounts/sign_up.html", context, status=status)
 
 
 @login_required
@@ -181,6 +187,9 @@ class SignInView(auth_views.LoginView):
         throttling.reset(account_limit, account_identity)
         return super().form_valid(form)
 
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), **_sso_context()}
+
     def get_redirect_url(self):
         target = super().get_redirect_url()  # a `next` on this site, or ""
         # The header's "Sign in" link names the page it was on; on the home page that is no place anyone chose
@@ -238,3 +247,71 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
+
+
+def _sso_context() -> dict:
+    """What the sign-in and sign-up pages need to offer "Sign in with <provider>"."""
+    return {"sso_provider_name": sso.provider_name()} if sso.is_configured() else {}
+
+
+def _sso_failed(request, message: str):
+    messages.error(request, message)
+    target = request.session.pop("oidc_login_next", None) if hasattr(request, "session") else None
+    sign_in = reverse("accounts:sign_in")
+    return HttpResponseRedirect(f"{sign_in}?{urlencode({'next': target})}" if target else sign_in)
+
+
+class SsoStartView(OIDCAuthenticationRequestView):
+    """Sends the person to the provider with a state, a nonce and a PKCE challenge kept in their session."""
+
+    def __init__(self, **kwargs):
+        # The library reads the endpoint from settings here; it comes from the discovery document in get().
+        View.__init__(self, **kwargs)
+
+    def get(self, request):
+        if not sso.is_configured():
+            raise Http404("Single sign-on is not configured.")
+        try:
+            document = sso.metadata()
+        except sso.ProviderUnavailable as exc:
+            sso.logger.warning("Single sign-on: provider unavailable: %s", exc)
+            message = _("%(provider)s could not be reached. Please try again later.")
+            return _sso_failed(request, message % {"provider": sso.provider_name()})
+        self.OIDC_OP_AUTH_ENDPOINT = document["authorization_endpoint"]
+        self.OIDC_RP_CLIENT_ID = settings.OIDC_RP_CLIENT_ID
+        return super().get(request)
+
+
+class SsoCallbackView(OIDCAuthenticationCallbackView):
+    """Where the provider sends the person back: the code is exchanged and the ID token checked (accounts.sso)."""
+
+    def get(self, request):
+        if not sso.is_configured():
+            raise Http404("Single sign-on is not configured.")
+        if request.GET.get("error"):
+            # Cancelled or refused at the provider. (The library would also sign out whoever is signed in here,
+            # which a link from anywhere could then do.)
+            states = request.session.get("oidc_states", {})
+            if isinstance(states, dict) and states.pop(request.GET.get("state", ""), None) is not None:
+                request.session.modified = True
+            message = _("Signing in with %(provider)s was cancelled or refused there.")
+            return _sso_failed(request, message % {"provider": sso.provider_name()})
+        states = request.session.get("oidc_states")
+        known = isinstance(states, dict) and request.GET.get("state") in states
+        try:
+            if known:
+                return super().get(request)
+        except SuspiciousOperation:
+            pass
+        # The state is not one this browser started: a used, old or copied link, or a sign-in begun elsewhere.
+        message = _("That sign-in link has expired or was started in another browser. Please try again.")
+        return _sso_failed(request, message)
+
+    def login_failure(self):
+        return _sso_failed(self.request, sso.failure_reason(self.request))
+
+    @property
+    def success_url(self):
+        target = self.request.session.pop("oidc_login_next", None)
+        # As with a password: the home page is no place anyone chose, so people land where their role's work is.
+        return target if target and target != "/" else _landing(self.user)

@@ -419,7 +419,7 @@ if FRONTEND_CACHE_PURGE_URL:
 
 # Accounts
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["accounts.backends.EmailOrUsernameBackend"]
+AUTHENTICATION_BACKENDS = ["accounts.backends.EmailOrUsernameBackend", "accounts.sso.OpenIdConnectBackend"]
 LOGIN_URL = "accounts:sign_in"
 LOGIN_REDIRECT_URL = "/"
 # Where each role lands after signing in without a safe `next` (accounts.views.SignInView): learners on their
@@ -431,6 +431,30 @@ LOGIN_REDIRECT_URLS_BY_ROLE = {
 }
 LOGOUT_REDIRECT_URL = "/"
 WAGTAILADMIN_LOGIN_URL = "accounts:sign_in"
+
+# Single sign-on with an OpenID Connect provider (accounts/sso.py, ADR 0032): on when an issuer and a client are
+# set. The provider's endpoints come from its discovery document; the flow uses PKCE (S256) and a nonce.
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").rstrip("/")
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+OIDC_RP_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_SIGN_ALGO", "RS256")
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "single sign-on")  # "Sign in with <this>"
+OIDC_CREATE_USERS = env_bool("OIDC_CREATE_USERS", True)  # a first sign-in makes a learner's account
+OIDC_REQUIRE_VERIFIED_EMAIL = env_bool("OIDC_REQUIRE_VERIFIED_EMAIL", True)
+# The claim that names a person's groups or roles, and which of its values make a trainer or an admin, as
+# "trainer=lms-trainers,admin=lms-admins". Unset: roles are managed in Learnwell only.
+OIDC_ROLE_CLAIM = os.environ.get("OIDC_ROLE_CLAIM", "")
+OIDC_ROLE_VALUES: dict[str, set[str]] = {}
+for _pair in env_list("OIDC_ROLE_VALUES"):
+    _role, _, _value = (part.strip() for part in _pair.partition("="))
+    if _role not in ("learner", "trainer", "admin") or not _value:
+        raise ImproperlyConfigured(f"OIDC_ROLE_VALUES: {_pair!r} is not role=value, role learner, trainer or admin.")
+    OIDC_ROLE_VALUES.setdefault(_role, set()).add(_value)
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_TIMEOUT = 5
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:sso_callback"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
