@@ -24,6 +24,8 @@ from courses.selectors import course_outline
 from learning import selectors as learning_selectors
 from learning import services as learning_services
 from learning.models import Enrollment, EnrollmentStatus
+from scheduling import selectors as scheduling_selectors
+from scheduling.models import LiveSession
 
 from .auth import NotAllowed, require_admin, require_write
 from .pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
@@ -404,6 +406,71 @@ def course_gradebook(request, course_id: int = ID):
             }
             for row in book.rows
         ],
+    }
+
+
+class SessionLearnerOut(Schema):
+    user_id: int
+    username: str
+    name: str
+    booked: bool = Field(description="False: the seat was given up after the attendance was recorded.")
+    attendance: str | None = Field(description="present, late, absent or excused; null while not marked.")
+    checked_in_at: datetime | None = Field(description="When the learner checked in with the session's code.")
+
+
+class SessionAttendanceOut(Schema):
+    id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    cancelled: bool
+    capacity: int
+    learners: list[SessionLearnerOut]
+
+
+class SessionAttendancePage(Schema):
+    items: list[SessionAttendanceOut]
+    next_cursor: str | None
+
+
+@api.get(
+    "/courses/{course_id}/attendance",
+    response={200: SessionAttendancePage, **ERRORS},
+    tags=["teaching"],
+    summary="Attendance at a course's live sessions",
+)
+def course_attendance(request, params: Query[PageParams], course_id: int = ID):
+    """The course's live sessions, a page at a time, each with everyone holding a seat (and anyone whose
+    attendance was recorded before giving theirs up) and their attendance."""
+    course = _taught_course(request, course_id)
+    sessions, next_cursor = paginate(
+        LiveSession.objects.filter(course=course), cursor=params.cursor, limit=params.limit
+    )
+    rosters = scheduling_selectors.session_rosters(sessions=sessions)
+    return {
+        "items": [
+            {
+                "id": session.pk,
+                "title": session.title,
+                "starts_at": session.starts_at,
+                "ends_at": session.ends_at,
+                "cancelled": session.is_cancelled,
+                "capacity": session.capacity,
+                "learners": [
+                    {
+                        "user_id": row.user.pk,
+                        "username": row.user.username,
+                        "name": row.user.get_full_name(),
+                        "booked": row.booking is not None,
+                        "attendance": row.attendance.status if row.attendance else None,
+                        "checked_in_at": row.attendance.checked_in_at if row.attendance else None,
+                    }
+                    for row in rosters[session.pk]
+                ],
+            }
+            for session in sessions
+        ],
+        "next_cursor": next_cursor,
     }
 
 

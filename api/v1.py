@@ -15,6 +15,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from accounts.services import AccountError
 from learning.services import LearningError
+from organisations.services import OrganisationError
 
 from .auth import NotAllowed, RateLimited, TokenAuth
 from .problems import CONTENT_TYPE, problem
@@ -87,6 +88,12 @@ def _account_error(request, exc):
     return problem(422, str(exc))
 
 
+@api.exception_handler(OrganisationError)
+def _organisation_error(request, exc):
+    # 409: seats in use cannot be taken back; the rest are refused input (the API's errors have no 400).
+    return problem(exc.status_code if exc.status_code in (403, 404, 409) else 422, str(exc))
+
+
 @api.exception_handler(ValidationError)
 def _validation(request, exc):
     details = "; ".join(
@@ -136,4 +143,4 @@ def _unknown_path(request, *args, **kwargs):
     return problem(404, "No such operation. The operations are listed at /api/v1/docs.")
 
 
-from . import resources  # noqa: E402,F401  (registers the operations on api)
+from . import admin_resources, resources  # noqa: E402,F401  (register the operations on api)

@@ -108,6 +108,27 @@ def roster(*, session: LiveSession) -> list[RosterRow]:
     return sorted(rows, key=lambda row: (row.user.last_name.lower(), row.user.first_name.lower(), row.user.pk))
 
 
+def session_rosters(*, sessions: Iterable[LiveSession]) -> dict[int, list[RosterRow]]:
+    """`roster` for many sessions at once, without the attendance history: two queries however many sessions
+    and learners (the REST API's attendance listing pages through a course's sessions with it)."""
+    session_ids = [session.pk for session in sessions]
+    bookings: dict[tuple[int, int], Booking] = {
+        (b.session_id, b.user_id): b
+        for b in Booking.objects.filter(session_id__in=session_ids, status=BookingStatus.BOOKED).select_related("user")
+    }
+    attendances: dict[tuple[int, int], Attendance] = {
+        (a.session_id, a.user_id): a
+        for a in Attendance.objects.filter(session_id__in=session_ids).select_related("user")
+    }
+    users = {key: b.user for key, b in bookings.items()} | {key: a.user for key, a in attendances.items()}
+    rosters: dict[int, list[RosterRow]] = {pk: [] for pk in session_ids}
+    for key, user in users.items():
+        rosters[key[0]].append(RosterRow(user=user, booking=bookings.get(key), attendance=attendances.get(key)))
+    for rows in rosters.values():
+        rows.sort(key=lambda row: (row.user.last_name.lower(), row.user.first_name.lower(), row.user.pk))
+    return rosters
+
+
 def held_sessions(*, course: CoursePage, now: datetime | None = None) -> QuerySet[LiveSession]:
     """Sessions that took place: ended and not cancelled."""
     now = now or timezone.now()

@@ -1,11 +1,12 @@
 """The endpoints admin's form: an http(s) address and the events it receives."""
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from .models import EventType
-from .services import is_sendable_url
+from .services import is_sendable_url, names_private_host
 
 
 class WebhookEndpointForm(WagtailAdminModelForm):
@@ -20,6 +21,10 @@ class WebhookEndpointForm(WagtailAdminModelForm):
         url = self.cleaned_data["url"]
         if not is_sendable_url(url):
             raise forms.ValidationError(_("Enter an http:// or https:// address."))
+        if not settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES and names_private_host(url):
+            raise forms.ValidationError(
+                _("This address points into a private network or at this server itself. Enter a public address.")
+            )
         return url
 
     def clean_event_types(self):

@@ -5,13 +5,16 @@ Deliveries are at least once: a receiver drops an event id it has already seen."
 
 import hashlib
 import hmac
+import ipaddress
 import json
+import socket
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
@@ -49,6 +52,77 @@ def is_sendable_url(url: str) -> bool:
     except ValueError:
         return False
     return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+# Names that mean this machine whatever DNS says (RFC 6761 reserves .localhost for it).
+LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def is_public_address(address: IPAddress) -> bool:
+    """Whether an address is on the public internet: not private, loopback, link-local, reserved, multicast or
+    unspecified (an IPv4 address written as IPv6, ::ffff:127.0.0.1, is judged as the IPv4 one)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_global and not (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_reserved
+        or address.is_multicast
+        or address.is_unspecified
+    )
+
+
+def _ip_literal(host: str) -> IPAddress | None:
+    """The address a host written as an IP literal names, shorthand IPv4 forms included (127.1, 2130706433,
+    0x7f.0.0.1, which the resolver accepts too); None for a name."""
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    if host and all(char in "0123456789abcdefx." for char in host):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
+
+
+def names_private_host(url: str) -> bool:
+    """Whether the URL's host is, as written, a non-public IP address or a name for this machine (localhost).
+    The check when an endpoint is saved; names are resolved only when sending (`_refused_destination`), since
+    what a name resolves to may change."""
+    try:
+        host = (urlsplit(url).hostname or "").rstrip(".")
+    except ValueError:
+        return False
+    if host in LOCAL_NAMES or host.endswith(".localhost"):
+        return True
+    address = _ip_literal(host)
+    return address is not None and not is_public_address(address)
+
+
+def _refused_destination(url: str) -> str:
+    """Why a POST to `url` must not go out, or "" when every address its host resolves to is public."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return gettext("The URL is not valid.")
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return gettext("The host %(host)s could not be resolved.") % {"host": host}
+    for *_, sockaddr in found:
+        address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])  # without an IPv6 zone (fe80::1%eth0)
+        if not is_public_address(address):
+            return gettext(
+                "Not sent: %(host)s resolves to %(address)s, which is not a public address "
+                "(WEBHOOK_ALLOW_PRIVATE_ADDRESSES is off)."
+            ) % {"host": host, "address": address}
+    return ""
 
 
 def sign(*, secret: str, timestamp: int, body: bytes) -> str:
@@ -136,6 +210,11 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str]:
     """(status code, error) of one POST; never follows a redirect (it could lead to another host)."""
     if not is_sendable_url(delivery.endpoint.url):
         return None, "Not an http(s) URL"
+    if not settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES:
+        # Resolved again for every attempt: a name that pointed outside when it was saved may point inside now.
+        refused = _refused_destination(delivery.endpoint.url)
+        if refused:
+            return None, refused[:300]
     body = json.dumps(delivery.payload, separators=(",", ":")).encode()
     timestamp = int(timezone.now().timestamp())
     signature = sign(secret=delivery.endpoint.secret, timestamp=timestamp, body=body)

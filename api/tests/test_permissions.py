@@ -1,11 +1,17 @@
 """Who may call what, for every operation: anonymous, learner, other learner, the course's trainer, another
 trainer, admin; with read and write tokens. Writes answer 403 to read tokens and to anyone but admins."""
 
+from decimal import Decimal
+
 import pytest
 
 from accounts.tests.factories import UserFactory
 from api.tests.conftest import make_token
+from billing.models import Order
+from courses.tests.factories import make_course
 from learning import services as learning_services
+from organisations.models import SeatChange
+from organisations.tests.factories import make_member, make_organisation
 
 ROLES = ["anonymous", "learner", "other_learner", "trainer", "other_trainer", "admin"]
 EVERYONE = {role: 200 for role in ROLES if role != "anonymous"} | {"anonymous": 401}
@@ -25,6 +31,16 @@ def people(course, learner, other_learner, trainer, other_trainer, admin_user):
     }
 
 
+@pytest.fixture
+def ids(course, learner):
+    """An order and an organisation (with a paid course to hold seats of) for the admin's paths."""
+    order = Order.objects.create(user=learner, course=course, amount=Decimal("10.00"), currency="EUR")
+    organisation = make_organisation()
+    make_member(organisation)
+    paid = make_course(course.get_parent().specific, title="Seats", price=Decimal("20.00"), modules=0)
+    return {"course": course.pk, "order": order.pk, "org": organisation.pk, "paid": paid.pk}
+
+
 def _token(people, role, scope):
     return None if role == "anonymous" else make_token(people[role], scope=scope)
 
@@ -38,21 +54,27 @@ READS = [
     ("/me/attempts", EVERYONE),
     ("/courses/{course}/roster", STAFF),
     ("/courses/{course}/gradebook", STAFF),
+    ("/courses/{course}/attendance", STAFF),
     ("/admin/users", ADMIN_READ),
+    ("/admin/orders", ADMIN_READ),
+    ("/admin/orders/{order}", ADMIN_READ),
+    ("/admin/organisations", ADMIN_READ),
+    ("/admin/organisations/{org}", ADMIN_READ),
+    ("/admin/organisations/{org}/members", ADMIN_READ),
 ]
 
 
 @pytest.mark.parametrize("scope", ["read", "write"])
 @pytest.mark.parametrize(("path", "expected"), READS, ids=[path for path, _ in READS])
-def test_reads(api_get, people, course, path, expected, scope):
+def test_reads(api_get, people, ids, path, expected, scope):
     for role in ROLES:
-        response = api_get(path.format(course=course.pk), _token(people, role, scope))
+        response = api_get(path.format(**ids), _token(people, role, scope))
         assert response.status_code == expected[role], (role, scope, response.content)
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("scope", ["read", "write"])
-def test_writes_need_an_admin_with_a_write_token(api_send, people, course, role, scope):
+def test_writes_need_an_admin_with_a_write_token(api_send, people, course, ids, role, scope):
     target = UserFactory()
     token = _token(people, role, scope)
     allowed = role == "admin" and scope == "write"
@@ -70,6 +92,12 @@ def test_writes_need_an_admin_with_a_write_token(api_send, people, course, role,
         ),
         ("post", "/admin/enrollments", {"course_id": course.pk, "user_ids": [target.pk]}, 200),
         ("patch", f"/admin/users/{target.pk}", {"is_banned": True}, 200),
+        (
+            "post",
+            f"/admin/organisations/{ids['org']}/seats",
+            {"course_id": ids["paid"], "delta": 2, "reason": "Contract renewed"},
+            201,
+        ),
     ]
     for method, path, body, success in calls:
         response = api_send(method, path, token, body)
@@ -78,6 +106,7 @@ def test_writes_need_an_admin_with_a_write_token(api_send, people, course, role,
     target.refresh_from_db()
     assert target.is_banned is allowed
     assert target.enrollments.exists() is allowed
+    assert SeatChange.objects.exists() is allowed
 
 
 def test_me_shows_only_the_tokens_owner(api_get, people, course):

@@ -466,6 +466,10 @@ AUTH_PASSWORD_VALIDATORS = [
 # attacker elsewhere cannot lock the real user out) and per address; sign-ups and reset requests per address.
 # Requests per token and window (seconds) for the REST API (api/auth.py), on the cache like sign-in throttling.
 API_RATE_LIMIT = (int(os.environ.get("API_RATE_LIMIT_PER_MINUTE", "120")), 60)
+# Outbound webhooks (webhooks/services.py) may be sent to private, loopback and link-local addresses only when
+# this is on: otherwise an admin could make the server POST into its own network. On in dev and test settings,
+# whose receivers run on 127.0.0.1.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
 
 ACCOUNTS_THROTTLE = {
     "sign_in_account": (5, 5 * 60),

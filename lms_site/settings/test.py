@@ -32,6 +32,8 @@ CELERY_TASK_ALWAYS_EAGER = True
 LOGGING = logging_config(os.environ.get("LOG_FORMAT", "text"), os.environ.get("LOG_LEVEL", "WARNING"))
 # No calls out of the machine: the admin dashboard would otherwise ask releases.wagtail.org for updates.
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# The webhook tests' receiver listens on 127.0.0.1; test_address_guard.py turns the guard back on.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
 
 # Tests read the primary's test database only: a replica alias is a second connection, which would not see the
 # rows a test writes inside its transaction. lms_site/tests/test_replicas.py sets up the replicas it tests.
