@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Schema, Status
 
 from billing.models import Order, OrderKind, OrderLine, OrderStatus
@@ -154,7 +155,7 @@ def get_order(request, order_id: int = ID):
     require_admin(request)
     order = _orders().filter(pk=order_id).first()
     if order is None:
-        raise Http404("No such order.")
+        raise Http404(_("No such order."))
     return _order(order)
 
 
@@ -247,7 +248,7 @@ def _pool(count: organisation_selectors.SeatCount) -> dict:
 def _organisation(organisation_id: int) -> Organisation:
     organisation = _organisations().filter(pk=organisation_id).first()
     if organisation is None:
-        raise Http404("No such organisation.")
+        raise Http404(_("No such organisation."))
     return organisation
 
 
@@ -318,7 +319,7 @@ def adjust_seats(request, payload: SeatAdjustIn, organisation_id: int = ID):
     organisation = _organisation(organisation_id)
     course = CoursePage.objects.filter(pk=payload.course_id).first()
     if course is None:
-        raise Http404("No such course.")
+        raise Http404(_("No such course."))
     if not organisation_services.needs_seat(course):
         raise Refused("This course is free: it needs no seats.")
     if payload.delta == 0:

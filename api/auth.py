@@ -1,6 +1,7 @@
 """Bearer authentication with personal access tokens, and the per-token rate limit."""
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
 
 from accounts import throttling
@@ -42,9 +43,9 @@ class TokenAuth(HttpBearer):
 
 def require_write(request) -> None:
     if not request.auth.can_write:
-        raise NotAllowed("This operation needs a token with the write scope.")
+        raise NotAllowed(_("This operation needs a token with the write scope."))
 
 
 def require_admin(request) -> None:
     if not request.auth.user.is_lms_admin:
-        raise NotAllowed("Only administrators may use this operation.")
+        raise NotAllowed(_("Only administrators may use this operation."))

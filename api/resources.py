@@ -12,6 +12,7 @@ from typing import Annotated
 
 from django.db import transaction
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Schema, Status
 
 from accounts import services as account_services
@@ -107,7 +108,7 @@ def _public_courses():
 def _public_course(course_id: int) -> CoursePage:
     course = _public_courses().filter(pk=course_id).first()
     if course is None:
-        raise Http404("No such course.")
+        raise Http404(_("No such course."))
     return course
 
 
@@ -344,7 +345,7 @@ def _taught_course(request, course_id: int) -> CoursePage:
     """The course, for its own trainer and admins; 404 for everyone else, so ids of drafts do not leak."""
     course = CoursePage.objects.filter(pk=course_id).select_related("trainer").first()
     if course is None or not learning_selectors.is_course_staff(user=request.auth.user, course=course):
-        raise Http404("No such course among those you teach.")
+        raise Http404(_("No such course among those you teach."))
     return course
 
 
@@ -555,11 +556,11 @@ def update_user(request, payload: UserPatch, user_id: int = ID):
     require_write(request)
     user = User.objects.filter(pk=user_id).first()
     if user is None:
-        raise Http404("No such user.")
+        raise Http404(_("No such user."))
     with transaction.atomic():
         if payload.role is not None and payload.role != user.role:
             if user.pk == request.auth.user.pk:
-                raise NotAllowed("You cannot change your own role.")
+                raise NotAllowed(_("You cannot change your own role."))
             user = account_services.change_role(user=user, role=Role(payload.role))
         if payload.is_banned is True and not user.is_banned:
             user = account_services.ban_user(user=user, banned_by=request.auth.user)
@@ -575,12 +576,12 @@ def bulk_enroll(request, payload: BulkEnrollIn):
     require_write(request)
     course = CoursePage.objects.filter(pk=payload.course_id).first()
     if course is None:
-        raise Http404("No such course.")
+        raise Http404(_("No such course."))
     wanted = sorted(set(payload.user_ids))
     users = {user.pk: user for user in User.objects.filter(pk__in=wanted)}
     missing = [pk for pk in wanted if pk not in users]
     if missing:
-        raise Http404(f"No such users: {', '.join(str(pk) for pk in missing[:20])}.")
+        raise Http404(_("No such users: %(ids)s.") % {"ids": ", ".join(str(pk) for pk in missing[:20])})
     with transaction.atomic():
         enrolled = [
             learning_services.admin_enrol(user=users[pk], course=course, granted_by=request.auth.user) for pk in wanted

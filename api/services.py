@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 
@@ -42,15 +43,15 @@ def create_token(*, user: User, name: str, scope: Scope | str, expires_at: datet
     now = timezone.now()
     name = name.strip()
     if not name:
-        raise ApiError("Give the token a name.")
+        raise ApiError(_("Give the token a name."))
     if scope not in Scope.values:
-        raise ApiError("Choose read or write.")
+        raise ApiError(_("Choose read or write."))
     if expires_at <= now:
-        raise ApiError("The expiry date must be in the future.")
+        raise ApiError(_("The expiry date must be in the future."))
     if expires_at > now + MAX_LIFETIME:
-        raise ApiError("A token may live one year at most.")
+        raise ApiError(_("A token may live one year at most."))
     if not user.is_active or user.is_banned:
-        raise ApiError("This account cannot create tokens.")
+        raise ApiError(_("This account cannot create tokens."))
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = AccessToken.objects.create(

@@ -10,6 +10,7 @@ from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.http import Http404
 from django.urls import path
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -59,7 +60,7 @@ api = LearnwellAPI(
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request, exc):
-    return problem(401, "Send a personal access token: Authorization: Bearer lw_...")
+    return problem(401, _("Send a personal access token: Authorization: Bearer lw_..."))
 
 
 @api.exception_handler(ApiError)
@@ -74,7 +75,7 @@ def _not_allowed(request, exc):
 
 @api.exception_handler(RateLimited)
 def _rate_limited(request, exc):
-    detail = "Too many requests for this token; try again later."
+    detail = _("Too many requests for this token; try again later.")
     return problem(429, detail, headers={"Retry-After": str(exc.retry_after)})
 
 
@@ -99,12 +100,12 @@ def _validation(request, exc):
     details = "; ".join(
         f"{'.'.join(str(part) for part in error.get('loc', []))}: {error.get('msg', '')}" for error in exc.errors
     )
-    return problem(422, details or "The request is not valid.")
+    return problem(422, details or _("The request is not valid."))
 
 
 @api.exception_handler(Http404)
 def _not_found(request, exc):
-    return problem(404, str(exc) or "Not found.")
+    return problem(404, str(exc) or _("Not found."))
 
 
 @api.exception_handler(HttpError)
@@ -121,10 +122,10 @@ def _problem_for_405(view):
         try:
             response = view(request, *args, **kwargs)
         except Http404:  # ninja's own root path raises it outside the operations' handlers
-            return problem(404, "No such operation. The operations are listed at /api/v1/docs.")
+            return problem(404, _("No such operation. The operations are listed at /api/v1/docs."))
         if response.status_code == 405:
             allowed = response.get("Allow", "")
-            return problem(405, f"Allowed methods: {allowed}.", headers={"Allow": allowed})
+            return problem(405, _("Allowed methods: %(methods)s.") % {"methods": allowed}, headers={"Allow": allowed})
         return response
 
     return wrapped
@@ -140,7 +141,7 @@ def urls():
 
 
 def _unknown_path(request, *args, **kwargs):
-    return problem(404, "No such operation. The operations are listed at /api/v1/docs.")
+    return problem(404, _("No such operation. The operations are listed at /api/v1/docs."))
 
 
 from . import admin_resources, resources  # noqa: E402,F401  (register the operations on api)

@@ -53,6 +53,6 @@ def create_token(request):
 def revoke_token(request, token_id: int):
     token = selectors.tokens_of(user=request.user).filter(pk=token_id).first()
     if token is None:
-        raise Http404("No such token.")
+        raise Http404(_("No such token."))
     services.revoke_token(token=token)
     return _panel(request, panel_context(request, notice=_("The token is revoked: it no longer works.")))
