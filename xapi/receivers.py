@@ -35,14 +35,16 @@ def _stamp(moment) -> str:
 
 
 @receiver(enrollment_opened, dispatch_uid="xapi_enrollment_opened")
-def enrollment_opened_statement(sender, enrollment, **kwargs):
+def enrollment_opened_statement(sender, enrollment, reopened=False, **kwargs):
     if not services.is_on():
         return
-    opened_at = enrollment.last_activity_at or enrollment.enrolled_at
+    # A reopening is stamped with its moment (last_activity_at, set as it opens); the first opening needs no stamp.
+    opened_at = (enrollment.last_activity_at if reopened else None) or enrollment.enrolled_at
+    key = f"course-registered:{enrollment.pk}" + (f":{_stamp(opened_at)}" if reopened else "")
     services.record(
         [
             Draft(
-                key=f"course-registered:{enrollment.pk}:{_stamp(opened_at)}",
+                key=key,
                 verb="registered",
                 user=enrollment.user,
                 build=lambda sid: xs.statement(
