@@ -6,6 +6,7 @@ stable, and an LRS keeps the first statement of an id, so a repeat stores nothin
 
 import json
 import logging
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,8 +34,10 @@ LONGEST_WAIT = timedelta(hours=1)
 RETRY_WINDOW = timedelta(hours=24)
 # While a batch is being sent, no other sender takes its rows: longer than a batch sent statement by statement.
 LEASE = timedelta(minutes=5)
-# Batches one run sends at most; the rest waits for the next run (beat's, every minute).
+# Batches one run sends at most, and the time after which it starts no other: the rest waits for the next run
+# (beat's, every minute), so a slow LRS never takes a run past the task's time limit (50 s).
 BATCHES_PER_RUN = 10
+RUN_SECONDS = 30
 # Answers that say "later": the statements are sent again. None is no answer (refused, timed out).
 RETRY_LATER = frozenset({408, 429})
 # Answers to a batch that may be about one of its statements (the LRS rejects a whole batch for one bad or
@@ -222,7 +225,10 @@ def send_due(*, batches: int = BATCHES_PER_RUN) -> int:
     if not is_on():
         return 0
     offered = 0
+    started = time.monotonic()
     for _ in range(batches):
+        if time.monotonic() - started > RUN_SECONDS:
+            break
         rows = _claim(timezone.now())
         if not rows:
             break
