@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "analytics",
     "organisations",  # teams: seats, members, assignments (above billing and learning)
     "webhooks",  # outbound webhooks: listens to the apps' signals, imported by none
+    "xapi",  # xAPI statements to a Learning Record Store: listens to the apps' signals, imported by none
     "api",  # the REST API v1 (django-ninja): on top of every app, imported by none
     "lms_site",  # the project package: seed_demo, and the outbox of unqueued tasks (lms_site/models.py)
     "accounts.apps.AccountsUsersAppConfig",  # Wagtail's user admin, with role and ban fields
@@ -273,6 +274,7 @@ CELERY_QUEUE_DEFAULT = [
     "organisations.tasks.recertify_members",  # re-assigns; its e-mails go through send_account_email
     "webhooks.tasks.deliver_webhook",  # one POST, at most 10 s
     "webhooks.tasks.send_due_webhooks",  # beat's sweep: queues the retries that are due
+    "xapi.tasks.send_statements",  # batches of statements to the LRS, after a commit and from beat every minute
 ]
 CELERY_TASK_ROUTES = {
     **{name: {"queue": "default"} for name in CELERY_QUEUE_DEFAULT},
@@ -304,6 +306,7 @@ CELERY_TASK_LIMITS = {
     "assessments.tasks.submit_expired_attempts": (50, 55),
     "webhooks.tasks.deliver_webhook": (30, 40),  # a 10 s POST and two short transactions
     "webhooks.tasks.send_due_webhooks": (50, 55),  # beat runs it every minute
+    "xapi.tasks.send_statements": (50, 55),  # beat runs it every minute; stops at the first failing batch
 }
 # Annotations set the limits on the task classes, in the worker and wherever else the app is loaded.
 CELERY_TASK_ANNOTATIONS = {
@@ -331,6 +334,12 @@ CELERY_BEAT_SCHEDULE = {
     # Webhook retries (1, 2, 4 ... minutes after a failure) and deliveries whose first task was lost.
     "send-due-webhooks": {
         "task": "webhooks.tasks.send_due_webhooks",
+        "schedule": 60.0,
+        "options": {"expires": 50},
+    },
+    # xAPI statements: retries (1, 2, 4 ... minutes after a failure) and statements whose first task was lost.
+    "send-xapi-statements": {
+        "task": "xapi.tasks.send_statements",
         "schedule": 60.0,
         "options": {"expires": 50},
     },
@@ -470,6 +479,13 @@ API_RATE_LIMIT = (int(os.environ.get("API_RATE_LIMIT_PER_MINUTE", "120")), 60)
 # this is on: otherwise an admin could make the server POST into its own network. On in dev and test settings,
 # whose receivers run on 127.0.0.1.
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
+# xAPI (xapi/services.py): learning events go to this Learning Record Store as xAPI 1.0.3 statements, with HTTP
+# Basic auth from the key and secret. Off (nothing recorded) while the endpoint is empty. E.g.
+# https://lrs.example/xapi/ (statements are POSTed to <endpoint>statements), in batches of XAPI_BATCH_SIZE.
+XAPI_LRS_ENDPOINT = os.environ.get("XAPI_LRS_ENDPOINT", "")
+XAPI_LRS_KEY = os.environ.get("XAPI_LRS_KEY", "")
+XAPI_LRS_SECRET = os.environ.get("XAPI_LRS_SECRET", "")
+XAPI_BATCH_SIZE = int(os.environ.get("XAPI_BATCH_SIZE", "50"))
 
 ACCOUNTS_THROTTLE = {
     "sign_in_account": (5, 5 * 60),
