@@ -30,6 +30,9 @@ class Enrollment(models.Model):
         "courses.LessonPage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     last_activity_at = models.DateTimeField(null=True, blank=True)
+    # When the learner last opened a lesson (learning.services.record_visit). Not last_activity_at: enrolling sets
+    # that and a bookmark to the first lesson, and opening that lesson is still the learner's first visit.
+    last_visit_at = models.DateTimeField(null=True, blank=True)
     # When the learner started the course again to renew an expiring certificate (learning.services.start_new_round).
     # Requirements other apps add count only what was done since (a quiz passed before does not count again).
     round_started_at = models.DateTimeField(null=True, blank=True)

@@ -16,7 +16,7 @@ from courses.models import CoursePage, LessonPage
 
 from . import requirements, selectors
 from .models import STUDYING_STATUSES, Enrollment, EnrollmentStatus, LessonProgress
-from .signals import enrollment_completed, enrollment_opened, lesson_completed
+from .signals import enrollment_completed, enrollment_opened, lesson_completed, lesson_opened
 
 
 class LearningError(Exception):
@@ -276,11 +276,12 @@ def record_visit(*, enrollment: Enrollment, lesson: LessonPage) -> None:
     contend with complete_lesson's lock on the same row for no new information.
     """
     now = timezone.now()
-    recent = enrollment.last_activity_at and now - enrollment.last_activity_at < VISIT_RECORD_INTERVAL
+    recent = enrollment.last_visit_at and now - enrollment.last_visit_at < VISIT_RECORD_INTERVAL
     if enrollment.last_lesson_id == lesson.pk and recent:
         return
-    Enrollment.objects.filter(pk=enrollment.pk).update(last_lesson=lesson, last_activity_at=now)
-    enrollment.last_lesson, enrollment.last_activity_at = lesson, now
+    Enrollment.objects.filter(pk=enrollment.pk).update(last_lesson=lesson, last_activity_at=now, last_visit_at=now)
+    enrollment.last_lesson, enrollment.last_activity_at, enrollment.last_visit_at = lesson, now, now
+    lesson_opened.send(sender=Enrollment, enrollment=enrollment, lesson=lesson, opened_at=now)
 
 
 def schedule_course_recompute(*, page: Page) -> None:

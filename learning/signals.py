@@ -16,3 +16,7 @@ enrollment_completed = Signal()
 # A learner's enrollment opened: created, or reopened after they left or lost it. Sent from inside the
 # transaction that opened it, once per opening. Sent with: enrollment, reopened (bool).
 enrollment_opened = Signal()
+
+# A learner opened a lesson they were not reading a few minutes ago (learning.services.record_visit wrote the
+# visit). Sent with: enrollment, lesson, opened_at.
+lesson_opened = Signal()

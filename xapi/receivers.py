@@ -3,6 +3,7 @@ built or written while no LRS is configured.
 
 Each statement's key names its event for good, so a replayed signal finds its statement already written:
 - registered: an enrolment opened (each opening, a reopening too), on the course;
+- launched: a lesson opened (each visit learning records: a different lesson, or the same after a pause);
 - completed + progressed: a lesson completed for the first time in a round (its progress row), with the course's
   percentage after it;
 - completed: the course, each time an enrolment completes (a new round completes again);
@@ -16,7 +17,7 @@ from django.utils import timezone
 
 from assessments.signals import attempt_graded
 from learning.models import LessonProgress
-from learning.signals import enrollment_completed, enrollment_opened, lesson_completed
+from learning.signals import enrollment_completed, enrollment_opened, lesson_completed, lesson_opened
 from scheduling.models import ATTENDED
 from scheduling.signals import attendance_changed
 
@@ -52,6 +53,30 @@ def enrollment_opened_statement(sender, enrollment, reopened=False, **kwargs):
                     user=enrollment.user,
                     verb="registered",
                     target=xs.page_activity(enrollment.course, xs.COURSE),
+                    timestamp=opened_at,
+                    registration=_registration(enrollment.pk),
+                ),
+            )
+        ]
+    )
+
+
+@receiver(lesson_opened, dispatch_uid="xapi_lesson_opened")
+def lesson_opened_statement(sender, enrollment, lesson, opened_at, **kwargs):
+    if not services.is_on():
+        return
+    services.record(
+        [
+            Draft(
+                key=f"lesson-launched:{enrollment.pk}:{lesson.pk}:{_stamp(opened_at)}",
+                verb="launched",
+                user=enrollment.user,
+                build=lambda sid: xs.statement(
+                    statement_id=sid,
+                    user=enrollment.user,
+                    verb="launched",
+                    target=xs.page_activity(lesson, xs.LESSON),
+                    parent=xs.page_activity(enrollment.course, xs.COURSE),
                     timestamp=opened_at,
                     registration=_registration(enrollment.pk),
                 ),

@@ -19,7 +19,7 @@ PROGRESS_EXTENSION = "https://w3id.org/xapi/cmi5/result/extensions/progress"
 # Verb ids of the ADL vocabulary, with the display the LRS shows (xAPI data, not interface text: not translated).
 VERBS = {
     name: {"id": f"{ADL_VERBS}{name}", "display": {"en-US": name}}
-    for name in ("registered", "completed", "progressed", "scored", "passed", "failed", "attended")
+    for name in ("registered", "launched", "completed", "progressed", "scored", "passed", "failed", "attended")
 }
 COURSE, LESSON, ASSESSMENT, MEETING = "course", "lesson", "assessment", "meeting"
 

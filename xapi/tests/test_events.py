@@ -3,9 +3,11 @@ a replayed signal or a second run of the sender adds nothing."""
 
 import json
 import math
+from datetime import timedelta
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from assessments import services as assessment_services
 from assessments.tests.factories import by_type, make_assessment, option, question
@@ -176,3 +178,21 @@ def test_coming_back_after_leaving_registers_again(lrs, learner, course, run_on_
     registered = by_verb(lrs, "registered")
     assert len(registered) == 2
     assert len({s["context"]["registration"] for s in registered}) == 1  # the same enrolment
+
+
+def test_opening_a_lesson_is_launched_once_per_visit(lrs, learner, course, lessons, run_on_commit, time_machine):
+    enrollment = enrol(run_on_commit, learner, course)
+    run_on_commit(learning_services.record_visit, enrollment=enrollment, lesson=lessons[0])
+    run_on_commit(learning_services.record_visit, enrollment=enrollment, lesson=lessons[0])  # still reading it
+    run_on_commit(learning_services.record_visit, enrollment=enrollment, lesson=lessons[1])
+
+    launched = by_verb(lrs, "launched")
+    assert sorted(s["object"]["id"] for s in launched) == sorted([lessons[0].full_url, lessons[1].full_url])
+    for statement in launched:
+        assert statement["object"]["definition"]["type"] == "http://adlnet.gov/expapi/activities/lesson"
+        assert statement["context"]["contextActivities"]["parent"][0]["id"] == course.full_url
+
+    # Back to the first lesson: a new visit, so a new launch.
+    time_machine.move_to(timezone.now() + timedelta(hours=1))
+    run_on_commit(learning_services.record_visit, enrollment=enrollment, lesson=lessons[0])
+    assert len(by_verb(lrs, "launched")) == 3
