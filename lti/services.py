@@ -9,12 +9,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pylti1p3.assignments_grades import AssignmentsGradesService
+from pylti1p3.exception import LtiException
 from pylti1p3.grade import Grade
 from pylti1p3.registration import Registration
 from pylti1p3.service_connector import ServiceConnector
@@ -55,6 +57,12 @@ class LtiError(Exception):
         self.message = message
         if status_code is not None:
             self.status_code = status_code
+
+
+class ScorePostFailed(LtiError):
+    """A platform did not take a score (down, refused our token, answered nonsense): the task tries again later."""
+
+    status_code = 502
 
 
 def tool_key() -> LtiToolKey:
@@ -211,6 +219,7 @@ def post_scores(*, user_id: int, page_id: int, grade: Grade) -> int:
 
     key = tool_key()
     sent = 0
+    failures: list[str] = []
     for launch in selectors.launches_with_grades(user_id=user_id, page_id=page_id):
         link = launch.resource_link
         registration = registration_for(link.platform, key)
@@ -225,8 +234,16 @@ def post_scores(*, user_id: int, page_id: int, grade: Grade) -> int:
             .set_user_id(launch.lti_user.sub)
             .set_timestamp(datetime.now(UTC).isoformat(timespec="milliseconds"))
         )
-        service.put_grade(score)
+        try:
+            service.put_grade(score)
+        except (LtiException, requests.RequestException, ValueError, KeyError) as error:
+            # One platform failing does not keep the others from their scores; a retry posts again to all,
+            # which changes nothing where the score already arrived.
+            failures.append(f"{link.platform.issuer}: {error}")
+            continue
         sent += 1
+    if failures:
+        raise ScorePostFailed("; ".join(failures))
     return sent
 
 

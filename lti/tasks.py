@@ -1,12 +1,12 @@
 """Celery tasks of LTI. Posting a score twice is harmless: the platform keeps the latest by timestamp."""
 
 from celery import shared_task
-from pylti1p3.exception import LtiServiceException
 
 from . import services
 
 
-@shared_task(autoretry_for=(LtiServiceException, OSError), retry_backoff=30, retry_backoff_max=30 * 60, max_retries=8)
+# About a day of tries, further and further apart; a score that never arrives is logged by Celery as failed.
+@shared_task(autoretry_for=(services.ScorePostFailed,), retry_backoff=60, retry_backoff_max=4 * 3600, max_retries=10)
 def post_lti_score(kind: str, object_id: int) -> int:
     """Sends the course progress ("enrollment") or the best assessment score ("attempt") to the platforms."""
     if kind == "enrollment":
