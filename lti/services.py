@@ -47,6 +47,13 @@ INSTRUCTOR_ROLES = frozenset(
 )
 
 
+# Who may place content in a platform's course: its teachers and course designers, as the context roles say.
+CONTENT_PICKER_ROLES = INSTRUCTOR_ROLES | {
+    "http://purl.imsglobal.org/vocab/lis/v2/membership#ContentDeveloper",
+    "http://purl.imsglobal.org/vocab/lis/v2/membership#Administrator",
+}
+
+
 class LtiError(Exception):
     """A launch Learnwell refuses; the message is for the person, status_code for the response."""
 
@@ -86,6 +93,11 @@ def tool_key() -> LtiToolKey:
 def _is_instructor(claims: dict[str, Any]) -> bool:
     roles = claims.get(ROLES_CLAIM)
     return isinstance(roles, list) and any(role in INSTRUCTOR_ROLES for role in roles)
+
+
+def may_pick_content(claims: dict[str, Any]) -> bool:
+    roles = claims.get(ROLES_CLAIM)
+    return isinstance(roles, list) and any(role in CONTENT_PICKER_ROLES for role in roles)
 
 
 def _text(value: object, limit: int) -> str:

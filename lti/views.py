@@ -41,7 +41,8 @@ def refused(request: HttpRequest, message: str, *, status: int = 400) -> HttpRes
 
 
 def _backend() -> str:
-    return "django.contrib.auth.backends.ModelBackend"
+    # The session keeps the backend that reloads the user on each request (and signs banned users out).
+    return "accounts.backends.EmailOrUsernameBackend"
 
 
 @csrf_exempt
@@ -76,6 +77,8 @@ def launch(request: HttpRequest) -> HttpResponse:
     try:
         user = services.user_for_launch(platform=platform, claims=claims)
         if is_deep_link:
+            if not services.may_pick_content(claims):
+                return refused(request, _("Only the course's teachers may add Learnwell content."), status=403)
             sign_in(request, user, backend=_backend())
             request.session[DEEP_LINK_SESSION_KEY] = message.get_launch_id()
             return redirect("lti:deep_link")
@@ -113,7 +116,8 @@ def deep_link(request: HttpRequest) -> HttpResponse:
         )
         return_url = str(deep_link_settings["deep_link_return_url"])  # type: ignore[index]
         link = message.get_deep_link()
-    except LAUNCH_ERRORS:
+    except LAUNCH_ERRORS as error:
+        logger.info("LTI deep linking refused: %s", error)
         return refused(request, _("This selection has expired. Start again from your platform."), status=403)
     if urlsplit(return_url).scheme not in ("https", "http"):
         return refused(request, _("The platform gave no address to send your choice back to."))

@@ -21,8 +21,14 @@ def to_course(course):
 
 
 def signed_in_user(client):
-    user_id = client.session.get("_auth_user_id")
-    return User.objects.get(pk=user_id) if user_id else None
+    """Who the next request of this browser is made by, as Django's authentication sees it."""
+    from django.contrib.auth import get_user
+    from django.http import HttpRequest
+
+    request = HttpRequest()
+    request.session = client.session
+    user = get_user(request)
+    return User.objects.get(pk=user.pk) if user.is_authenticated else None
 
 
 def test_login_initiation_redirects_to_the_platform_with_state_and_nonce(browser):
