@@ -5,8 +5,9 @@ from celery import shared_task
 from . import services
 
 
-# About a day of tries, further and further apart; a score that never arrives is logged by Celery as failed.
-@shared_task(autoretry_for=(services.ScorePostFailed,), retry_backoff=60, retry_backoff_max=4 * 3600, max_retries=10)
+# About five hours of tries, further and further apart (each wait under the broker's visibility timeout); a score
+# that never arrives is logged by Celery as failed, and the next progress or grade posts the current one.
+@shared_task(autoretry_for=(services.ScorePostFailed,), retry_backoff=60, retry_backoff_max=3600, max_retries=10)
 def post_lti_score(kind: str, object_id: int) -> int:
     """Sends the course progress ("enrollment") or the best assessment score ("attempt") to the platforms."""
     if kind == "enrollment":
