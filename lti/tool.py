@@ -26,6 +26,10 @@ from .models import LtiPlatform, LtiToolKey
 ALGORITHMS = ["RS256", "RS384", "RS512"]
 LEEWAY_SECONDS = 30
 HTTP_TIMEOUT_SECONDS = 10
+# A nonce waits for the platform's round trip only; a launch's claims (names, e-mail address) are kept for the
+# teacher's content picking after a deep-linking launch. The library's default is a day for both.
+NONCE_LIFETIME_SECONDS = 10 * 60
+LAUNCH_DATA_LIFETIME_SECONDS = 60 * 60
 
 
 class TimeoutSession(requests.Session):
@@ -116,6 +120,11 @@ class LaunchStorage(DjangoCacheDataStorage):
 
 
 class OnceNonceSessionService(DjangoSessionService):
+    def __init__(self, request, *, lifetime: int):  # type: ignore[no-untyped-def]
+        super().__init__(request)
+        # How long what this service stores (nonces, launch data) lives in the cache.
+        self._launch_data_lifetime = lifetime
+
     def check_nonce(self, nonce: str) -> bool:
         # Used up on first sight: a replayed id_token finds its nonce gone.
         storage = self.data_storage
@@ -132,7 +141,7 @@ class LearnwellMessageLaunch(DjangoMessageLaunch):
     def __init__(self, request, tool_config, **kwargs):  # type: ignore[no-untyped-def]
         # from_cache passes these as None, so a plain setdefault would not do.
         if kwargs.get("session_service") is None:
-            kwargs["session_service"] = OnceNonceSessionService(request)
+            kwargs["session_service"] = OnceNonceSessionService(request, lifetime=LAUNCH_DATA_LIFETIME_SECONDS)
         if kwargs.get("requests_session") is None:
             kwargs["requests_session"] = http_session()
         super().__init__(request, tool_config, **kwargs)
@@ -167,7 +176,7 @@ def oidc_login(request, conf: LearnwellToolConf) -> DjangoOIDCLogin:  # type: ig
     return DjangoOIDCLogin(
         request,
         conf,
-        session_service=OnceNonceSessionService(request),
+        session_service=OnceNonceSessionService(request, lifetime=NONCE_LIFETIME_SECONDS),
         launch_data_storage=launch_storage(),
     )
 
