@@ -155,6 +155,12 @@ def _new_account(*, platform: LtiPlatform, sub: str, claims: dict[str, Any]) -> 
     return user
 
 
+def _may_post_to(platform: LtiPlatform, url: str) -> bool:
+    """Scores carry a bearer token: they go over https, or plain http only to a platform registered on http."""
+    allowed = ("https://", "http://") if platform.auth_token_url.startswith("http://") else ("https://",)
+    return url.startswith(allowed)
+
+
 def record_launch(*, platform: LtiPlatform, claims: dict[str, Any], user: User, page: Page) -> LtiResourceLink:
     """Keeps the link's target and grade service up to date and remembers that `user` launched it."""
     resource = claims.get(RESOURCE_LINK_CLAIM)
@@ -178,7 +184,7 @@ def record_launch(*, platform: LtiPlatform, claims: dict[str, Any], user: User, 
             defaults={
                 "title": _text(resource.get("title"), 255),
                 "page": page,
-                "lineitem_url": lineitem if lineitem.startswith(("https://", "http://")) else "",
+                "lineitem_url": lineitem if _may_post_to(platform, lineitem) else "",
                 "ags_scopes": scopes,
             },
         )

@@ -11,6 +11,7 @@ from learning import services as learning_services
 from learning.models import Enrollment
 from lti import receivers
 from lti import services as lti_services
+from lti.models import LtiResourceLink
 
 from .platform import LTI, SCORE_SCOPE
 
@@ -121,3 +122,10 @@ def test_a_platform_refusing_the_token_fails_the_post_for_a_retry(browser, cours
     with pytest.raises(lti_services.ScorePostFailed):
         lti_services.post_course_progress(enrollment_id=enrollment.pk)
     assert platform.scores == []
+
+
+def test_a_platform_on_https_gets_no_scores_over_plain_http(browser, course, registration):
+    registration.auth_token_url = "https://platform.example/token"
+    registration.save()
+    launched_user(browser, course)
+    assert LtiResourceLink.objects.get().lineitem_url == ""
