@@ -74,11 +74,11 @@ def launch(request: HttpRequest) -> HttpResponse:
     platform = conf.platform
     if platform is None or not (is_deep_link or is_resource):
         return refused(request, _("Learnwell cannot open this kind of launch."))
+    if is_deep_link and not services.may_pick_content(claims):
+        return refused(request, _("Only the course's teachers may add Learnwell content."), status=403)
     try:
         user = services.user_for_launch(platform=platform, claims=claims)
         if is_deep_link:
-            if not services.may_pick_content(claims):
-                return refused(request, _("Only the course's teachers may add Learnwell content."), status=403)
             sign_in(request, user, backend=_backend())
             request.session[DEEP_LINK_SESSION_KEY] = message.get_launch_id()
             return redirect("lti:deep_link")
