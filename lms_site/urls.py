@@ -28,6 +28,7 @@ urlpatterns = [
     path("analytics/", include("analytics.urls")),
     # Not "teams/": editors may well call a marketing page "Teams", and a site URL would hide it.
     path("organisations/", include("organisations.urls")),
+    path("lti/", include("lti.urls")),  # LTI 1.3 tool: login, launch, JWKS, deep linking
     # The REST API v1 (api/v1.py): OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs.
     path("api/v1/", api_v1_urls()),
     path("api/", include("api.urls")),

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "organisations",  # teams: seats, members, assignments (above billing and learning)
     "webhooks",  # outbound webhooks: listens to the apps' signals, imported by none
     "xapi",  # xAPI statements to a Learning Record Store: listens to the apps' signals, imported by none
+    "lti",  # LTI 1.3 tool: launches from Moodle, Canvas, ...; grade passback; imported by none
     "api",  # the REST API v1 (django-ninja): on top of every app, imported by none
     "lms_site",  # the project package: seed_demo, and the outbox of unqueued tasks (lms_site/models.py)
     "accounts.apps.AccountsUsersAppConfig",  # Wagtail's user admin, with role and ban fields
@@ -275,6 +276,7 @@ CELERY_QUEUE_DEFAULT = [
     "webhooks.tasks.deliver_webhook",  # one POST, at most 10 s
     "webhooks.tasks.send_due_webhooks",  # beat's sweep: queues the retries that are due
     "xapi.tasks.send_statements",  # batches of statements to the LRS, after a commit and from beat every minute
+    "lti.tasks.post_lti_score",  # a token request and one score POST to an LTI platform, 10 s each at most
 ]
 CELERY_TASK_ROUTES = {
     **{name: {"queue": "default"} for name in CELERY_QUEUE_DEFAULT},
@@ -307,6 +309,7 @@ CELERY_TASK_LIMITS = {
     "webhooks.tasks.deliver_webhook": (30, 40),  # a 10 s POST and two short transactions
     "webhooks.tasks.send_due_webhooks": (50, 55),  # beat runs it every minute
     "xapi.tasks.send_statements": (50, 55),  # beat runs it every minute; stops at the first failing batch
+    "lti.tasks.post_lti_score": (30, 40),  # two 10 s requests to the platform
 }
 # Annotations set the limits on the task classes, in the worker and wherever else the app is loaded.
 CELERY_TASK_ANNOTATIONS = {
