@@ -142,7 +142,11 @@ class ScormBlock(blocks.StructBlock):
         parent_context = parent_context or {}
         package, lesson, player = value["package"], parent_context.get("page"), parent_context.get("player")
         context["frame_url"] = context["state_url"] = None
+        request = parent_context.get("request")
+        context["sign_in"] = request is not None and not request.user.is_authenticated
         if package is None or not isinstance(lesson, Page) or player is None or not player.access.can_read:
+            return context
+        if context["sign_in"]:  # a free preview: the package's files and data are for signed-in people only
             return context
         launch_file, query_mark, query = package.launch_path.partition("?")
         frame_url = reverse("scorm:content", args=[package.pk, lesson.pk, launch_file])
@@ -150,7 +154,6 @@ class ScormBlock(blocks.StructBlock):
         # Only an enrolled learner's session is stored; staff previews and free previews run unrecorded.
         context["state_url"] = reverse("scorm:state", args=[package.pk, lesson.pk])
         context["record"] = player.is_enrolled and not player.is_preview
-        request = parent_context.get("request")
         count = getattr(request, "_scorm_players_rendered", 0)
         context["load_runtime_script"] = count == 0
         if request is not None:

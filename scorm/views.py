@@ -80,7 +80,7 @@ def content(request, package_id: int, lesson_id: int, path: str):
             # The package must run on this origin to reach the run-time API in its parent page.
             same_origin=True,
         )
-    except FileNotFoundError:
+    except OSError:  # no such file, or a folder of the package: nothing to send
         raise Http404 from None
     response["X-Robots-Tag"] = "noindex"
     response["Cross-Origin-Resource-Policy"] = "same-origin"

@@ -51,7 +51,14 @@ PAGE = """<!doctype html>
 
 SCRIPT_12 = """
 (function () {
-  function find(win) { for (var i = 0; win && i < 10; i++) { if (win.API) return win.API; if (win.parent === win) break; win = win.parent; } return null; }
+  function find(win) {
+    for (var i = 0; win && i < 10; i++) {
+      if (win.API) return win.API;
+      if (win.parent === win) break;
+      win = win.parent;
+    }
+    return null;
+  }
   var api = find(window.parent), out = document.getElementById("out");
   if (!api) { out.textContent = "no api"; return; }
   api.LMSInitialize("");
@@ -71,7 +78,14 @@ SCRIPT_12 = """
 
 SCRIPT_2004 = """
 (function () {
-  function find(win) { for (var i = 0; win && i < 10; i++) { if (win.API_1484_11) return win.API_1484_11; if (win.parent === win) break; win = win.parent; } return null; }
+  function find(win) {
+    for (var i = 0; win && i < 10; i++) {
+      if (win.API_1484_11) return win.API_1484_11;
+      if (win.parent === win) break;
+      win = win.parent;
+    }
+    return null;
+  }
   var api = find(window.parent), out = document.getElementById("out");
   if (!api) { out.textContent = "no api"; return; }
   api.Initialize("");
