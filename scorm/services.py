@@ -441,9 +441,7 @@ def commit_values(
         attempt, _created = ScormAttempt.objects.select_for_update().get_or_create(
             user=user, lesson=lesson, package=package
         )
-        session = checked.pop(
-            "cmi.core.session_time" if package.version == ScormVersion.V12 else "cmi.session_time", ""
-        )
+        session_element = "cmi.core.session_time" if package.version == ScormVersion.V12 else "cmi.session_time"
         attempt.cmi = {**attempt.cmi, **checked}
         cmi = attempt.cmi
         if package.version == ScormVersion.V12:
@@ -460,9 +458,10 @@ def commit_values(
         attempt.score_min = _decimal(cmi.get(prefix + "min", ""))
         attempt.score_max = _decimal(cmi.get(prefix + "max", ""))
         attempt.suspend_data = cmi.get("cmi.suspend_data", "")
-        if finish and session:
-            # Only a finished session adds to the total, so repeated commits of one session count once.
-            attempt.total_seconds += session_seconds(version=package.version, value=session)
+        if finish:
+            # A session's time counts once, when it finishes; until then the last value reported is kept.
+            session = attempt.cmi.pop(session_element, "")
+            attempt.total_seconds += session_seconds(version=package.version, value=session) if session else 0
         newly_complete = attempt.completed_at is None and is_complete(attempt, version=package.version)
         if newly_complete:
             attempt.completed_at = timezone.now()
@@ -506,7 +505,7 @@ def runtime_state(*, user: User, package: ScormPackage, attempt: ScormAttempt | 
             "cmi.completion_status": stored.get("cmi.completion_status", "unknown"),
             "cmi.success_status": stored.get("cmi.success_status", "unknown"),
         }
-    # A new session starts with no exit value of its own.
-    stored.pop("cmi.core.exit", None)
-    stored.pop("cmi.exit", None)
+    # A new session starts with no exit or session time of its own (both are write-only).
+    for name in ("cmi.core.exit", "cmi.exit", "cmi.core.session_time", "cmi.session_time"):
+        stored.pop(name, None)
     return {"version": package.version, "values": {**stored, **fixed}}

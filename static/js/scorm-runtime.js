@@ -53,18 +53,17 @@
     if (status) status.textContent = text;
   }
 
-  function send(finish) {
-    if (!record) return true;
-    var body = JSON.stringify({ values: dirty, finish: !!finish });
-    dirty = {};
-    var request = fetch(stateUrl, {
+  // One request at a time, in order: a Finish must reach the server after the Commit before it.
+  var queue = Promise.resolve();
+
+  function post(body) {
+    return fetch(stateUrl, {
       method: "POST",
       credentials: "same-origin",
       keepalive: body.length < 60000,
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
       body: body
-    });
-    request.then(function (response) {
+    }).then(function (response) {
       return response.json().then(function (data) {
         if (!response.ok) {
           say(data.error || "");
@@ -78,6 +77,13 @@
     }).catch(function () {
       say(figure.getAttribute("data-save-error-text") || "");
     });
+  }
+
+  function send(finish) {
+    if (!record) return true;
+    var body = JSON.stringify({ values: dirty, finish: !!finish });
+    dirty = {};
+    queue = queue.then(function () { return post(body); });
     return true;
   }
 
