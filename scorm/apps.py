@@ -10,6 +10,7 @@ class ScormConfig(AppConfig):
         # Imported here because apps.py is loaded before the models these modules use are ready.
         from courses import registry
 
+        from . import receivers  # noqa: F401
         from .forms import check_one_package
 
         registry.register_lesson_check(check_one_package)

@@ -1,11 +1,12 @@
 """Reads of the SCORM app: which package a lesson places for whom, and a learner's stored session."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser
 
 from accounts.models import User
-from courses.models import LessonPage
+from courses.models import CoursePage, LessonPage
 from learning import selectors as learning_selectors
 from learning.models import Enrollment
 from lms_site.inputs import read_id
@@ -53,3 +54,44 @@ def placed_package(*, user: User | AnonymousUser, package_id: int, lesson_id: in
 
 def attempt_for(*, user: User, lesson: LessonPage, package: ScormPackage) -> ScormAttempt | None:
     return ScormAttempt.objects.filter(user=user, lesson=lesson, package=package).first()
+
+
+@dataclass(frozen=True)
+class PackageScore:
+    lesson_id: int
+    status: str  # lesson_status (1.2) or completion/success (2004), as the package reported it
+    percent: Decimal | None  # scaled (2004), else raw within min..max (default 0..100); None without a score
+
+
+def _percent(attempt: ScormAttempt) -> Decimal | None:
+    if attempt.score_scaled is not None:
+        return (attempt.score_scaled * 100).quantize(Decimal("0.01"))
+    if attempt.score_raw is None:
+        return None
+    low = attempt.score_min if attempt.score_min is not None else Decimal(0)
+    high = attempt.score_max if attempt.score_max is not None else Decimal(100)
+    if high <= low:
+        return None
+    return (max(Decimal(0), min(Decimal(1), (attempt.score_raw - low) / (high - low))) * 100).quantize(Decimal("0.01"))
+
+
+def course_scores(*, course: CoursePage) -> dict[int, list[PackageScore]]:
+    """Each learner's SCORM results in the course's live lessons, by user id, in lesson order: one query.
+
+    For a gradebook column; the gradebook (assessments) has no hook for other apps yet."""
+    attempts = (
+        ScormAttempt.objects.filter(lesson__in=LessonPage.objects.live().descendant_of(course))
+        .select_related("package")
+        .order_by("user_id", "lesson__path", "pk")
+    )
+    scores: dict[int, list[PackageScore]] = {}
+    for attempt in attempts:
+        status = (
+            attempt.lesson_status
+            if attempt.package.version == "1.2"
+            else "/".join(filter(None, [attempt.completion_status, attempt.success_status]))
+        )
+        scores.setdefault(attempt.user_id, []).append(
+            PackageScore(lesson_id=attempt.lesson_id, status=status, percent=_percent(attempt))
+        )
+    return scores

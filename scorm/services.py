@@ -261,6 +261,26 @@ def create_package(*, title: str, upload: IO[bytes], uploaded_by: User | None) -
         raise
 
 
+def delete_package_files(*, prefix: str) -> int:
+    """Removes a deleted package's files from private storage; returns how many went. Safe to repeat."""
+    if not re.fullmatch(r"scorm/[0-9a-f]{32}", prefix):
+        return 0  # never anything but a package's own folder
+    storage = private_media()
+    removed = 0
+    folders = [prefix]
+    while folders:
+        folder = folders.pop()
+        try:
+            subfolders, files = storage.listdir(folder)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for name in files:
+            storage.delete(f"{folder}/{name}")
+            removed += 1
+        folders.extend(f"{folder}/{sub}" for sub in subfolders)
+    return removed
+
+
 def stored_name(*, package: ScormPackage, path: str) -> str | None:
     """The storage name of a file of the package a URL asks for; None when the path leaves the package."""
     normalised = member_path(path)

@@ -60,3 +60,25 @@ def test_learners_cannot_reach_the_library(client, private_media, learner):
 
     assert response.status_code in (302, 403)
     assert not ScormPackage.objects.exists()
+
+
+def test_a_package_learners_used_is_not_deleted_and_an_unused_one_takes_its_files_along(
+    client, private_media, admin_user, learner, lessons, make_package, django_capture_on_commit_callbacks
+):
+    from scorm.models import ScormAttempt
+
+    used, unused = make_package(title="Used"), make_package(title="Unused")
+    ScormAttempt.objects.create(user=learner, lesson=lessons[1], package=used)
+    client.force_login(admin_user)
+
+    response = client.post(url("delete", used.pk), follow=True)
+
+    assert ScormPackage.objects.filter(pk=used.pk).exists()
+    assert "learners&#x27; records refer to it" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url("delete", unused.pk)).status_code == 302
+    assert not ScormPackage.objects.filter(pk=unused.pk).exists()
+    assert not (private_media / unused.storage_prefix).exists() or not any(
+        path.is_file() for path in (private_media / unused.storage_prefix).rglob("*")
+    )
+    assert (private_media / used.storage_prefix / "index.html").exists()
