@@ -2,6 +2,7 @@
 block and Wagtail's reference index knows which lessons use which package."""
 
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.snippets.views.snippets import SnippetViewSet
@@ -27,16 +28,16 @@ def size_text(package: ScormPackage) -> str:
 class ScormPackageViewSet(SnippetViewSet):
     model = ScormPackage
     icon = "folder-open-inverse"
-    menu_label = "SCORM packages"
+    menu_label = _("SCORM packages")
     menu_order = 310
     add_to_admin_menu = True
     copy_view_enabled = False
     inspect_view_enabled = False
     list_display = [
         "title",
-        Column("version", label="Version"),
-        Column("size", label="Size", accessor=size_text),
-        DateColumn("created_at", label="Uploaded"),
+        Column("version", label=_("Version")),
+        Column("size", label=_("Size"), accessor=size_text),
+        DateColumn("created_at", label=_("Uploaded")),
     ]
     search_fields = ["title"]
     edit_handler = ObjectList([FieldPanel("title"), FieldPanel("package")], base_form_class=ScormPackageForm)

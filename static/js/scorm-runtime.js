@@ -226,8 +226,14 @@
       say(figure.getAttribute("data-start-error-text") || "");
     });
 
-  // A learner who leaves without the package finishing keeps what it set so far.
-  window.addEventListener("pagehide", function () {
+  // A learner who leaves without the package finishing keeps what it set so far: by closing the page, or by
+  // an htmx move to another lesson that takes the frame away.
+  function keepUnsaved() {
     if (started && !finished && Object.keys(dirty).length) send(false);
+  }
+  window.addEventListener("pagehide", keepUnsaved);
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    if (target && target.contains(figure)) keepUnsaved();
   });
 })();
