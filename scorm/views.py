@@ -3,6 +3,7 @@
 Every answer is a 404 for anyone else, so package and lesson ids reveal nothing."""
 
 import mimetypes
+import os
 import posixpath
 
 from csp.constants import NONE, SELF, UNSAFE_EVAL, UNSAFE_INLINE
@@ -67,7 +68,7 @@ def content(request, package_id: int, lesson_id: int, path: str):
     if placed is None:
         raise Http404
     name = services.stored_name(package=placed.package, path=path)
-    if name is None:
+    if name is None or not _is_file(private_media(), name):
         raise Http404
     try:
         response = private_file_response(
@@ -122,6 +123,15 @@ def state(request, package_id: int, lesson_id: int):
     )
     payload["lesson_completed"] = completed
     return personal(JsonResponse(payload))
+
+
+def _is_file(storage, name: str) -> bool:
+    """Whether the name is a file, not one of the package's folders (which nginx would be asked to send).
+    A bucket has no folders: its objects are checked when they are sent."""
+    try:
+        return os.path.isfile(storage.path(name))
+    except NotImplementedError:
+        return True
 
 
 def _refuse(message: str, status: int) -> HttpResponse:

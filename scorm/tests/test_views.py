@@ -263,3 +263,19 @@ def test_a_2004_package_that_is_incomplete_does_not_complete_the_lesson(client, 
     commit(client, package, lesson, {"cmi.completion_status": "incomplete", "cmi.success_status": "passed"})
 
     assert not LessonProgress.objects.exists()
+
+
+def test_with_nginx_a_package_file_is_an_x_accel_redirect_with_the_frames_headers(
+    client, learner, course, placed, nginx_sends_private_files
+):
+    lesson, package = placed
+    learning_services.enroll(user=learner, course=course)
+    client.force_login(learner)
+
+    response = client.get(content_url(package, lesson, "js/package.js"))
+
+    assert response.status_code == 200
+    assert response["X-Accel-Redirect"].endswith(f"/{package.storage_prefix}/js/package.js")
+    assert response["Content-Type"].startswith("text/javascript")
+    assert "sandbox" in response["Content-Security-Policy"]
+    assert client.get(content_url(package, lesson, "js")).status_code == 404
