@@ -122,6 +122,45 @@ def _language_name(code: str) -> str:
         return code
 
 
+class ScormBlock(blocks.StructBlock):
+    """A SCORM package from the SCORM library, played in a sandboxed frame served by this site.
+
+    Named by its label only: the scorm app registers the package model, its files and the run-time API, so
+    courses imports nothing of it."""
+
+    package = SnippetChooserBlock("scorm.ScormPackage", help_text="A SCORM 1.2 or 2004 package from the library.")
+    title = blocks.CharBlock(max_length=120, help_text="Names the frame for screen readers.")
+
+    class Meta:
+        icon = "folder-open-inverse"
+        label = "SCORM package"
+        template = "scorm/blocks/scorm.html"
+        description = "A SCORM package whose completion and score count for the lesson."
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context)
+        parent_context = parent_context or {}
+        package, lesson, player = value["package"], parent_context.get("page"), parent_context.get("player")
+        context["frame_url"] = context["state_url"] = None
+        request = parent_context.get("request")
+        context["sign_in"] = request is not None and not request.user.is_authenticated
+        if package is None or not isinstance(lesson, Page) or player is None or not player.access.can_read:
+            return context
+        if context["sign_in"]:  # a free preview: the package's files and data are for signed-in people only
+            return context
+        launch_file, query_mark, query = package.launch_path.partition("?")
+        frame_url = reverse("scorm:content", args=[package.pk, lesson.pk, launch_file])
+        context["frame_url"] = frame_url + query_mark + query
+        # Only an enrolled learner's session is stored; staff previews and free previews run unrecorded.
+        context["state_url"] = reverse("scorm:state", args=[package.pk, lesson.pk])
+        context["record"] = player.is_enrolled and not player.is_preview
+        count = getattr(request, "_scorm_players_rendered", 0)
+        context["load_runtime_script"] = count == 0
+        if request is not None:
+            request._scorm_players_rendered = count + 1
+        return context
+
+
 class DownloadBlock(blocks.StructBlock):
     document = DocumentChooserBlock()
     description = blocks.CharBlock(required=False, max_length=200)
@@ -193,6 +232,7 @@ class LessonBodyBlock(blocks.StreamBlock):
     image = LessonImageBlock()
     video = VideoBlock()
     video_asset = VideoAssetBlock()
+    scorm = ScormBlock()
     download = DownloadBlock()
     code = CodeBlock()
     callout = CalloutBlock()

@@ -288,8 +288,9 @@ class BodyPiece:
     block: Any = None
 
 
-# Blocks rendered for each view: a video asset signs its URLs at render time and reports the viewer's watching.
-PER_VIEW_BLOCKS = frozenset({"video_asset"})
+# Blocks rendered for each view: a video asset signs its URLs at render time and reports the viewer's watching;
+# a SCORM package records the session of an enrolled learner only.
+PER_VIEW_BLOCKS = frozenset({"video_asset", "scorm"})
 
 
 def lesson_body(*, lesson: LessonPage) -> list[BodyPiece]:

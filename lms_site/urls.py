@@ -25,6 +25,7 @@ urlpatterns = [
     path("billing/", include("billing.urls")),
     path("gamification/", include("gamification.urls")),
     path("scheduling/", include("scheduling.urls")),
+    path("scorm/", include("scorm.urls")),
     path("analytics/", include("analytics.urls")),
     # Not "teams/": editors may well call a marketing page "Teams", and a site URL would hide it.
     path("organisations/", include("organisations.urls")),

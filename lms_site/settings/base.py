@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "certificates",
     "billing",
     "media_pipeline",
+    "scorm",  # SCORM 1.2 / 2004 packages in lessons (library beside content, player at the feature level)
     "gamification",
     "scheduling",
     "analytics",
@@ -640,7 +641,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:", *filter(None, [_IMAGEKIT_ORIGIN]), *_STORAGE_ORIGINS],
         "media-src": [SELF, *filter(None, [_IMAGEKIT_ORIGIN]), *_STORAGE_ORIGINS, *CSP_MEDIA_HOSTS],
         "connect-src": [SELF],
-        "frame-src": CSP_FRAME_HOSTS or [NONE],
+        # 'self': SCORM packages play in a sandboxed frame served by this site (scorm/views.py).
+        "frame-src": [SELF, *CSP_FRAME_HOSTS],
         "frame-ancestors": [NONE],  # 'self' where X-Frame-Options says SAMEORIGIN (Wagtail's preview)
         # Buying a course posts to this site, which redirects to Stripe Checkout; Chromium checks that
         # redirect against form-action too.

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class ScormConfig(AppConfig):
+    name = "scorm"
+    default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = "SCORM packages"
+
+    def ready(self):
+        # Imported here because apps.py is loaded before the models these modules use are ready.
+        from courses import registry
+
+        from . import receivers  # noqa: F401
+        from .forms import check_one_package
+
+        registry.register_lesson_check(check_one_package)
