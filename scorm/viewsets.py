@@ -15,10 +15,22 @@ from .models import ScormPackage
 
 
 class ScormPackagePermissionPolicy(RolePermissionPolicy):
-    """Admins and trainers upload and place packages; learners never reach the library."""
+    """Admins upload, rename and delete packages; trainers see the library and place its packages in their lessons;
+    learners never reach it. A package's scripts run on the site's own origin with the learner's session
+    (ADR 0035), so adding one is trusted as an admin's work is."""
 
     actions = frozenset({"add", "change", "delete", "view", "choose"})
     roles = (Role.ADMIN, Role.TRAINER)
+    trainer_actions = frozenset({"view", "choose"})
+
+    def user_has_permission(self, user, action):
+        if getattr(user, "role", None) == Role.TRAINER and action not in self.trainer_actions:
+            return False
+        return super().user_has_permission(user, action)
+
+    def users_with_any_permission(self, actions):
+        users = super().users_with_any_permission(actions)
+        return users if not self.trainer_actions.isdisjoint(actions) else users.filter(role=Role.ADMIN)
 
 
 def size_text(package: ScormPackage) -> str:
