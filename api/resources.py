@@ -321,14 +321,22 @@ class GradebookCellOut(Schema):
     status: str
 
 
+class GradebookExtraCellOut(Schema):
+    key: str = Field(description="The extra column this cell belongs to.")
+    percent: Decimal | None = Field(description="The score reported, as a percentage; null without one.")
+    status: str = Field(description="For SCORM: completed, passed, failed, incomplete or not attempted.")
+    status_label: str = Field(description="The status in the requester's language.")
+
+
 class GradebookRowOut(Schema):
     user_id: int
     username: str
     progress_percent: int
     lessons_done: int
     lessons_total: int
-    assessment_average: Decimal | None
+    assessment_average: Decimal | None = Field(description="Assessments only: extra columns are not counted.")
     cells: list[GradebookCellOut]
+    extra_cells: list[GradebookExtraCellOut] = Field(description="One per extra column, in the same order.")
 
 
 class AssessmentOut(Schema):
@@ -336,8 +344,17 @@ class AssessmentOut(Schema):
     title: str
 
 
+class GradebookColumnOut(Schema):
+    key: str = Field(description="Stable across requests, e.g. scorm-<lesson id>.")
+    title: str
+    kind: str = Field(description="What the column holds, e.g. SCORM (in the requester's language).")
+
+
 class GradebookOut(Schema):
     assessments: list[AssessmentOut]
+    extra_columns: list[GradebookColumnOut] = Field(
+        description="Columns other apps add after the assessments, such as each SCORM lesson's score."
+    )
     rows: list[GradebookRowOut]
 
 
@@ -386,6 +403,9 @@ def course_gradebook(request, course_id: int = ID):
     book = assessment_selectors.gradebook(course=course)
     return {
         "assessments": [{"id": page.pk, "title": page.title} for page in book.assessments],
+        "extra_columns": [
+            {"key": column.key, "title": column.title, "kind": column.kind} for column in book.extra_columns
+        ],
         "rows": [
             {
                 "user_id": row.user.pk,
@@ -403,6 +423,10 @@ def course_gradebook(request, course_id: int = ID):
                         "status": cell.status,
                     }
                     for page, cell in zip(book.assessments, row.cells, strict=True)
+                ],
+                "extra_cells": [
+                    {"key": column.key, "percent": cell.percent, "status": cell.status, "status_label": cell.label}
+                    for column, cell in zip(book.extra_columns, row.extra_cells, strict=True)
                 ],
             }
             for row in book.rows

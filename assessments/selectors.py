@@ -11,7 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import User
+from learning import gradebook_columns
 from learning import selectors as learning_selectors
+from learning.gradebook_columns import ColumnCell, GradebookColumn
 from learning.models import STUDYING_STATUSES, Enrollment
 from learning.requirements import OutlineStep, RequirementCount
 from lms_site.inputs import read_int
@@ -573,6 +575,8 @@ class GradebookCell:
 class GradebookRow:
     user: User
     cells: list[GradebookCell] = field(default_factory=list)
+    # One per Gradebook.extra_columns, in the same order (a SCORM package's score, say).
+    extra_cells: list[ColumnCell] = field(default_factory=list)
     lessons_done: int = 0
     lessons_total: int = 0
     progress_percent: int = 0
@@ -585,7 +589,11 @@ class GradebookRow:
     @property
     def assessment_average(self) -> Decimal | None:
         """The mean of the best final score (no essay waiting) of each live assessment, each weighing the same;
-        an assessment without one counts as 0 %. None for a course without assessments."""
+        an assessment without one counts as 0 %. None for a course without assessments.
+
+        Assessments only: the extra columns (SCORM scores) are shown beside it but not counted, because a
+        package's score means what its author made it mean (a practice run, a pass mark we cannot see), and the
+        page's rules text promises trainers an average of assessments."""
         if not self.cells:
             return None
         total = sum((cell.best_final_percent or Decimal(0) for cell in self.cells), Decimal(0))
@@ -601,6 +609,13 @@ class Gradebook:
     assessments: list[AssessmentPage]
     rows: list[GradebookRow]
     lessons_total: int = 0
+    # Columns other apps add through learning.gradebook_columns, after the assessments.
+    extra_columns: list[GradebookColumn] = field(default_factory=list)
+
+    @property
+    def column_count(self) -> int:
+        """The table's columns: learner, lessons, progress, average, then assessments and extra columns."""
+        return 4 + len(self.assessments) + len(self.extra_columns)
 
 
 def gradebook(*, course: "CoursePage") -> Gradebook:
@@ -609,7 +624,8 @@ def gradebook(*, course: "CoursePage") -> Gradebook:
 
     Six queries whatever the number of learners and assessments: the assessments, the enrollments with their
     users, the live lessons (two) and the lessons each learner completed, and one pass over the submitted
-    attempts ordered so the last one of each learner and assessment comes last.
+    attempts ordered so the last one of each learner and assessment comes last. Each column provider registered
+    in learning.gradebook_columns is asked once for all learners, adding its own fixed number (scorm: two).
     """
     assessments = list(AssessmentPage.objects.live().descendant_of(course).order_by("path"))
     studying = Enrollment.objects.filter(course=course, status__in=STUDYING_STATUSES)
@@ -627,7 +643,10 @@ def gradebook(*, course: "CoursePage") -> Gradebook:
         )
         for enrollment in enrollments
     ]
-    book = Gradebook(assessments=assessments, rows=rows, lessons_total=lessons_total)
+    extra_columns = gradebook_columns.columns(course=course, user_ids=[row.user.pk for row in rows])
+    for each in rows:
+        each.extra_cells = [extra.cell(each.user.pk) for extra in extra_columns]
+    book = Gradebook(assessments=assessments, rows=rows, lessons_total=lessons_total, extra_columns=extra_columns)
     if not assessments or not rows:
         return book
     column = {assessment.pk: index for index, assessment in enumerate(assessments)}

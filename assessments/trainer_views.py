@@ -259,6 +259,12 @@ def _gradebook_header(book: selectors.Gradebook) -> list[str]:
     ]
     for assessment in book.assessments:
         header += [f"{assessment.title} best %", f"{assessment.title} last %", f"{assessment.title} status"]
+    # Other apps' columns (a SCORM lesson's score) say their kind: they are not counted in the average.
+    for column in book.extra_columns:
+        header += [
+            gettext("%(title)s (%(kind)s) %%") % {"title": column.title, "kind": column.kind},
+            gettext("%(title)s (%(kind)s) status") % {"title": column.title, "kind": column.kind},
+        ]
     return header
 
 
@@ -285,5 +291,7 @@ def gradebook_csv(request, course_id: int):
         ]
         for cell in row.cells:
             line += [cell.best_percent, cell.last_percent, cell.status]
+        for extra in row.extra_cells:
+            line += [extra.percent, extra.label]
         writer.writerow([text_cell(cell) for cell in line])
     return personal(response)

@@ -9,8 +9,12 @@ class ScormConfig(AppConfig):
     def ready(self):
         # Imported here because apps.py is loaded before the models these modules use are ready.
         from courses import registry
+        from learning import gradebook_columns
 
         from . import receivers  # noqa: F401
         from .forms import check_one_package
+        from .selectors import gradebook_columns as scorm_columns
 
         registry.register_lesson_check(check_one_package)
+        # The trainer's gradebook (assessments) shows each SCORM lesson's score; scorm may not import it.
+        gradebook_columns.register(scorm_columns)
