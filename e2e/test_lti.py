@@ -26,10 +26,12 @@ INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
 
 @pytest.fixture
 def platform(live_server):
-    """The platform under the live server's host name, on its own port. pylti1p3 keeps the OIDC state in a cookie
-    that it marks SameSite=None only over https; over the tests' plain http it gets the browser's default, Lax,
-    which is not sent on another site's POST. A port does not make another site, a host name does: on 127.0.0.1
-    beside a live server on localhost, the launch would fail for a reason no https deployment has."""
+    """The platform under the live server's host name, on its own port: one site for the browser, as a port does
+    not make another site and a host name does. pylti1p3 marks its OIDC state cookie SameSite=None; Secure only
+    over https (as production is, behind its proxy header); over the tests' plain http it sets no SameSite at all,
+    which Chromium treats as Lax. Such a cookie reaches another site's POST only through Chromium's allowance for
+    cookies younger than two minutes (checked: an explicit Lax cookie is not sent), meant to be temporary. Same
+    site, the launch depends on nothing a real https deployment does not have."""
     simulated = SimulatedPlatform(host=urlsplit(live_server.url).hostname or "localhost")
     simulated.tool_url = live_server.url
     yield simulated
