@@ -1,16 +1,21 @@
 """An LTI 1.3 platform simulated for the tests: its own RSA key and JWKS, signed id_tokens as Moodle or Canvas
 would send them, an OAuth 2 token endpoint that checks the tool's signed client assertion against the tool's
-JWKS, and an AGS line item that records the scores posted to it."""
+JWKS, and an AGS line item that records the scores posted to it.
+
+For a browser (e2e/test_lti.py) it also has the pages a real platform shows: a link that starts a launch (a form
+posting the login initiation to the tool), its authorisation endpoint (a form posting the signed id_token and the
+state back to the tool's redirect_uri) and the deep-linking return URL, which records the JWT the tool posts."""
 
 from __future__ import annotations
 
+import html
 import json
 import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -38,19 +43,25 @@ class SimulatedPlatform:
     deployment_id = "deployment-1"
     kid = "platform-key-1"
 
-    def __init__(self):
+    def __init__(self, *, host: str = "127.0.0.1"):
         self.key = new_rsa_key()
         self.tool_jwks: dict[str, Any] | None = None  # the tool's published keys, handed over by the test
         self.scores: list[dict[str, Any]] = []
         self.token_requests: list[dict[str, Any]] = []
         self.tokens: set[str] = set()
+        # For a browser: the tool's base URL, the launches the platform can start (by lti_message_hint: the
+        # claims to change and drop in their id_token), the authorisation requests it received, and the JWTs
+        # posted to its deep-linking return URL.
+        self.tool_url = ""
+        self.launches: dict[str, dict[str, Any]] = {}
+        self.auth_requests: list[dict[str, str]] = []
+        self.deep_link_returns: list[str] = []
         self._lock = threading.Lock()
         self.server = LocalServer(self._handler(), name="lti-platform")
-        self.issuer = self.server.url  # platforms use their base URL as issuer
-
-    @property
-    def url(self) -> str:
-        return self.server.url
+        # Listening on 127.0.0.1 always; `host` is the name it is reached by (e.g. "localhost", as a browser
+        # test's live server is, so that both are one site for the browser's cookies).
+        self.url = f"http://{host}:{urlsplit(self.server.url).port}"
+        self.issuer = self.url  # platforms use their base URL as issuer
 
     def jwks(self) -> dict[str, Any]:
         public = jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
@@ -110,13 +121,84 @@ class SimulatedPlatform:
                 self.end_headers()
                 self.wfile.write(data)
 
+            def _page(self, status: int, title: str, body: str) -> None:
+                data = (
+                    f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{html.escape(title)}</title>"
+                    f"</head><body><h1>{html.escape(title)}</h1>{body}</body></html>"
+                ).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _form(self, action: str, fields: dict[str, str], button: str) -> str:
+                inputs = "".join(
+                    f'<input type=hidden name="{html.escape(name)}" value="{html.escape(value)}">'
+                    for name, value in fields.items()
+                )
+                return f'<form method=post action="{html.escape(action)}">{inputs}<button>{button}</button></form>'
+
             def do_GET(self):
-                if self.path == "/jwks":
+                path, _sep, query_string = self.path.partition("?")
+                query = {name: values[0] for name, values in parse_qs(query_string).items()}
+                if path == "/jwks":
                     return self._answer(200, platform.jwks())
+                if path == "/launch-start":
+                    return self._launch_start(query)
+                if path == "/auth":
+                    return self._authorise(query)
                 return self._answer(404, {})
+
+            def _launch_start(self, query: dict[str, str]) -> None:
+                """The platform's link to the tool: a form posting the third-party login initiation."""
+                hint = query.get("launch", "")
+                if hint not in platform.launches:
+                    return self._page(404, "No such launch", "")
+                fields = {
+                    "iss": platform.issuer,
+                    "login_hint": platform.launches[hint].get("sub", "student-1"),
+                    "target_link_uri": f"{platform.tool_url}/lti/launch/",
+                    "lti_message_hint": hint,
+                    "client_id": platform.client_id,
+                    "lti_deployment_id": platform.deployment_id,
+                }
+                form = self._form(f"{platform.tool_url}/lti/login/", fields, "Open Learnwell")
+                return self._page(200, "Simulated platform", form)
+
+            def _authorise(self, query: dict[str, str]) -> None:
+                """The OIDC authorisation endpoint: checks the tool's request as a platform does, then answers the
+                form that posts the id_token, signed for the nonce received, and the state to redirect_uri."""
+                with platform._lock:
+                    platform.auth_requests.append(query)
+                launch = platform.launches.get(query.get("lti_message_hint", ""))
+                expected = {
+                    "scope": "openid",
+                    "response_type": "id_token",
+                    "response_mode": "form_post",
+                    "prompt": "none",
+                    "client_id": platform.client_id,
+                    "redirect_uri": f"{platform.tool_url}/lti/launch/",
+                }
+                wrong = [name for name, value in expected.items() if query.get(name) != value]
+                if launch is None or not query.get("nonce") or not query.get("state") or wrong:
+                    return self._page(400, "Invalid authentication request", html.escape(", ".join(wrong)))
+                changes = {LTI + "target_link_uri": f"{platform.tool_url}/lti/launch/", **launch.get("changes", {})}
+                if "sub" in launch:
+                    changes["sub"] = launch["sub"]
+                token = platform.id_token(nonce=query["nonce"], changes=changes, drop=tuple(launch.get("drop", ())))
+                form = self._form(
+                    query["redirect_uri"], {"id_token": token, "state": query["state"]}, "Continue to the tool"
+                )
+                return self._page(200, "Simulated platform: signing you in", form)
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.path == "/deep-link-return":
+                    posted = parse_qs(body.decode()).get("JWT", [""])[0]
+                    with platform._lock:
+                        platform.deep_link_returns.append(posted)
+                    return self._page(200, "Simulated platform: content added", "")
                 if self.path == "/token":
                     return self._token(parse_qs(body.decode()))
                 if self.path.startswith("/lineitems/") and self.path.endswith("/scores"):
