@@ -18,7 +18,7 @@ from lms_site.htmx import personal
 from lms_site.inputs import BadInput, read_json
 
 from . import selectors, services
-from .models import private_media
+from .models import ScormAttempt, private_media
 
 # Packages are authored elsewhere and always run inline scripts and styles; they run only inside their own
 # sandboxed frame, under this policy, never in the site's pages.
@@ -60,7 +60,7 @@ def content_type_of(path: str) -> str:
 
 @require_http_methods(["GET", "HEAD"])
 @xframe_options_sameorigin
-@csp(PACKAGE_POLICY)
+@csp(PACKAGE_POLICY)  # type: ignore[arg-type]  # django-csp's decorator is typed for request-only views
 def content(request, package_id: int, lesson_id: int, path: str):
     """A file of a package placed in a lesson the user may read; the relative URLs inside the package resolve
     under the same prefix. A path that leaves the package is a 404, like a file it does not hold."""
@@ -114,7 +114,8 @@ def state(request, package_id: int, lesson_id: int):
             )
         except services.ScormError as error:
             return _refuse(str(error), error.status_code)
-        attempt, completed = result.attempt, result.lesson_completed
+        attempt: ScormAttempt | None = result.attempt
+        completed = result.lesson_completed
     else:
         attempt = selectors.attempt_for(user=request.user, lesson=placed.lesson, package=placed.package)
         completed = False

@@ -109,7 +109,7 @@ def build(
     version: str = "1.2",
     *,
     launch: str = "index.html",
-    files: dict[str, bytes] | None = None,
+    files: dict[str, bytes | None] | None = None,
     manifest: str | bytes | None = None,
     compression: int = zipfile.ZIP_DEFLATED,
 ) -> bytes:
