@@ -63,10 +63,6 @@ def status_text(session: LiveSession) -> str:
     return "Cancelled" if session.is_cancelled else "Scheduled"
 
 
-def learners_phrase(count: int) -> str:
-    return "1 learner" if count == 1 else f"{count:,} learners"
-
-
 class SessionActionsMixin:
     """The links every view of one session offers: its roster and check-in code (on the site), and cancelling."""
 
@@ -327,8 +323,9 @@ class CancelSessionView(
         context.update(
             session=session,
             when=zoned_time(session.starts_at, zone),
-            told=learners_phrase(told),
             told_count=told,
+            # The count as shown in the sentence, with thousands separated ("1,204 learners").
+            told_number=f"{told:,}",
             edit_url=reverse(self.edit_url_name, args=[session.pk]),
         )
         return context
