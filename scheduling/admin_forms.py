@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.widgets import AdminDateInput, AdminTimeInput
@@ -20,6 +22,29 @@ from lms_site.forms import IdModelChoiceField
 
 from . import services
 from .models import LiveSession
+
+
+def _at_most_seats() -> str:
+    return ngettext(
+        "A session has at most %(count)s seat.", "A session has at most %(count)s seats.", services.MAX_CAPACITY
+    ) % {"count": f"{services.MAX_CAPACITY:,}"}
+
+
+def _series_weeks() -> str:
+    return gettext("A series runs for 1 to %(weeks)d weeks.") % {"weeks": services.MAX_SERIES_WEEKS}
+
+
+def _weeks_help() -> str:
+    return gettext(
+        "Weeks, 1 to %(weeks)d. 1 plans a single session; more plan one each week at the same local time, each of "
+        "which can then be edited or cancelled on its own."
+    ) % {"weeks": services.MAX_SERIES_WEEKS}
+
+
+# Field messages are made when the module loads: these fill in the numbers in the language of each request.
+AT_MOST_SEATS = lazy(_at_most_seats, str)()
+SERIES_WEEKS = lazy(_series_weeks, str)()
+WEEKS_HELP = lazy(_weeks_help, str)()
 
 
 def courses_for(user):
@@ -49,8 +74,8 @@ def local_moment(day, time, zone: zoneinfo.ZoneInfo) -> datetime:
     moment = datetime.combine(day, time, tzinfo=zone)
     if moment.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != moment.replace(tzinfo=None):
         raise ValidationError(
-            f"{time:%H:%M} does not exist on {day.day} {day:%b %Y} in {zone.key}: the clocks change then. "
-            "Choose another time.",
+            gettext("%(time)s does not exist on %(day)s in %(zone)s: the clocks change then. Choose another time.")
+            % {"time": f"{time:%H:%M}", "day": f"{day.day} {day:%b %Y}", "zone": zone.key},
             code="skipped_time",
         )
     return moment
@@ -61,34 +86,39 @@ class LiveSessionForm(WagtailAdminModelForm):
 
     time_zone = forms.ChoiceField(
         choices=time_zone_choices,
-        label="Time zone",
-        help_text="The date and times are in this zone; a weekly series keeps this local time when clocks change.",
+        label=_("Time zone"),
+        help_text=_("The date and times are in this zone; a weekly series keeps this local time when clocks change."),
     )
-    start_date = forms.DateField(label="Date", widget=AdminDateInput)
-    start_time = forms.TimeField(label="Starts at", widget=AdminTimeInput)
+    start_date = forms.DateField(label=_("Date"), widget=AdminDateInput)
+    start_time = forms.TimeField(label=_("Starts at"), widget=AdminTimeInput)
     # No help text on the fields of a row: Wagtail puts it above the input, which would push this input below
     # its neighbours'. The rows' panels carry it (viewsets._when_panels, _booking_panels).
-    end_time = forms.TimeField(label="Ends at", widget=AdminTimeInput)
+    end_time = forms.TimeField(label=_("Ends at"), widget=AdminTimeInput)
     capacity = forms.IntegerField(
         min_value=1,
         max_value=services.MAX_CAPACITY,
         initial=20,
-        label="Seats",
-        help_text="Learners beyond this go on the waitlist and get a seat when one frees up.",
+        label=_("Seats"),
+        help_text=_("Learners beyond this go on the waitlist and get a seat when one frees up."),
         error_messages={
-            "min_value": "A session needs at least one seat.",
-            "max_value": f"A session has at most {services.MAX_CAPACITY:,} seats.",
-            "invalid": "Enter a whole number.",
+            "min_value": _("A session needs at least one seat."),
+            "max_value": AT_MOST_SEATS,
+            "invalid": _("Enter a whole number."),
         },
     )
     online_url = forms.URLField(
         required=False,
         assume_scheme="https",
-        label="Online link",
+        label=_("Online link"),
         help_text=LiveSession._meta.get_field("online_url").help_text,
     )
-    deadline_date = forms.DateField(label="Bookings close on", widget=AdminDateInput, required=False)
-    deadline_time = forms.TimeField(label="at", widget=AdminTimeInput, required=False)
+    deadline_date = forms.DateField(label=_("Bookings close on"), widget=AdminDateInput, required=False)
+    deadline_time = forms.TimeField(
+        # Translators: the time beside the date in "Bookings close on [date] at [time]".
+        label=_("at"),
+        widget=AdminTimeInput,
+        required=False,
+    )
 
     class Meta:
         model = LiveSession
@@ -115,7 +145,7 @@ class LiveSessionForm(WagtailAdminModelForm):
         day, start, end = data.get("start_date"), data.get("start_time"), data.get("end_time")
         if day and start and end:
             if end <= start:
-                self.add_error("end_time", "The session must end after it starts, on the same day.")
+                self.add_error("end_time", gettext("The session must end after it starts, on the same day."))
             else:
                 try:
                     data["starts_at"] = local_moment(day, start, zone)
@@ -124,7 +154,7 @@ class LiveSessionForm(WagtailAdminModelForm):
                     self.add_error("start_time", error)
         deadline_day, deadline_time = data.get("deadline_date"), data.get("deadline_time")
         if bool(deadline_day) != bool(deadline_time) and not self.has_error("deadline_date"):
-            self.add_error("deadline_date", "Give both the date and the time bookings close, or neither.")
+            self.add_error("deadline_date", gettext("Give both the date and the time bookings close, or neither."))
         elif deadline_day and deadline_time:
             try:
                 data["booking_deadline"] = local_moment(deadline_day, deadline_time, zone)
@@ -154,21 +184,18 @@ class LiveSessionCreateForm(LiveSessionForm):
         queryset=CoursePage.objects.none(),
         widget=CourseSelect,
         help_text=_("Only the course’s enrolled learners can book. The time zone follows its trainer’s."),
-        error_messages={"invalid_choice": "Choose one of the courses you teach."},
+        error_messages={"invalid_choice": _("Choose one of the courses you teach.")},
     )
     weeks = forms.IntegerField(
         min_value=1,
         max_value=services.MAX_SERIES_WEEKS,
         initial=1,
-        label="Repeat weekly for",
-        help_text=(
-            f"Weeks, 1 to {services.MAX_SERIES_WEEKS}. 1 plans a single session; more plan one each week at the "
-            "same local time, each of which can then be edited or cancelled on its own."
-        ),
+        label=_("Repeat weekly for"),
+        help_text=WEEKS_HELP,
         error_messages={
-            "min_value": f"A series runs for 1 to {services.MAX_SERIES_WEEKS} weeks.",
-            "max_value": f"A series runs for 1 to {services.MAX_SERIES_WEEKS} weeks.",
-            "invalid": "Enter a whole number of weeks.",
+            "min_value": SERIES_WEEKS,
+            "max_value": SERIES_WEEKS,
+            "invalid": _("Enter a whole number of weeks."),
         },
     )
 
@@ -189,5 +216,5 @@ class CancelSessionForm(forms.Form):
         max_length=255,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Optional. Sent to every learner who booked or waits for a seat.",
+        help_text=_("Optional. Sent to every learner who booked or waits for a seat."),
     )

@@ -15,6 +15,7 @@ from django.utils.dateformat import format as format_date
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import FormView
 from wagtail.admin import messages
 from wagtail.admin.ui.menus import MenuItem
@@ -60,11 +61,7 @@ def seats_text(session: LiveSession) -> str:
 
 
 def status_text(session: LiveSession) -> str:
-    return "Cancelled" if session.is_cancelled else "Scheduled"
-
-
-def learners_phrase(count: int) -> str:
-    return "1 learner" if count == 1 else f"{count:,} learners"
+    return _("Cancelled") if session.is_cancelled else _("Scheduled")
 
 
 class SessionActionsMixin:
@@ -154,15 +151,15 @@ class LiveSessionIndexView(SessionActionsMixin, IndexView):
 
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
-        buttons.append(MenuItem("Roster", url=self.roster_url(instance), icon_name="group", priority=12))
-        buttons.append(MenuItem("Check-in code", url=self.check_in_code_url(instance), icon_name="key", priority=14))
+        buttons.append(MenuItem(_("Roster"), url=self.roster_url(instance), icon_name="group", priority=12))
+        buttons.append(MenuItem(_("Check-in code"), url=self.check_in_code_url(instance), icon_name="key", priority=14))
         if url := self.cancel_url(instance):
-            buttons.append(MenuItem("Cancel session", url=url, icon_name="cross", priority=25))
+            buttons.append(MenuItem(_("Cancel session"), url=url, icon_name="cross", priority=25))
         return buttons
 
     @cached_property
     def add_item_label(self):
-        return "Schedule a session"
+        return _("Schedule a session")
 
 
 class SchedulingErrorMixin:
@@ -180,11 +177,11 @@ class SchedulingErrorMixin:
 
 
 class LiveSessionCreateView(SchedulingErrorMixin, CreateView):
-    page_title = "Schedule"
-    page_subtitle = "Live session"
-    error_message = "The session could not be scheduled:"
-    submit_button_label = "Schedule"
-    submit_button_active_label = "Scheduling…"
+    page_title = gettext_lazy("Schedule")
+    page_subtitle = gettext_lazy("Live session")
+    error_message = gettext_lazy("The session could not be scheduled:")
+    submit_button_label = gettext_lazy("Schedule")
+    submit_button_active_label = gettext_lazy("Scheduling…")
 
     def save_instance(self):
         # Not the model form's save: a series is several rows, and the service checks who may plan them.
@@ -198,13 +195,18 @@ class LiveSessionCreateView(SchedulingErrorMixin, CreateView):
         # In the zone the times were entered in, so the trainer recognises them.
         first = zoned_time(instance.starts_at, zoneinfo.ZoneInfo(instance.time_zone))
         if len(self.sessions) == 1:
-            return f"“{instance.title}” is scheduled for {first}."
-        return f"{len(self.sessions)} weekly sessions of “{instance.title}” are scheduled, the first on {first}."
+            return _("“%(title)s” is scheduled for %(when)s.") % {"title": instance.title, "when": first}
+        # A series has at least two sessions; the singular is for languages that need it.
+        return ngettext(
+            "%(count)d weekly session of “%(title)s” is scheduled, the first on %(when)s.",
+            "%(count)d weekly sessions of “%(title)s” are scheduled, the first on %(when)s.",
+            len(self.sessions),
+        ) % {"count": len(self.sessions), "title": instance.title, "when": first}
 
 
 class LiveSessionEditView(ManagedSessionMixin, SchedulingErrorMixin, EditView):
-    error_message = "The session could not be saved:"
-    success_message = "“%(object)s” was saved."
+    error_message = gettext_lazy("The session could not be saved:")
+    success_message = gettext_lazy("“%(object)s” was saved.")
 
     def get_object(self, queryset=None):
         return self.check_session(super().get_object(queryset))
@@ -217,7 +219,7 @@ class LiveSessionEditView(ManagedSessionMixin, SchedulingErrorMixin, EditView):
         return services.update_session(session=self.object, plan=self.form.session_plan(), by=self.request.user)
 
     def get_success_message(self):
-        return f"“{self.object.title}” was saved."
+        return _("“%(object)s” was saved.") % {"object": self.object.title}
 
     @cached_property
     def has_bookings(self) -> bool:
@@ -231,11 +233,11 @@ class LiveSessionEditView(ManagedSessionMixin, SchedulingErrorMixin, EditView):
     def header_buttons(self):
         session = self.object
         buttons = [
-            HeaderButton("Roster", url=self.roster_url(session), icon_name="group", priority=10),
-            HeaderButton("Check-in code", url=self.check_in_code_url(session), icon_name="key", priority=20),
+            HeaderButton(_("Roster"), url=self.roster_url(session), icon_name="group", priority=10),
+            HeaderButton(_("Check-in code"), url=self.check_in_code_url(session), icon_name="key", priority=20),
         ]
         if url := self.cancel_url(session):
-            buttons.append(HeaderButton("Cancel session", url=url, icon_name="cross", priority=30))
+            buttons.append(HeaderButton(_("Cancel session"), url=url, icon_name="cross", priority=30))
         return buttons
 
     def get_context_data(self, **kwargs):
@@ -286,7 +288,7 @@ class LiveSessionDeleteView(ManagedSessionMixin, DeleteView):
         except services.SchedulingError as error:
             context = self.get_context_data(error_message=str(error))
             return self.render_to_response(context, status=error.status_code)
-        messages.success(self.request, f"“{title}” on {when} was deleted.")
+        messages.success(self.request, _("“%(title)s” on %(when)s was deleted.") % {"title": title, "when": when})
         return redirect(success_url)
 
 
@@ -301,7 +303,7 @@ class CancelSessionView(
     instance_permission = "cancel"
     form_class = CancelSessionForm
     template_name = "scheduling/admin/cancel.html"
-    page_title = "Cancel session"
+    page_title = gettext_lazy("Cancel session")
     header_icon = "date"
     index_url_name = None
     edit_url_name = None
@@ -314,7 +316,7 @@ class CancelSessionView(
 
     def get_breadcrumbs_items(self):
         return self.breadcrumbs_items + [
-            {"url": reverse(self.index_url_name), "label": "Live sessions"},
+            {"url": reverse(self.index_url_name), "label": _("Live sessions")},
             {"url": reverse(self.edit_url_name, args=[self.object.pk]), "label": self.object.title},
             {"url": "", "label": self.page_title},
         ]
@@ -327,8 +329,9 @@ class CancelSessionView(
         context.update(
             session=session,
             when=zoned_time(session.starts_at, zone),
-            told=learners_phrase(told),
             told_count=told,
+            # The count as shown in the sentence, with thousands separated ("1,204 learners").
+            told_number=f"{told:,}",
             edit_url=reverse(self.edit_url_name, args=[session.pk]),
         )
         return context
@@ -345,7 +348,7 @@ class CancelSessionView(
         zone = self.request.user.tzinfo
         messages.success(
             self.request,
-            f"“{session.title}” on {local_time(session.starts_at, zone)} was cancelled. Everybody who booked or "
-            "waited for a seat is told by e-mail.",
+            _("“%(title)s” on %(when)s was cancelled. Everybody who booked or waited for a seat is told by e-mail.")
+            % {"title": session.title, "when": local_time(session.starts_at, zone)},
         )
         return redirect(self.index_url_name)

@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext, pgettext
 from icalendar import Calendar, Event
 
 from .models import LiveSession
@@ -25,23 +26,27 @@ def session_uid(session: LiveSession) -> str:
 
 def _event(request, session: LiveSession, *, stamp) -> Event:
     page_url = request.build_absolute_uri(reverse("scheduling:session", args=[session.pk]))
-    lines = [f"Course: {session.course.title}"]
+    lines = [gettext("Course: %(title)s") % {"title": session.course.title}]
     if session.is_cancelled:
-        lines.append(f"Cancelled{': ' + session.cancel_reason if session.cancel_reason else '.'}")
+        if session.cancel_reason:
+            lines.append(gettext("Cancelled: %(reason)s") % {"reason": session.cancel_reason})
+        else:
+            lines.append(gettext("Cancelled."))
     if session.description:
         lines += ["", session.description]
     if session.online_url:
-        lines += ["", "Online: the join link appears on the session page 15 minutes before the start."]
-    lines += ["", f"Session page: {page_url}"]
+        lines += ["", gettext("Online: the join link appears on the session page 15 minutes before the start.")]
+    lines += ["", gettext("Session page: %(url)s") % {"url": page_url}]
 
     event = Event()
     event.add("uid", session_uid(session))
     event.add("dtstamp", stamp)
     event.add("dtstart", session.starts_at.astimezone(UTC))
     event.add("dtend", session.ends_at.astimezone(UTC))
-    event.add("summary", f"Cancelled: {session.title}" if session.is_cancelled else session.title)
+    summary = gettext("Cancelled: %(title)s") % {"title": session.title} if session.is_cancelled else session.title
+    event.add("summary", summary)
     event.add("description", "\n".join(lines))
-    event.add("location", session.location or "Online")
+    event.add("location", session.location or pgettext("where a live session takes place", "Online"))
     event.add("url", page_url)
     event.add("status", "CANCELLED" if session.is_cancelled else "CONFIRMED")
     if session.cancelled_at is not None:  # is_cancelled

@@ -3,6 +3,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 # Unambiguous when read off a projector: no 0/O, 1/I/L.
 CHECK_IN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -26,12 +27,12 @@ class LiveSession(models.Model):
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     time_zone = models.CharField(
-        max_length=64, default="UTC", help_text="Where the session is planned; a weekly series keeps its local time."
+        max_length=64, default="UTC", help_text=_("Where the session is planned; a weekly series keeps its local time.")
     )
-    online_url = models.URLField(blank=True, help_text="Shown to booked learners only, shortly before the start.")
+    online_url = models.URLField(blank=True, help_text=_("Shown to booked learners only, shortly before the start."))
     location = models.CharField(max_length=255, blank=True)
     capacity = models.PositiveIntegerField(default=20)
-    booking_deadline = models.DateTimeField(null=True, blank=True, help_text="Empty: bookings close at the start.")
+    booking_deadline = models.DateTimeField(null=True, blank=True, help_text=_("Empty: bookings close at the start."))
     series = models.UUIDField(null=True, blank=True, db_index=True)
     check_in_code = models.CharField(max_length=CHECK_IN_CODE_LENGTH, default=new_check_in_code)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -61,9 +62,9 @@ class LiveSession(models.Model):
 
 
 class BookingStatus(models.TextChoices):
-    BOOKED = "booked", "Booked"
-    WAITLISTED = "waitlisted", "On the waitlist"
-    CANCELLED = "cancelled", "Cancelled"
+    BOOKED = "booked", _("Booked")
+    WAITLISTED = "waitlisted", _("On the waitlist")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Booking(models.Model):
@@ -91,10 +92,10 @@ class Booking(models.Model):
 
 
 class AttendanceStatus(models.TextChoices):
-    PRESENT = "present", "Present"
-    LATE = "late", "Late"
-    ABSENT = "absent", "Absent"
-    EXCUSED = "excused", "Excused"
+    PRESENT = "present", _("Present")
+    LATE = "late", _("Late")
+    ABSENT = "absent", _("Absent")
+    EXCUSED = "excused", _("Excused")
 
 
 ATTENDED = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
@@ -104,7 +105,7 @@ class Attendance(models.Model):
     session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="attendances")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attendances")
     status = models.CharField(max_length=10, choices=AttendanceStatus.choices)
-    checked_in_at = models.DateTimeField(null=True, blank=True, help_text="When the learner checked in themselves.")
+    checked_in_at = models.DateTimeField(null=True, blank=True, help_text=_("When the learner checked in themselves."))
     updated_at = models.DateTimeField()
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from accounts.models import User
 from courses.models import CoursePage
@@ -89,24 +89,27 @@ class SessionPlan:
 
 def _validate(plan: SessionPlan) -> None:
     if any(timezone.is_naive(moment) for moment in (plan.starts_at, plan.ends_at, plan.booking_deadline) if moment):
-        raise SchedulingError("Give the start, end and booking deadline with their time zone.")
+        raise SchedulingError(gettext("Give the start, end and booking deadline with their time zone."))
     if plan.ends_at <= plan.starts_at:
-        raise SchedulingError("The session must end after it starts.")
+        raise SchedulingError(gettext("The session must end after it starts."))
     if plan.ends_at - plan.starts_at > timedelta(hours=24):
-        raise SchedulingError("A session lasts at most 24 hours; plan longer events as several sessions.")
+        raise SchedulingError(gettext("A session lasts at most 24 hours; plan longer events as several sessions."))
     if plan.capacity < 1:
-        raise SchedulingError("A session needs at least one seat.")
+        raise SchedulingError(gettext("A session needs at least one seat."))
     if plan.capacity > MAX_CAPACITY:
-        raise SchedulingError(f"A session has at most {MAX_CAPACITY:,} seats.")
+        raise SchedulingError(
+            ngettext("A session has at most %(count)s seat.", "A session has at most %(count)s seats.", MAX_CAPACITY)
+            % {"count": f"{MAX_CAPACITY:,}"}
+        )
     if plan.booking_deadline and plan.booking_deadline > plan.starts_at:
-        raise SchedulingError("Bookings must close before the session starts.")
+        raise SchedulingError(gettext("Bookings must close before the session starts."))
     if not plan.online_url and not plan.location:
-        raise SchedulingError("Give an online link or a location, so learners know where to go.")
+        raise SchedulingError(gettext("Give an online link or a location, so learners know where to go."))
     try:
         zoneinfo.ZoneInfo(plan.time_zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         # OSError: a folder of the zone database such as "America" (IsADirectoryError), not a zone.
-        raise SchedulingError("Choose a time zone from the list.") from None
+        raise SchedulingError(gettext("Choose a time zone from the list.")) from None
 
 
 def weekly_starts(
@@ -126,10 +129,10 @@ def weekly_starts(
 def schedule_sessions(*, course: CoursePage, plan: SessionPlan, by: User, weeks: int = 1) -> list[LiveSession]:
     """One session, or a weekly series of `weeks` sessions (each then editable or cancellable alone)."""
     if not can_manage(user=by, course=course):
-        raise NotAllowed("Only the course's trainer or an admin schedules its sessions.")
+        raise NotAllowed(gettext("Only the course's trainer or an admin schedules its sessions."))
     _validate(plan)
     if not 1 <= weeks <= MAX_SERIES_WEEKS:
-        raise SchedulingError(f"A series runs for 1 to {MAX_SERIES_WEEKS} weeks.")
+        raise SchedulingError(gettext("A series runs for 1 to %(weeks)d weeks.") % {"weeks": MAX_SERIES_WEEKS})
     series = uuid.uuid4() if weeks > 1 else None
     deadline_gap = plan.starts_at - plan.booking_deadline if plan.booking_deadline else None
     sessions = []
@@ -160,14 +163,20 @@ def update_session(*, session: LiveSession, plan: SessionPlan, by: User) -> Live
     """Edits one occurrence. More seats promote waitlisted learners; fewer never remove booked ones."""
     session = LiveSession.objects.select_for_update().get(pk=session.pk)
     if not can_manage(user=by, course=session.course):
-        raise NotAllowed("Only the course's trainer or an admin edits its sessions.")
+        raise NotAllowed(gettext("Only the course's trainer or an admin edits its sessions."))
     if session.is_cancelled:
-        raise SchedulingError("This session was cancelled; schedule a new one instead.")
+        raise SchedulingError(gettext("This session was cancelled; schedule a new one instead."))
     _validate(plan)
     booked = session.bookings.filter(status=BookingStatus.BOOKED).count()
     if plan.capacity < booked:
+        # booked is at least 2 here (a capacity below 1 was refused above); the singular is for other languages.
         raise SchedulingError(
-            f"{booked} learners hold a seat: the capacity cannot go below that. Cancel bookings first if needed."
+            ngettext(
+                "%(count)d learner holds a seat: the capacity cannot go below that. Cancel bookings first if needed.",
+                "%(count)d learners hold a seat: the capacity cannot go below that. Cancel bookings first if needed.",
+                booked,
+            )
+            % {"count": booked}
         )
     moved = plan.starts_at != session.starts_at
     for field in ("title", "description", "starts_at", "ends_at", "time_zone", "online_url", "location"):
@@ -186,7 +195,7 @@ def cancel_session(*, session: LiveSession, by: User, reason: str = "") -> LiveS
     """Cancels one occurrence and tells everybody who booked or waited for it."""
     session = LiveSession.objects.select_for_update().get(pk=session.pk)
     if not can_manage(user=by, course=session.course):
-        raise NotAllowed("Only the course's trainer or an admin cancels its sessions.")
+        raise NotAllowed(gettext("Only the course's trainer or an admin cancels its sessions."))
     if session.is_cancelled:
         return session
     session.cancelled_at = timezone.now()
@@ -206,9 +215,9 @@ def delete_session(*, session: LiveSession, by: User) -> None:
     # Locked like book_seat locks it, so a booking cannot arrive between the check and the delete.
     session = LiveSession.objects.select_for_update().get(pk=session.pk)
     if not can_manage(user=by, course=session.course):
-        raise NotAllowed("Only the course's trainer or an admin deletes its sessions.")
+        raise NotAllowed(gettext("Only the course's trainer or an admin deletes its sessions."))
     if session.bookings.exists() or session.attendances.exists():
-        raise SessionInUse("Learners have booked this session, so it cannot be deleted: cancel it instead.")
+        raise SessionInUse(gettext("Learners have booked this session, so it cannot be deleted: cancel it instead."))
     session.delete()
 
 
@@ -228,11 +237,11 @@ def book_seat(*, session: LiveSession, user: User, now: datetime | None = None) 
     # (MariaDB has no FOR UPDATE OF), queueing every booking of the course and any edit of its page.
     session = LiveSession.objects.select_for_update().get(pk=session.pk)
     if session.is_cancelled:
-        raise BookingClosed("This session was cancelled.")
+        raise BookingClosed(gettext("This session was cancelled."))
     if now >= session.bookings_close_at:
-        raise BookingClosed("Bookings for this session are closed.")
+        raise BookingClosed(gettext("Bookings for this session are closed."))
     if getattr(user, "is_banned", False) or not _studying(user, session.course_id):
-        raise NotAllowed("Enrol in the course to book its live sessions.")
+        raise NotAllowed(gettext("Enrol in the course to book its live sessions."))
     booking = Booking.objects.filter(session=session, user=user).first()
     if booking and booking.status != BookingStatus.CANCELLED:
         return booking
@@ -262,7 +271,7 @@ def cancel_booking(*, booking: Booking, now: datetime | None = None) -> Booking:
     if booking.status == BookingStatus.CANCELLED:
         return booking
     if now >= session.starts_at:
-        raise BookingClosed("The session has started; the booking can no longer be cancelled.")
+        raise BookingClosed(gettext("The session has started; the booking can no longer be cancelled."))
     freed = booking.status == BookingStatus.BOOKED
     booking.status, booking.cancelled_at = BookingStatus.CANCELLED, now
     booking.save(update_fields=["status", "cancelled_at"])
@@ -325,13 +334,13 @@ def check_in(*, session: LiveSession, user: User, code: str, now: datetime | Non
     now = now or timezone.now()
     session = LiveSession.objects.select_related("course").get(pk=session.pk)
     if not check_in_window_open(session=session, now=now):
-        raise CheckInRefused("Check-in is open from 15 minutes before the start until the end of the session.")
+        raise CheckInRefused(gettext("Check-in is open from 15 minutes before the start until the end of the session."))
     booked = Booking.objects.filter(session=session, user=user, status=BookingStatus.BOOKED).exists()
     if not booked or not _studying(user, session.course):
-        raise CheckInRefused("Only learners with a seat in this session can check in.")
+        raise CheckInRefused(gettext("Only learners with a seat in this session can check in."))
     entered = (code or "").strip().upper()
     if not session.check_in_code or not constant_time_compare(entered, session.check_in_code):
-        raise CheckInRefused("That code does not match this session. Check the code the trainer shows.")
+        raise CheckInRefused(gettext("That code does not match this session. Check the code the trainer shows."))
     existing = Attendance.objects.filter(session=session, user=user).first()
     if existing and existing.attended:
         return existing  # checking in twice changes nothing
@@ -357,11 +366,11 @@ def attendance_open(*, session: LiveSession, user: User | AnonymousUser, now: da
 
 def _check_roster(*, session: LiveSession, by: User, now: datetime) -> None:
     if not can_manage(user=by, course=session.course):
-        raise NotAllowed("Only the course's trainer or an admin takes attendance.")
+        raise NotAllowed(gettext("Only the course's trainer or an admin takes attendance."))
     if session.is_cancelled:
-        raise SchedulingError("This session was cancelled.")
+        raise SchedulingError(gettext("This session was cancelled."))
     if now < attendance_opens_at(session):
-        raise SchedulingError("Attendance can be taken from 15 minutes before the session starts.")
+        raise SchedulingError(gettext("Attendance can be taken from 15 minutes before the session starts."))
     if not attendance_open(session=session, user=by, now=now):
         raise SchedulingError(
             gettext(
@@ -379,12 +388,12 @@ def mark_attendance(
     """The trainer's roster: sets or corrects one learner's attendance, keeping the change history."""
     session = LiveSession.objects.select_related("course").get(pk=session.pk)  # a cancellation since loading
     if status not in AttendanceStatus.values:
-        raise SchedulingError("Choose present, late, absent or excused.")
+        raise SchedulingError(gettext("Choose present, late, absent or excused."))
     now = now or timezone.now()
     _check_roster(session=session, by=by, now=now)
     on_roster = Booking.objects.filter(session=session, user=user, status=BookingStatus.BOOKED).exists()
     if not on_roster and not Attendance.objects.filter(session=session, user=user).exists():
-        raise SchedulingError("That learner has no seat in this session.")
+        raise SchedulingError(gettext("That learner has no seat in this session."))
     return _set_attendance(session=session, user=user, status=status, by=by, now=now, note=note)
 
 
@@ -481,7 +490,7 @@ def reset_calendar_feed(*, user: User) -> CalendarFeed:
 @transaction.atomic
 def new_check_in_code_for(*, session: LiveSession, by: User) -> LiveSession:
     if not can_manage(user=by, course=session.course):
-        raise NotAllowed("Only the course's trainer or an admin changes the check-in code.")
+        raise NotAllowed(gettext("Only the course's trainer or an admin changes the check-in code."))
     session.check_in_code = new_check_in_code()
     session.save(update_fields=["check_in_code"])
     return session

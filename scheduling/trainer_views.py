@@ -21,7 +21,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from courses.models import CoursePage
@@ -31,7 +31,7 @@ from lms_site.spreadsheets import text_cell
 from . import selectors, services
 from .models import AttendanceStatus, LiveSession
 
-NOT_STAFF = "Only the course's trainer and admins take attendance and see its reports."
+NOT_STAFF = gettext_lazy("Only the course's trainer and admins take attendance and see its reports.")
 # Big enough to scan from the back of a room off a projector, small enough for a laptop screen.
 QR_SCALE = 8
 
@@ -129,7 +129,9 @@ def mark(request, session_id: int, user_id: int):
     if not request.htmx:
         if error is None:
             label = AttendanceStatus(status).label.lower()
-            messages.success(request, f"{learner.display_name} is marked {label}.")
+            messages.success(
+                request, gettext("%(name)s is marked %(status)s.") % {"name": learner.display_name, "status": label}
+            )
         else:
             messages.error(request, str(error))
         return redirect(roster_url)
@@ -186,7 +188,11 @@ def _check_in_context(request, session: LiveSession, *, renewed: bool = False) -
         "check_in_url": check_in_url,
         # segno writes the SVG itself from the URL: nothing in it comes from user input unescaped.
         "qr_svg": mark_safe(  # noqa: S308
-            qr.svg_inline(scale=QR_SCALE, title=f"QR code to check in to {session.title}", svgclass="mx-auto")
+            qr.svg_inline(
+                scale=QR_SCALE,
+                title=gettext("QR code to check in to %(title)s") % {"title": session.title},
+                svgclass="mx-auto",
+            )
         ),
         "opens_at": session.starts_at - services.CHECK_IN_OPENS_BEFORE,
         "window_open": services.check_in_window_open(session=session),
@@ -206,7 +212,7 @@ def check_in_code(request, session_id: int):
     if request.method == "POST":
         session = services.new_check_in_code_for(session=session, by=request.user)
         if not request.htmx:
-            messages.success(request, "A new check-in code is ready; the old one no longer works.")
+            messages.success(request, gettext("A new check-in code is ready; the old one no longer works."))
             return redirect(code_url)
         context = _check_in_context(request, session, renewed=True)
         return personal(TemplateResponse(request, "scheduling/trainer/check_in_code.html#code-panel", context))

@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from lms_site.htmx import partial_on_htmx, personal, refuse, sign_in_first
@@ -21,7 +21,7 @@ from .forms import CheckInForm
 from .models import BookingStatus, CalendarFeed, LiveSession
 from .templatetags.scheduling_tags import feed_context
 
-NOT_ALLOWED = "Live sessions are open to the course's enrolled learners, its trainer and admins."
+NOT_ALLOWED = gettext_lazy("Live sessions are open to the course's enrolled learners, its trainer and admins.")
 # A booked learner's panel asks again now and then from this long before the join link shows, so it appears
 # without a reload.
 POLL_FOR_LINK_FROM = timedelta(hours=1)
@@ -38,7 +38,7 @@ def session_url(session: LiveSession) -> str:
 
 def _refuse_viewer(request, session: LiveSession):
     course_url = session.course.url or "/"
-    return refuse(request, NOT_ALLOWED, status=403, back_url=course_url, target="booking-panel")
+    return refuse(request, str(NOT_ALLOWED), status=403, back_url=course_url, target="booking-panel")
 
 
 def _session_context(request, session: LiveSession, *, role: str, notice: str = "", error: str = "") -> dict:
@@ -138,12 +138,12 @@ def cancel_booking(request, session_id: int):
     def action(session):
         booking = selectors.booking_of(session=session, user=request.user)
         if booking is None:
-            raise services.SchedulingError("You have no booking for this session.")
+            raise services.SchedulingError(gettext("You have no booking for this session."))
         was_waiting = booking.status == BookingStatus.WAITLISTED
         services.cancel_booking(booking=booking)
         if was_waiting:
-            return "You left the waitlist."
-        return "Your booking is cancelled and your seat is free for someone else."
+            return gettext("You left the waitlist.")
+        return gettext("Your booking is cancelled and your seat is free for someone else.")
 
     return _booking_action(request, session_id, action)
 
@@ -156,7 +156,9 @@ def check_in(request, session_id: int):
         return sign_in_first(request, request.get_full_path())
     role = selectors.session_viewer(user=request.user, course=session.course)
     if role is None:
-        return refuse(request, NOT_ALLOWED, status=403, back_url=session.course.url or "/", target="check-in-panel")
+        return refuse(
+            request, str(NOT_ALLOWED), status=403, back_url=session.course.url or "/", target="check-in-panel"
+        )
     template = partial_on_htmx(request, "scheduling/check_in.html", "check-in-panel")
     status, error, attendance = 200, "", None
     if request.method == "POST":
@@ -167,7 +169,9 @@ def check_in(request, session_id: int):
             except services.SchedulingError as refused:
                 status, error = refused.status_code, str(refused)
             else:
-                checked_in = f"You're checked in ({attendance.get_status_display().lower()})."
+                checked_in = gettext("You're checked in (%(status)s).") % {
+                    "status": attendance.get_status_display().lower()
+                }
                 if not request.htmx:
                     messages.success(request, checked_in)
                     return redirect(session_url(session))
@@ -200,8 +204,10 @@ def calendar_feed(request, token: str):
     feed = CalendarFeed.objects.select_related("user").filter(token=token).first()
     user = feed.user if feed is not None else None
     if user is None or not user.is_active or user.is_banned:
-        raise Http404("No calendar at this address. It may have been reset: copy the new one from your profile.")
-    body = feeds.calendar_ics(request, selectors.feed_sessions(user=user), name="Learnwell live sessions")
+        raise Http404(
+            gettext("No calendar at this address. It may have been reset: copy the new one from your profile.")
+        )
+    body = feeds.calendar_ics(request, selectors.feed_sessions(user=user), name=gettext("Learnwell live sessions"))
     return feeds.ics_response(body, filename="learnwell.ics", attachment=False)
 
 
@@ -209,11 +215,11 @@ def calendar_feed(request, token: str):
 def session_ics(request, session_id: int):
     session = LiveSession.objects.select_related("course").filter(pk=session_id).first()
     if session is None:
-        raise Http404("No such session.")
+        raise Http404(gettext("No such session."))
     if not request.user.is_authenticated:
         return sign_in_first(request, request.get_full_path())
     if selectors.session_viewer(user=request.user, course=session.course) is None:
-        return refuse(request, NOT_ALLOWED, status=403, back_url=session.course.url or "/", target="booking-panel")
+        return refuse(request, str(NOT_ALLOWED), status=403, back_url=session.course.url or "/", target="booking-panel")
     body = feeds.calendar_ics(request, [session], name=session.title)
     return feeds.ics_response(body, filename=f"session-{session.pk}.ics", attachment=True)
 
@@ -222,7 +228,9 @@ def session_ics(request, session_id: int):
 @login_required
 def reset_feed(request):
     services.reset_calendar_feed(user=request.user)
-    notice = "Your calendar link is reset: the old one no longer works. Subscribe your calendar to the new one."
+    notice = gettext(
+        "Your calendar link is reset: the old one no longer works. Subscribe your calendar to the new one."
+    )
     if request.htmx:
         response = TemplateResponse(
             request, "scheduling/partials/calendar_feed.html", feed_context(request, notice=notice)

@@ -63,20 +63,20 @@ def _courses_of(request):
 
 
 class LiveSessionFilterSet(WagtailFilterSet):
-    course = IdModelChoiceFilter(label="Course", queryset=_courses_of, empty_label="All courses")
+    course = IdModelChoiceFilter(label=_("Course"), queryset=_courses_of, empty_label=_("All courses"))
     when = django_filters.ChoiceFilter(
-        label="When",
-        choices=[("upcoming", "Upcoming"), ("past", "Past")],
+        label=_("When"),
+        choices=[("upcoming", _("Upcoming")), ("past", _("Past"))],
         method="filter_when",
         widget=forms.RadioSelect,
-        empty_label="Any time",
+        empty_label=_("Any time"),
     )
     status = django_filters.ChoiceFilter(
-        label="Status",
-        choices=[("scheduled", "Scheduled"), ("cancelled", "Cancelled")],
+        label=_("Status"),
+        choices=[("scheduled", _("Scheduled")), ("cancelled", _("Cancelled"))],
         method="filter_status",
         widget=forms.RadioSelect,
-        empty_label="All",
+        empty_label=_("All"),
     )
 
     class Meta:
@@ -122,9 +122,9 @@ create_handler = ObjectList(
         FieldPanel("title"),
         FieldPanel("course"),
         FieldPanel("description"),
-        MultiFieldPanel([*_when_panels(), FieldPanel("weeks")], heading="When", help_text=WHEN_HELP),
-        MultiFieldPanel([FieldPanel("online_url"), FieldPanel("location")], heading="Where"),
-        MultiFieldPanel(_booking_panels(), heading="Bookings"),
+        MultiFieldPanel([*_when_panels(), FieldPanel("weeks")], heading=_("When"), help_text=WHEN_HELP),
+        MultiFieldPanel([FieldPanel("online_url"), FieldPanel("location")], heading=_("Where")),
+        MultiFieldPanel(_booking_panels(), heading=_("Bookings")),
     ],
     base_form_class=LiveSessionCreateForm,
 )
@@ -135,9 +135,9 @@ session_edit_handler = ObjectList(
         FieldPanel("title"),
         FieldPanel("course", read_only=True),
         FieldPanel("description"),
-        MultiFieldPanel(_when_panels(), heading="When", help_text=WHEN_HELP),
-        MultiFieldPanel([FieldPanel("online_url"), FieldPanel("location")], heading="Where"),
-        MultiFieldPanel(_booking_panels(), heading="Bookings"),
+        MultiFieldPanel(_when_panels(), heading=_("When"), help_text=WHEN_HELP),
+        MultiFieldPanel([FieldPanel("online_url"), FieldPanel("location")], heading=_("Where")),
+        MultiFieldPanel(_booking_panels(), heading=_("Bookings")),
     ],
     base_form_class=LiveSessionForm,
 )
@@ -148,7 +148,7 @@ class LiveSessionViewSet(RolePolicyPermissions, ModelViewSet):
     url_prefix = "live-sessions"
     url_namespace = "live_sessions"
     icon = "date"
-    menu_label = "Live sessions"
+    menu_label = _("Live sessions")
     menu_order = 315  # between Orders (310) and Gamification (320)
     add_to_admin_menu = True
     # Sessions are written by services (series, bookings, check-in codes); indexing their references would
@@ -165,14 +165,14 @@ class LiveSessionViewSet(RolePolicyPermissions, ModelViewSet):
     create_template_name = "scheduling/admin/create.html"
     list_display = [
         "title",
-        Column("course", label="Course", accessor="course.title", sort_key="course__title"),
+        Column("course", label=_("Course"), accessor="course.title", sort_key="course__title"),
         # Replaced by LiveSessionIndexView with the times as planned, in the session's own zone.
-        Column("starts_at", label="Start", sort_key="starts_at"),
-        Column("seats", label="Seats booked", accessor=seats_text, sort_key="booked_count"),
-        Column("waitlist_count", label="Waitlist", sort_key="waitlist_count"),
+        Column("starts_at", label=_("Start"), sort_key="starts_at"),
+        Column("seats", label=_("Seats booked"), accessor=seats_text, sort_key="booked_count"),
+        Column("waitlist_count", label=_("Waitlist"), sort_key="waitlist_count"),
         StatusTagColumn(
             "status",
-            label="Status",
+            label=_("Status"),
             accessor=status_text,
             primary=lambda session: not session.is_cancelled,
             sort_key="cancelled_at",
