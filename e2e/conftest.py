@@ -101,6 +101,7 @@ def check_accessibility(page: Page, name: str, *, allow: dict[str, tuple[str, st
     `allow` tolerates violations that come from library markup (see WAGTAIL_ALLOWED); they are reported like
     moderate ones. Returns every violation found.
     """
+    __tracebackhide__ = True  # a failure points at the test's line, with the violations as its message
     source = _axe_source()
     for frame in page.frames:
         try:
@@ -118,9 +119,11 @@ def check_accessibility(page: Page, name: str, *, allow: dict[str, tuple[str, st
         if violation not in failing:
             reason = f" (allowed: {allow[violation['id']][1]})" if violation["id"] in allowed else ""
             warnings.warn(f"{name} ({page.url}): {_describe(violation)}{reason}", AccessibilityNote, stacklevel=2)
-    assert not failing, f"{len(failing)} serious or critical accessibility violation(s) on {name} ({page.url}):\n" + (
-        "\n".join(f"- {_describe(v)}\n    {_first_node(v)}" for v in failing)
-    )
+    if failing:
+        pytest.fail(
+            f"{len(failing)} serious or critical accessibility violation(s) on {name} ({page.url}):\n"
+            + "\n".join(f"- {_describe(v)}\n    {_first_node(v)}" for v in failing)
+        )
     return violations
 
 
