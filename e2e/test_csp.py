@@ -187,6 +187,8 @@ def test_learner_pages_htmx_and_the_lesson_player_work_under_the_policy(
     check_accessibility(page, "an assessment before an attempt")
     page.get_by_role("button", name="Start the assessment").click()
     expect(page.get_by_role("heading", name="Attempt 1")).to_be_visible()
+    # Starting is a plain POST and a new document: the heading shows before htmx has run and bound the autosave.
+    page.wait_for_load_state("load")
     form = page.locator("#attempt-questions form").filter(has_text="Which module reads CSV files")
 
     # Only the answer's own save: the page also POSTs for point toasts whenever it likes.
