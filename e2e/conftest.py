@@ -3,6 +3,8 @@
 import os
 import re
 import shutil
+import warnings
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,103 @@ def sign_in(page: Page, base_url: str, username: str, password: str, *, next_pat
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page).not_to_have_url(re.compile(r"/accounts/sign-in/"))
+
+
+# axe-core, vendored (e2e/vendor/axe-core/README.md): the WCAG 2.0 and 2.1 rules of levels A and AA.
+AXE_SOURCE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_FAILING_IMPACTS = {"serious", "critical"}
+# Colours measured mid-transition (a message fading in) are not the page's colours: wait for finite animations
+# to end, two seconds at most, before axe looks.
+SETTLE_ANIMATIONS = """() => Promise.race([
+  Promise.all(document.getAnimations()
+    .filter(animation => animation.effect?.getComputedTiming().endTime !== Infinity)
+    .map(animation => animation.finished.catch(() => null))),
+  new Promise(resolve => setTimeout(resolve, 2000)),
+])"""
+
+
+# Violations on Wagtail's own admin screens that come from Wagtail's markup, not Learnwell's: tolerated there only
+# (allow=WAGTAIL_ALLOWED), and only where every element axe names is inside the Wagtail component given by the
+# CSS selector; reported like moderate findings. Rule id: (selector, why it is Wagtail's).
+WAGTAIL_ALLOWED: dict[str, tuple[str, str]] = {
+    "aria-input-field-name": (
+        ".Draftail-Editor",
+        "the page editor's rich-text fields are Draftail editors (Wagtail's), whose role=textbox element has no "
+        "accessible name of its own; the field's <label> is not tied to it",
+    ),
+}
+
+
+class AccessibilityNote(UserWarning):
+    """A moderate or minor axe finding: shown in the warnings summary of the test run, never a failure."""
+
+
+@cache
+def _axe_source() -> str:
+    return AXE_SOURCE.read_text(encoding="utf-8")
+
+
+def _describe(violation: dict, *, targets: int = 3) -> str:
+    nodes = violation["nodes"]
+    shown = ", ".join(" ".join(map(str, node["target"])) for node in nodes[:targets])
+    more = f" (+{len(nodes) - targets} more)" if len(nodes) > targets else ""
+    return f"{violation['id']} [{violation['impact']}] {violation['help']}: {shown}{more}"
+
+
+def _first_node(violation: dict) -> str:
+    """The first offending element and axe's account of what is wrong with it (the contrast ratio, the missing
+    name), on one line."""
+    node = violation["nodes"][0]
+    summary = " ".join((node.get("failureSummary") or "").split())
+    return f"{node['html'][:300]} -- {summary[:500]}"
+
+
+def _allowed(page: Page, violation: dict, allow: dict[str, tuple[str, str]]) -> bool:
+    if violation["id"] not in allow:
+        return False
+    inside = allow[violation["id"]][0]
+    targets = [node["target"] for node in violation["nodes"]]
+    # A target of more than one selector is inside a frame or a shadow root: never Wagtail's markup here.
+    return all(len(target) == 1 for target in targets) and page.evaluate(
+        "([targets, inside]) => targets.every(t => document.querySelector(t)?.closest(inside))",
+        [[target[0] for target in targets], inside],
+    )
+
+
+def check_accessibility(page: Page, name: str, *, allow: dict[str, tuple[str, str]] | None = None) -> list[dict]:
+    """Runs axe-core's WCAG 2.1 A/AA rules on what the page shows now; fails on a serious or critical violation.
+
+    axe is evaluated through the DevTools protocol, not added as a <script>: the site's Content-Security-Policy
+    refuses inline scripts, and evaluated code is not subject to it. Every frame gets its own copy, so axe
+    can look inside iframes (the lesson preview, SCORM) instead of waiting for frames that never answer.
+    `allow` tolerates violations that come from library markup (see WAGTAIL_ALLOWED); they are reported like
+    moderate ones. Returns every violation found.
+    """
+    __tracebackhide__ = True  # a failure points at the test's line, with the violations as its message
+    source = _axe_source()
+    for frame in page.frames:
+        try:
+            frame.evaluate(source)
+        except Exception:  # noqa: BLE001, S112 -- a frame that went away or cannot run scripts is left out
+            continue
+    page.evaluate(SETTLE_ANIMATIONS)
+    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+    results = page.evaluate("options => axe.run(document, options)", options)
+    violations: list[dict] = results["violations"]
+    allow = allow or {}
+    allowed = [v["id"] for v in violations if _allowed(page, v, allow)]
+    failing = [v for v in violations if v["impact"] in AXE_FAILING_IMPACTS and v["id"] not in allowed]
+    for violation in violations:
+        if violation not in failing:
+            reason = f" (allowed: {allow[violation['id']][1]})" if violation["id"] in allowed else ""
+            warnings.warn(f"{name} ({page.url}): {_describe(violation)}{reason}", AccessibilityNote, stacklevel=2)
+    if failing:
+        pytest.fail(
+            f"{len(failing)} serious or critical accessibility violation(s) on {name} ({page.url}):\n"
+            + "\n".join(f"- {_describe(v)}\n    {_first_node(v)}" for v in failing)
+        )
+    return violations
 
 
 def artefact_path(name: str) -> str:

@@ -16,7 +16,7 @@ from analytics import services
 from analytics.forms import default_period
 from analytics.models import ExportJob, ExportStatus
 from courses.models import CoursePage
-from e2e.conftest import DESKTOP, PHONE, artefact_path
+from e2e.conftest import DESKTOP, PHONE, artefact_path, check_accessibility
 from e2e.test_admin import sign_in
 from learning.models import Enrollment, EnrollmentStatus
 from lms_site.celery import app as celery_app
@@ -243,6 +243,7 @@ def test_an_export_built_by_a_worker_downloads_by_itself_inside_the_admin(page: 
     assert page.evaluate("window.sameDocument") is True, "the export left the dashboard"
     expect(page).to_have_url(re.compile(r"/admin/analytics/$"))
     screenshots(page, panels.first, "analytics-export-ready")
+    check_accessibility(page, "the analytics dashboard with an export ready")
 
     with page.expect_download() as again:
         button.click()

@@ -12,7 +12,7 @@ from assessments.models import AssessmentPage, Attempt, AttemptStatus, DisplayMo
 from assessments.tests.factories import make_assessment, option
 from assessments.tests.factories import question as question_block
 from courses.models import CoursePage
-from e2e.conftest import sign_in
+from e2e.conftest import check_accessibility, sign_in
 from learning import services as learning_services
 from learning.models import Enrollment
 
@@ -110,6 +110,7 @@ def test_learner_takes_the_practice_quiz_with_autosave(page: Page, live_server, 
     expect(true_false.get_by_label("True", exact=True)).not_to_be_checked()
     expect(short_text.get_by_label("Your answer")).to_have_value("sum")
     expect(numeric.get_by_label("Your answer")).to_have_value("")
+    check_accessibility(page, "a quiz in progress")
     html = page.content()
     assert NUMERIC_KEY not in html, "the numeric key is on the page before the learner typed it"
     assert_no_answer_keys(html)
@@ -130,6 +131,7 @@ def test_learner_takes_the_practice_quiz_with_autosave(page: Page, live_server, 
     expect(page.get_by_role("heading", name="Answers to attempt 1")).to_be_visible()
     expect(page.get_by_role("button", name="Start another attempt")).to_be_visible()
     # The same markers the checks above looked for do show up once answers may be shown: those checks can fail.
+    check_accessibility(page, "a quiz's results and answers")
     feedback_html = page.content()
     assert "(correct)" in feedback_html and "✓" in feedback_html and NUMERIC_KEY in feedback_html
 

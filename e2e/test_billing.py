@@ -12,7 +12,7 @@ from accounts.models import User
 from billing.models import Order, OrderStatus
 from courses.models import CourseIndexPage, LessonPage
 from courses.tests.factories import make_course
-from e2e.conftest import DESKTOP, PHONE, artefact_path, sign_in
+from e2e.conftest import DESKTOP, PHONE, artefact_path, check_accessibility, sign_in
 from learning.models import Enrollment, EnrollmentStatus
 
 pytestmark = pytest.mark.e2e
@@ -140,6 +140,7 @@ def test_learner_buys_with_a_coupon_and_billing_details_and_the_receipt_shows_th
     expect(summary).to_contain_text("Coupon WELCOME10")
     expect(summary).to_contain_text("−4.90 EUR")
     expect(page.locator("#checkout-total")).to_have_text("44.10 EUR")
+    check_accessibility(page, "the checkout with a coupon")
     assert not Order.objects.filter(course=course).exists()  # applying a code buys nothing
 
     page.get_by_text("Billing details (optional)").click()
@@ -160,6 +161,7 @@ def test_learner_buys_with_a_coupon_and_billing_details_and_the_receipt_shows_th
     expect(page).to_have_url(f"{base}/billing/simulator/{order.pk}/")
     expect(page.get_by_text("Coupon WELCOME10")).to_be_visible()
     expect(page.get_by_text("44.10 EUR", exact=True)).to_be_visible()
+    check_accessibility(page, "the payment simulator")
     page.get_by_role("button", name="Pay now (card succeeds)").click()
     expect(page).to_have_url(base + course.url)
     order.refresh_from_db()
@@ -170,6 +172,7 @@ def test_learner_buys_with_a_coupon_and_billing_details_and_the_receipt_shows_th
     row = page.get_by_role("row").filter(has_text="Coupon Sprint")
     expect(row).to_contain_text("Coupon WELCOME10 −4.90 EUR")
     expect(row).to_contain_text("Billed to Analytical Engines GmbH · Germany · VAT id: DE123456789")
+    check_accessibility(page, "the purchases")
     row.get_by_role("link", name=re.compile(r"^View receipt")).click()
     expect(page).to_have_url(f"{base}/billing/orders/{order.pk}/receipt/")
     seller, buyer, totals = (
@@ -187,6 +190,7 @@ def test_learner_buys_with_a_coupon_and_billing_details_and_the_receipt_shows_th
     expect(totals).to_contain_text("Coupon WELCOME10")
     expect(totals).to_contain_text("−4.90 EUR")
     expect(totals).to_contain_text("44.10 EUR")
+    check_accessibility(page, "a receipt")
     for size, name in ((DESKTOP, "receipt-page-1366.png"), (PHONE, "receipt-page-390.png")):
         page.set_viewport_size(size)
         page.screenshot(path=artefact_path(name), full_page=True)

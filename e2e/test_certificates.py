@@ -10,6 +10,7 @@ from pypdf import PdfReader
 from accounts.models import User
 from courses.models import CourseIndexPage, LessonPage
 from courses.tests.factories import make_course
+from e2e.conftest import check_accessibility
 
 pytestmark = pytest.mark.e2e
 
@@ -48,6 +49,7 @@ def test_learner_downloads_the_certificate_and_a_visitor_verifies_it(
 
     page.goto(base + "/learning/")
     certificates = page.get_by_role("region", name="Certificates")
+    check_accessibility(page, "the dashboard with a certificate")
     serial = re.search(r"LW-[0-9A-Z-]{19}", certificates.inner_text()).group(0)
     with page.expect_download() as download_info:
         certificates.get_by_role("link", name="Download certificate (PDF)").click()
@@ -59,6 +61,7 @@ def test_learner_downloads_the_certificate_and_a_visitor_verifies_it(
     # Someone without an account checks the certificate the learner sent them.
     visitor = browser.new_page()
     visitor.goto(base + "/certificates/verify/")
+    check_accessibility(visitor, "the certificate verification form")
     visitor.get_by_label("Certificate serial").fill(serial.lower())
     visitor.get_by_role("button", name="Verify").click()
     expect(visitor.get_by_role("heading", name="✓ Valid certificate")).to_be_visible()
@@ -67,4 +70,5 @@ def test_learner_downloads_the_certificate_and_a_visitor_verifies_it(
     visitor.get_by_label("Certificate PDF").set_input_files(pdf_path)
     visitor.get_by_role("button", name="Check the file").click()
     expect(visitor.get_by_text("The file matches")).to_be_visible()
+    check_accessibility(visitor, "a verified certificate")
     visitor.close()

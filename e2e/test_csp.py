@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 from playwright.sync_api import Page, expect
 
 from courses.models import CoursePage, LessonPage
+from e2e.conftest import WAGTAIL_ALLOWED, check_accessibility
 from lms_site.tests.stores import local_store
 from media_pipeline.models import VideoAsset
 from media_pipeline.services import push_to_backend
@@ -95,8 +96,19 @@ def test_anonymous_pages_load_without_violations(watch: CspWatch, live_server, d
     course = CoursePage.objects.get(slug=PYTHON_COURSE)
     preview = LessonPage.objects.live().descendant_of(course).filter(is_free_preview=True).first()
 
-    for path in ("/", "/courses/", course.url, preview.url, "/accounts/sign-up/", "/accounts/password-reset/"):
+    for path in (
+        "/",
+        "/for-teams/",
+        "/courses/",
+        course.url,
+        preview.url,
+        "/accounts/sign-in/",
+        "/accounts/sign-up/",
+        "/accounts/password-reset/",
+        "/certificates/verify/",
+    ):
         watch.visit(base + path)
+        check_accessibility(page, path)
     # htmx is loaded and running: its own script tag and the indicator <style> it would inject are not refused.
     assert page.evaluate("typeof htmx !== 'undefined' && htmx.config.includeIndicatorStyles === false")
     # The catalogue's search filters with htmx: the page stays, the results change.
@@ -159,18 +171,24 @@ def test_learner_pages_htmx_and_the_lesson_player_work_under_the_policy(
     # The same lesson loaded as a whole page: the player script from its own <script src>.
     watch.visit(base + second.url)
     page.wait_for_function("() => window.learnwellVideoPlayers !== undefined")
+    check_accessibility(page, "a lesson with a video")
 
     # The dashboard's progress bars and badge progress are SVG, not style="width: …".
     watch.visit(base + "/learning/")
     bar = page.locator("#main [role=progressbar] rect").first
     expect(bar).to_be_attached()
+    check_accessibility(page, "the learner's dashboard")
     watch.visit(base + "/gamification/leaderboard/")
+    check_accessibility(page, "the leaderboard")
 
     # The assessment page, an attempt started and an answer autosaved with htmx.
     quiz = course.get_descendants().live().get(title=PRACTICE_QUIZ)
     watch.visit(base + quiz.url)
+    check_accessibility(page, "an assessment before an attempt")
     page.get_by_role("button", name="Start the assessment").click()
     expect(page.get_by_role("heading", name="Attempt 1")).to_be_visible()
+    # Starting is a plain POST and a new document: the heading shows before htmx has run and bound the autosave.
+    page.wait_for_load_state("load")
     form = page.locator("#attempt-questions form").filter(has_text="Which module reads CSV files")
 
     # Only the answer's own save: the page also POSTs for point toasts whenever it likes.
@@ -184,6 +202,7 @@ def test_learner_pages_htmx_and_the_lesson_player_work_under_the_policy(
 
     # The profile's calendar feed: copying the address is a listener in site.js, not onclick=.
     watch.visit(base + "/accounts/profile/")
+    check_accessibility(page, "the profile")
     copy = page.get_by_role("button", name="Copy")
     copy.click()
     expect(page.get_by_role("button", name="Copied")).to_be_visible()
@@ -199,12 +218,18 @@ def test_admin_and_page_editor_load_without_violations(watch: CspWatch, live_ser
 
     sign_in(watch, base, "admin", "learnwell-admin", next_path="/admin/")
     expect(page).to_have_url(re.compile(r"/admin/$"))
-    for path in ("/admin/", f"/admin/pages/{course.pk}/", "/admin/analytics/"):
+    for path, allow in (
+        ("/admin/", WAGTAIL_ALLOWED),
+        (f"/admin/pages/{course.pk}/", WAGTAIL_ALLOWED),
+        ("/admin/analytics/", None),  # Learnwell's own view: nothing allowed
+    ):
         watch.visit(base + path, site=False)
+        check_accessibility(page, path, allow=allow)
 
     # The page editor, with its StreamField, date pickers (inline scripts of Wagtail's) and the preview panel.
     watch.visit(f"{base}/admin/pages/{lesson.pk}/edit/", site=False)
     expect(page.locator("#id_title")).to_have_value(lesson.title)
+    check_accessibility(page, "the page editor", allow=WAGTAIL_ALLOWED)
     page.get_by_role("button", name="Toggle preview").click()
     preview = page.frame_locator("#w-preview-iframe")
     expect(preview.get_by_role("heading", level=1)).to_have_text(lesson.title)
@@ -212,6 +237,7 @@ def test_admin_and_page_editor_load_without_violations(watch: CspWatch, live_ser
     # The site as an editor sees it, with Wagtail's user bar.
     watch.visit(base + lesson.url)
     expect(page.locator("wagtail-userbar")).to_be_attached()
+    check_accessibility(page, "a lesson with Wagtail's user bar")
     watch.assert_clean()
 
 
@@ -227,4 +253,5 @@ def test_trainer_pages_load_without_violations(watch: CspWatch, live_server, dem
         f"/assessments/courses/{course.pk}/gradebook/",
     ):
         watch.visit(base + path)
+        check_accessibility(watch.page, path)
     watch.assert_clean()

@@ -12,7 +12,7 @@ from assessments import grading
 from assessments import services as assessment_services
 from assessments.models import AssessmentPage, Attempt
 from courses.models import CoursePage
-from e2e.conftest import DESKTOP, PHONE, artefact_path
+from e2e.conftest import DESKTOP, PHONE, artefact_path, check_accessibility
 from e2e.test_assessments import DJANGO_COURSE, sign_in
 from learning.models import Enrollment
 
@@ -65,6 +65,7 @@ def test_the_learner_waits_then_reads_the_score_and_the_feedback(page: Page, bro
     trainer.goto(f"{base}/assessments/courses/{final.course.pk}/grading/")
     panel = trainer.locator("#grading-panel")
     expect(panel.get_by_role("heading", level=2)).to_have_text("Lena Learner · Final assessment")
+    check_accessibility(trainer, "the grading queue with an essay")
     panel.get_by_label("Score (0 to 4)").fill("3")
     panel.get_by_label("Comment for the learner").fill(ESSAY_COMMENT)
     panel.get_by_role("button", name="Grade and next").click()
@@ -79,6 +80,7 @@ def test_the_learner_waits_then_reads_the_score_and_the_feedback(page: Page, bro
     trainer.get_by_role("button", name="Save feedback").click()
     expect(trainer.get_by_role("status").filter(has_text="Your feedback was saved.")).to_be_visible()
     expect(trainer.get_by_label("Overall comment")).to_have_value(OVERALL_COMMENT)
+    check_accessibility(trainer, "an attempt's feedback form, saved")
     assert trainer.evaluate("window.sameDocument") is True, "saving the feedback reloaded the page"
     trainer_context.close()
 
@@ -94,6 +96,7 @@ def test_the_learner_waits_then_reads_the_score_and_the_feedback(page: Page, bro
     essay = page.locator("article").filter(has_text=ESSAY_COMMENT)
     expect(essay).to_contain_text("Describe how you would add a capacity check")
     expect(essay).to_contain_text("Your trainer’s comment")
+    check_accessibility(page, "a graded result with the trainer's feedback")
     page.set_viewport_size(PHONE)
     page.screenshot(path=artefact_path("grade-feedback-result-390.png"), full_page=True)
     page.set_viewport_size(DESKTOP)

@@ -13,7 +13,7 @@ from accounts.models import User
 from accounts.tests.factories import UserFactory
 from courses.models import CourseIndexPage
 from courses.tests.factories import make_course
-from e2e.conftest import DESKTOP, PHONE, artefact_path, sign_in
+from e2e.conftest import DESKTOP, PHONE, artefact_path, check_accessibility, sign_in
 from learning import services as learning_services
 from scheduling.tests.factories import make_session
 
@@ -45,6 +45,7 @@ def test_learner_books_and_checks_in_and_trainer_takes_attendance(page: Page, br
     expect(page.get_by_role("link", name=re.compile("Join", re.I))).to_have_attribute(
         "href", "https://meet.example.com/room-1"
     )
+    check_accessibility(page, "a live session, booked")
 
     # The trainer shows the code; its QR code opens the check-in page with the code filled in.
     trainer_page = browser.new_page()
@@ -53,6 +54,7 @@ def test_learner_books_and_checks_in_and_trainer_takes_attendance(page: Page, br
     session.refresh_from_db()
     expect(trainer_page.get_by_text(session.check_in_code).first).to_be_visible()
     expect(trainer_page.get_by_role("img", name=re.compile("QR code"))).to_be_visible()
+    check_accessibility(trainer_page, "a live session's check-in code")
 
     page.goto(base + f"/scheduling/sessions/{session.pk}/check-in/?code={session.check_in_code.lower()}")
     page.get_by_role("button", name="Check in").click()
@@ -69,6 +71,7 @@ def test_learner_books_and_checks_in_and_trainer_takes_attendance(page: Page, br
     expect(classmate_row.locator("[data-status]")).to_have_attribute("data-status", "late")
     classmate_row.get_by_text("2 changes").click()
     expect(classmate_row.get_by_text(re.compile(r"absent → late by .*Arrived after the break"))).to_be_visible()
+    check_accessibility(trainer_page, "a live session's attendance roster")
 
 
 def test_booking_updates_the_seat_count_in_place_and_says_you_have_a_seat_once(page: Page, live_server, demo_site):

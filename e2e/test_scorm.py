@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import User
 from courses.models import CoursePage, LessonPage
-from e2e.conftest import sign_in
+from e2e.conftest import check_accessibility, sign_in
 from learning import services as learning_services
 from learning.models import LessonProgress
 from lms_site.tests.stores import local_store
@@ -53,6 +53,7 @@ def test_a_package_runs_against_the_runtime_completes_the_lesson_and_resumes(
     activity = page.frame_locator('iframe[title="Safety basics activity"]')
     expect(activity.locator("#out")).to_have_text(first_run)
     expect(page.locator("[data-scorm-status]")).to_have_text("Lesson complete.")
+    check_accessibility(page, "a SCORM lesson")
     # "Lesson complete." answers the Commit; the Finish after it may still be on its way.
     for _ in range(50):
         attempt = ScormAttempt.objects.get(user=learner, lesson=lesson, package=package)

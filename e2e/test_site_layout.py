@@ -8,7 +8,7 @@ from playwright.sync_api import FloatRect, Locator, Page, expect
 
 from accounts.tests.factories import PASSWORD, UserFactory
 from courses.models import CoursePage, LessonPage
-from e2e.conftest import DESKTOP, PHONE, artefact_path, sign_in
+from e2e.conftest import DESKTOP, PHONE, artefact_path, check_accessibility, sign_in
 from home.models import HomePage
 from home.tests import factories as home_factories
 from learning import services
@@ -73,6 +73,7 @@ def test_phone_menu_opens_reaches_every_link_and_closes_with_escape(page: Page, 
     page.keyboard.press("Tab")
     expect(main_nav(page).get_by_role("link", name="Courses")).to_be_focused()
     screenshot(page, "menu-open")
+    check_accessibility(page, "the home page at phone width, menu open")
     page.keyboard.press("Escape")
     expect(button).to_have_attribute("aria-expanded", "false")
     expect(main_nav(page)).to_be_hidden()

@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, FilePayload, Page, expect
 from accounts.models import User
 from courses.models import CourseIndexPage
 from courses.tests.factories import make_course
-from e2e.conftest import DESKTOP, artefact_path, sign_in
+from e2e.conftest import DESKTOP, artefact_path, check_accessibility, sign_in
 from organisations import services
 from organisations.models import Invitation, MemberRole, Membership, Organisation, SeatPool
 
@@ -49,6 +49,7 @@ def test_a_manager_buys_seats_invites_from_csv_and_follows_a_member_to_her_certi
     page.goto(f"{base}/learning/")
     page.get_by_role("link", name=re.compile("Harbour Freight")).click()
     expect(page.get_by_role("heading", name="Harbour Freight")).to_be_visible()
+    check_accessibility(page, "a team's dashboard")
     page.get_by_role("navigation", name="Team pages").get_by_role("link", name="Seats and orders").click()
     page.get_by_label(COURSE_TITLE).fill("5")
     page.get_by_label("Card").check()
@@ -66,8 +67,10 @@ def test_a_manager_buys_seats_invites_from_csv_and_follows_a_member_to_her_certi
     )
     page.get_by_role("button", name="Check the file").click()
     expect(page.get_by_text("pia@example.com")).to_be_visible()
+    check_accessibility(page, "a team's CSV import, checked")
     page.get_by_role("button", name="Invite 3 people").click()
     expect(page.get_by_text("nina@example.com")).to_be_visible()
+    check_accessibility(page, "a team's members and invitations")
     assert Invitation.objects.filter(organisation=organisation, accepted_at__isnull=True).count() == 3
 
     # Nina opens her link (the e-mail's), creates her account from it and joins.
@@ -75,6 +78,7 @@ def test_a_manager_buys_seats_invites_from_csv_and_follows_a_member_to_her_certi
     invitation = Invitation.objects.get(email="nina@example.com")
     nina_page.goto(base + reverse("organisations:accept", args=[services.invitation_token(invitation)]))
     expect(nina_page.get_by_role("heading", name="Join Harbour Freight")).to_be_visible()
+    check_accessibility(nina_page, "an invitation to join a team")
     nina_page.get_by_label("First name").fill("Nina")
     nina_page.get_by_label("Last name").fill("North")
     nina_page.get_by_label("Username").fill("nina")
@@ -91,6 +95,7 @@ def test_a_manager_buys_seats_invites_from_csv_and_follows_a_member_to_her_certi
     page.get_by_role("button", name="Assign").click()
     expect(page.get_by_text("Nina North").first).to_be_visible()
     assert services.seats_in_use(organisation_id=organisation.pk, course_id=course.pk) == 1
+    check_accessibility(page, "a team's assignments")
 
     # Nina finds it first on her dashboard and completes it.
     nina_page.goto(f"{base}/learning/")
@@ -112,8 +117,10 @@ def test_a_manager_buys_seats_invites_from_csv_and_follows_a_member_to_her_certi
     page.get_by_role("navigation", name="Team pages").get_by_role("link", name="Progress").click()
     expect(page.locator("main")).to_contain_text("Nina North")
     expect(page.locator("main")).to_contain_text("Completed")
+    check_accessibility(page, "a team's progress grid")
     page.screenshot(path=artefact_path("teams-progress-desktop.png"), full_page=True)
     page.get_by_role("navigation", name="Team pages").get_by_role("link", name="Seats and orders").click()
+    check_accessibility(page, "a team's seats and orders")
     with page.expect_download() as download:
         page.get_by_role("link", name=re.compile("Invoice")).first.click()
     invoice = download.value
