@@ -2,7 +2,6 @@
 
 import django_filters
 from django import forms
-from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, ObjectList
@@ -10,6 +9,7 @@ from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from accounts.permissions import RolePermissionPolicy
+from lms_site import retry_log
 from lms_site.viewsets import RolePolicyPermissions, id_routes
 
 from .admin_forms import WebhookEndpointForm
@@ -96,17 +96,12 @@ class DeliveryFilterSet(WagtailFilterSet):
         fields = ["status", "event_type", "endpoint", "created_at"]
 
 
-class WebhookDeliveryViewSet(RolePolicyPermissions, ModelViewSet):
+class WebhookDeliveryViewSet(RolePolicyPermissions, retry_log.RetryLogViewSet):
     model = WebhookDelivery
     url_prefix = "webhooks/deliveries"
     url_namespace = "webhook_deliveries"
-    icon = "list-ul"
     menu_label = _("Webhook deliveries")
     menu_order = 901
-    add_to_admin_menu = True
-    add_to_reference_index = False
-    copy_view_enabled = False
-    inspect_view_enabled = True
     index_view_class = DeliveryIndexView
     inspect_view_class = DeliveryInspectView
     list_display = [
@@ -127,8 +122,6 @@ class WebhookDeliveryViewSet(RolePolicyPermissions, ModelViewSet):
     ]
     filterset_class = DeliveryFilterSet
     search_fields = ["object_key"]
-    search_backend_name = None
-    ordering = "-created_at"
     inspect_view_fields = [
         "event_type",
         "event_id",
@@ -143,22 +136,4 @@ class WebhookDeliveryViewSet(RolePolicyPermissions, ModelViewSet):
         "delivered_at",
         "payload",
     ]
-
-    def get_common_view_kwargs(self, **kwargs):
-        missing = dict.fromkeys(
-            ["add_url_name", "edit_url_name", "delete_url_name", "history_url_name", "usage_url_name"]
-        )
-        return super().get_common_view_kwargs(**missing, retry_url_name=self.get_url_name("retry"), **kwargs)
-
-    @property
-    def retry_view(self):
-        return self.construct_view(RetryView)
-
-    def get_urlpatterns(self):
-        return [
-            *id_routes(self, "index", "index_results", "inspect"),
-            path("retry/<id:pk>/", self.retry_view, name="retry"),
-        ]
-
-    def register_admin_url_finder(self):
-        pass
+    retry_view_class = RetryView

@@ -2,14 +2,13 @@
 
 import django_filters
 from django import forms
-from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
-from wagtail.admin.viewsets.model import ModelViewSet
 
 from accounts.permissions import RolePermissionPolicy
-from lms_site.viewsets import RolePolicyPermissions, id_routes
+from lms_site import retry_log
+from lms_site.viewsets import RolePolicyPermissions
 
 from .admin_views import RetryView, StatementIndexView, StatementInspectView
 from .models import Statement, StatementStatus
@@ -32,17 +31,12 @@ class StatementFilterSet(WagtailFilterSet):
         fields = ["status", "created_at"]
 
 
-class StatementViewSet(RolePolicyPermissions, ModelViewSet):
+class StatementViewSet(RolePolicyPermissions, retry_log.RetryLogViewSet):
     model = Statement
     url_prefix = "xapi/statements"
     url_namespace = "xapi_statements"
-    icon = "list-ul"
     menu_label = _("xAPI statements")
     menu_order = 902
-    add_to_admin_menu = True
-    add_to_reference_index = False
-    copy_view_enabled = False
-    inspect_view_enabled = True
     index_view_class = StatementIndexView
     inspect_view_class = StatementInspectView
     list_display = [
@@ -63,8 +57,6 @@ class StatementViewSet(RolePolicyPermissions, ModelViewSet):
     ]
     filterset_class = StatementFilterSet
     search_fields = ["key"]
-    search_backend_name = None
-    ordering = "-created_at"
     inspect_view_fields = [
         "statement_id",
         "key",
@@ -80,22 +72,4 @@ class StatementViewSet(RolePolicyPermissions, ModelViewSet):
         "sent_at",
         "body",
     ]
-
-    def get_common_view_kwargs(self, **kwargs):
-        missing = dict.fromkeys(
-            ["add_url_name", "edit_url_name", "delete_url_name", "history_url_name", "usage_url_name"]
-        )
-        return super().get_common_view_kwargs(**missing, retry_url_name=self.get_url_name("retry"), **kwargs)
-
-    @property
-    def retry_view(self):
-        return self.construct_view(RetryView)
-
-    def get_urlpatterns(self):
-        return [
-            *id_routes(self, "index", "index_results", "inspect"),
-            path("retry/<id:pk>/", self.retry_view, name="retry"),
-        ]
-
-    def register_admin_url_finder(self):
-        pass
+    retry_view_class = RetryView
