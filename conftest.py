@@ -202,6 +202,14 @@ def _own_throttle_counters(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_renditions_of_earlier_tests():
+    """Wagtail's rendition cache starts empty: its keys are image ids, which a later test reuses (settings/test.py)."""
+    from django.core.cache import caches
+
+    caches["renditions"].clear()
+
+
+@pytest.fixture(autouse=True)
 def _own_page_cache(settings):
     """Each test starts with no cached visitor pages (lms_site/page_cache.py): tests write rows back without the
     signals that would empty it, and the same URLs come back in every test."""

@@ -21,6 +21,10 @@ STORAGES = files.storages_from_env({"PRIVATE_ROOT": str(PRIVATE_ROOT)}, base_dir
 SENDFILE_BACKEND = None
 SENDFILE_ROOT = str(PRIVATE_ROOT)
 CACHES["default"]["KEY_PREFIX"] = f"test-{TEST_WORKER}"  # noqa: F405
+# Wagtail keeps renditions in this cache, keyed by image id. A test's rows are rolled back and the next test's
+# images get the same ids again, so a rendition cached by one test named a file the next one never had (the
+# browser then asked for a missing image). Each test starts with it empty (conftest.py).
+CACHES["renditions"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "renditions"}  # noqa: F405
 # Sessions from the cache as in production with Redis (base.py): a test process and its live server share one
 # local-memory cache, so nothing reads a session another has changed.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
