@@ -102,6 +102,9 @@ def check_accessibility(page: Page, name: str, *, allow: dict[str, tuple[str, st
     moderate ones. Returns every violation found.
     """
     __tracebackhide__ = True  # a failure points at the test's line, with the violations as its message
+    # A click just before may have started a navigation: axe must run on the page it leads to, not on a
+    # document torn down half-way through the run.
+    page.wait_for_load_state("load")
     source = _axe_source()
     for frame in page.frames:
         try:

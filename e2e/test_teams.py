@@ -120,6 +120,7 @@ def test_a_manager_buys_seats_invites_from_csv_and_follows_a_member_to_her_certi
     check_accessibility(page, "a team's progress grid")
     page.screenshot(path=artefact_path("teams-progress-desktop.png"), full_page=True)
     page.get_by_role("navigation", name="Team pages").get_by_role("link", name="Seats and orders").click()
+    expect(page.get_by_role("heading", name="Orders")).to_be_visible()
     check_accessibility(page, "a team's seats and orders")
     with page.expect_download() as download:
         page.get_by_role("link", name=re.compile("Invoice")).first.click()
