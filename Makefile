@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint css css-check bench system-deps migrate clean prod-local prod-local-stop prod-smoke
+.PHONY: run test test-fast lint css css-check bench system-deps migrate clean prod-local prod-local-stop prod-smoke messages
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)."; exit 1; }
@@ -42,6 +42,16 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+
+# Where makemessages does not look: installed packages, tests, tools and built files.
+MESSAGES_IGNORE := --ignore=.venv --ignore=node_modules --ignore=e2e --ignore=var --ignore='*/tests/*' \
+	--ignore=bench --ignore=deploy --ignore=scripts --ignore=static/css --ignore='static/vendor/*' --ignore=conftest.py
+
+## Update the translation catalogues (locale/) from the code, then compile them (needs gettext: docs/translating.md)
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l de -l ar --add-location=file $(MESSAGES_IGNORE)
+	$(PY) manage.py makemessages -d djangojs -l de -l ar --add-location=file $(MESSAGES_IGNORE)
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
 
 ## Rebuild the committed Tailwind CSS (needs Node.js and npm)
 css:

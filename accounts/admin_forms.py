@@ -35,7 +35,7 @@ class RoleFieldsMixin:
         self.fields.pop("is_superuser", None)
         if "groups" in self.fields:
             self.fields["groups"].queryset = Group.objects.exclude(name__in=ROLE_GROUPS.values())
-            self.fields["groups"].help_text = "Extra groups. The role's own group is added automatically."
+            self.fields["groups"].help_text = _("Extra groups. The role's own group is added automatically.")
 
     def _clean_username(self):
         # Wagtail's check compares exactly (exactly on SQLite, ignoring case under MariaDB's collation); this one

@@ -87,7 +87,7 @@ class SignUpForm(auth_forms.BaseUserCreationForm):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ("first_name", "last_name", "time_zone")
+        fields = ("first_name", "last_name", "time_zone", "preferred_language")
         help_texts = {"time_zone": _("Your days, such as those of a learning streak, begin at midnight here.")}
 
 

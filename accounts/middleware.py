@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, get_user_model, logout
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 
 class SignOutBannedUsersMiddleware:
@@ -20,7 +21,7 @@ class SignOutBannedUsersMiddleware:
             banned = get_user_model()._default_manager.filter(pk=user_id, is_banned=True).exists()
             logout(request)
             if banned:
-                messages.error(request, "Your account has been suspended, so you have been signed out.")
+                messages.error(request, _("Your account has been suspended, so you have been signed out."))
                 return redirect("accounts:sign_in")
         return self.get_response(request)
 

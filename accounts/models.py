@@ -2,6 +2,7 @@ import zoneinfo
 from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -57,6 +58,16 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
         choices=time_zone_choices,
         default="UTC",
         help_text=_("Days, such as those of a learning streak, begin at midnight here."),
+    )
+
+    # What reaches this person away from a page (e-mails, certificates, receipts) is written in it, and they land
+    # in it when they sign in. Pages themselves follow the URL (lms_site/i18n.py).
+    preferred_language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("E-mails and certificates are written in this language."),
     )
 
     # The optional notifications this person turned off. Stored as what is *off*, so a kind of e-mail added

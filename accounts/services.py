@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_variables
 
+from lms_site import i18n
+
 from . import selectors
 from .models import OPTIONAL_NOTIFICATIONS, ExternalIdentity, Notification, Role, SentNotification, User
 from .tasks import send_account_email
@@ -48,19 +50,30 @@ def sync_role_groups(*, user: User) -> None:
 
 @sensitive_variables("password")
 def register_learner(
-    *, username: str, email: str, password: str, first_name: str = "", last_name: str = "", time_zone: str = "UTC"
+    *,
+    username: str,
+    email: str,
+    password: str,
+    first_name: str = "",
+    last_name: str = "",
+    time_zone: str = "UTC",
+    language: str = "",
 ) -> User:
     email = email.strip().lower()
     if selectors.email_taken(email=email):
-        raise AccountError("An account with this e-mail address already exists.")
+        raise AccountError(_("An account with this e-mail address already exists."))
     if selectors.username_taken(username=username):
-        raise AccountError("A user with that username already exists. Usernames ignore upper and lower case.")
+        raise AccountError(
+            _("A user with that username already exists. Usernames ignore upper and lower case.")
+        )
     user = User(
         username=username,
         email=email,
         first_name=first_name,
         last_name=last_name,
         time_zone=time_zone,
+        # The language they signed up in, until they choose another in their profile.
+        preferred_language=i18n.supported(language),
         role=Role.LEARNER,
     )
     user.set_password(password)
@@ -69,7 +82,7 @@ def register_learner(
             user.save()
     except IntegrityError:
         # Two sign-ups raced for the same e-mail or username (in any case); the unique constraints decided.
-        raise AccountError("That e-mail address or username was just taken. Please choose another.") from None
+        raise AccountError(_("That e-mail address or username was just taken. Please choose another.")) from None
     return user
 
 
@@ -83,7 +96,7 @@ def change_role(*, user: User, role: Role) -> User:
 @transaction.atomic
 def ban_user(*, user: User, banned_by: User) -> User:
     if user.pk == banned_by.pk:
-        raise AccountError("You cannot ban your own account.")
+        raise AccountError(_("You cannot ban your own account."))
     user.is_banned = True
     user.save(update_fields=["is_banned"])
     return user
@@ -97,20 +110,25 @@ def unban_user(*, user: User) -> User:
 
 
 @transaction.atomic
-def update_profile(*, user: User, first_name: str, last_name: str, time_zone: str) -> User:
+def update_profile(
+    *, user: User, first_name: str, last_name: str, time_zone: str, preferred_language: str | None = None
+) -> User:
     if time_zone not in zoneinfo.available_timezones():
-        raise AccountError("Choose a time zone from the list.")
+        raise AccountError(_("Choose a time zone from the list."))
+    if preferred_language is not None and i18n.supported(preferred_language) != preferred_language:
+        raise AccountError(_("Choose a language from the list."))
     user.first_name, user.last_name, user.time_zone = first_name.strip(), last_name.strip(), time_zone
-    user.save(update_fields=["first_name", "last_name", "time_zone"])
+    user.preferred_language = preferred_language or user.preferred_language
+    user.save(update_fields=["first_name", "last_name", "time_zone", "preferred_language"])
     return user
 
 
 def render_email(*, template: str, context: dict[str, Any], user: User) -> tuple[str, str]:
-    """Subject and plain-text body of `{template}_subject.txt` and `{template}.txt`, with times in the
-    recipient's zone. Plain text is rendered without HTML escaping: a title "Q&A" or a name "O'Brien" must
+    """Subject and plain-text body of `{template}_subject.txt` and `{template}.txt`, in the recipient's language
+    and with times in their zone. Plain text is rendered without HTML escaping: a title "Q&A" or a name "O'Brien" must
     not reach anyone as "Q&amp;A" or "O&#x27;Brien"."""
     context = {"site_url": settings.WAGTAILADMIN_BASE_URL, **context, "user": user}
-    with timezone.override(user.tzinfo):
+    with timezone.override(user.tzinfo), i18n.speaking_to(user):
         subject = "".join(_render_text(f"{template}_subject.txt", context).splitlines())
         body = _render_text(f"{template}.txt", context)
     return subject.strip(), body

@@ -13,13 +13,14 @@ from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import get_language, ngettext
 from django.views.debug import SafeExceptionReporterFilter
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django.views.generic import View
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
+from lms_site import i18n
 from lms_site.htmx import personal
 
 from . import forms, selectors, services, sso, throttling
@@ -104,12 +105,13 @@ def sign_up(request):
                 first_name=form.cleaned_data["first_name"],
                 last_name=form.cleaned_data["last_name"],
                 time_zone=form.cleaned_data["time_zone"],
+                language=get_language(),
             )
         except services.AccountError as error:
             form.add_error("email", str(error))
         else:
             login(request, user, backend="accounts.backends.EmailOrUsernameBackend")
-            messages.success(request, f"Welcome, {user.first_name}! Your account is ready.")
+            messages.success(request, _("Welcome, %(name)s! Your account is ready.") % {"name": user.first_name})
             # A new learner lands on their dashboard (its suggestions are where to start), unless they signed
             # up on the way somewhere, such as a course's enrol button.
             target = _safe_next(request, "")
@@ -128,8 +130,9 @@ def profile(request):
         except services.AccountError as error:
             form.add_error("time_zone", str(error))
         else:
-            messages.success(request, "Your profile is saved.")
-            return redirect("accounts:profile")
+            messages.success(request, _("Your profile is saved."))
+            # In the language just chosen: the page itself follows the URL.
+            return redirect(i18n.url_in(reverse("accounts:profile"), request.user.preferred_language))
     status = 400 if form.errors else 200
     notifications_form = forms.NotificationPreferencesForm(user=request.user)
     context = {"form": form, "notifications_form": notifications_form}
@@ -200,6 +203,10 @@ class SignInView(auth_views.LoginView):
         # Reached only without a safe `next` (LoginView checks it first).
         return _landing(self.request.user)
 
+    def get_success_url(self):
+        # Where they were going, in the language of their profile.
+        return i18n.url_in(super().get_success_url(), self.request.user.preferred_language)
+
     def form_invalid(self, form):
         for limit, identity in self.checks:
             throttling.hit(limit, identity)
@@ -211,7 +218,7 @@ class SignInView(auth_views.LoginView):
 class SignOutView(auth_views.LogoutView):
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)
-        messages.info(request, "You have signed out.")
+        messages.info(request, _("You have signed out."))
         return response
 
 

@@ -28,6 +28,7 @@ from django.core.exceptions import DisallowedHost
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
+from django.utils.translation import get_language_from_path
 
 from . import replicas
 
@@ -132,8 +133,8 @@ def page_key(request: HttpRequest) -> str | None:
         host = request.get_host()
     except DisallowedHost:
         return None  # the view stack answers 400
-    # No LocaleMiddleware yet: it would have to sit above this middleware to set LANGUAGE_CODE in time.
-    language = getattr(request, "LANGUAGE_CODE", None) or settings.LANGUAGE_CODE
+    # The path's prefix decides the language (lms_site/i18n.py); this middleware runs before LocaleMiddleware.
+    language = get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
     parts: list[str] = [
         request.scheme or "",
         host,

@@ -3,7 +3,9 @@ import lms_site.converters  # noqa: F401
 
 # isort: split
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 from django.views.generic import TemplateView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -18,17 +20,6 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     # Wagtail's document URLs, served through the private-file door (lms_site/documents.py).
     path("documents/", include(documents.urlpatterns)),
-    path("accounts/", include("accounts.urls")),
-    path("learning/", include("learning.urls")),
-    path("assessments/", include("assessments.urls")),
-    path("certificates/", include("certificates.urls")),
-    path("billing/", include("billing.urls")),
-    path("gamification/", include("gamification.urls")),
-    path("scheduling/", include("scheduling.urls")),
-    path("scorm/", include("scorm.urls")),
-    path("analytics/", include("analytics.urls")),
-    # Not "teams/": editors may well call a marketing page "Teams", and a site URL would hide it.
-    path("organisations/", include("organisations.urls")),
     path("lti/", include("lti.urls")),  # LTI 1.3 tool: login, launch, JWKS, deep linking
     # The REST API v1 (api/v1.py): OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs.
     path("api/v1/", api_v1_urls()),
@@ -44,5 +35,23 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-# Wagtail's page tree answers every other URL, so it comes last.
-urlpatterns += [path("", include(wagtail_urls))]
+# What people read, in every language: English without a prefix, the others under /de/, /ar/ (lms_site/i18n.py).
+# The admin, the API, LTI, health checks and files keep one address: machines and editors call them.
+urlpatterns += i18n_patterns(
+    path("accounts/", include("accounts.urls")),
+    path("learning/", include("learning.urls")),
+    path("assessments/", include("assessments.urls")),
+    path("certificates/", include("certificates.urls")),
+    path("billing/", include("billing.urls")),
+    path("gamification/", include("gamification.urls")),
+    path("scheduling/", include("scheduling.urls")),
+    path("scorm/", include("scorm.urls")),
+    path("analytics/", include("analytics.urls")),
+    # Not "teams/": editors may well call a marketing page "Teams", and a site URL would hide it.
+    path("organisations/", include("organisations.urls")),
+    # Strings that the site's JavaScript shows (static/js/*.js read them through `gettext`).
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    # Wagtail's page tree answers every other URL, so it comes last.
+    path("", include(wagtail_urls)),
+    prefix_default_language=False,
+)

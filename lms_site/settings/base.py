@@ -101,6 +101,8 @@ MIDDLEWARE = [
     # Over-long query parameters answer 400; so does a Wagtail admin view's crash on a value it cannot read.
     "lms_site.middleware.RefuseUnreadableInput",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After the session (nothing of it is read: the URL alone decides), before CommonMiddleware's redirects.
+    "lms_site.i18n.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -125,6 +127,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.debug",
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
@@ -516,8 +519,11 @@ else:
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", EMAIL_BACKEND)
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 
-# Internationalisation
+# Internationalisation (lms_site/i18n.py, docs/adr/0037). English is the source language, without a URL prefix;
+# the others are served under /de/ and /ar/. Names are in their own language, as the switcher shows them.
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("ar", "العربية")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
