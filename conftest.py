@@ -159,6 +159,17 @@ def _new_course(catalogue, trainer):
 
 
 @pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language: a request to /de/ leaves German active in the thread (Django's
+    LocaleMiddleware activates and never deactivates), and page addresses follow the active language."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_course_structures(db):
     """No test sees another's cached course outlines (learning.selectors.course_structure): rows written back
     between tests come without the page signals that would make them stale."""

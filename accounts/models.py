@@ -1,8 +1,8 @@
 import zoneinfo
 from typing import ClassVar
 
-from django.contrib.auth.models import AbstractUser, UserManager
 from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone

@@ -14,8 +14,10 @@ from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_variables
+from wagtail.models import Page
 
 from lms_site import i18n
+from lms_site.translated_pages import in_language
 
 from . import selectors
 from .models import OPTIONAL_NOTIFICATIONS, ExternalIdentity, Notification, Role, SentNotification, User
@@ -63,9 +65,7 @@ def register_learner(
     if selectors.email_taken(email=email):
         raise AccountError(_("An account with this e-mail address already exists."))
     if selectors.username_taken(username=username):
-        raise AccountError(
-            _("A user with that username already exists. Usernames ignore upper and lower case.")
-        )
+        raise AccountError(_("A user with that username already exists. Usernames ignore upper and lower case."))
     user = User(
         username=username,
         email=email,
@@ -129,6 +129,8 @@ def render_email(*, template: str, context: dict[str, Any], user: User) -> tuple
     not reach anyone as "Q&amp;A" or "O&#x27;Brien"."""
     context = {"site_url": settings.WAGTAILADMIN_BASE_URL, **context, "user": user}
     with timezone.override(user.tzinfo), i18n.speaking_to(user):
+        # A course or lesson named in the e-mail by its title in that language, where it is translated.
+        context = {name: in_language(value) if isinstance(value, Page) else value for name, value in context.items()}
         subject = "".join(_render_text(f"{template}_subject.txt", context).splitlines())
         body = _render_text(f"{template}.txt", context)
     return subject.strip(), body

@@ -114,7 +114,7 @@ class FilterForm(forms.Form):
         super().__init__(values, **kwargs)
 
         visible = selectors.visible_courses(viewer=viewer)  # None: every course (admins)
-        courses = CoursePage.objects.all() if visible is None else visible
+        courses = CoursePage.objects.originals() if visible is None else visible
         self.fields["course"].queryset = courses.order_by("title").only("id", "title")
         if self.is_admin:
             self.fields["category"].queryset = Category.objects.order_by("name")

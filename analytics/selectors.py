@@ -86,7 +86,7 @@ def visible_courses(*, viewer: User | AnonymousUser | None) -> QuerySet[CoursePa
         raise PermissionDenied("Analytics are for trainers and admins.")
     if viewer.is_superuser:
         return None
-    taught: QuerySet[CoursePage] = CoursePage.objects.filter(trainer=viewer)
+    taught: QuerySet[CoursePage] = CoursePage.objects.originals().filter(trainer=viewer)
     return taught
 
 
@@ -101,7 +101,7 @@ def courses_in_scope(*, filters: Filters, viewer: User | AnonymousUser | None) -
     """The courses the report covers: the filters, always intersected with what the viewer may see, so no
     course id or trainer id in the filters can widen it."""
     visible = visible_courses(viewer=viewer)
-    courses: QuerySet[CoursePage] = CoursePage.objects.all() if visible is None else visible
+    courses: QuerySet[CoursePage] = CoursePage.objects.originals() if visible is None else visible
     if filters.course_ids:
         courses = courses.filter(pk__in=filters.course_ids)
     if filters.category_id is not None:

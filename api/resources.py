@@ -102,7 +102,7 @@ def _course(course: CoursePage) -> dict:
 
 
 def _public_courses():
-    return CoursePage.objects.live().public().select_related("category", "trainer")
+    return CoursePage.objects.live().public().originals().select_related("category", "trainer")
 
 
 def _public_course(course_id: int) -> CoursePage:
@@ -123,7 +123,7 @@ def list_courses(request, filters: Query[CourseFilters]):
         # Wagtail's search (lms_site/search_backend.py reduces the query to plain words) gives the ids;
         # pages stay in id order so the cursor is stable.
         # Searched before the filters: the search index only filters on the fields it declares.
-        searched = CoursePage.objects.live().public().search(filters.q, operator="and")
+        searched = CoursePage.objects.live().public().originals().search(filters.q, operator="and")
         ids = [page.pk for page in searched]
         courses = courses.filter(pk__in=ids)
     items, next_cursor = paginate(courses, cursor=filters.cursor, limit=filters.limit)

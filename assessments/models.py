@@ -13,6 +13,7 @@ from wagtail.models import Page
 from courses.models import CoursePage
 from courses.permissions import CourseContentPermissionTester
 from lms_site import seo
+from lms_site.translated_pages import OneAddressPerLanguage, OriginalsPageManager
 
 from . import grading
 from .blocks import QuestionsBlock
@@ -32,8 +33,11 @@ class DisplayMode(models.TextChoices):
     ONE_PER_SCREEN = "one", "One question per screen"
 
 
-class AssessmentPage(Page):
+class AssessmentPage(OneAddressPerLanguage, Page):
     """A quiz or exam inside a course: its questions are StreamField blocks whose ids never change."""
+
+    # `.originals()` lists a page once, not once per language (lms_site/translated_pages.py).
+    objects = OriginalsPageManager()
 
     intro = RichTextField(blank=True, features=["bold", "italic", "link", "ol", "ul"])
     questions = StreamField(QuestionsBlock(), blank=False)

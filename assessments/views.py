@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from lms_site.htmx import personal
+from lms_site.translated_pages import in_language
 
 from . import selectors, services
 from .models import AssessmentPage, Attempt
@@ -34,7 +35,8 @@ def assessment_page(request, *, assessment: AssessmentPage):
 
 @require_POST
 def start(request, assessment_id: int):
-    assessment = get_object_or_404(AssessmentPage.objects.live(), pk=assessment_id)
+    # In the reader's language: the attempt keeps the questions as they read them (same ids and keys).
+    assessment = in_language(get_object_or_404(AssessmentPage.objects.live(), pk=assessment_id))
     if not request.user.is_authenticated:
         return redirect_to_login(assessment.url)
     try:

@@ -47,7 +47,7 @@ class CouponForm(WagtailAdminModelForm):
         error_messages={"min_value": _("Enter an amount above 0.")},
     )
     course = IdModelChoiceField(
-        queryset=CoursePage.objects.filter(price__gt=0).order_by("title"),
+        queryset=CoursePage.objects.originals().filter(price__gt=0).order_by("title"),
         required=False,
         empty_label=_("Any paid course"),
         help_text=_("Only for this course. Empty: any paid course."),

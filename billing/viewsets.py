@@ -29,7 +29,7 @@ class OrderFilterSet(WagtailFilterSet):
     status = django_filters.ChoiceFilter(
         label="Status", choices=OrderStatus.choices, widget=forms.RadioSelect, empty_label="All"
     )
-    course = django_filters.ModelChoiceFilter(queryset=CoursePage.objects.order_by("title"))
+    course = django_filters.ModelChoiceFilter(queryset=CoursePage.objects.originals().order_by("title"))
     created_at = django_filters.DateFromToRangeFilter(label="Created", widget=DateRangePickerWidget)
 
     class Meta:

@@ -36,7 +36,7 @@ def status_filters() -> dict[str, Q]:
 
 
 class CertificateFilterSet(WagtailFilterSet):
-    course = django_filters.ModelChoiceFilter(queryset=CoursePage.objects.order_by("title"))
+    course = django_filters.ModelChoiceFilter(queryset=CoursePage.objects.originals().order_by("title"))
     status = django_filters.ChoiceFilter(
         label="Status",
         choices=CertificateStatus.choices,

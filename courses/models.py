@@ -20,6 +20,7 @@ from wagtail.search import index
 from lms_site import seo
 from lms_site.page_cache import cache_for_visitors
 from lms_site.replicas import replica_reads
+from lms_site.translated_pages import OneAddressPerLanguage, OriginalsPageManager
 
 from . import registry
 from .blocks import LessonBodyBlock
@@ -70,8 +71,11 @@ class Category(models.Model):  # type: ignore[django-manager-missing]
         super().save(*args, **kwargs)
 
 
-class CourseIndexPage(Page):
+class CourseIndexPage(OneAddressPerLanguage, Page):
     """The catalogue: lists the live courses below it, with filters and search."""
+
+    # `.originals()` lists a page once, not once per language (lms_site/translated_pages.py).
+    objects = OriginalsPageManager()
 
     intro: "models.TextField[str, str]" = models.TextField(
         blank=True, help_text="A sentence or two shown above the course list."
@@ -114,7 +118,10 @@ class CourseIndexPage(Page):
         return CataloguePermissionTester(user, self)
 
 
-class CoursePage(Page):
+class CoursePage(OneAddressPerLanguage, Page):
+    # `.originals()` lists a page once, not once per language (lms_site/translated_pages.py).
+    objects = OriginalsPageManager()
+
     summary: "models.CharField[str, str]" = models.CharField(
         max_length=300, help_text="One or two sentences for the catalogue card."
     )
@@ -243,7 +250,7 @@ class CoursePage(Page):
 
         context = super().get_context(request, *args, **kwargs)
         context["outline"] = course_outline(course=self)
-        context["prerequisites"] = CoursePage.objects.live().filter(required_by=self).order_by("title")
+        context["prerequisites"] = CoursePage.objects.live().originals().filter(required_by=self).order_by("title")
         return context
 
     # Visitors' version: its live sessions (scheduling) and trainer (accounts) reach page_cache.invalidate().
@@ -255,7 +262,10 @@ class CoursePage(Page):
         return CourseContentPermissionTester(user, self, course=self)
 
 
-class ModulePage(Page):
+class ModulePage(OneAddressPerLanguage, Page):
+    # `.originals()` lists a page once, not once per language (lms_site/translated_pages.py).
+    objects = OriginalsPageManager()
+
     summary: "models.TextField[str, str]" = models.TextField(blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("summary")]
@@ -281,7 +291,10 @@ class ModulePage(Page):
         return CourseContentPermissionTester(user, self, course=self.course)
 
 
-class LessonPage(Page):
+class LessonPage(OneAddressPerLanguage, Page):
+    # `.originals()` lists a page once, not once per language (lms_site/translated_pages.py).
+    objects = OriginalsPageManager()
+
     summary: "models.CharField[str, str]" = models.CharField(max_length=300, blank=True)
     estimated_minutes: "models.PositiveIntegerField[int, int]" = models.PositiveIntegerField(
         "estimated duration (minutes)", default=10

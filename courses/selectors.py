@@ -6,6 +6,8 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import QueryDict
 
+from lms_site.translated_pages import in_language_many
+
 from .forms import CatalogueFilterForm
 from .models import Category, CourseIndexPage, CoursePage, LessonPage, Level, ModulePage
 
@@ -47,8 +49,9 @@ def catalogue_page(*, catalogue: CourseIndexPage, params: QueryDict) -> dict[str
     courses = catalogue_courses(catalogue=catalogue, **filters)
     paginator = Paginator(courses, settings.LMS_CATALOGUE_PAGE_SIZE)
     page_obj = paginator.get_page(params.get("page"))
-    # Loaded here, so the rows come from where the caller chose to read (lms_site.replicas.replica_reads).
-    page_obj.object_list = list(page_obj.object_list)
+    # Loaded here, so the rows come from where the caller chose to read (lms_site.replicas.replica_reads);
+    # each card in the reader's language where the course is translated.
+    page_obj.object_list = in_language_many(page_obj.object_list, fields=CARD_FIELDS)
     # Page links keep the filters so a shared URL shows the same results.
     kept = QueryDict(mutable=True)
     kept.update(filters)
@@ -62,6 +65,9 @@ def catalogue_page(*, catalogue: CourseIndexPage, params: QueryDict) -> dict[str
         "filter_querystring": kept.urlencode(),
     }
 
+
+# What a course card shows of a course's text.
+CARD_FIELDS = ("title", "summary")
 
 OUTLINE_LESSON_FIELDS = (
     "id",
@@ -91,10 +97,14 @@ class ModuleOutline:
 
 
 def course_outline(*, course: CoursePage) -> list[ModuleOutline]:
-    """The live modules of a course with their live lessons, in tree order, in two queries."""
-    modules = list(ModulePage.objects.live().child_of(course).order_by("path"))
+    """The live modules of a course with their live lessons, in tree order, in two queries (two more in a
+    language the course is translated into: its titles)."""
+    modules = in_language_many(ModulePage.objects.live().child_of(course).order_by("path"))
     # Only what an outline shows and links need: a 200-lesson course otherwise loads every page column.
-    lessons = LessonPage.objects.live().descendant_of(course).order_by("path").only(*OUTLINE_LESSON_FIELDS)
+    lessons = in_language_many(
+        LessonPage.objects.live().descendant_of(course).order_by("path").only(*OUTLINE_LESSON_FIELDS),
+        fields=("title",),
+    )
     by_module: dict[str, list[LessonPage]] = {module.path: [] for module in modules}
     for lesson in lessons:
         parent_path = lesson.path[: -CoursePage.steplen]

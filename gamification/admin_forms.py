@@ -55,7 +55,7 @@ class AdjustPointsForm(forms.Form):
         error_messages={"required": "Give a reason: the learner sees it and it stays in the ledger."},
     )
     course = IdModelChoiceField(
-        queryset=CoursePage.objects.order_by("title"),
+        queryset=CoursePage.objects.originals().order_by("title"),
         required=False,
         empty_label="No course",
         help_text="Points for a course also count on that course's leaderboard.",

@@ -379,7 +379,7 @@ def unseen_awards(*, user: User, shown: int = 3, limit: int = 200) -> UnseenAwar
 def leaderboard_courses(*, user: User) -> "list[CoursePage]":
     """The course boards a user can open: courses they study, and those they teach."""
     studying = Q(enrollments__user=user, enrollments__status__in=STUDYING_STATUSES)
-    return list(CoursePage.objects.filter(studying | Q(trainer=user)).distinct().order_by("title").only("id", "title"))
+    return list(CoursePage.objects.originals().filter(studying | Q(trainer=user)).distinct().order_by("title").only("id", "title"))
 
 
 BADGE_RULE_LEDGER: dict[str, Rule] = {

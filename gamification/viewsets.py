@@ -140,7 +140,7 @@ class BadgeViewSet(RoleOnlyViewSet):
 
 class PointLedgerFilterSet(WagtailFilterSet):
     rule = django_filters.ChoiceFilter(label="Rule", choices=Rule.choices, empty_label="All")
-    course = IdModelChoiceFilter(queryset=CoursePage.objects.order_by("title"))
+    course = IdModelChoiceFilter(queryset=CoursePage.objects.originals().order_by("title"))
     created_at = django_filters.DateFromToRangeFilter(label="Date", widget=DateRangePickerWidget)
 
     class Meta:

@@ -118,7 +118,7 @@ class FeaturedCoursesBlock(MarketingStructBlock):
 
     def get_preview_value(self):
         # Real courses make a truthful preview; a placeholder course would need a page that does not exist.
-        recent = CoursePage.objects.live().public().order_by("-first_published_at")[:3]
+        recent = CoursePage.objects.live().public().originals().order_by("-first_published_at")[:3]
         return self.normalize({"heading": "Popular right now", "courses": list(recent)})
 
     def get_context(self, value, parent_context=None):

@@ -8,8 +8,9 @@ from wagtail.search import index
 from wagtail.url_routing import RouteResult
 
 from courses.models import LessonPage
-from lms_site import seo
+from lms_site import seo, translated_pages
 from lms_site.page_cache import cache_for_visitors
+from lms_site.translated_pages import OriginalsPageManager
 
 from .blocks import MarketingBlock
 
@@ -17,8 +18,11 @@ if TYPE_CHECKING:
     from wagtail.images.models import Image
 
 
-class MarketingPage(Page):
+class MarketingPage(translated_pages.OneAddressPerLanguage, Page):
     """What the home page and landing pages share: a body of marketing blocks and a social share image."""
+
+    # `.originals()` lists a page once, not once per language (lms_site/translated_pages.py).
+    objects = OriginalsPageManager()
 
     body = StreamField(MarketingBlock(), blank=True)
     # Spelled out: Page is Any to mypy, so django-stubs cannot infer the type of a field declared on its subclass.
@@ -56,9 +60,17 @@ class HomePage(MarketingPage):
     page_description = "The site's front page. There is only one."
 
     def route(self, request, path_components):
+        # Every language routes through the original tree, and the page found carries the text of its translation
+        # in the URL's language (lms_site/translated_pages.py). A translated home is where Wagtail starts for
+        # /de/ once one exists.
+        home = translated_pages.original_of(self)
+        if home.pk != self.pk:
+            return home.route(request, path_components)
         # A lesson (catalogue/course/module/lesson) in one query rather than two at each of four levels.
         lesson = LessonPage.live_at(parent=self, path_components=path_components)
-        return RouteResult(lesson) if lesson is not None else super().route(request, path_components)
+        found = RouteResult(lesson) if lesson is not None else super().route(request, path_components)
+        page, args, kwargs = found
+        return RouteResult(translated_pages.in_language(page), args, kwargs)
 
 
 class LandingPage(MarketingPage):

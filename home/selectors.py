@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 from wagtail.models import Site
 
 from lms_site import page_cache
+from lms_site.translated_pages import in_language_many
 
 # The menu changes with the pages (a new generation, lms_site.page_cache); the timeout only bounds a change
 # made without a signal (a queryset update, a raw SQL fix).
@@ -70,7 +71,7 @@ def _menu(request: HttpRequest) -> list[MenuEntry]:
     if site is None:
         return []
     entries = []
-    for page in site.root_page.get_children().live().in_menu():
+    for page in in_language_many(site.root_page.get_children().live().in_menu(), fields=("title",)):
         # Relative within the request's site, as {% pageurl %} writes it; a page no site routes to has none.
         url = page.get_url(request=request, current_site=site)
         if url:

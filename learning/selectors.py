@@ -24,6 +24,7 @@ from accounts.models import User
 from courses.models import CoursePage, LessonPage, ModulePage
 from courses.selectors import ModuleOutline, course_outline
 from lms_site.renditions import load_renditions
+from lms_site.translated_pages import in_language
 
 from . import requirements
 from .models import STUDYING_STATUSES, Enrollment, EnrollmentStatus, LessonProgress
@@ -92,7 +93,7 @@ def is_course_staff(*, user: User | AnonymousUser, course: CoursePage) -> bool:
 
 def missing_prerequisites(*, user: User | AnonymousUser, course: CoursePage) -> list[CoursePage]:
     """Live prerequisite courses the user has not completed yet."""
-    required = list(CoursePage.objects.live().filter(required_by=course).order_by("title"))
+    required = list(CoursePage.objects.live().originals().filter(required_by=course).order_by("title"))
     if not required:
         return []
     completed = (
@@ -261,6 +262,7 @@ def course_structure(*, course_path: str) -> CourseStructure | None:
         course = CoursePage.objects.filter(path=course_path).first()
         if course is None:
             return None
+        course = in_language(course)  # kept per language (the key), like the outline's titles
         steps = requirements.outline_steps(course=course, user=AnonymousUser())
         structure = CourseStructure(
             course=course, outline=course_outline(course=course), steps=steps, generation=generation
@@ -463,6 +465,7 @@ def course_suggestions(
     levels = {course.level for course in finished}
     courses = (
         CoursePage.objects.live()
+        .originals()
         .exclude(Exists(_restrictions_over(OuterRef("path"))))
         .exclude(enrollments__user=user)
         .exclude(trainer=user)
@@ -561,7 +564,9 @@ def taught_courses(*, user: User, now: datetime | None = None) -> QuerySet[Cours
 
     `inactive_count` counts the learners `inactive_learners` describes.
     """
-    courses = CoursePage.objects.all() if user.is_superuser else CoursePage.objects.filter(trainer=user)
+    courses = CoursePage.objects.originals()
+    if not user.is_superuser:
+        courses = courses.filter(trainer=user)
     counted: QuerySet[CoursePage] = courses.annotate(
         active_count=Count("enrollments", filter=Q(enrollments__status=EnrollmentStatus.ACTIVE)),
         completed_count=Count("enrollments", filter=Q(enrollments__status=EnrollmentStatus.COMPLETED)),

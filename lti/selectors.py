@@ -26,8 +26,8 @@ def jwks() -> dict[str, list[dict[str, Any]]]:
 
 def launchable_pages() -> list[Page]:
     """Published courses and assessments, the content a teacher on a platform may place: courses first."""
-    courses: list[Page] = list(CoursePage.objects.live().order_by("title"))
-    assessments: list[Page] = list(AssessmentPage.objects.live().order_by("title"))
+    courses: list[Page] = list(CoursePage.objects.live().originals().order_by("title"))
+    assessments: list[Page] = list(AssessmentPage.objects.live().originals().order_by("title"))
     return courses + assessments
 
 

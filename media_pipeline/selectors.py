@@ -65,7 +65,7 @@ def assets_in_courses_taught_by(*, user: User | AnonymousUser) -> set[int]:
     Saved content only, not drafts: the videos a course shows (or showed when last published) are the ones its
     trainer answers for. Two queries, whatever the number of courses.
     """
-    paths = list(CoursePage.objects.filter(trainer_id=user.pk).values_list("path", flat=True))
+    paths = list(CoursePage.objects.originals().filter(trainer_id=user.pk).values_list("path", flat=True))
     if not paths:
         return set()
     under_a_course = Q()

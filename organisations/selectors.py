@@ -87,7 +87,7 @@ def current_assignments(*, organisation: Organisation) -> QuerySet[Assignment]:
 
 def courses_for_sale() -> QuerySet[CoursePage]:
     """The courses an organisation may buy seats of: published, with a price."""
-    return CoursePage.objects.live().filter(price__gt=0).order_by("title", "pk")
+    return CoursePage.objects.live().originals().filter(price__gt=0).order_by("title", "pk")
 
 
 def seat_orders(*, organisation: Organisation) -> QuerySet[Order]:
@@ -224,7 +224,7 @@ def groups_of(*, organisation: Organisation) -> QuerySet[Group]:
 
 def assignable_courses() -> QuerySet[CoursePage]:
     """The live courses a manager may assign (paid ones take a seat when assigned)."""
-    return CoursePage.objects.live().order_by("title")
+    return CoursePage.objects.live().originals().order_by("title")
 
 
 # The learner's assigned courses (their dashboard) --------------------------------------------------------------

@@ -49,7 +49,7 @@ WEEKS_HELP = lazy(_weeks_help, str)()
 
 def courses_for(user):
     """The courses whose sessions the user plans: every course for admins, their own for trainers."""
-    courses = CoursePage.objects.select_related("trainer").order_by("title")
+    courses = CoursePage.objects.originals().select_related("trainer").order_by("title")
     return courses if user is not None and user.is_superuser else courses.filter(trainer=user)
 
 

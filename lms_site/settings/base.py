@@ -59,6 +59,10 @@ INSTALLED_APPS = [
     "lms_site",  # the project package: seed_demo, and the outbox of unqueued tasks (lms_site/models.py)
     "accounts.apps.AccountsUsersAppConfig",  # Wagtail's user admin, with role and ban fields
     "wagtail.contrib.forms",
+    # Editors translate pages segment by segment; the structure (and so every quiz's keys) stays the original's
+    # (docs/adr/0038). Its `locales` app is Wagtail's locale admin with tree synchronisation.
+    "wagtail_localize",
+    "wagtail_localize.locales",
     "wagtail.contrib.frontend_cache",  # purges published pages from nginx or a CDN (FRONTEND_CACHE_PURGE_URL)
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -557,6 +561,10 @@ WAGTAILDOCS_SERVE_METHOD = "serve_view"
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 WAGTAIL_SITE_NAME = "Learnwell"
+# Pages have a locale and translations (wagtail-localize); the original, in LANGUAGE_CODE, is the course that
+# learners enrol in, whatever language they read it in (lms_site/translated_pages.py, docs/adr/0038).
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 WAGTAILADMIN_BASE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 # Wagtail's database backend behind a guard that reduces every query to plain words (see lms_site/search_backend.py).
 WAGTAILSEARCH_BACKENDS: dict[str, dict[str, Any]] = {"default": {"BACKEND": "lms_site.search_backend"}}

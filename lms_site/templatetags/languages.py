@@ -2,7 +2,8 @@
 
 from django import template
 
-from lms_site.i18n import LanguageLink, language_links as links_for
+from lms_site.i18n import LanguageLink
+from lms_site.i18n import language_links as links_for
 
 register = template.Library()
 

@@ -13,6 +13,7 @@ from courses.demo import seed_catalogue
 from gamification.demo import seed_badges
 from home.demo import seed_home_content
 from home.services import SiteError, set_default_site_address
+from lms_site.demo_translations import translate_demo
 from organisations.demo import DEMO_MANAGER, DEMO_ORGANISATION, seed_organisation
 from scheduling.demo import seed_sessions
 
@@ -53,6 +54,8 @@ class Command(BaseCommand):
             seed_billing()
             # After the seller's details: the demo team's seat order is invoiced.
             seed_organisation(courses=courses, home=home)
+            # Last: the translations copy what the pages hold by now (the home page's blocks, the course).
+            translate_demo(home=home)
 
         self.stdout.write(self.style.SUCCESS(f"Demo content ready: {len(courses)} courses in “{catalogue.title}”."))
         self.stdout.write("Demo accounts (development only):")
