@@ -20,22 +20,27 @@
   var finished = false;
   var lastError = "0";
 
+  // The error strings a package may show its learner, in the learner's language (Django's JavaScript
+  // catalogue, /jsi18n/); the codes, which packages act on, stay as the standards define them. Without the
+  // catalogue the runtime still works, in English.
+  var gettext = window.gettext || function (text) { return text; };
+
   var ERRORS_12 = {
-    "0": "No error", "101": "General exception", "201": "Invalid argument error",
-    "301": "Not initialized", "401": "Not implemented error", "403": "Element is read only",
-    "404": "Element is write only", "405": "Incorrect data type"
+    "0": gettext("No error"), "101": gettext("General exception"), "201": gettext("Invalid argument error"),
+    "301": gettext("Not initialized"), "401": gettext("Not implemented error"), "403": gettext("Element is read only"),
+    "404": gettext("Element is write only"), "405": gettext("Incorrect data type")
   };
   var ERRORS_2004 = {
-    "0": "No error", "101": "General exception", "103": "Already initialized",
-    "104": "Content instance terminated", "112": "Termination before initialization",
-    "113": "Termination after termination", "122": "Retrieve data before initialization",
-    "123": "Retrieve data after termination", "132": "Store data before initialization",
-    "133": "Store data after termination", "142": "Commit before initialization",
-    "143": "Commit after termination", "201": "General argument error", "301": "General get failure",
-    "351": "General set failure", "391": "General commit failure", "401": "Undefined data model element",
-    "403": "Data model element value not initialized", "404": "Data model element is read only",
-    "405": "Data model element is write only", "406": "Data model element type mismatch",
-    "407": "Data model element value out of range"
+    "0": gettext("No error"), "101": gettext("General exception"), "103": gettext("Already initialized"),
+    "104": gettext("Content instance terminated"), "112": gettext("Termination before initialization"),
+    "113": gettext("Termination after termination"), "122": gettext("Retrieve data before initialization"),
+    "123": gettext("Retrieve data after termination"), "132": gettext("Store data before initialization"),
+    "133": gettext("Store data after termination"), "142": gettext("Commit before initialization"),
+    "143": gettext("Commit after termination"), "201": gettext("General argument error"), "301": gettext("General get failure"),
+    "351": gettext("General set failure"), "391": gettext("General commit failure"), "401": gettext("Undefined data model element"),
+    "403": gettext("Data model element value not initialized"), "404": gettext("Data model element is read only"),
+    "405": gettext("Data model element is write only"), "406": gettext("Data model element type mismatch"),
+    "407": gettext("Data model element value out of range")
   };
   var READ_ONLY = /^cmi\.(core\.(student_id|student_name|credit|entry|total_time|lesson_mode)|learner_id|learner_name|credit|entry|total_time|mode|launch_data|_version)$/;
   var WRITE_ONLY = /^cmi\.(core\.(exit|session_time)|exit|session_time)$/;

@@ -8,6 +8,9 @@
     return;
   }
 
+  // Django's JavaScript catalogue (/jsi18n/) defines gettext; without it the player still works, in English.
+  var gettext = window.gettext || function (text) { return text; };
+
   var REPORT_EVERY_MS = 15000;
   var SEEK_SECONDS = 5;
   var started = new WeakSet(); // not a data attribute: htmx history snapshots would carry it over
@@ -97,7 +100,7 @@
         .then(function (data) {
           if (data && data.completed) {
             done = true;
-            if (status) status.textContent = "Lesson completed: you watched enough of this video.";
+            if (status) status.textContent = gettext("Lesson completed: you watched enough of this video.");
             figure.dispatchEvent(new CustomEvent("lesson:video-completed", { bubbles: true }));
           }
         })
