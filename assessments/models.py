@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
@@ -22,15 +23,15 @@ from .blocks import QuestionsBlock
 
 
 class ShowAnswers(models.TextChoices):
-    NEVER = "never", "Never"
-    AFTER_EACH_ATTEMPT = "after_each_attempt", "After each attempt"
-    AFTER_LAST_ATTEMPT = "after_last_attempt", "After the last allowed attempt"
-    AFTER_DUE_DATE = "after_due_date", "After the due date"
+    NEVER = "never", _("Never")
+    AFTER_EACH_ATTEMPT = "after_each_attempt", _("After each attempt")
+    AFTER_LAST_ATTEMPT = "after_last_attempt", _("After the last allowed attempt")
+    AFTER_DUE_DATE = "after_due_date", _("After the due date")
 
 
 class DisplayMode(models.TextChoices):
-    ALL_ON_ONE_PAGE = "all", "All questions on one page"
-    ONE_PER_SCREEN = "one", "One question per screen"
+    ALL_ON_ONE_PAGE = "all", _("All questions on one page")
+    ONE_PER_SCREEN = "one", _("One question per screen")
 
 
 class AssessmentPage(OneAddressPerLanguage, Page):
@@ -42,29 +43,37 @@ class AssessmentPage(OneAddressPerLanguage, Page):
     intro = RichTextField(blank=True, features=["bold", "italic", "link", "ol", "ul"])
     questions = StreamField(QuestionsBlock(), blank=False)
     pass_mark: "models.PositiveSmallIntegerField[int, int]" = models.PositiveSmallIntegerField(
-        "pass mark (%)", default=70, validators=[MinValueValidator(0), MaxValueValidator(100)]
+        _("pass mark (%)"), default=70, validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
     max_attempts: "models.PositiveSmallIntegerField[int | None, int | None]" = models.PositiveSmallIntegerField(
-        "attempts allowed", null=True, blank=True, validators=[MinValueValidator(1)], help_text="Empty: unlimited."
+        _("attempts allowed"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Empty: unlimited."),
     )
     time_limit_minutes: "models.PositiveIntegerField[int | None, int | None]" = models.PositiveIntegerField(
-        "time limit (minutes)", null=True, blank=True, validators=[MinValueValidator(1)], help_text="Empty: no limit."
+        _("time limit (minutes)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Empty: no limit."),
     )
     shuffle_questions: "models.BooleanField[bool, bool]" = models.BooleanField(
-        "randomise question order", default=False
+        _("randomise question order"), default=False
     )
-    shuffle_options: "models.BooleanField[bool, bool]" = models.BooleanField("randomise option order", default=False)
+    shuffle_options: "models.BooleanField[bool, bool]" = models.BooleanField(_("randomise option order"), default=False)
     display_mode: "models.CharField[str, str]" = models.CharField(
         max_length=8, choices=DisplayMode.choices, default=DisplayMode.ALL_ON_ONE_PAGE
     )
     is_required: "models.BooleanField[bool, bool]" = models.BooleanField(
-        "required for completion", default=True, help_text="Learners must pass it to complete the course."
+        _("required for completion"), default=True, help_text=_("Learners must pass it to complete the course.")
     )
     show_answers: "models.CharField[str, str]" = models.CharField(
-        "show correct answers", max_length=24, choices=ShowAnswers.choices, default=ShowAnswers.AFTER_EACH_ATTEMPT
+        _("show correct answers"), max_length=24, choices=ShowAnswers.choices, default=ShowAnswers.AFTER_EACH_ATTEMPT
     )
     due_at: "models.DateTimeField[datetime | None, datetime | None]" = models.DateTimeField(
-        "due date", null=True, blank=True
+        _("due date"), null=True, blank=True
     )
 
     content_panels = Page.content_panels + [
@@ -77,7 +86,7 @@ class AssessmentPage(OneAddressPerLanguage, Page):
                 FieldRowPanel([FieldPanel("display_mode"), FieldPanel("is_required")]),
                 FieldRowPanel([FieldPanel("show_answers"), FieldPanel("due_at")]),
             ],
-            heading="Settings",
+            heading=_("Settings"),
         ),
     ]
 
@@ -85,15 +94,15 @@ class AssessmentPage(OneAddressPerLanguage, Page):
 
     parent_page_types = ["courses.CoursePage", "courses.ModulePage"]
     subpage_types: list[str] = []
-    page_description = "A quiz or exam with automatically and manually graded questions."
+    page_description = _("A quiz or exam with automatically and manually graded questions.")
 
     def clean(self):
         super().clean()
         errors = {}
         if self.show_answers == ShowAnswers.AFTER_DUE_DATE and not self.due_at:
-            errors["due_at"] = "Set a due date, or choose another moment to show the correct answers."
+            errors["due_at"] = _("Set a due date, or choose another moment to show the correct answers.")
         if self.show_answers == ShowAnswers.AFTER_LAST_ATTEMPT and not self.max_attempts:
-            errors["max_attempts"] = "With unlimited attempts there is no last attempt: set a number."
+            errors["max_attempts"] = _("With unlimited attempts there is no last attempt: set a number.")
         if errors:
             raise ValidationError(errors)
 
@@ -120,8 +129,8 @@ class AssessmentPage(OneAddressPerLanguage, Page):
 
 
 class AttemptStatus(models.TextChoices):
-    IN_PROGRESS = "in_progress", "In progress"
-    SUBMITTED = "submitted", "Submitted"
+    IN_PROGRESS = "in_progress", _("In progress")
+    SUBMITTED = "submitted", _("Submitted")
 
 
 class Attempt(models.Model):
@@ -129,20 +138,20 @@ class Attempt(models.Model):
 
     assessment = models.ForeignKey(AssessmentPage, on_delete=models.PROTECT, related_name="attempts")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempts")
-    number = models.PositiveSmallIntegerField(help_text="1 for the learner's first attempt at this assessment.")
+    number = models.PositiveSmallIntegerField(help_text=_("1 for the learner's first attempt at this assessment."))
     status = models.CharField(max_length=16, choices=AttemptStatus.choices, default=AttemptStatus.IN_PROGRESS)
     started_at = models.DateTimeField()
-    deadline_at = models.DateTimeField(null=True, blank=True, help_text="Answers after this moment are refused.")
+    deadline_at = models.DateTimeField(null=True, blank=True, help_text=_("Answers after this moment are refused."))
     submitted_at = models.DateTimeField(null=True, blank=True)
     # The questions in the order this learner sees them, with their keys: grading never reads the live page.
     snapshot = models.JSONField()
     answers = models.JSONField(default=dict, blank=True)
-    manual_scores = models.JSONField(default=dict, blank=True, help_text="Trainer-given scores by question id.")
+    manual_scores = models.JSONField(default=dict, blank=True, help_text=_("Trainer-given scores by question id."))
     score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     max_score = models.DecimalField(max_digits=8, decimal_places=2)
     percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     passed = models.BooleanField(null=True, blank=True)
-    pending_manual = models.BooleanField(default=False, help_text="An essay still waits for a trainer's grade.")
+    pending_manual = models.BooleanField(default=False, help_text=_("An essay still waits for a trainer's grade."))
     # What the learner is told about (e-mail and dashboard): the moment a trainer's last essay grade made the
     # result final, and the last time a trainer's change (override, regrade) moved a final score.
     grade_released_at = models.DateTimeField(null=True, blank=True)
@@ -189,12 +198,12 @@ class GradeChange(models.Model):
     """An audit row for every score a person changed: essay grades, overrides and regrades."""
 
     class Kind(models.TextChoices):
-        ESSAY_GRADE = "essay_grade", "Essay graded"
-        OVERRIDE = "override", "Score overridden"
-        REGRADE = "regrade", "Regraded after a key change"
+        ESSAY_GRADE = "essay_grade", _("Essay graded")
+        OVERRIDE = "override", _("Score overridden")
+        REGRADE = "regrade", _("Regraded after a key change")
 
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="grade_changes")
-    question_id = models.CharField(max_length=64, blank=True, help_text="Empty when the whole attempt changed.")
+    question_id = models.CharField(max_length=64, blank=True, help_text=_("Empty when the whole attempt changed."))
     kind = models.CharField(max_length=16, choices=Kind.choices)
     previous_score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     new_score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
@@ -217,7 +226,9 @@ class Feedback(models.Model):
     """
 
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="feedback")
-    question_id = models.CharField(max_length=64, blank=True, help_text="Empty for the comment on the whole attempt.")
+    question_id = models.CharField(
+        max_length=64, blank=True, help_text=_("Empty for the comment on the whole attempt.")
+    )
     text = models.TextField()
     written_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField()

@@ -8,7 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Min, QuerySet
 from django.db.models.functions import Coalesce, Greatest, Substr
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 
 from accounts.models import User
 from learning import gradebook_columns
@@ -280,9 +280,9 @@ def assessment_context(
     enrollment = learning_selectors.enrollment_for(user=user, course=course) if course else None
     refusal = None
     if not user.is_authenticated:
-        refusal = "Sign in and enrol in the course to take this assessment."
+        refusal = gettext("Sign in and enrol in the course to take this assessment.")
     elif enrollment is None or not enrollment.gives_access:
-        refusal = "Enrol in the course to take this assessment."
+        refusal = gettext("Enrol in the course to take this assessment.")
     attempts_left = None if not assessment.max_attempts else max(assessment.max_attempts - len(attempts), 0)
     answers_released = answers_released_by_due_date(assessment=assessment, now=now)
 
@@ -539,7 +539,7 @@ def _answer_text(question: dict[str, Any], answer: Any) -> str:
         picked = answer if isinstance(answer, list) else [answer]
         return ", ".join(texts.get(str(option_id), "?") for option_id in picked)
     if question["type"] == "true_false":
-        return {True: "True", False: "False"}.get(answer, str(answer))
+        return {True: gettext("True"), False: gettext("False")}.get(answer, str(answer))
     return str(answer)
 
 
@@ -548,6 +548,14 @@ class CellStatus:
     FAILED = "failed"
     PENDING = "pending grading"
     NOT_ATTEMPTED = "not attempted"
+
+
+CELL_STATUS_LABELS = {
+    CellStatus.PASSED: pgettext_lazy("assessment status", "passed"),
+    CellStatus.FAILED: pgettext_lazy("assessment status", "failed"),
+    CellStatus.PENDING: pgettext_lazy("assessment status", "pending grading"),
+    CellStatus.NOT_ATTEMPTED: pgettext_lazy("assessment status", "not attempted"),
+}
 
 
 @dataclass
@@ -569,6 +577,11 @@ class GradebookCell:
         if self.attempts:
             return CellStatus.FAILED
         return CellStatus.NOT_ATTEMPTED
+
+    @property
+    def status_label(self) -> str:
+        """The status as the trainer reads it; `status` stays the stable code (data attributes, the API)."""
+        return str(CELL_STATUS_LABELS[self.status])
 
 
 @dataclass

@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from accounts import services as account_services
 from accounts.models import Notification, User
@@ -100,7 +100,15 @@ def start_attempt(
         else:
             used_now = used
         if assessment.max_attempts and used_now >= assessment.max_attempts:
-            raise AttemptsExhausted(f"You have used all {assessment.max_attempts} attempts at this assessment.")
+            raise AttemptsExhausted(
+                # The English reads the same for one attempt (the page says so); other languages have their forms.
+                ngettext(
+                    "You have used all %(count)s attempts at this assessment.",
+                    "You have used all %(count)s attempts at this assessment.",
+                    assessment.max_attempts,
+                )
+                % {"count": assessment.max_attempts}
+            )
 
         snapshot = _shuffled(assessment.questions_snapshot(), assessment=assessment, rng=rng or random.SystemRandom())
         deadline = now + timedelta(minutes=assessment.time_limit_minutes) if assessment.time_limit_minutes else None
@@ -120,18 +128,18 @@ def save_answer(*, attempt: Attempt, question_id: str, answer: Any) -> Attempt:
     with transaction.atomic():
         attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
         if not attempt.is_open:
-            raise AttemptClosed("This attempt has been submitted; answers can no longer change.")
+            raise AttemptClosed(gettext("This attempt has been submitted; answers can no longer change."))
         timed_out = _past_deadline(attempt, timezone.now())
         if timed_out:
             _grade_and_close(attempt)
         else:
             if attempt.question(question_id) is None:
-                raise UnknownQuestion("That question is not part of this attempt.")
+                raise UnknownQuestion(gettext("That question is not part of this attempt."))
             attempt.answers = {**attempt.answers, question_id: _plain_answer(answer)}
             attempt.save(update_fields=["answers"])
     if timed_out:
         # Raised after the commit, so the submission made at the deadline stays.
-        raise TimeUp("Time is up: your attempt was submitted with the answers saved before the deadline.")
+        raise TimeUp(gettext("Time is up: your attempt was submitted with the answers saved before the deadline."))
     return attempt
 
 
@@ -153,17 +161,17 @@ def grade_question(
     told once when this makes their grade final or changes a final grade.
     """
     if not learning_selectors.is_course_staff(user=grader, course=attempt.assessment.course):
-        raise NotAllowed("Only the course's trainer and admins grade its attempts.")
+        raise NotAllowed(gettext("Only the course's trainer and admins grade its attempts."))
     if feedback is not None:
         _check_feedback_length(feedback)
     with transaction.atomic():
         # Lock the attempt row only: a join would lock the assessment's page rows too (MariaDB has no FOR UPDATE OF).
         attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
         if attempt.is_open:
-            raise AttemptClosed("This attempt is still in progress; grade it once it is submitted.")
+            raise AttemptClosed(gettext("This attempt is still in progress; grade it once it is submitted."))
         question = attempt.question(question_id)
         if question is None:
-            raise UnknownQuestion("That question is not part of this attempt.")
+            raise UnknownQuestion(gettext("That question is not part of this attempt."))
         points = Decimal(question["points"])
         # The one reader of client numbers: NaN, Infinity, 5,000 digits or junk are None here, never an exception.
         given = read_decimal(score, max_digits=SCORE_DIGITS)
@@ -174,7 +182,7 @@ def grade_question(
         new_score = given.quantize(Decimal("0.01"))
         is_essay = question["type"] == "essay"
         if not is_essay and not reason.strip():
-            raise AssessmentError("Give a reason when you override an automatic score.")
+            raise AssessmentError(gettext("Give a reason when you override an automatic score."))
 
         before = _question_score(attempt, question_id)
         was = _Before.of(attempt)
@@ -413,13 +421,13 @@ def submit_expired_attempts(
 def _check_may_take(*, user: User | AnonymousUser, assessment: AssessmentPage) -> Enrollment:
     """Returns the learner's enrollment in the assessment's course, or refuses."""
     if not user.is_authenticated or user.is_banned:
-        raise NotAllowed("Please sign in to take this assessment.")
+        raise NotAllowed(gettext("Please sign in to take this assessment."))
     if not assessment.live:
-        raise NotAllowed("This assessment is not available.")
+        raise NotAllowed(gettext("This assessment is not available."))
     course = assessment.course
     enrollment = learning_selectors.enrollment_for(user=user, course=course) if course else None
     if enrollment is None or not enrollment.gives_access:
-        raise NotAllowed("Enrol in the course to take its assessments.")
+        raise NotAllowed(gettext("Enrol in the course to take its assessments."))
     return enrollment
 
 

@@ -110,7 +110,7 @@ def grade_essay(request, attempt_id: int):
         template = partial_on_htmx(request, "assessments/trainer/grading_queue.html", "grading-panel")
         return personal(TemplateResponse(request, template, context, status=error.status_code))
 
-    graded = f"Graded {attempt.user.display_name}’s essay."
+    graded = gettext("Graded %(name)s’s essay.") % {"name": attempt.user.display_name}
     if not request.htmx:
         messages.success(request, graded)
         return redirect("assessments:grading_queue", course_id=course.pk)
@@ -174,7 +174,7 @@ def override_score(request, attempt_id: int):
         context = _attempt_context(attempt, course, errors={question_id: str(error)}, values={question_id: values})
         return personal(TemplateResponse(request, template, context, status=error.status_code))
     if not request.htmx:
-        messages.success(request, "The score was changed.")
+        messages.success(request, gettext("The score was changed."))
         return redirect("assessments:attempt", attempt_id=attempt.pk)
     context = _attempt_context(attempt, course)
     context["just_changed"] = question_id
@@ -258,7 +258,11 @@ def _gradebook_header(book: selectors.Gradebook) -> list[str]:
         gettext("Assessment average provisional (an essay waits for a grade)"),
     ]
     for assessment in book.assessments:
-        header += [f"{assessment.title} best %", f"{assessment.title} last %", f"{assessment.title} status"]
+        header += [
+            gettext("%(title)s best %%") % {"title": assessment.title},
+            gettext("%(title)s last %%") % {"title": assessment.title},
+            gettext("%(title)s status") % {"title": assessment.title},
+        ]
     # Other apps' columns (a SCORM lesson's score) say their kind: they are not counted in the average.
     for column in book.extra_columns:
         header += [
@@ -290,7 +294,7 @@ def gradebook_csv(request, course_id: int):
             "" if row.assessment_average is None else (yes if row.average_is_provisional else no),
         ]
         for cell in row.cells:
-            line += [cell.best_percent, cell.last_percent, cell.status]
+            line += [cell.best_percent, cell.last_percent, cell.status_label]
         for extra in row.extra_cells:
             line += [extra.percent, extra.label]
         writer.writerow([text_cell(cell) for cell in line])

@@ -100,7 +100,11 @@ def submit(request, attempt_id: int):
     if attempt.pending_manual:
         messages.info(request, gettext("Submitted. A trainer will grade your written answers; your result follows."))
     elif attempt.passed:
-        messages.success(request, f"Submitted: {attempt.percent}%. You passed!")
+        messages.success(request, gettext("Submitted: %(percent)s%%. You passed!") % {"percent": attempt.percent})
     else:
-        messages.info(request, f"Submitted: {attempt.percent}%. The pass mark is {attempt.assessment.pass_mark}%.")
+        messages.info(
+            request,
+            gettext("Submitted: %(percent)s%%. The pass mark is %(pass_mark)s%%.")
+            % {"percent": attempt.percent, "pass_mark": attempt.assessment.pass_mark},
+        )
     return HttpResponseClientRedirect(attempt.assessment.url) if request.htmx else redirect(attempt.assessment.url)

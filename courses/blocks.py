@@ -3,8 +3,10 @@
 import copy
 
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language_info
+from django.utils.translation import get_language_info, gettext
+from django.utils.translation import gettext_lazy as _
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
@@ -23,35 +25,38 @@ LESSON_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul", "code", "superscri
 
 class HeadingBlock(blocks.StructBlock):
     text = blocks.CharBlock(max_length=120)
-    size = blocks.ChoiceBlock(choices=[("h2", "Section heading"), ("h3", "Sub-heading")], default="h2")
+    size = blocks.ChoiceBlock(choices=[("h2", _("Section heading")), ("h3", _("Sub-heading"))], default="h2")
 
     class Meta:
         icon = "title"
         template = "courses/blocks/heading.html"
-        preview_value = {"text": "Why this matters", "size": "h2"}
-        description = "A heading that also appears in the lesson's table of contents."
+        description = _("A heading that also appears in the lesson's table of contents.")
+
+    def get_preview_value(self):
+        # Built when shown, so the block picker's example reads in the editor's language.
+        return self.normalize({"text": gettext("Why this matters"), "size": "h2"})
 
 
 class LessonImageBlock(blocks.StructBlock):
     image = ImageChooserBlock()
-    alt_text = blocks.CharBlock(max_length=200, help_text="Describe the image for people who cannot see it.")
+    alt_text = blocks.CharBlock(max_length=200, help_text=_("Describe the image for people who cannot see it."))
     caption = blocks.CharBlock(required=False, max_length=250)
 
     class Meta:
         icon = "image"
         template = "courses/blocks/image.html"
-        description = "An image with a text alternative and an optional caption."
+        description = _("An image with a text alternative and an optional caption.")
 
 
 class VideoBlock(blocks.StructBlock):
-    url = blocks.URLBlock(help_text="A direct link to an MP4 or WebM file.")
+    url = blocks.URLBlock(help_text=_("A direct link to an MP4 or WebM file."))
     title = blocks.CharBlock(max_length=120)
-    transcript = blocks.TextBlock(required=False, help_text="Shown below the player for accessibility.")
+    transcript = blocks.TextBlock(required=False, help_text=_("Shown below the player for accessibility."))
 
     class Meta:
         icon = "media"
         template = "courses/blocks/video.html"
-        description = "A video played in the browser's own player."
+        description = _("A video played in the browser's own player.")
 
 
 class VideoAssetChooserBlock(SnippetChooserBlock):
@@ -72,21 +77,22 @@ class VideoAssetChooserBlock(SnippetChooserBlock):
 class VideoAssetBlock(blocks.StructBlock):
     """A video from the media library, streamed through short-lived signed URLs to permitted viewers only."""
 
-    asset = VideoAssetChooserBlock("media_pipeline.VideoAsset", help_text="A video from the media library.")
+    asset = VideoAssetChooserBlock("media_pipeline.VideoAsset", help_text=_("A video from the media library."))
     complete_at_percent = blocks.IntegerBlock(
         required=False,
         min_value=1,
         max_value=100,
-        label="Complete at (%)",
-        help_text="Complete the lesson when a learner has watched this much; "
-        "empty = learners mark it complete themselves.",
+        label=_("Complete at (%)"),
+        help_text=_(
+            "Complete the lesson when a learner has watched this much; empty = learners mark it complete themselves."
+        ),
     )
 
     class Meta:
         icon = "media"
-        label = "Video asset"
+        label = _("Video asset")
         template = "media_pipeline/blocks/video_asset.html"
-        description = "A video from the media library, with captions, that can complete the lesson when watched."
+        description = _("A video from the media library, with captions, that can complete the lesson when watched.")
 
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context)
@@ -128,14 +134,14 @@ class ScormBlock(blocks.StructBlock):
     Named by its label only: the scorm app registers the package model, its files and the run-time API, so
     courses imports nothing of it."""
 
-    package = SnippetChooserBlock("scorm.ScormPackage", help_text="A SCORM 1.2 or 2004 package from the library.")
-    title = blocks.CharBlock(max_length=120, help_text="Names the frame for screen readers.")
+    package = SnippetChooserBlock("scorm.ScormPackage", help_text=_("A SCORM 1.2 or 2004 package from the library."))
+    title = blocks.CharBlock(max_length=120, help_text=_("Names the frame for screen readers."))
 
     class Meta:
         icon = "folder-open-inverse"
-        label = "SCORM package"
+        label = _("SCORM package")
         template = "scorm/blocks/scorm.html"
-        description = "A SCORM package whose completion and score count for the lesson."
+        description = _("A SCORM package whose completion and score count for the lesson.")
 
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context)
@@ -168,7 +174,7 @@ class DownloadBlock(blocks.StructBlock):
     class Meta:
         icon = "doc-full"
         template = "courses/blocks/download.html"
-        description = "A file learners can download (slides, worksheets, data)."
+        description = _("A file learners can download (slides, worksheets, data).")
 
 
 class CodeBlock(blocks.StructBlock):
@@ -179,9 +185,9 @@ class CodeBlock(blocks.StructBlock):
             ("html", "HTML"),
             ("css", "CSS"),
             ("sql", "SQL"),
-            ("bash", "Shell"),
+            ("bash", _("Shell")),
             ("json", "JSON"),
-            ("text", "Plain text"),
+            ("text", _("Plain text")),
         ],
         default="python",
     )
@@ -192,7 +198,7 @@ class CodeBlock(blocks.StructBlock):
         icon = "code"
         template = "courses/blocks/code.html"
         preview_value = {"language": "python", "code": "print('hello, learner')"}
-        description = "Source code, highlighted on the server."
+        description = _("Source code, highlighted on the server.")
 
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context)
@@ -202,15 +208,22 @@ class CodeBlock(blocks.StructBlock):
 
 
 class CalloutBlock(blocks.StructBlock):
-    kind = blocks.ChoiceBlock(choices=[("info", "Note"), ("tip", "Tip"), ("warning", "Warning")], default="info")
+    kind = blocks.ChoiceBlock(
+        choices=[("info", _("Note")), ("tip", _("Tip")), ("warning", _("Warning"))], default="info"
+    )
     title = blocks.CharBlock(required=False, max_length=120)
     body = blocks.RichTextBlock(features=["bold", "italic", "link", "code", "ul", "ol"])
 
     class Meta:
         icon = "help"
         template = "courses/blocks/callout.html"
-        preview_value = {"kind": "tip", "title": "Tip", "body": "<p>Save your work often.</p>"}
-        description = "A highlighted note, tip or warning."
+        description = _("A highlighted note, tip or warning.")
+
+    def get_preview_value(self):
+        # Built when shown, so the block picker's example reads in the editor's language.
+        return self.normalize(
+            {"kind": "tip", "title": gettext("Tip"), "body": format_html("<p>{}</p>", gettext("Save your work often."))}
+        )
 
 
 class QuoteBlock(blocks.StructBlock):
@@ -220,8 +233,13 @@ class QuoteBlock(blocks.StructBlock):
     class Meta:
         icon = "openquote"
         template = "courses/blocks/quote.html"
-        preview_value = {"quote": "Tell me and I forget; teach me and I may remember.", "attribution": "Proverb"}
-        description = "A quotation with its source."
+        description = _("A quotation with its source.")
+
+    def get_preview_value(self):
+        # Built when shown, so the block picker's example reads in the editor's language.
+        return self.normalize(
+            {"quote": gettext("Tell me and I forget; teach me and I may remember."), "attribution": gettext("Proverb")}
+        )
 
 
 class LessonBodyBlock(blocks.StreamBlock):
@@ -238,5 +256,5 @@ class LessonBodyBlock(blocks.StreamBlock):
     callout = CalloutBlock()
     quote = QuoteBlock()
     embed = EmbedBlock(
-        icon="media", help_text="A YouTube, Vimeo or other oEmbed link.", template="courses/blocks/embed.html"
+        icon="media", help_text=_("A YouTube, Vimeo or other oEmbed link."), template="courses/blocks/embed.html"
     )

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Value
 from django.db.models.functions import Coalesce, Lower, NullIf
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 
 from . import registry
@@ -23,7 +24,7 @@ class CoursePageForm(WagtailAdminPageForm):
             trainer_field.queryset = user_model.objects.filter(pk=user.pk)
             trainer_field.required = True
             trainer_field.empty_label = None
-            trainer_field.help_text = "You are the trainer of the courses you create."
+            trainer_field.help_text = _("You are the trainer of the courses you create.")
             if not self.instance.trainer_id:
                 self.initial["trainer"] = user.pk
         else:
@@ -68,17 +69,17 @@ class LessonPageForm(WagtailAdminPageForm):
 class CatalogueFilterForm(forms.Form):
     """The catalogue's filters; invalid values are reported and otherwise ignored."""
 
-    PRICE_CHOICES = [("", "Any price"), ("free", "Free"), ("paid", "Paid")]
+    PRICE_CHOICES = [("", _("Any price")), ("free", _("Free")), ("paid", _("Paid"))]
 
-    q = forms.CharField(label="Search courses", required=False, max_length=100)
-    category = forms.ChoiceField(label="Category", required=False)
-    level = forms.ChoiceField(label="Level", required=False)
-    price = forms.ChoiceField(label="Price", required=False, choices=PRICE_CHOICES)
+    q = forms.CharField(label=_("Search courses"), required=False, max_length=100)
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    level = forms.ChoiceField(label=_("Level"), required=False)
+    price = forms.ChoiceField(label=_("Price"), required=False, choices=PRICE_CHOICES)
 
     def __init__(self, *args, categories=(), levels=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", "All categories")] + [(c.slug, c.name) for c in categories]
-        self.fields["level"].choices = [("", "All levels")] + list(levels)
+        self.fields["category"].choices = [("", _("All categories"))] + [(c.slug, c.name) for c in categories]
+        self.fields["level"].choices = [("", _("All levels"))] + list(levels)
 
     def filters(self) -> dict:
         """The valid filter values, with the invalid ones dropped."""

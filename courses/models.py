@@ -37,15 +37,15 @@ if TYPE_CHECKING:
 
 
 class Level(models.TextChoices):
-    BEGINNER = "beginner", "Beginner"
-    INTERMEDIATE = "intermediate", "Intermediate"
-    ADVANCED = "advanced", "Advanced"
+    BEGINNER = "beginner", _("Beginner")
+    INTERMEDIATE = "intermediate", _("Intermediate")
+    ADVANCED = "advanced", _("Advanced")
 
 
 class Currency(models.TextChoices):
-    EUR = "EUR", "Euro (€)"
-    USD = "USD", "US dollar ($)"
-    GBP = "GBP", "Pound sterling (£)"
+    EUR = "EUR", _("Euro (€)")
+    USD = "USD", _("US dollar ($)")
+    GBP = "GBP", _("Pound sterling (£)")
 
 
 # CoursePage.category points here; CoursePage is a Wagtail page, which mypy cannot see into.
@@ -60,7 +60,7 @@ class Category(models.Model):  # type: ignore[django-manager-missing]
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "categories"
+        verbose_name_plural = _("categories")
 
     def __str__(self):
         return self.name
@@ -78,7 +78,7 @@ class CourseIndexPage(OneAddressPerLanguage, Page):
     objects = OriginalsPageManager()
 
     intro: "models.TextField[str, str]" = models.TextField(
-        blank=True, help_text="A sentence or two shown above the course list."
+        blank=True, help_text=_("A sentence or two shown above the course list.")
     )
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
@@ -88,7 +88,7 @@ class CourseIndexPage(OneAddressPerLanguage, Page):
     max_count = 1
     parent_page_types = ["home.HomePage"]
     subpage_types = ["courses.CoursePage"]
-    page_description = "The course catalogue. Courses are created below it."
+    page_description = _("The course catalogue. Courses are created below it.")
 
     def get_template(self, request, *args, **kwargs):
         # An HTMX filter request swaps only the results; a history restore needs the full page.
@@ -123,7 +123,7 @@ class CoursePage(OneAddressPerLanguage, Page):
     objects = OriginalsPageManager()
 
     summary: "models.CharField[str, str]" = models.CharField(
-        max_length=300, help_text="One or two sentences for the catalogue card."
+        max_length=300, help_text=_("One or two sentences for the catalogue card.")
     )
     description = RichTextField(blank=True, features=["h2", "h3", "bold", "italic", "link", "ol", "ul"])
     cover_image: "models.ForeignKey[Image | None, Image | None]" = models.ForeignKey(
@@ -135,14 +135,14 @@ class CoursePage(OneAddressPerLanguage, Page):
     category_id: int | None
     level: "models.CharField[str, str]" = models.CharField(max_length=16, choices=Level.choices, default=Level.BEGINNER)
     estimated_minutes: "models.PositiveIntegerField[int, int]" = models.PositiveIntegerField(
-        "estimated duration (minutes)", default=60, help_text="How long the whole course takes a typical learner."
+        _("estimated duration (minutes)"), default=60, help_text=_("How long the whole course takes a typical learner.")
     )
     price: "models.DecimalField[Decimal, Decimal]" = models.DecimalField(
         max_digits=10,
         decimal_places=2,
         default=Decimal("0.00"),
         validators=[MinValueValidator(Decimal("0.00"))],
-        help_text="0 makes the course free.",
+        help_text=_("0 makes the course free."),
     )
     currency: "models.CharField[str, str]" = models.CharField(
         max_length=3, choices=Currency.choices, default=settings.LMS_DEFAULT_CURRENCY
@@ -154,7 +154,7 @@ class CoursePage(OneAddressPerLanguage, Page):
         on_delete=models.SET_NULL,
         related_name="courses_taught",
         limit_choices_to={"role": "trainer"},
-        help_text="The trainer who runs this course and may edit it.",
+        help_text=_("The trainer who runs this course and may edit it."),
     )
     trainer_id: int | None
     prerequisites = ParentalManyToManyField(
@@ -162,19 +162,21 @@ class CoursePage(OneAddressPerLanguage, Page):
         blank=True,
         symmetrical=False,
         related_name="required_by",
-        help_text="Courses a learner must complete first.",
+        help_text=_("Courses a learner must complete first."),
     )
     issues_certificate: "models.BooleanField[bool, bool]" = models.BooleanField(
-        default=True, help_text="Learners who complete the course receive a verifiable PDF certificate."
+        default=True, help_text=_("Learners who complete the course receive a verifiable PDF certificate.")
     )
     certificate_valid_months: "models.PositiveSmallIntegerField[int | None, int | None]" = (
         models.PositiveSmallIntegerField(
             null=True,
             blank=True,
             validators=[MinValueValidator(1), MaxValueValidator(600)],
-            verbose_name="certificate valid for (months)",
-            help_text="Empty: certificates never expire. Otherwise a certificate expires this many months after it "
-            "is issued, and learners can renew it from 30 days before.",
+            verbose_name=_("certificate valid for (months)"),
+            help_text=_(
+                "Empty: certificates never expire. Otherwise a certificate expires this many months after it "
+                "is issued, and learners can renew it from 30 days before."
+            ),
         )
     )
     required_attendance_percent: "models.PositiveSmallIntegerField[int | None, int | None]" = (
@@ -182,9 +184,11 @@ class CoursePage(OneAddressPerLanguage, Page):
             null=True,
             blank=True,
             validators=[MaxValueValidator(100)],
-            verbose_name="required attendance (%)",
-            help_text="Leave empty if live sessions are optional. Otherwise learners must attend at least this share "
-            "of the course's held sessions (present or late) to complete it.",
+            verbose_name=_("required attendance (%)"),
+            help_text=_(
+                "Leave empty if live sessions are optional. Otherwise learners must attend at least this share "
+                "of the course's held sessions (present or late) to complete it."
+            ),
         )
     )
     certificate_logo: "models.ForeignKey[Image | None, Image | None]" = models.ForeignKey(
@@ -193,7 +197,7 @@ class CoursePage(OneAddressPerLanguage, Page):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Optional logo printed on the certificate (PNG or JPEG, ideally on a transparent background).",
+        help_text=_("Optional logo printed on the certificate (PNG or JPEG, ideally on a transparent background)."),
     )
 
     content_panels = Page.content_panels + [
@@ -209,13 +213,13 @@ class CoursePage(OneAddressPerLanguage, Page):
                 # clears the others.
                 FieldPanel("prerequisites", widget=forms.CheckboxSelectMultiple),
             ],
-            heading="Course details",
+            heading=_("Course details"),
         ),
         MultiFieldPanel(
             [FieldPanel("issues_certificate"), FieldPanel("certificate_valid_months"), FieldPanel("certificate_logo")],
-            heading="Certificate",
+            heading=_("Certificate"),
         ),
-        FieldPanel("required_attendance_percent", heading="Live sessions"),
+        FieldPanel("required_attendance_percent", heading=_("Live sessions")),
     ]
     promote_panels = seo.promote_panels()
 
@@ -231,7 +235,7 @@ class CoursePage(OneAddressPerLanguage, Page):
     base_form_class = CoursePageForm
     parent_page_types = ["courses.CourseIndexPage"]
     subpage_types = ["courses.ModulePage", "assessments.AssessmentPage"]
-    page_description = "A course: modules and lessons go below it."
+    page_description = _("A course: modules and lessons go below it.")
 
     @property
     def is_free(self) -> bool:
@@ -273,7 +277,7 @@ class ModulePage(OneAddressPerLanguage, Page):
 
     parent_page_types = ["courses.CoursePage"]
     subpage_types = ["courses.LessonPage", "assessments.AssessmentPage"]
-    page_description = "A module groups the lessons of a course."
+    page_description = _("A module groups the lessons of a course.")
 
     @cached_property
     def course(self) -> CoursePage | None:
@@ -297,13 +301,13 @@ class LessonPage(OneAddressPerLanguage, Page):
 
     summary: "models.CharField[str, str]" = models.CharField(max_length=300, blank=True)
     estimated_minutes: "models.PositiveIntegerField[int, int]" = models.PositiveIntegerField(
-        "estimated duration (minutes)", default=10
+        _("estimated duration (minutes)"), default=10
     )
     is_free_preview: "models.BooleanField[bool, bool]" = models.BooleanField(
-        "free preview", default=False, help_text="Anyone may read this lesson, without enrolling."
+        _("free preview"), default=False, help_text=_("Anyone may read this lesson, without enrolling.")
     )
     drip_days: "models.PositiveIntegerField[int | None, int | None]" = models.PositiveIntegerField(
-        "opens days after enrolment",
+        _("opens days after enrolment"),
         null=True,
         blank=True,
         help_text=_(
@@ -312,7 +316,7 @@ class LessonPage(OneAddressPerLanguage, Page):
         ),
     )
     available_from: "models.DateTimeField[datetime | None, datetime | None]" = models.DateTimeField(
-        "opens on",
+        _("opens on"),
         null=True,
         blank=True,
         help_text=_(
@@ -345,7 +349,7 @@ class LessonPage(OneAddressPerLanguage, Page):
 
     parent_page_types = ["courses.ModulePage"]
     subpage_types: list[str] = []
-    page_description = "A lesson: text, media, code and downloads."
+    page_description = _("A lesson: text, media, code and downloads.")
 
     @cached_property
     def course(self) -> CoursePage | None:

@@ -4,8 +4,11 @@ deduction, which goes through services.adjust_points like every other write to t
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import formats
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import FormView
 from wagtail.admin import messages
 from wagtail.admin.ui.tables import Column
@@ -36,7 +39,9 @@ def signed_points(entry: PointEntry) -> str:
 
 def points_phrase(points: int) -> str:
     amount = abs(points)
-    return f"{amount:,} point" if amount == 1 else f"{amount:,} points"
+    return ngettext("%(count)s point", "%(count)s points", amount) % {
+        "count": formats.number_format(amount, force_grouping=True)
+    }
 
 
 def holder_count(badge: Badge) -> int:
@@ -53,8 +58,11 @@ class PointRuleEditView(EditView):
 
     def get_success_message(self):
         rule = self.object
-        worth = points_phrase(rule.points) if rule.is_active else "nothing (inactive)"
-        return f"“{rule.get_rule_display()}” is now worth {worth}; points already awarded keep their value."
+        worth = points_phrase(rule.points) if rule.is_active else _("nothing (inactive)")
+        return _("“%(rule)s” is now worth %(worth)s; points already awarded keep their value.") % {
+            "rule": rule.get_rule_display(),
+            "worth": worth,
+        }
 
 
 # Badges
@@ -102,9 +110,12 @@ class BadgeDeleteView(DeleteView):
     @property
     def confirmation_message(self):
         if not self.holders:
-            return f"Delete the badge “{self.object}”? No learner holds it."
-        learners = "1 learner holds" if self.holders == 1 else f"{self.holders:,} learners hold"
-        return f"{learners} the badge “{self.object}”. Deleting it takes it from them; their points stay."
+            return _("Delete the badge “%(badge)s”? No learner holds it.") % {"badge": self.object}
+        return ngettext(
+            "%(count)s learner holds the badge “%(badge)s”. Deleting it takes it from them; their points stay.",
+            "%(count)s learners hold the badge “%(badge)s”. Deleting it takes it from them; their points stay.",
+            self.holders,
+        ) % {"count": formats.number_format(self.holders, force_grouping=True), "badge": self.object}
 
 
 # The point ledger
@@ -125,28 +136,28 @@ class PointLedgerIndexView(IndexView):
         # The first column links to the inspect page and carries the row's buttons; Wagtail builds it from a
         # field name ("user", shown as a username), which says less than the address admins search by.
         columns = super().columns
-        columns[0].label = "Learner"
+        columns[0].label = _("Learner")
         columns[0].accessor = "user.email"
         columns[0].sort_key = "user__email"
         return columns
 
     @cached_property
     def add_item_label(self):
-        return "Award or deduct points"
+        return _("Award or deduct points")
 
 
 class PointEntryInspectView(InspectView):
     inspect_url_name = None
     labels = {
-        "user": "Learner",
-        "rule": "Rule",
-        "source": "Earned for",
-        "course": "Course",
-        "occurred_at": "Counts in the period of",
-        "created_at": "Recorded",
-        "created_by": "Recorded by",
-        "reverses": "Takes back",
-        "reversed_by": "Taken back by",
+        "user": gettext_lazy("Learner"),
+        "rule": gettext_lazy("Rule"),
+        "source": gettext_lazy("Earned for"),
+        "course": gettext_lazy("Course"),
+        "occurred_at": gettext_lazy("Counts in the period of"),
+        "created_at": gettext_lazy("Recorded"),
+        "created_by": gettext_lazy("Recorded by"),
+        "reverses": gettext_lazy("Takes back"),
+        "reversed_by": gettext_lazy("Taken back by"),
     }
 
     def get_object(self, queryset=None):
@@ -154,7 +165,7 @@ class PointEntryInspectView(InspectView):
         return get_object_or_404(queryset, pk=self.pk)
 
     def get_page_subtitle(self):
-        return f"{signed_points(self.object)} for {self.object.user.email}"
+        return _("%(points)s for %(email)s") % {"points": signed_points(self.object), "email": self.object.user.email}
 
     def get_field_label(self, field_name, field):
         return self.labels.get(field_name) or super().get_field_label(field_name, field)
@@ -168,7 +179,7 @@ class PointEntryInspectView(InspectView):
 
     def get_created_by_display_value(self):
         # Automatic awards are written by the events that earned them; only adjustments have an author.
-        return person(self.object.created_by) if self.object.created_by_id else "Automatic"
+        return person(self.object.created_by) if self.object.created_by_id else _("Automatic")
 
     def get_points_display_value(self):
         return signed_points(self.object)
@@ -197,12 +208,12 @@ class AdjustPointsView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormVi
     permission_required = "add"
     form_class = AdjustPointsForm
     template_name = "gamification/admin/adjust_points.html"
-    page_title = "Award or deduct points"
+    page_title = gettext_lazy("Award or deduct points")
     index_url_name = None
 
     def get_breadcrumbs_items(self):
         return self.breadcrumbs_items + [
-            {"url": reverse(self.index_url_name), "label": "Point ledger"},
+            {"url": reverse(self.index_url_name), "label": _("Point ledger")},
             {"url": "", "label": self.get_page_title()},
         ]
 
@@ -226,10 +237,8 @@ class AdjustPointsView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormVi
             form.add_error(None, str(error))
             return self.form_invalid(form, status=error.status_code)
         who = f"{learner.display_name} ({learner.email})"
-        if entry.points > 0:
-            messages.success(self.request, f"Awarded {points_phrase(entry.points)} to {who}.")
-        else:
-            messages.success(self.request, f"Deducted {points_phrase(entry.points)} from {who}.")
+        message = _("Awarded %(points)s to %(who)s.") if entry.points > 0 else _("Deducted %(points)s from %(who)s.")
+        messages.success(self.request, message % {"points": points_phrase(entry.points), "who": who})
         return redirect(self.index_url_name)
 
     def form_invalid(self, form, status=400):

@@ -2,19 +2,21 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 
 class Rule(models.TextChoices):
     """What a ledger row was written for. The automatic ones have a configurable value (PointRule)."""
 
-    LESSON_COMPLETED = "lesson_completed", "Lesson completed"
-    ASSESSMENT_PASSED = "assessment_passed", "Assessment passed"
-    PERFECT_SCORE = "perfect_score", "Perfect score"
-    COURSE_COMPLETED = "course_completed", "Course completed"
-    SESSION_ATTENDED = "session_attended", "Live session attended"
-    DAILY_STREAK = "daily_streak", "Daily learning streak"
-    MANUAL = "manual", "Awarded or deducted by an admin"
-    REVERSAL = "reversal", "Reversal"
+    LESSON_COMPLETED = "lesson_completed", _("Lesson completed")
+    ASSESSMENT_PASSED = "assessment_passed", _("Assessment passed")
+    PERFECT_SCORE = "perfect_score", _("Perfect score")
+    COURSE_COMPLETED = "course_completed", _("Course completed")
+    SESSION_ATTENDED = "session_attended", _("Live session attended")
+    DAILY_STREAK = "daily_streak", _("Daily learning streak")
+    MANUAL = "manual", _("Awarded or deducted by an admin")
+    REVERSAL = "reversal", _("Reversal")
 
 
 AUTOMATIC_RULES = [
@@ -36,14 +38,18 @@ class PointRule(models.Model):
     rule = models.CharField(max_length=32, choices=[(r.value, r.label) for r in AUTOMATIC_RULES], unique=True)
     points = models.PositiveIntegerField(default=10)
     is_active = models.BooleanField(
-        default=True, help_text="Inactive rules still count towards badges but award no points."
+        default=True, help_text=_("Inactive rules still count towards badges but award no points.")
     )
 
     class Meta:
         ordering = ["rule"]
 
     def __str__(self):
-        return f"{self.get_rule_display()}: {self.points} points"
+        # Wagtail's admin shows it (history, breadcrumbs), so it is in the admin's language.
+        return ngettext("%(rule)s: %(count)s point", "%(rule)s: %(count)s points", self.points) % {
+            "rule": self.get_rule_display(),
+            "count": self.points,
+        }
 
 
 class PointEntry(models.Model):
@@ -72,8 +78,8 @@ class PointEntry(models.Model):
     )
 
     class Meta:
-        verbose_name = "point ledger entry"
-        verbose_name_plural = "point ledger"
+        verbose_name = _("point ledger entry")
+        verbose_name_plural = _("point ledger")
         constraints = [
             # NULL sources (manual rows, reversals) are distinct in a unique index on SQLite and MariaDB alike.
             models.UniqueConstraint(
@@ -97,9 +103,9 @@ class PointEntry(models.Model):
 
 
 class Period(models.TextChoices):
-    WEEK = "week", "This week"
-    MONTH = "month", "This month"
-    ALL_TIME = "all", "All time"
+    WEEK = "week", _("This week")
+    MONTH = "month", _("This month")
+    ALL_TIME = "all", _("All time")
 
 
 class PointTotal(models.Model):
@@ -132,9 +138,9 @@ class PointTotal(models.Model):
 
 
 class Visibility(models.TextChoices):
-    PUBLIC = "public", "Show my name"
-    ANONYMOUS = "anonymous", "Show me as “Anonymous learner”"
-    HIDDEN = "hidden", "Leave me off leaderboards"
+    PUBLIC = "public", _("Show my name")
+    ANONYMOUS = "anonymous", _("Show me as “Anonymous learner”")
+    HIDDEN = "hidden", _("Leave me off leaderboards")
 
 
 class LearnerStats(models.Model):
@@ -144,13 +150,13 @@ class LearnerStats(models.Model):
     visibility = models.CharField(max_length=12, choices=Visibility.choices, default=Visibility.PUBLIC)
     current_streak = models.PositiveIntegerField(default=0)
     longest_streak = models.PositiveIntegerField(default=0)
-    last_active_day = models.DateField(null=True, blank=True, help_text="In the learner's own time zone.")
+    last_active_day = models.DateField(null=True, blank=True, help_text=_("In the learner's own time zone."))
     # Toasts show ledger rows and badges newer than these, then move them on.
     last_seen_entry_id = models.BigIntegerField(default=0)
     last_seen_badge_award_id = models.BigIntegerField(default=0)
 
     class Meta:
-        verbose_name_plural = "learner stats"
+        verbose_name_plural = _("learner stats")
 
     def __str__(self):
         return f"Stats of {self.user_id}"
@@ -170,30 +176,30 @@ class ActivityDay(models.Model):
 
 
 class BadgeRule(models.TextChoices):
-    LESSONS_COMPLETED = "lessons_completed", "Complete N lessons"
-    ASSESSMENTS_PASSED = "assessments_passed", "Pass N assessments"
-    PERFECT_ASSESSMENTS = "perfect_assessments", "Pass N assessments with 100%"
-    COURSES_COMPLETED = "courses_completed", "Complete N courses (optionally in one category)"
-    STREAK_DAYS = "streak_days", "Learn N days in a row"
-    SESSIONS_ATTENDED = "sessions_attended", "Attend N live sessions"
-    POINTS = "points", "Earn N points"
+    LESSONS_COMPLETED = "lessons_completed", _("Complete N lessons")
+    ASSESSMENTS_PASSED = "assessments_passed", _("Pass N assessments")
+    PERFECT_ASSESSMENTS = "perfect_assessments", _("Pass N assessments with 100%")
+    COURSES_COMPLETED = "courses_completed", _("Complete N courses (optionally in one category)")
+    STREAK_DAYS = "streak_days", _("Learn N days in a row")
+    SESSIONS_ATTENDED = "sessions_attended", _("Attend N live sessions")
+    POINTS = "points", _("Earn N points")
 
 
 class Badge(models.Model):
     name = models.CharField(max_length=80, unique=True)
-    description = models.CharField(max_length=255, help_text="Shown to learners: what the badge is for.")
+    description = models.CharField(max_length=255, help_text=_("Shown to learners: what the badge is for."))
     image = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     rule = models.CharField(max_length=32, choices=BadgeRule.choices)
-    threshold = models.PositiveIntegerField(default=1, help_text="The N of the rule.")
+    threshold = models.PositiveIntegerField(default=1, help_text=_("The N of the rule."))
     category = models.ForeignKey(
         "courses.Category",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="Only for “Complete N courses”: count courses in this category only.",
+        help_text=_("Only for “Complete N courses”: count courses in this category only."),
     )
-    is_active = models.BooleanField(default=True, help_text="Inactive badges are no longer awarded or shown.")
+    is_active = models.BooleanField(default=True, help_text=_("Inactive badges are no longer awarded or shown."))
     sort_order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -205,7 +211,7 @@ class Badge(models.Model):
 
     def clean(self):
         if self.category_id and self.rule != BadgeRule.COURSES_COMPLETED:
-            raise ValidationError({"category": "A category only applies to the “Complete N courses” rule."})
+            raise ValidationError({"category": _("A category only applies to the “Complete N courses” rule.")})
 
 
 class BadgeAward(models.Model):

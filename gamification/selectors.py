@@ -8,6 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, F, FilteredRelation, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from assessments.models import Attempt
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from assessments.models import AssessmentPage
     from courses.models import CoursePage
 
-ANONYMOUS_NAME = "Anonymous learner"
+ANONYMOUS_NAME = _("Anonymous learner")
 
 # `hidden=False` becomes `NOT hidden` on SQLite, which its planner cannot match to the board index: it then
 # sorted a 100,000-learner board for every top ten (126 ms). Compared with a value, the index is read in order.

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 
@@ -132,11 +133,14 @@ def adjust_points(*, user: User, points: int, reason: str, by: User | None, cour
     """An admin's hand-made award (positive) or deduction (negative), kept in the ledger with its reason."""
     reason = (reason or "").strip()
     if not points:
-        raise GamificationError("Enter a number of points other than 0: positive awards, negative deducts.")
+        raise GamificationError(_("Enter a number of points other than 0: positive awards, negative deducts."))
     if abs(points) > MANUAL_POINTS_LIMIT:
-        raise GamificationError(f"At most {MANUAL_POINTS_LIMIT:,} points can be awarded or deducted at once.")
+        raise GamificationError(
+            _("At most %(limit)s points can be awarded or deducted at once.")
+            % {"limit": formats.number_format(MANUAL_POINTS_LIMIT, force_grouping=True)}
+        )
     if not reason:
-        raise GamificationError("Give a reason: the learner sees it and it stays in the ledger.")
+        raise GamificationError(_("Give a reason: the learner sees it and it stays in the ledger."))
     learner_stats(user=user, lock=True)
     entry = PointEntry.objects.create(
         user=user,
@@ -253,7 +257,7 @@ def _rebuild_totals_of(user_ids: list[int]) -> int:
 @transaction.atomic
 def set_leaderboard_visibility(*, user: User, visibility: str) -> LearnerStats:
     if visibility not in Visibility.values:
-        raise GamificationError("Choose how you appear on leaderboards.")
+        raise GamificationError(_("Choose how you appear on leaderboards."))
     stats = learner_stats(user=user, lock=True)
     stats.visibility = visibility
     stats.save(update_fields=["visibility"])

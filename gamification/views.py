@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from courses.models import CoursePage
@@ -14,9 +15,9 @@ from . import selectors, services
 from .models import Period, PointTotal, Visibility
 
 VISIBILITY_MESSAGES = {
-    Visibility.PUBLIC: "Your name now shows on leaderboards.",
-    Visibility.ANONYMOUS: "You now appear on leaderboards as “Anonymous learner”.",
-    Visibility.HIDDEN: "You no longer appear on leaderboards. Your points and badges stay yours.",
+    Visibility.PUBLIC: _("Your name now shows on leaderboards."),
+    Visibility.ANONYMOUS: _("You now appear on leaderboards as “Anonymous learner”."),
+    Visibility.HIDDEN: _("You no longer appear on leaderboards. Your points and badges stay yours."),
 }
 
 

@@ -3,6 +3,8 @@
 import django_filters
 from django import forms
 from django.urls import path
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn
@@ -63,7 +65,7 @@ class PointRuleViewSet(RoleOnlyViewSet):
     url_prefix = "gamification/point-rules"
     url_namespace = "gamification_point_rules"
     icon = "sliders"
-    menu_label = "Point rules"
+    menu_label = _("Point rules")
     add_to_reference_index = False  # nothing to index: a rule refers to nothing
     copy_view_enabled = False
     # One row per automatic rule, written by a migration: none is added or deleted by hand.
@@ -73,12 +75,12 @@ class PointRuleViewSet(RoleOnlyViewSet):
     index_template_name = "gamification/admin/point_rules_index.html"
     list_display = [
         "rule",
-        Column("points", label="Points", sort_key="points"),
-        BooleanColumn("is_active", label="Active", sort_key="is_active"),
+        Column("points", label=_("Points"), sort_key="points"),
+        BooleanColumn("is_active", label=_("Active"), sort_key="is_active"),
     ]
     ordering = "rule"
     edit_handler = ObjectList(
-        [FieldPanel("points"), FieldPanel("is_active", heading="Active")], base_form_class=PointRuleForm
+        [FieldPanel("points"), FieldPanel("is_active", heading=_("Active"))], base_form_class=PointRuleForm
     )
 
     def get_urlpatterns(self):
@@ -86,8 +88,8 @@ class PointRuleViewSet(RoleOnlyViewSet):
 
 
 class BadgeFilterSet(WagtailFilterSet):
-    rule = django_filters.ChoiceFilter(label="Rule", choices=BadgeRule.choices, empty_label="All")
-    is_active = django_filters.BooleanFilter(label="Active", widget=forms.NullBooleanSelect)
+    rule = django_filters.ChoiceFilter(label=_("Rule"), choices=BadgeRule.choices, empty_label=_("All"))
+    is_active = django_filters.BooleanFilter(label=_("Active"), widget=forms.NullBooleanSelect)
 
     class Meta:
         model = Badge
@@ -99,7 +101,7 @@ class BadgeViewSet(RoleOnlyViewSet):
     url_prefix = "gamification/badges"
     url_namespace = "gamification_badges"
     icon = "circle-check"
-    menu_label = "Badges"
+    menu_label = _("Badges")
     copy_view_enabled = False
     # The reference index knows which images and categories badges use; it does not know the learners who
     # hold a badge (the delete confirmation counts those), so a "usage" page would say "used 0 times".
@@ -109,12 +111,12 @@ class BadgeViewSet(RoleOnlyViewSet):
     delete_view_class = BadgeDeleteView
     list_display = [
         "name",
-        BadgeImageColumn("image", label="Image"),
-        Column("rule", label="Rule", accessor="get_rule_display", sort_key="rule"),
-        Column("threshold", label="Threshold", sort_key="threshold"),
-        Column("category", label="Category", accessor="category.name"),
-        BooleanColumn("is_active", label="Active", sort_key="is_active"),
-        Column("holders", label="Held by", sort_key="holders"),
+        BadgeImageColumn("image", label=_("Image")),
+        Column("rule", label=_("Rule"), accessor="get_rule_display", sort_key="rule"),
+        Column("threshold", label=_("Threshold"), sort_key="threshold"),
+        Column("category", label=_("Category"), accessor="category.name"),
+        BooleanColumn("is_active", label=_("Active"), sort_key="is_active"),
+        Column("holders", label=_("Held by"), sort_key="holders"),
     ]
     filterset_class = BadgeFilterSet
     search_fields = ["name", "description"]
@@ -128,8 +130,8 @@ class BadgeViewSet(RoleOnlyViewSet):
             FieldPanel("rule"),
             FieldPanel("threshold"),
             FieldPanel("category"),
-            FieldPanel("is_active", heading="Active"),
-            FieldPanel("sort_order", help_text="Badges are shown to learners in this order, lowest first."),
+            FieldPanel("is_active", heading=_("Active")),
+            FieldPanel("sort_order", help_text=_("Badges are shown to learners in this order, lowest first.")),
         ],
         base_form_class=BadgeForm,
     )
@@ -139,9 +141,9 @@ class BadgeViewSet(RoleOnlyViewSet):
 
 
 class PointLedgerFilterSet(WagtailFilterSet):
-    rule = django_filters.ChoiceFilter(label="Rule", choices=Rule.choices, empty_label="All")
+    rule = django_filters.ChoiceFilter(label=_("Rule"), choices=Rule.choices, empty_label=_("All"))
     course = IdModelChoiceFilter(queryset=CoursePage.objects.originals().order_by("title"))
-    created_at = django_filters.DateFromToRangeFilter(label="Date", widget=DateRangePickerWidget)
+    created_at = django_filters.DateFromToRangeFilter(label=_("Date"), widget=DateRangePickerWidget)
 
     class Meta:
         model = PointEntry
@@ -151,7 +153,7 @@ class PointLedgerFilterSet(WagtailFilterSet):
 def entry_source(entry: PointEntry) -> str:
     if entry.source:
         return entry.source
-    return f"Takes back #{entry.reverses_id}" if entry.reverses_id else ""
+    return gettext("Takes back #%(id)s") % {"id": entry.reverses_id} if entry.reverses_id else ""
 
 
 class PointEntryViewSet(RoleOnlyViewSet):
@@ -159,7 +161,7 @@ class PointEntryViewSet(RoleOnlyViewSet):
     url_prefix = "gamification/ledger"
     url_namespace = "gamification_ledger"
     icon = "list-ol"
-    menu_label = "Point ledger"
+    menu_label = _("Point ledger")
     # Rows are written by every award; indexing each one's references would only add writes to awarding.
     add_to_reference_index = False
     copy_view_enabled = False
@@ -172,12 +174,12 @@ class PointEntryViewSet(RoleOnlyViewSet):
     inspect_view_class = PointEntryInspectView
     list_display = [
         "user",  # shown as the e-mail address by PointLedgerIndexView, which makes it the row's link and buttons
-        Column("points", label="Points", accessor=signed_points, sort_key="points"),
-        Column("rule", label="Rule", accessor="get_rule_display", sort_key="rule"),
-        Column("source", label="Earned for", accessor=entry_source),
-        Column("course", label="Course", accessor="course.title", sort_key="course__title"),
-        Column("reason", label="Reason"),
-        DateColumn("created_at", label="Date", sort_key="created_at"),
+        Column("points", label=_("Points"), accessor=signed_points, sort_key="points"),
+        Column("rule", label=_("Rule"), accessor="get_rule_display", sort_key="rule"),
+        Column("source", label=_("Earned for"), accessor=entry_source),
+        Column("course", label=_("Course"), accessor="course.title", sort_key="course__title"),
+        Column("reason", label=_("Reason")),
+        DateColumn("created_at", label=_("Date"), sort_key="created_at"),
     ]
     filterset_class = PointLedgerFilterSet
     search_fields = ["user__email", "user__username", "reason"]
@@ -215,7 +217,7 @@ class PointEntryViewSet(RoleOnlyViewSet):
 
 
 class GamificationViewSetGroup(ViewSetGroup):
-    menu_label = "Gamification"
+    menu_label = _("Gamification")
     menu_icon = "success"
     menu_order = 320  # after Certificates (300) and Orders (310)
     items = (PointRuleViewSet, BadgeViewSet, PointEntryViewSet)

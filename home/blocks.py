@@ -2,6 +2,9 @@
 
 from django.core.exceptions import ValidationError
 from django.forms.utils import ErrorList
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.images.blocks import ImageBlock
@@ -29,24 +32,24 @@ class LinkValue(blocks.StructValue):
 class LinkBlock(blocks.StructBlock):
     """A link to a page on this site or to another site: exactly one of the two."""
 
-    page = blocks.PageChooserBlock(required=False, help_text="A page on this site…")
-    url = blocks.URLBlock(required=False, label="URL", help_text="…or the full address of another site.")
+    page = blocks.PageChooserBlock(required=False, help_text=_("A page on this site…"))
+    url = blocks.URLBlock(required=False, label=_("URL"), help_text=_("…or the full address of another site."))
 
     class Meta:
         icon = "link"
         value_class = LinkValue
-        description = "A link to a page on this site or to another website."
+        description = _("A link to a page on this site or to another website.")
 
     def clean(self, value):
         value = super().clean(value)
         has_page, has_url = bool(value.get("page")), bool(value.get("url"))
         if has_page and has_url:
             raise StructBlockValidationError(
-                non_block_errors=ErrorList([ValidationError("Choose a page or enter a URL, not both.")])
+                non_block_errors=ErrorList([ValidationError(gettext("Choose a page or enter a URL, not both."))])
             )
         if not has_page and not has_url:
             raise StructBlockValidationError(
-                non_block_errors=ErrorList([ValidationError("Choose a page or enter a URL for this link.")])
+                non_block_errors=ErrorList([ValidationError(gettext("Choose a page or enter a URL for this link."))])
             )
         return value
 
@@ -58,33 +61,40 @@ class MarketingStructBlock(blocks.StructBlock):
 
 class HeroBlock(MarketingStructBlock):
     heading = blocks.CharBlock(max_length=100)
-    text = blocks.TextBlock(max_length=300, help_text="One or two sentences that say who this is for.")
+    text = blocks.TextBlock(max_length=300, help_text=_("One or two sentences that say who this is for."))
     image = ImageBlock(required=False)
-    button_label = blocks.CharBlock(max_length=40, label="Call-to-action label")
-    link = LinkBlock(label="Call-to-action link")
+    button_label = blocks.CharBlock(max_length=40, label=_("Call-to-action label"))
+    link = LinkBlock(label=_("Call-to-action link"))
 
     class Meta:
         icon = "pick"
         template = "home/blocks/hero.html"
-        preview_value = {
-            "heading": "Learn the skills your next role asks for",
-            "text": "Short, practical courses written by working trainers. Start free, learn at your own pace.",
-            "button_label": "Browse courses",
-            "link": {"url": "https://example.com/courses/"},
-        }
-        description = "The opening banner: a headline, a sentence, a button and an optional image."
+        description = _("The opening banner: a headline, a sentence, a button and an optional image.")
+
+    def get_preview_value(self):
+        # Built when shown, so the block picker's example reads in the editor's language.
+        return self.normalize(
+            {
+                "heading": gettext("Learn the skills your next role asks for"),
+                "text": gettext(
+                    "Short, practical courses written by working trainers. Start free, learn at your own pace."
+                ),
+                "button_label": gettext("Browse courses"),
+                "link": {"url": "https://example.com/courses/"},
+            }
+        )
 
 
 class FeatureBlock(blocks.StructBlock):
     icon = blocks.CharBlock(
-        required=False, max_length=16, help_text="An emoji shown above the title, e.g. 🎯. Screen readers skip it."
+        required=False, max_length=16, help_text=_("An emoji shown above the title, e.g. 🎯. Screen readers skip it.")
     )
     title = blocks.CharBlock(max_length=80)
     text = blocks.TextBlock(max_length=300)
 
     class Meta:
         icon = "tick-inverse"
-        label = "Feature"
+        label = _("Feature")
 
 
 class FeatureGridBlock(MarketingStructBlock):
@@ -95,15 +105,32 @@ class FeatureGridBlock(MarketingStructBlock):
     class Meta:
         icon = "grid"
         template = "home/blocks/feature_grid.html"
-        preview_value = {
-            "heading": "Why learners choose us",
-            "features": [
-                {"icon": "🎯", "title": "Practical", "text": "Every lesson ends with something you can use at work."},
-                {"icon": "⏱️", "title": "Flexible", "text": "Learn in short sessions that fit around your week."},
-                {"icon": "🏅", "title": "Recognised", "text": "Earn a verifiable certificate when you finish."},
-            ],
-        }
-        description = "A heading and a grid of short selling points."
+        description = _("A heading and a grid of short selling points.")
+
+    def get_preview_value(self):
+        # Built when shown, so the block picker's example reads in the editor's language.
+        return self.normalize(
+            {
+                "heading": gettext("Why learners choose us"),
+                "features": [
+                    {
+                        "icon": "🎯",
+                        "title": gettext("Practical"),
+                        "text": gettext("Every lesson ends with something you can use at work."),
+                    },
+                    {
+                        "icon": "⏱️",
+                        "title": gettext("Flexible"),
+                        "text": gettext("Learn in short sessions that fit around your week."),
+                    },
+                    {
+                        "icon": "🏅",
+                        "title": gettext("Recognised"),
+                        "text": gettext("Earn a verifiable certificate when you finish."),
+                    },
+                ],
+            }
+        )
 
 
 class FeaturedCoursesBlock(MarketingStructBlock):
@@ -114,12 +141,12 @@ class FeaturedCoursesBlock(MarketingStructBlock):
     class Meta:
         icon = "list-ul"
         template = "home/blocks/featured_courses.html"
-        description = "Course cards for hand-picked courses. Courses that are not published are left out."
+        description = _("Course cards for hand-picked courses. Courses that are not published are left out.")
 
     def get_preview_value(self):
         # Real courses make a truthful preview; a placeholder course would need a page that does not exist.
         recent = CoursePage.objects.live().public().originals().order_by("-first_published_at")[:3]
-        return self.normalize({"heading": "Popular right now", "courses": list(recent)})
+        return self.normalize({"heading": gettext("Popular right now"), "courses": list(recent)})
 
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context)
@@ -151,19 +178,24 @@ def live_courses_for_cards(chosen) -> list:
 
 class TestimonialBlock(MarketingStructBlock):
     quote = blocks.TextBlock(max_length=500)
-    name = blocks.CharBlock(max_length=80, label="Person's name")
-    role = blocks.CharBlock(max_length=120, help_text="Job title and organisation, e.g. “Data analyst, Acme”.")
-    image = ImageBlock(required=False, label="Portrait")
+    name = blocks.CharBlock(max_length=80, label=_("Person's name"))
+    role = blocks.CharBlock(max_length=120, help_text=_("Job title and organisation, e.g. “Data analyst, Acme”."))
+    image = ImageBlock(required=False, label=_("Portrait"))
 
     class Meta:
         icon = "openquote"
         template = "home/blocks/testimonial.html"
-        preview_value = {
-            "quote": "I finished the SQL course in three weeks of lunch breaks and use it every day now.",
-            "name": "Priya Raman",
-            "role": "Operations analyst, Northwind",
-        }
-        description = "A quotation from a learner or client, with their name and role."
+        description = _("A quotation from a learner or client, with their name and role.")
+
+    def get_preview_value(self):
+        # Built when shown, so the block picker's example reads in the editor's language.
+        return self.normalize(
+            {
+                "quote": gettext("I finished the SQL course in three weeks of lunch breaks and use it every day now."),
+                "name": "Priya Raman",
+                "role": gettext("Operations analyst, Northwind"),
+            }
+        )
 
 
 class CallToActionBlock(MarketingStructBlock):
@@ -175,13 +207,18 @@ class CallToActionBlock(MarketingStructBlock):
     class Meta:
         icon = "link-external"
         template = "home/blocks/call_to_action.html"
-        preview_value = {
-            "heading": "Ready to start?",
-            "text": "Create a free account and try any course's preview lessons today.",
-            "button_label": "Sign up free",
-            "link": {"url": "https://example.com/accounts/sign-up/"},
-        }
-        description = "A banner that asks the visitor to take one action, with a single button."
+        description = _("A banner that asks the visitor to take one action, with a single button.")
+
+    def get_preview_value(self):
+        # Built when shown, so the block picker's example reads in the editor's language.
+        return self.normalize(
+            {
+                "heading": gettext("Ready to start?"),
+                "text": gettext("Create a free account and try any course's preview lessons today."),
+                "button_label": gettext("Sign up free"),
+                "link": {"url": "https://example.com/accounts/sign-up/"},
+            }
+        )
 
 
 class MarketingRichTextBlock(blocks.RichTextBlock):
@@ -191,11 +228,20 @@ class MarketingRichTextBlock(blocks.RichTextBlock):
 
     class Meta:
         icon = "pilcrow"
-        label = "Rich text"
+        label = _("Rich text")
         template = "home/blocks/rich_text.html"
         preview_template = PREVIEW_TEMPLATE
-        preview_value = "<h2>About Learnwell</h2><p>We write courses with the people who do the work.</p>"
-        description = "Formatted text: paragraphs, sub-headings, lists and links."
+        description = _("Formatted text: paragraphs, sub-headings, lists and links.")
+
+    def get_preview_value(self):
+        # Built when shown, so the block picker's example reads in the editor's language.
+        return self.normalize(
+            format_html(
+                "<h2>{}</h2><p>{}</p>",
+                gettext("About Learnwell"),
+                gettext("We write courses with the people who do the work."),
+            )
+        )
 
 
 class MarketingBlock(blocks.StreamBlock):

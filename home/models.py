@@ -1,6 +1,7 @@
 from typing import TYPE_CHECKING
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Page
@@ -32,12 +33,12 @@ class MarketingPage(translated_pages.OneAddressPerLanguage, Page):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        verbose_name="social share image",
-        help_text="Shown when the page is shared on social media; cropped to 1200×630.",
+        verbose_name=_("social share image"),
+        help_text=_("Shown when the page is shared on social media; cropped to 1200×630."),
     )
 
     content_panels = Page.content_panels + [FieldPanel("body")]
-    promote_panels = seo.promote_panels() + [MultiFieldPanel([FieldPanel("og_image")], heading="For social media")]
+    promote_panels = seo.promote_panels() + [MultiFieldPanel([FieldPanel("og_image")], heading=_("For social media"))]
     search_fields = Page.search_fields + [index.SearchField("body")]
 
     class Meta:
@@ -57,7 +58,7 @@ class HomePage(MarketingPage):
     max_count = 1
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = ["courses.CourseIndexPage", "home.LandingPage"]
-    page_description = "The site's front page. There is only one."
+    page_description = _("The site's front page. There is only one.")
 
     def route(self, request, path_components):
         # Every language routes through the original tree, and the page found carries the text of its translation
@@ -76,4 +77,4 @@ class HomePage(MarketingPage):
 class LandingPage(MarketingPage):
     parent_page_types = ["home.HomePage", "home.LandingPage"]
     subpage_types = ["home.LandingPage"]
-    page_description = "A campaign or audience page built from marketing blocks."
+    page_description = _("A campaign or audience page built from marketing blocks.")

@@ -1,14 +1,15 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class EnrollmentStatus(models.TextChoices):
-    PENDING_PAYMENT = "pending_payment", "Awaiting payment"
-    ACTIVE = "active", "Active"
-    COMPLETED = "completed", "Completed"
-    REFUNDED = "refunded", "Refunded"
-    CANCELLED = "cancelled", "Left the course"
+    PENDING_PAYMENT = "pending_payment", _("Awaiting payment")
+    ACTIVE = "active", _("Active")
+    COMPLETED = "completed", _("Completed")
+    REFUNDED = "refunded", _("Refunded")
+    CANCELLED = "cancelled", _("Left the course")
 
 
 # Statuses whose learner may open the course's lessons.
@@ -22,7 +23,7 @@ class Enrollment(models.Model):
     # PROTECT: a course that learners are enrolled in cannot be deleted from the page tree by accident.
     course = models.ForeignKey("courses.CoursePage", on_delete=models.PROTECT, related_name="enrollments")
     status = models.CharField(max_length=20, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ACTIVE)
-    enrolled_at = models.DateTimeField(help_text="When access started; drip release counts from here.")
+    enrolled_at = models.DateTimeField(help_text=_("When access started; drip release counts from here."))
     completed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     progress_percent = models.PositiveSmallIntegerField(default=0)
@@ -63,7 +64,7 @@ class LessonProgress(models.Model):
     completed_at = models.DateTimeField()
 
     class Meta:
-        verbose_name_plural = "lesson progress"
+        verbose_name_plural = _("lesson progress")
         constraints = [
             models.UniqueConstraint(fields=["enrollment", "lesson"], name="one_progress_per_enrollment_and_lesson"),
         ]

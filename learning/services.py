@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 from wagtail.models import Page
 
 from accounts import services as account_services
@@ -56,18 +57,18 @@ class LessonNotInCourse(LearningError):
 def enroll(*, user: User | AnonymousUser, course: CoursePage) -> Enrollment:
     """Enrols a learner in a free course; calling it again returns the same enrollment."""
     if not user.is_authenticated or user.is_banned:
-        raise NotAllowed("Please sign in to enrol.")
+        raise NotAllowed(_("Please sign in to enrol."))
     existing = selectors.enrollment_for(user=user, course=course)
     if existing is not None and existing.gives_access:
         return existing
     if not course.live:
-        raise CourseUnavailable("This course is not available.")
+        raise CourseUnavailable(_("This course is not available."))
     if not course.is_free:
-        raise PaymentRequired("This is a paid course: buy it to enrol.")
+        raise PaymentRequired(_("This is a paid course: buy it to enrol."))
     missing = selectors.missing_prerequisites(user=user, course=course)
     if missing:
         titles = ", ".join(f"“{prerequisite.title}”" for prerequisite in missing)
-        raise PrerequisitesMissing(f"Complete {titles} before you enrol in this course.")
+        raise PrerequisitesMissing(_("Complete %(titles)s before you enrol in this course.") % {"titles": titles})
 
     return _open_enrollment(user=user, course=course)
 
@@ -75,13 +76,13 @@ def enroll(*, user: User | AnonymousUser, course: CoursePage) -> Enrollment:
 def leave_course(*, enrollment: Enrollment) -> Enrollment:
     """A learner leaves a free course; their progress is kept in case they come back."""
     if not enrollment.course.is_free:
-        raise NotAllowed("Paid courses cannot be left here; ask for a refund instead.")
+        raise NotAllowed(_("Paid courses cannot be left here; ask for a refund instead."))
     with transaction.atomic():
         enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
         if enrollment.status == EnrollmentStatus.CANCELLED:
             return enrollment
         if not enrollment.gives_access:
-            raise NotEnrolled("You are not enrolled in this course.")
+            raise NotEnrolled(_("You are not enrolled in this course."))
         enrollment.status = EnrollmentStatus.CANCELLED
         enrollment.cancelled_at = timezone.now()
         enrollment.save(update_fields=["status", "cancelled_at"])
@@ -100,11 +101,11 @@ def admin_enrol(*, user: User, course: CoursePage, granted_by: User) -> Enrollme
     Only administrators may call it; the caller checks `granted_by.is_lms_admin`, and this refuses anyone else
     too. Idempotent: an open enrollment is returned as it is; a left or refunded one reopens with its progress."""
     if not granted_by.is_lms_admin:
-        raise NotAllowed("Only administrators may enrol other people.")
+        raise NotAllowed(_("Only administrators may enrol other people."))
     if not course.live:
-        raise CourseUnavailable("This course is not available.")
+        raise CourseUnavailable(_("This course is not available."))
     if not user.is_active or user.is_banned:
-        raise NotAllowed("This account cannot be enrolled.")
+        raise NotAllowed(_("This account cannot be enrolled."))
     return _open_enrollment(user=user, course=course)
 
 
@@ -189,7 +190,7 @@ def start_new_round(*, enrollment: Enrollment, since: datetime) -> Enrollment:
         if enrollment.round_started_at is not None and enrollment.round_started_at >= since:
             return enrollment
         if not enrollment.gives_access or enrollment.user.is_banned:
-            raise NotEnrolled("Your access to this course has ended, so it cannot be taken again.")
+            raise NotEnrolled(_("Your access to this course has ended, so it cannot be taken again."))
         # The rows go rather than being kept and filtered: one row per (enrollment, lesson) could not record the
         # same lesson completed again. Gamification keys its points on the lesson, so none are given twice.
         LessonProgress.objects.filter(enrollment=enrollment).delete()
@@ -221,15 +222,20 @@ def complete_lesson(*, enrollment: Enrollment, lesson: LessonPage) -> Completion
         # The row lock serialises double clicks, so the count and the completion event happen once.
         enrollment = Enrollment.objects.select_for_update().select_related("course", "user").get(pk=enrollment.pk)
         if not enrollment.gives_access or enrollment.user.is_banned:
-            raise NotEnrolled("Enrol in this course to record your progress.")
+            raise NotEnrolled(_("Enrol in this course to record your progress."))
         course = enrollment.course
         if not lesson.live or not lesson.path.startswith(course.path):
-            raise LessonNotInCourse("That lesson is not part of this course.")
+            raise LessonNotInCourse(_("That lesson is not part of this course."))
         access = selectors.lesson_access(user=enrollment.user, lesson=lesson, course=course, enrollment=enrollment)
         if access.is_locked:
-            raise LessonLocked(f"This lesson opens on {timezone.localtime(access.opens_at):%d %B %Y at %H:%M}.")
+            opens_at = timezone.localtime(access.opens_at)
+            # Django's date formats name the month in the active language; strftime's %B would not.
+            raise LessonLocked(
+                _("This lesson opens on %(date)s at %(time)s.")
+                % {"date": formats.date_format(opens_at, "d F Y"), "time": formats.time_format(opens_at, "H:i")}
+            )
 
-        _, lesson_newly_completed = LessonProgress.objects.get_or_create(
+        _progress, lesson_newly_completed = LessonProgress.objects.get_or_create(
             enrollment=enrollment, lesson=lesson, defaults={"completed_at": now}
         )
         enrollment.last_lesson = lesson

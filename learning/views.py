@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
@@ -38,14 +39,14 @@ def complete_lesson(request, lesson_id: int):
     enrollment = selectors.enrollment_for(user=request.user, course=lesson.course)
     try:
         if enrollment is None:
-            raise services.NotEnrolled("Enrol in this course to record your progress.")
+            raise services.NotEnrolled(_("Enrol in this course to record your progress."))
         result = services.complete_lesson(enrollment=enrollment, lesson=lesson)
     except services.LearningError as error:
         return _error(request, error, back_url=lesson.url)
 
     if not request.htmx:
         if result.course_newly_completed:
-            messages.success(request, f"You completed “{lesson.course.title}”. Well done!")
+            messages.success(request, _("You completed “%(course)s”. Well done!") % {"course": lesson.course.title})
         return redirect(lesson.url)
     player = selectors.lesson_player(user=request.user, lesson=lesson)
     context = {"page": lesson, "player": player, "just_completed": result}
@@ -63,7 +64,7 @@ def enrol(request, course_id: int):
         enrollment = services.enroll(user=request.user, course=course)
     except services.LearningError as error:
         return _error(request, error, back_url=course.url)
-    messages.success(request, f"You are enrolled in “{course.title}”. Enjoy the course!")
+    messages.success(request, _("You are enrolled in “%(course)s”. Enjoy the course!") % {"course": course.title})
     destination = enrollment.last_lesson.url if enrollment.last_lesson else course.url
     return HttpResponseClientRedirect(destination) if request.htmx else redirect(destination)
 
@@ -75,11 +76,13 @@ def leave(request, course_id: int):
     enrollment = selectors.enrollment_for(user=request.user, course=course)
     try:
         if enrollment is None:
-            raise services.NotEnrolled("You are not enrolled in this course.")
+            raise services.NotEnrolled(_("You are not enrolled in this course."))
         services.leave_course(enrollment=enrollment)
     except services.LearningError as error:
         return _error(request, error, back_url=course.url)
-    messages.info(request, f"You left “{course.title}”. Your progress is kept if you enrol again.")
+    messages.info(
+        request, _("You left “%(course)s”. Your progress is kept if you enrol again.") % {"course": course.title}
+    )
     return redirect("learning:dashboard")
 
 

@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.forms.choosers import BaseFilterForm
@@ -86,14 +86,20 @@ class VideoAssetIndexView(RetryUploadMixin, snippet_views.IndexView):
         if retry_url := self.get_retry_url(instance):
             buttons.append(
                 Button(
-                    "Retry upload", url=retry_url, icon_name="rotate", attrs=self.posting_attrs(retry_url), priority=5
+                    gettext("Retry upload"),
+                    url=retry_url,
+                    icon_name="rotate",
+                    attrs=self.posting_attrs(retry_url),
+                    priority=5,
                 )
             )
         return buttons
 
 
 class VideoAssetCreateView(snippet_views.CreateView):
-    success_message = "Video “%(object)s” was saved; it is being uploaded and can be placed in lessons meanwhile."
+    success_message = gettext_lazy(
+        "Video “%(object)s” was saved; it is being uploaded and can be placed in lessons meanwhile."
+    )
 
     def save_instance(self):
         asset = super().save_instance()
@@ -112,7 +118,7 @@ class VideoAssetEditView(ScopedToManageableAsset, RetryUploadMixin, snippet_view
 
     def get_success_message(self):
         if "file" in self.form.changed_data:
-            return f"Video “{self.object}” was saved; the new file is being uploaded."
+            return gettext("Video “%(object)s” was saved; the new file is being uploaded.") % {"object": self.object}
         return super().get_success_message()
 
     @cached_property
@@ -120,7 +126,9 @@ class VideoAssetEditView(ScopedToManageableAsset, RetryUploadMixin, snippet_view
         buttons = list(super().header_buttons)
         if retry_url := self.get_retry_url(self.object):
             buttons.append(
-                HeaderButton("Retry upload", url=retry_url, icon_name="rotate", attrs=self.posting_attrs(retry_url))
+                HeaderButton(
+                    gettext("Retry upload"), url=retry_url, icon_name="rotate", attrs=self.posting_attrs(retry_url)
+                )
             )
         return buttons
 
@@ -151,7 +159,7 @@ class VideoAssetDeleteView(ScopedToManageableAsset, snippet_views.DeleteView):
         except services.MediaError as error:
             return self.refused(error)
         log(instance=deleted, action="wagtail.delete", user=self.request.user, deleted=True)
-        messages.success(self.request, f"Video “{deleted}” was deleted.")
+        messages.success(self.request, gettext("Video “%(object)s” was deleted.") % {"object": deleted})
         hook_response = self.run_after_hook()
         if hook_response is not None:
             return hook_response
@@ -178,7 +186,7 @@ class RetryUploadView(
 
     permission_required = "change"
     template_name = "media_pipeline/admin/retry_upload.html"
-    page_title = "Retry upload"
+    page_title = gettext_lazy("Retry upload")
     model = VideoAsset
     index_url_name = None
     edit_url_name = None
@@ -208,7 +216,7 @@ class RetryUploadView(
         except services.MediaError as error:
             context = self.get_context_data(error_message=str(error))
             return TemplateResponse(request, self.template_name, context, status=error.status_code)
-        messages.success(request, f"The upload of “{asset}” was queued again.")
+        messages.success(request, gettext("The upload of “%(object)s” was queued again.") % {"object": asset})
         return redirect(get_valid_next_url_from_request(request) or reverse(self.index_url_name))
 
 

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MediaPipelineConfig(AppConfig):
     name = "media_pipeline"
     default_auto_field = "django.db.models.BigAutoField"
-    verbose_name = "Media"
+    verbose_name = _("Media")
 
     def ready(self):
         # Imported here because apps.py is loaded before the models these modules use are ready.

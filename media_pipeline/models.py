@@ -16,9 +16,9 @@ def private_media():
 
 
 class AssetStatus(models.TextChoices):
-    UPLOADING = "uploading", "Uploading"
-    READY = "ready", "Ready"
-    FAILED = "failed", "Failed"
+    UPLOADING = "uploading", _("Uploading")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
 
 
 class VideoAsset(index.Indexed, models.Model):
@@ -32,10 +32,10 @@ class VideoAsset(index.Indexed, models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The still shown before the video plays.",
+        help_text=_("The still shown before the video plays."),
     )
     duration_seconds = models.PositiveIntegerField(
-        "duration (seconds)",
+        _("duration (seconds)"),
         default=0,
         blank=True,
         help_text=_(
@@ -48,9 +48,9 @@ class VideoAsset(index.Indexed, models.Model):
         storage=private_media,
         blank=True,
         max_length=255,
-        help_text="Optional WebVTT (.vtt) captions.",
+        help_text=_("Optional WebVTT (.vtt) captions."),
     )
-    captions_language = models.CharField(max_length=12, default="en", help_text="e.g. en, de, fr")
+    captions_language = models.CharField(max_length=12, default="en", help_text=_("e.g. en, de, fr"))
 
     content_type = models.CharField(max_length=50, editable=False)
     size_bytes = models.PositiveBigIntegerField(default=0, editable=False)

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 
@@ -52,14 +53,20 @@ def inspect_video(upload: "File[bytes]") -> str:
     """The upload's content type if it is a video of an allowed kind and size; UploadRejected otherwise."""
     limit = settings.MEDIA_VIDEO_MAX_BYTES
     if upload.size > limit:
-        raise UploadRejected(f"This video is {filesizeformat(upload.size)}; the limit is {filesizeformat(limit)}.")
+        raise UploadRejected(
+            _("This video is %(size)s; the limit is %(limit)s.")
+            % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
+        )
     upload.seek(0)
     kind = filetype.guess(upload.read(8192))
     upload.seek(0)
     if kind is None or kind.mime not in VIDEO_TYPES:
-        found = f" (it looks like {kind.mime})" if kind else ""
         allowed = ", ".join(VIDEO_TYPES.values())
-        raise UploadRejected(f"This file is not a video we can stream{found}. Upload {allowed}.")
+        if kind:
+            message = _("This file is not a video we can stream (it looks like %(mime)s). Upload %(allowed)s.")
+        else:
+            message = _("This file is not a video we can stream. Upload %(allowed)s.")
+        raise UploadRejected(message % {"mime": kind.mime if kind else "", "allowed": allowed})
     mime: str = kind.mime
     return mime
 
@@ -93,12 +100,12 @@ def read_duration(upload: "File[bytes]", *, content_type: str) -> int | None:
 def inspect_captions(upload: "File[bytes]") -> None:
     limit = settings.MEDIA_CAPTIONS_MAX_BYTES
     if upload.size > limit:
-        raise UploadRejected(f"Captions files are at most {filesizeformat(limit)}.")
+        raise UploadRejected(_("Captions files are at most %(limit)s.") % {"limit": filesizeformat(limit)})
     upload.seek(0)
     head = upload.read(16).removeprefix(b"\xef\xbb\xbf")
     upload.seek(0)
     if not head.startswith(b"WEBVTT"):
-        raise UploadRejected("Captions must be a WebVTT file: its first line reads WEBVTT.")
+        raise UploadRejected(_("Captions must be a WebVTT file: its first line reads WEBVTT."))
 
 
 def register_upload(*, asset: VideoAsset, by: User | None = None, replacing: VideoAsset | None = None) -> VideoAsset:
@@ -172,7 +179,7 @@ def retry_upload(*, asset: VideoAsset) -> VideoAsset:
     with transaction.atomic():
         asset = VideoAsset.objects.select_for_update().get(pk=asset.pk)
         if asset.status != AssetStatus.FAILED:
-            raise NotRetryable("Only a failed upload can be retried.")
+            raise NotRetryable(_("Only a failed upload can be retried."))
         asset.status = AssetStatus.UPLOADING
         asset.failure_reason = ""
         asset.save(update_fields=["status", "failure_reason", "updated_at"])
@@ -185,8 +192,19 @@ def delete_video_asset(*, asset: VideoAsset) -> None:
     usages = selectors.asset_usage(asset=asset)
     if usages:
         titles = ", ".join(f"“{usage.title}”" for usage in usages[:5])
-        more = f" and {len(usages) - 5} more" if len(usages) > 5 else ""
-        raise AssetInUse(f"“{asset.title}” is used in {titles}{more}. Remove it there first.", usages)
+        if len(usages) > 5:
+            more = len(usages) - 5
+            message = ngettext(
+                "“%(title)s” is used in %(titles)s and %(more)s more. Remove it there first.",
+                "“%(title)s” is used in %(titles)s and %(more)s more. Remove it there first.",
+                more,
+            ) % {"title": asset.title, "titles": titles, "more": more}
+        else:
+            message = _("“%(title)s” is used in %(titles)s. Remove it there first.") % {
+                "title": asset.title,
+                "titles": titles,
+            }
+        raise AssetInUse(message, usages)
     try:
         if asset.remote_file_id and asset.backend:
             backend_named(asset.backend).delete(asset.remote_file_id)
@@ -196,7 +214,9 @@ def delete_video_asset(*, asset: VideoAsset) -> None:
             if stray is not None:
                 ImageKitBackend().delete(stray.file_id)
     except Exception as error:
-        raise RemoteDeleteFailed(f"The CDN did not delete the file ({error}); nothing was deleted.") from error
+        raise RemoteDeleteFailed(
+            _("The CDN did not delete the file (%(error)s); nothing was deleted.") % {"error": error}
+        ) from error
     files = [(field.storage, field.name) for field in (asset.file, asset.captions) if field]
     with transaction.atomic():
         asset.delete()

@@ -8,6 +8,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from courses.models import LessonPage
@@ -65,7 +66,9 @@ def stream(request, token: str):
     """
     path = _signed_path(token)
     if path is None:
-        return HttpResponseForbidden("This video link is invalid or has expired. Reload the lesson to get a new one.")
+        return HttpResponseForbidden(
+            _("This video link is invalid or has expired. Reload the lesson to get a new one.")
+        )
     suffix = PurePosixPath(path).suffix.lower()
     try:
         response = private_file_response(
@@ -81,7 +84,7 @@ def stream(request, token: str):
             same_origin=suffix == ".vtt",
         )
     except FileNotFoundError:
-        return HttpResponse("This file is no longer available.", status=404, content_type="text/plain")
+        return HttpResponse(_("This file is no longer available."), status=404, content_type="text/plain")
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex"
     return response
@@ -114,7 +117,7 @@ def watch_progress(request, lesson_id: int):
     """The player's beacon: how much of a video the learner has watched. Completes the lesson once the
     video's block threshold is reached; records nothing else."""
     if not request.user.is_authenticated:
-        return _refuse("Sign in to record your progress.", 403)
+        return _refuse(_("Sign in to record your progress."), 403)
     lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
     percent = _percent(request.POST.get("percent"))
     if percent is None:
@@ -126,17 +129,17 @@ def watch_progress(request, lesson_id: int):
     course = lesson.course
     enrollment = learning_selectors.enrollment_for(user=request.user, course=course) if course else None
     if enrollment is None or not enrollment.gives_access:
-        return _refuse("Enrol in this course to record your progress.", 403)
+        return _refuse(_("Enrol in this course to record your progress."), 403)
     access = learning_selectors.lesson_access(user=request.user, lesson=lesson, course=course, enrollment=enrollment)
     if not access.can_read:
-        return _refuse("This lesson is not open to you yet.", 403)
+        return _refuse(_("This lesson is not open to you yet."), 403)
     threshold = _completion_threshold(lesson, asset_id)
     if threshold is None:
-        return _refuse("Watching this video does not complete the lesson.", 400)
+        return _refuse(_("Watching this video does not complete the lesson."), 400)
 
     # One accepted beacon per learner and lesson every few seconds: cache.add is atomic, so bursts are refused.
     if not cache.add(f"media_pipeline:beacon:{request.user.pk}:{lesson.pk}", True, BEACON_INTERVAL_SECONDS):
-        response = _refuse("Too many progress updates; try again in a few seconds.", 429)
+        response = _refuse(_("Too many progress updates; try again in a few seconds."), 429)
         response["Retry-After"] = str(BEACON_INTERVAL_SECONDS)
         return response
     if percent < threshold:

@@ -8,6 +8,7 @@ import django_filters
 from django import forms
 from django.template.defaultfilters import filesizeformat
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
@@ -89,7 +90,7 @@ class UploadStatusColumn(StatusTagColumn):
 
 class VideoAssetFilterSet(WagtailFilterSet):
     status = django_filters.ChoiceFilter(
-        label="Status", choices=AssetStatus.choices, widget=forms.RadioSelect, empty_label="All"
+        label=_("Status"), choices=AssetStatus.choices, widget=forms.RadioSelect, empty_label=_("All")
     )
 
     class Meta:
@@ -109,7 +110,7 @@ class VideoAssetChooserViewSet(SnippetChooserViewSet):
 class VideoAssetViewSet(RolePolicyPermissions, SnippetViewSet):
     model = VideoAsset
     icon = "media"
-    menu_label = "Videos"
+    menu_label = _("Videos")
     menu_name = "videos"
     menu_order = 250
     add_to_admin_menu = True
@@ -130,10 +131,10 @@ class VideoAssetViewSet(RolePolicyPermissions, SnippetViewSet):
         UploadStatusColumn(
             "status", accessor="get_status_display", primary=lambda asset: asset.is_ready, sort_key="status"
         ),
-        Column("size", accessor=lambda asset: filesizeformat(asset.size_bytes), sort_key="size_bytes"),
-        Column("duration", accessor=duration_text, sort_key="duration_seconds"),
-        Column("uploaded_by", label="Uploaded by", accessor=uploader_name),
-        DateColumn("created_at", label="Created", sort_key="created_at"),
+        Column("size", label=_("Size"), accessor=lambda asset: filesizeformat(asset.size_bytes), sort_key="size_bytes"),
+        Column("duration", label=_("Duration"), accessor=duration_text, sort_key="duration_seconds"),
+        Column("uploaded_by", label=_("Uploaded by"), accessor=uploader_name),
+        DateColumn("created_at", label=_("Created"), sort_key="created_at"),
     ]
     filterset_class = VideoAssetFilterSet
     search_fields = ["title"]
@@ -148,7 +149,7 @@ class VideoAssetViewSet(RolePolicyPermissions, SnippetViewSet):
             FieldPanel(
                 "file",
                 widget=PrivateFileInput(attrs={"accept": VIDEO_ACCEPT}),
-                help_text="MP4, WebM or QuickTime (MOV). It is uploaded to the CDN after saving.",
+                help_text=_("MP4, WebM or QuickTime (MOV). It is uploaded to the CDN after saving."),
             ),
             FieldPanel("poster"),
             FieldPanel("duration_seconds"),

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ScormConfig(AppConfig):
     name = "scorm"
     default_auto_field = "django.db.models.BigAutoField"
-    verbose_name = "SCORM packages"
+    verbose_name = _("SCORM packages")
 
     def ready(self):
         # Imported here because apps.py is loaded before the models these modules use are ready.

@@ -123,7 +123,7 @@ class TestProfile:
 
     def test_the_time_zone_is_saved_and_checked(self, client, learner):
         client.force_login(learner)
-        data = {"first_name": "Ada", "last_name": "L", "time_zone": "Asia/Tokyo"}
+        data = {"first_name": "Ada", "last_name": "L", "time_zone": "Asia/Tokyo", "preferred_language": "en"}
         assert client.post(reverse("accounts:profile"), data).status_code == 302
         learner.refresh_from_db()
         assert learner.time_zone == "Asia/Tokyo"
