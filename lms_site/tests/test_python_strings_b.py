@@ -213,3 +213,27 @@ def test_an_export_requested_by_a_german_speaker_has_its_headers_made_in_german(
     # The CSV's own headers, and the report's KPI names and table columns that become its other headers.
     for header in ("KPI", "Value", "Definition", "Completion rate", "Course", "Trainer effectiveness"):
         assert asked.get(header) == {"de"}, header
+
+
+@pytest.mark.django_db
+def test_the_weekly_summary_names_its_figures_in_each_admins_language(
+    settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    """One beat sends every admin the same figures; each one's KPI names are made in their own language."""
+    from accounts.tests.factories import UserFactory
+    from analytics import kpis, tasks
+
+    settings.ANALYTICS_WEEKLY_SUMMARY = True
+    UserFactory(role="admin", preferred_language="de")
+    UserFactory(role="admin", preferred_language="en")
+    asked: dict[str, set[str]] = {}
+    gettext = kpis._
+
+    def spy(message):
+        asked.setdefault(message, set()).add(translation.get_language())
+        return gettext(message)
+
+    with mock.patch.object(kpis, "_", spy), django_capture_on_commit_callbacks(execute=True):
+        assert tasks.send_weekly_summary("2026-11-23") == 2
+    assert len(mailoutbox) == 2
+    assert asked["Completion rate"] == {"de", "en"}
