@@ -105,7 +105,7 @@ def start_renewal(*, certificate: Certificate, user: User) -> Certificate:
     with transaction.atomic():
         certificate = Certificate.objects.select_for_update().select_related("enrollment").get(pk=certificate.pk)
         if certificate.user_id != user.pk:
-            raise NotFound(gettext(gettext("This certificate does not exist.")))
+            raise NotFound(gettext("This certificate does not exist."))
         if certificate.renewal_started_at is not None:
             return certificate
         if certificate.revoked_at:
