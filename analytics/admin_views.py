@@ -19,8 +19,10 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -32,14 +34,14 @@ from .forms import FilterForm, filters_query
 from .models import ExportJob, ExportStatus
 from .report import Column, Report, Table
 
-EXPORT_FORMATS = [("csv", "CSV"), ("xlsx", "Excel (XLSX)"), ("docx", "Word (DOCX)"), ("pdf", "PDF")]
+EXPORT_FORMATS = [("csv", "CSV"), ("xlsx", _("Excel (XLSX)")), ("docx", _("Word (DOCX)")), ("pdf", "PDF")]
 NUMERIC_KINDS = {"int", "percent", "money", "number"}
 
 
 def format_cell(value, column: Column, row: dict) -> str:
     """A table value as it reads: money in its row's currency, percentages with one decimal, dates as days."""
     if column.kind == "date" and isinstance(value, date | datetime):
-        return f"{value:%d %b %Y}"
+        return date_format(value, "d M Y")  # "05 Jan 2026", month abbreviated in the reader's language
     currency = row.get("currency") or settings.LMS_DEFAULT_CURRENCY
     return format_value(value, column.kind, currency)
 

@@ -12,9 +12,11 @@ import io
 import math
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from html import escape
 
+from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw, ImageFont
 
 from lms_site import pdf_fonts
@@ -67,23 +69,43 @@ def _tick_decimals(ticks: list[float]) -> int:
     return max(0, -math.floor(math.log10(step))) if step < 1 else 0
 
 
-def axis_name(labels: list[str], title: str = "") -> str:
-    """What the x labels are, for the header of the numbers table: periods, or "Item" for names."""
+def axis_kind(labels: list[str]) -> str:
+    """What the x labels are: "month", "week", "week_starting", "day" (periods) or "item" (names)."""
     if labels and all(re.fullmatch(r"\d{4}-\d{2}", label) for label in labels):
-        return "Month"
+        return "month"
     if labels and all(re.fullmatch(r"\d{4}-W\d{2}", label) for label in labels):
-        return "Week"
+        return "week"
     if labels and all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", label) for label in labels):
-        # Weekly buckets are labelled by their Monday (see kpis.time_buckets).
-        return "Week starting" if "week" in title.lower() else "Day"
-    return "Item"
+        # Weekly buckets are labelled by their Monday (see kpis.time_buckets); read off the labels, not the
+        # title, which is in the reader's language.
+        return "week_starting" if all(_is_monday(label) for label in labels) else "day"
+    return "item"
+
+
+def _is_monday(label: str) -> bool:
+    try:
+        return date.fromisoformat(label).weekday() == 0
+    except ValueError:
+        return False
+
+
+def axis_name(labels: list[str]) -> str:
+    """What the x labels are, for the header of the numbers table: periods, or "Item" for names."""
+    names = {
+        "month": _("Month"),
+        "week": _("Week"),
+        "week_starting": _("Week starting"),
+        "day": _("Day"),
+        "item": _("Item"),
+    }
+    return names[axis_kind(labels)]
 
 
 def series_table(series: Series) -> dict:
     """The chart's numbers as a table: a row per label, a column per line, values formatted with the unit."""
     names = list(series.lines)
     return {
-        "headers": [axis_name(series.labels, series.title), *names],
+        "headers": [axis_name(series.labels), *names],
         "rows": [
             [label, *(format_measure(_at(series.lines[name], index), series.unit) for name in names)]
             for index, label in enumerate(series.labels)
@@ -192,8 +214,8 @@ def _layout(series: Series, width: float, height: float, *, scale: float = 1.0, 
 
     count = max(len(series.labels), 1)
     band = (right - left) / count
-    axis = axis_name(series.labels)
-    if axis == "Item":
+    axis = axis_kind(series.labels)
+    if axis == "item":
         # Names (of courses, trainers): every bar needs its own, so a long one is shortened to its band; the
         # whole name is in the bar's tooltip and in the numbers table.
         fits = max(int((band - font) / (CHAR_WIDTH * scale)), 4)
@@ -202,7 +224,7 @@ def _layout(series: Series, width: float, height: float, *, scale: float = 1.0, 
         labels = list(series.labels)
     longest = max((_text_width(label, scale) for label in labels), default=0) + font
     every = max(1, math.ceil(longest / band))  # periods: thin the labels until they no longer overlap
-    if axis == "Month" and every > 1:  # every quarter, half or whole year rather than every fifth month
+    if axis == "month" and every > 1:  # every quarter, half or whole year rather than every fifth month
         every = next(step for step in (2, 3, 4, 6, 12, 24, 60, 120, every) if step >= every)
     x_labels = [(left + band * (index + 0.5), label) for index, label in enumerate(labels) if index % every == 0]
 
@@ -247,12 +269,25 @@ def _layout(series: Series, width: float, height: float, *, scale: float = 1.0, 
 
 def describe(series: Series) -> str:
     """One sentence for the chart's <desc>: what it shows and where its numbers are."""
-    kind = "Bar chart" if series.kind == "bar" else "Line chart"
-    lines = ", ".join(series.lines) or "no lines"
+    bar = series.kind == "bar"
+    lines = ", ".join(series.lines) or _("no lines")
     if not series.labels:
-        return f"{kind} of {series.title}: no data for this selection."
-    span = series.labels[0] if len(series.labels) == 1 else f"{series.labels[0]} to {series.labels[-1]}"
-    return f"{kind} of {series.title} ({lines}), {len(series.labels)} points from {span}. The numbers are in the table."
+        if bar:
+            return _("Bar chart of %(title)s: no data for this selection.") % {"title": series.title}
+        return _("Line chart of %(title)s: no data for this selection.") % {"title": series.title}
+    if len(series.labels) == 1:
+        span = series.labels[0]
+    else:
+        span = _("%(first)s to %(last)s") % {"first": series.labels[0], "last": series.labels[-1]}
+    values = {"title": series.title, "lines": lines, "count": len(series.labels), "span": span}
+    if bar:
+        return (
+            _("Bar chart of %(title)s (%(lines)s), %(count)d points from %(span)s. The numbers are in the table.")
+            % values
+        )
+    return (
+        _("Line chart of %(title)s (%(lines)s), %(count)d points from %(span)s. The numbers are in the table.") % values
+    )
 
 
 # --- SVG --------------------------------------------------------------------------------------------------------
@@ -299,7 +334,7 @@ def render_svg(series: Series, width: int = 640, height: int = 280) -> str:
     if layout.empty:
         parts.append(
             f'<text x="{_f((layout.left + layout.right) / 2)}" y="{_f((layout.top + layout.bottom) / 2)}" '
-            f'text-anchor="middle" fill="currentColor">No data for this selection</text>'
+            f'text-anchor="middle" fill="currentColor">{escape(_("No data for this selection"))}</text>'
         )
 
     for item in layout.drawn:
@@ -389,7 +424,7 @@ def render_png(series: Series, width: int = 1200, height: int = 600) -> bytes:
 
     if layout.empty:
         centre = ((layout.left + layout.right) / 2, (layout.top + layout.bottom) / 2)
-        draw.text(centre, "No data for this selection", fill=axis, font=font, anchor="mm")
+        draw.text(centre, _("No data for this selection"), fill=axis, font=font, anchor="mm")
 
     stroke = max(2, round(2 * scale))
     radius = 3 * scale

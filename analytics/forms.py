@@ -4,6 +4,9 @@ from datetime import date, timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from courses.models import Category, CoursePage
@@ -58,45 +61,45 @@ class FilterForm(forms.Form):
     """
 
     start = forms.DateField(
-        label="From",
-        help_text="Both days are included.",
+        label=_("From"),
+        help_text=_("Both days are included."),
         required=False,
         input_formats=[DATE_FORMAT],
         widget=forms.DateInput(attrs={"type": "date"}, format=DATE_FORMAT),
-        error_messages={"invalid": "Enter the start date as a date such as 2026-01-31."},
+        error_messages={"invalid": _("Enter the start date as a date such as 2026-01-31.")},
     )
     end = forms.DateField(
-        label="To",
-        help_text="Both days are included.",
+        label=_("To"),
+        help_text=_("Both days are included."),
         required=False,
         input_formats=[DATE_FORMAT],
         widget=forms.DateInput(attrs={"type": "date"}, format=DATE_FORMAT),
-        error_messages={"invalid": "Enter the end date as a date such as 2026-12-31."},
+        error_messages={"invalid": _("Enter the end date as a date such as 2026-12-31.")},
     )
     course = CourseChoiceField(
-        label="Courses",
+        label=_("Courses"),
         queryset=CoursePage.objects.none(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
-        help_text="Select none for all your courses; Ctrl or ⌘ + click selects several.",
+        help_text=_("Select none for all your courses; Ctrl or ⌘ + click selects several."),
         error_messages={
-            "invalid_choice": "Choose courses from the list: %(value)s is not a course you can see.",
-            "invalid_pk_value": "Choose courses from the list: “%(pk)s” is not a course.",
+            "invalid_choice": _("Choose courses from the list: %(value)s is not a course you can see."),
+            "invalid_pk_value": _("Choose courses from the list: “%(pk)s” is not a course."),
         },
     )
     category = forms.ModelChoiceField(
-        label="Category",
+        label=_("Category"),
         queryset=Category.objects.none(),
         required=False,
-        empty_label="All categories",
-        error_messages={"invalid_choice": "Choose a category from the list."},
+        empty_label=_("All categories"),
+        error_messages={"invalid_choice": _("Choose a category from the list.")},
     )
     trainer = TrainerChoiceField(
-        label="Trainer",
+        label=_("Trainer"),
         queryset=User.objects.none(),
         required=False,
-        empty_label="All trainers",
-        error_messages={"invalid_choice": "Choose a trainer from the list."},
+        empty_label=_("All trainers"),
+        error_messages={"invalid_choice": _("Choose a trainer from the list.")},
     )
 
     def __init__(self, data=None, *, viewer, **kwargs):
@@ -135,13 +138,24 @@ class FilterForm(forms.Form):
         start, end = cleaned.get("start"), cleaned.get("end")
         if start and end:
             if start > end:
-                self.add_error("end", f"The end date must be on or after the start date ({start:%d %b %Y}).")
+                self.add_error(
+                    "end",
+                    gettext("The end date must be on or after the start date (%(start)s).")
+                    % {"start": date_format(start, "d M Y")},
+                )
             elif end >= add_years(start, MAX_RANGE_YEARS):
                 last = add_years(start, MAX_RANGE_YEARS) - timedelta(days=1)
                 self.add_error(
                     "end",
-                    f"Choose a period of at most {MAX_RANGE_YEARS} years: from {start:%d %b %Y}, "
-                    f"the end date can be {last:%d %b %Y} at the latest.",
+                    gettext(
+                        "Choose a period of at most %(years)d years: from %(start)s, the end date can be %(last)s "
+                        "at the latest."
+                    )
+                    % {
+                        "years": MAX_RANGE_YEARS,
+                        "start": date_format(start, "d M Y"),
+                        "last": date_format(last, "d M Y"),
+                    },
                 )
         return cleaned
 

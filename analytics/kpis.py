@@ -17,6 +17,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 from django.conf import settings
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from lms_site.formatting import format_value
 from lms_site.replicas import replica_reads
@@ -26,59 +29,76 @@ from .report import Column, Filters, Kpi, Report, Series, Table
 
 # --- definitions (written once) --------------------------------------------------------------------------
 
-PERIOD = "Dates are calendar days in UTC; the first and the last day are included."
-IN_PERIOD = (
+PERIOD = gettext_lazy("Dates are calendar days in UTC; the first and the last day are included.")
+IN_PERIOD = gettext_lazy(
     "An enrollment is active or completed in the period when it started on or before the last day, had not "
     "been completed before the first day, and had not ended (learner left, or payment refunded) before the "
     "first day; enrollments still awaiting payment never count."
 )
-COMPLETION_RATE = (
-    "Completion rate = enrollments completed in the period ÷ enrollments active or completed in the period. "
-    + IN_PERIOD
+COMPLETION_RATE = format_lazy(
+    "{} {}",
+    gettext_lazy(
+        "Completion rate = enrollments completed in the period ÷ enrollments active or completed in the period."
+    ),
+    IN_PERIOD,
 )
-ENROLMENTS = "Enrolments = enrollments that started in the period (those awaiting payment are not counted)."
-COMPLETIONS = "Completions = enrollments completed in the period, whatever their status today."
-LEARNERS = (
+ENROLMENTS = gettext_lazy(
+    "Enrolments = enrollments that started in the period (those awaiting payment are not counted)."
+)
+COMPLETIONS = gettext_lazy("Completions = enrollments completed in the period, whatever their status today.")
+LEARNERS = gettext_lazy(
     "Learners = distinct people with an enrollment active or completed in the period (a person in two courses "
     "counts once)."
 )
-ACTIVE_LEARNERS_7 = (
+ACTIVE_LEARNERS_7 = gettext_lazy(
     "Active learners (7 days) = distinct learners who completed a lesson, submitted an assessment or were last "
     "seen in a course (their most recent recorded activity) during the 7 days ending with the period's last day."
 )
-ACTIVE_LEARNERS_30 = ACTIVE_LEARNERS_7.replace("(7 days)", "(30 days)").replace("the 7 days", "the 30 days")
-AVERAGE_PROGRESS = (
+ACTIVE_LEARNERS_30 = gettext_lazy(
+    "Active learners (30 days) = distinct learners who completed a lesson, submitted an assessment or were last "
+    "seen in a course (their most recent recorded activity) during the 30 days ending with the period's last day."
+)
+AVERAGE_PROGRESS = gettext_lazy(
     "Average progress = mean course progress (share of the course's lessons completed, as it stands today) of "
     "the enrollments active in the period that are still active (neither completed nor ended)."
 )
-PASS_RATE = (
+PASS_RATE = gettext_lazy(
     "Pass rate = graded attempts that passed ÷ graded attempts, over assessment attempts submitted in the "  # noqa: S105
     "period (attempts still waiting for an essay grade are left out)."
 )
-AVERAGE_SCORE = "Average score = mean percentage score of the graded attempts submitted in the period."
-ATTENDANCE_RATE = (
+AVERAGE_SCORE = gettext_lazy("Average score = mean percentage score of the graded attempts submitted in the period.")
+ATTENDANCE_RATE = gettext_lazy(
     "Attendance rate = attendances recorded as present or late ÷ booked seats, over the live sessions held in "
     "the period (ended in the period, not cancelled)."
 )
-GROSS_REVENUE = (
+GROSS_REVENUE = gettext_lazy(
     "Gross revenue = amount charged on the orders paid in the period, counted in the month of the payment; "
     "per currency (amounts in different currencies are never added together)."
 )
-REFUNDS = (
+REFUNDS = gettext_lazy(
     "Refunds = money given back in the period, whenever the sale was: a full refund on its date, a lost "
     "chargeback (the whole charge) on its date, a partial refund on the arrival of the order's latest Stripe "
     "refund event; per currency."
 )
-NET_REVENUE = "Net revenue = gross revenue − refunds of the period, per currency."
-REVENUE_PER_LEARNER = (
+NET_REVENUE = gettext_lazy("Net revenue = gross revenue − refunds of the period, per currency.")
+REVENUE_PER_LEARNER = gettext_lazy(
     "Revenue per learner = net revenue ÷ paying learners (distinct learners with an order paid in the period), "
     "per currency."
 )
 
-COURSES_TABLE = " ".join([COMPLETION_RATE, AVERAGE_PROGRESS, PASS_RATE, AVERAGE_SCORE, ATTENDANCE_RATE, PERIOD])
-REVENUE_TABLE = " ".join([GROSS_REVENUE, REFUNDS, NET_REVENUE, REVENUE_PER_LEARNER, PERIOD])
-TRAINERS_TABLE = "Per trainer, over the courses they teach: " + " ".join(
-    [LEARNERS, COMPLETION_RATE, AVERAGE_SCORE, ATTENDANCE_RATE, NET_REVENUE, PERIOD]
+# Joined when read (format_lazy), so each definition is in the language of whoever reads the report.
+COURSES_TABLE = format_lazy("{} {} {} {} {} {}", COMPLETION_RATE, AVERAGE_PROGRESS, PASS_RATE, AVERAGE_SCORE,
+                            ATTENDANCE_RATE, PERIOD)  # fmt: skip
+REVENUE_TABLE = format_lazy("{} {} {} {} {}", GROSS_REVENUE, REFUNDS, NET_REVENUE, REVENUE_PER_LEARNER, PERIOD)
+TRAINERS_TABLE = format_lazy(
+    "{} {} {} {} {} {} {}",
+    gettext_lazy("Per trainer, over the courses they teach:"),
+    LEARNERS,
+    COMPLETION_RATE,
+    AVERAGE_SCORE,
+    ATTENDANCE_RATE,
+    NET_REVENUE,
+    PERIOD,
 )
 
 # When the range spans this many days or fewer, the time series are weekly instead of monthly.
@@ -190,8 +210,9 @@ def _course_frame(courses, start, end, bucket, now) -> tuple[pd.DataFrame, dict[
     """One row per course in scope with every count the KPIs need (courses without learners keep zeros),
     the enrolments and completions per course and time bucket for the charts, and the assessments in scope."""
     frame = selectors.read_frame(selectors.course_rows(courses=courses)).rename(columns={"pk": "course_id"})
+    no_trainer = _("No trainer")
     frame["trainer"] = [
-        selectors.person_name(first, last, username) if pd.notna(trainer_id) else "No trainer"
+        selectors.person_name(first, last, username) if pd.notna(trainer_id) else no_trainer
         for trainer_id, first, last, username in zip(
             frame["trainer_id"],
             frame["trainer__first_name"],
@@ -305,8 +326,11 @@ def _currencies(course_frame: pd.DataFrame, money: dict) -> list[str]:
 # --- KPIs ------------------------------------------------------------------------------------------------
 
 
-def _kpi(key: str, label: str, value, kind: str, definition: str, currency: str = "") -> Kpi:
-    return Kpi(key=key, label=label, value=value, display=format_value(value, kind, currency), definition=definition)
+def _kpi(key: str, label: str, value, kind: str, definition, currency: str = "") -> Kpi:
+    # str(): the report holds text in the language it is built in (a worker speaks the requester's).
+    return Kpi(
+        key=key, label=label, value=value, display=format_value(value, kind, currency), definition=str(definition)
+    )
 
 
 def _active_learners(course_ids: list[int], assessment_ids: list[int], end: datetime) -> tuple[int, int]:
@@ -328,19 +352,19 @@ def _kpis(courses, frame, money: dict, currencies: list[str], assessment_ids, st
     learners = selectors.distinct_learners(courses=courses, start=start, end=end) if len(frame) else 0
     active_7, active_30 = _active_learners([int(pk) for pk in frame["course_id"]], assessment_ids, end)
     kpis = [
-        _kpi("completion_rate", "Completion rate", _ratio(total["completed"], total["learners"]), "percent",
+        _kpi("completion_rate", _("Completion rate"), _ratio(total["completed"], total["learners"]), "percent",
              COMPLETION_RATE),
-        _kpi("enrolments", "Enrolments", int(total["enrolments"]), "int", ENROLMENTS),
-        _kpi("completions", "Completions", int(total["completions"]), "int", COMPLETIONS),
-        _kpi("learners", "Learners", learners, "int", LEARNERS),
-        _kpi("active_learners_7d", "Active learners (7 days)", active_7, "int", ACTIVE_LEARNERS_7),
-        _kpi("active_learners_30d", "Active learners (30 days)", active_30, "int", ACTIVE_LEARNERS_30),
-        _kpi("average_progress", "Average progress", _mean(total["progress_sum"], total["active"]), "percent",
+        _kpi("enrolments", _("Enrolments"), int(total["enrolments"]), "int", ENROLMENTS),
+        _kpi("completions", _("Completions"), int(total["completions"]), "int", COMPLETIONS),
+        _kpi("learners", _("Learners"), learners, "int", LEARNERS),
+        _kpi("active_learners_7d", _("Active learners (7 days)"), active_7, "int", ACTIVE_LEARNERS_7),
+        _kpi("active_learners_30d", _("Active learners (30 days)"), active_30, "int", ACTIVE_LEARNERS_30),
+        _kpi("average_progress", _("Average progress"), _mean(total["progress_sum"], total["active"]), "percent",
              AVERAGE_PROGRESS),
-        _kpi("pass_rate", "Pass rate", _ratio(total["passed_count"], total["graded"]), "percent", PASS_RATE),
-        _kpi("average_score", "Average score", _mean(total["percent_sum"], total["graded"]), "percent",
+        _kpi("pass_rate", _("Pass rate"), _ratio(total["passed_count"], total["graded"]), "percent", PASS_RATE),
+        _kpi("average_score", _("Average score"), _mean(total["percent_sum"], total["graded"]), "percent",
              AVERAGE_SCORE),
-        _kpi("attendance_rate", "Attendance rate", _ratio(total["attended"], total["booked"]), "percent",
+        _kpi("attendance_rate", _("Attendance rate"), _ratio(total["attended"], total["booked"]), "percent",
              ATTENDANCE_RATE),
     ]  # fmt: skip
     by_currency = money["by_currency"]
@@ -350,13 +374,16 @@ def _kpis(courses, frame, money: dict, currencies: list[str], assessment_ids, st
         refunded = int(by_currency.at[currency, "refunds_cents"]) if moved else None
         net = gross - refunded if gross is not None and refunded is not None else None
         suffix = currency.lower()
+        # "(EUR)" stays last in each label: exports read a money column's currency from there.
+        named = {"currency": currency}
         kpis += [
-            _kpi(f"gross_revenue_{suffix}", f"Gross revenue ({currency})", _money_or_none(gross), "money",
+            _kpi(f"gross_revenue_{suffix}", _("Gross revenue (%(currency)s)") % named, _money_or_none(gross), "money",
                  GROSS_REVENUE, currency),
-            _kpi(f"refunds_{suffix}", f"Refunds ({currency})", _money_or_none(refunded), "money", REFUNDS, currency),
-            _kpi(f"net_revenue_{suffix}", f"Net revenue ({currency})", _money_or_none(net), "money", NET_REVENUE,
+            _kpi(f"refunds_{suffix}", _("Refunds (%(currency)s)") % named, _money_or_none(refunded), "money", REFUNDS,
                  currency),
-            _kpi(f"revenue_per_learner_{suffix}", f"Revenue per learner ({currency})",
+            _kpi(f"net_revenue_{suffix}", _("Net revenue (%(currency)s)") % named, _money_or_none(net), "money",
+                 NET_REVENUE, currency),
+            _kpi(f"revenue_per_learner_{suffix}", _("Revenue per learner (%(currency)s)") % named,
                  _per_learner(net, money["payers"].get(currency)) if moved else None, "money", REVENUE_PER_LEARNER,
                  currency),
         ]  # fmt: skip
@@ -377,15 +404,15 @@ def _per_label(frame: pd.DataFrame, column: str, labels: list[str]) -> list[floa
 
 
 def _charts(over_time: dict[str, pd.DataFrame], money: dict, bucket: str, labels: list[str]) -> list[Series]:
-    per = "week" if bucket == selectors.WEEK else "month"
+    weekly = bucket == selectors.WEEK
     charts = [
         Series(
             key="enrolments_completions",
-            title=f"Enrolments and completions per {per}",
+            title=_("Enrolments and completions per week") if weekly else _("Enrolments and completions per month"),
             labels=labels,
             lines={
-                "Enrolments": _per_label(over_time["enrolled"], "n", labels),
-                "Completions": _per_label(over_time["completed"], "n", labels),
+                _("Enrolments"): _per_label(over_time["enrolled"], "n", labels),
+                _("Completions"): _per_label(over_time["completed"], "n", labels),
             },
         )
     ]
@@ -400,9 +427,10 @@ def _charts(over_time: dict[str, pd.DataFrame], money: dict, bucket: str, labels
         charts.append(
             Series(
                 key=f"revenue_{currency.lower()}",
-                title=f"Revenue per {per} ({currency})",
+                title=(_("Revenue per week (%(currency)s)") if weekly else _("Revenue per month (%(currency)s)"))
+                % {"currency": currency},
                 labels=labels,
-                lines={"Gross": gross, "Refunds": refunded, "Net": net},
+                lines={_("Gross"): gross, _("Refunds"): refunded, _("Net"): net},
                 kind="bar",
                 unit=currency,
             )
@@ -435,33 +463,35 @@ def _courses_table(frame: pd.DataFrame) -> Table:
         for row in frame.itertuples(index=False)
     ]
     columns = [
-        Column("course", "Course"),
-        Column("trainer", "Trainer"),
-        Column("category", "Category"),
-        Column("enrolments", "Enrolments", "int"),
-        Column("learners", "Learners in the period", "int"),
-        Column("completed", "Completed", "int"),
-        Column("completion_rate", "Completion rate", "percent"),
-        Column("average_progress", "Average progress", "percent"),
-        Column("graded_attempts", "Graded attempts", "int"),
-        Column("pass_rate", "Pass rate", "percent"),
-        Column("average_score", "Average score", "percent"),
-        Column("booked_seats", "Booked seats", "int"),
-        Column("attended", "Attended", "int"),
-        Column("attendance_rate", "Attendance rate", "percent"),
+        Column("course", _("Course")),
+        Column("trainer", _("Trainer")),
+        Column("category", _("Category")),
+        Column("enrolments", _("Enrolments"), "int"),
+        Column("learners", _("Learners in the period"), "int"),
+        Column("completed", _("Completed"), "int"),
+        Column("completion_rate", _("Completion rate"), "percent"),
+        Column("average_progress", _("Average progress"), "percent"),
+        Column("graded_attempts", _("Graded attempts"), "int"),
+        Column("pass_rate", _("Pass rate"), "percent"),
+        Column("average_score", _("Average score"), "percent"),
+        Column("booked_seats", _("Booked seats"), "int"),
+        Column("attended", _("Attended"), "int"),
+        Column("attendance_rate", _("Attendance rate"), "percent"),
     ]
-    definition = " ".join([ENROLMENTS, COURSES_TABLE])
-    return Table(key="courses", title="Courses", columns=columns, rows=rows, definition=definition)
+    definition = f"{ENROLMENTS} {COURSES_TABLE}"
+    return Table(key="courses", title=_("Courses"), columns=columns, rows=rows, definition=definition)
 
 
-REVENUE_COLUMNS = [
-    Column("currency", "Currency"),
-    Column("gross", "Gross", "money"),
-    Column("refunds", "Refunds", "money"),
-    Column("net", "Net", "money"),
-    Column("paying_learners", "Paying learners", "int"),
-    Column("revenue_per_learner", "Revenue per learner", "money"),
-]
+def revenue_columns() -> list[Column]:
+    """Made per report (not at import), so the labels are in the language the report is built in."""
+    return [
+        Column("currency", _("Currency")),
+        Column("gross", _("Gross"), "money"),
+        Column("refunds", _("Refunds"), "money"),
+        Column("net", _("Net"), "money"),
+        Column("paying_learners", _("Paying learners"), "int"),
+        Column("revenue_per_learner", _("Revenue per learner"), "money"),
+    ]
 
 
 def _revenue_row(gross_cents, refunds_cents, payers) -> dict:
@@ -492,10 +522,10 @@ def _revenue_by_course_table(frame: pd.DataFrame, money: dict) -> Table:
     ]
     return Table(
         key="revenue_by_course",
-        title="Revenue by course",
-        columns=[Column("course", "Course"), *REVENUE_COLUMNS],
+        title=_("Revenue by course"),
+        columns=[Column("course", _("Course")), *revenue_columns()],
         rows=rows,
-        definition=REVENUE_TABLE,
+        definition=str(REVENUE_TABLE),
     )
 
 
@@ -511,10 +541,10 @@ def _revenue_by_month_table(money: dict, months: list[str]) -> Table:
             rows.append({"month": month, "currency": currency, **_revenue_row(gross, refunded, payers)})
     return Table(
         key="revenue_by_month",
-        title="Revenue by month",
-        columns=[Column("month", "Month"), *REVENUE_COLUMNS],
+        title=_("Revenue by month"),
+        columns=[Column("month", _("Month")), *revenue_columns()],
         rows=rows,
-        definition=REVENUE_TABLE,
+        definition=str(REVENUE_TABLE),
     )
 
 
@@ -547,15 +577,24 @@ def _trainers_table(frame: pd.DataFrame, money: dict, currencies: list[str], cou
         rows.append(row)
     rows.sort(key=lambda row: (row["trainer_id"] is None, row["trainer"].lower()))
     columns = [
-        Column("trainer", "Trainer"),
-        Column("courses", "Courses", "int"),
-        Column("learners", "Learners", "int"),
-        Column("completion_rate", "Completion rate", "percent"),
-        Column("average_score", "Average score", "percent"),
-        Column("attendance_rate", "Attendance rate", "percent"),
-        *[Column(f"net_revenue_{c.lower()}", f"Net revenue ({c})", "money", currency=c) for c in currencies],
+        Column("trainer", _("Trainer")),
+        Column("courses", _("Courses"), "int"),
+        Column("learners", _("Learners"), "int"),
+        Column("completion_rate", _("Completion rate"), "percent"),
+        Column("average_score", _("Average score"), "percent"),
+        Column("attendance_rate", _("Attendance rate"), "percent"),
+        *[
+            Column(f"net_revenue_{c.lower()}", _("Net revenue (%(currency)s)") % {"currency": c}, "money", currency=c)
+            for c in currencies
+        ],
     ]
-    return Table(key="trainers", title="Trainer effectiveness", columns=columns, rows=rows, definition=TRAINERS_TABLE)
+    return Table(
+        key="trainers",
+        title=_("Trainer effectiveness"),
+        columns=columns,
+        rows=rows,
+        definition=str(TRAINERS_TABLE),
+    )
 
 
 # --- scope -----------------------------------------------------------------------------------------------
@@ -563,13 +602,21 @@ def _trainers_table(frame: pd.DataFrame, money: dict, currencies: list[str], cou
 
 def _scope_label(filters: Filters, viewer, course_count: int) -> str:
     everything = selectors.visible_courses(viewer=viewer) is None
-    base = "All courses" if everything else f"Courses taught by {viewer.display_name}"
+    base = _("All courses") if everything else _("Courses taught by %(name)s") % {"name": viewer.display_name}
     parts = [base]
     if filters.course_ids:
-        parts.append(f"{len(filters.course_ids)} selected course{'s' if len(filters.course_ids) != 1 else ''}")
+        selected = len(filters.course_ids)
+        parts.append(
+            ngettext("%(count)d selected course", "%(count)d selected courses", selected) % {"count": selected}
+        )
     if filters.category_id is not None:
-        parts.append(f"category {selectors.category_name(category_id=filters.category_id) or 'unknown'}")
+        name = selectors.category_name(category_id=filters.category_id) or _("unknown")
+        parts.append(_("category %(name)s") % {"name": name})
     if filters.trainer_id is not None:
-        parts.append(f"trainer {selectors.trainer_name(trainer_id=filters.trainer_id) or 'unknown'}")
-    counted = f"{course_count} course{'s' if course_count != 1 else ''}" if course_count else "no course matches"
+        name = selectors.trainer_name(trainer_id=filters.trainer_id) or _("unknown")
+        parts.append(_("trainer %(name)s") % {"name": name})
+    if course_count:
+        counted = ngettext("%(count)d course", "%(count)d courses", course_count) % {"count": course_count}
+    else:
+        counted = _("no course matches")
     return f"{' · '.join(parts)} ({counted})"

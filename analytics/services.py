@@ -13,8 +13,10 @@ from django.core import signing
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
+from lms_site.i18n import speaking_to
 from lms_site.replicas import replica_reads
 
 from . import exports
@@ -71,10 +73,10 @@ def request_export(*, user: User | AnonymousUser, filters: Filters, format: str)
     from .tasks import build_export  # Imported here because tasks imports this module.
 
     if not can_see_analytics(user):
-        raise NotAllowed("Exports of analytics are for trainers and admins.")
+        raise NotAllowed(_("Exports of analytics are for trainers and admins."))
     if format not in ExportFormat.values:
         choices = ", ".join(choice.upper() for choice in ExportFormat.values)
-        raise ExportError(f"Choose an export format: {choices}.")
+        raise ExportError(_("Choose an export format: %(choices)s.") % {"choices": choices})
     with transaction.atomic():
         job = ExportJob.objects.create(requested_by=user, format=format, filters=filters_to_json(filters))
         build_export.delay_on_commit(job.pk)
@@ -101,9 +103,17 @@ def build_export(*, job: ExportJob, now: datetime | None = None) -> ExportJob:
     if not claimed:
         return job  # done or failed already: a retry or a duplicate delivery changes nothing
     export_type = exports.EXPORT_TYPES[job.format]
+    # Built away from any request: headers, KPI names and a failure's message speak the requester's language.
+    with speaking_to(job.requested_by):
+        _build(job, export_type, now=now)
+    job.refresh_from_db()
+    return job
+
+
+def _build(job: ExportJob, export_type: exports.ExportType, *, now: datetime | None) -> None:
     try:
         if not can_see_analytics(job.requested_by):
-            raise NotAllowed("You may no longer export analytics.")
+            raise NotAllowed(_("You may no longer export analytics."))
         filters = filters_from_json(job.filters)
         from . import kpis  # pandas: only the documents worker that builds exports loads it
 
@@ -118,12 +128,10 @@ def build_export(*, job: ExportJob, now: datetime | None = None) -> ExportJob:
             _store(job, spool, exports.export_filename(filters, export_type.extension), now=now)
     except Exception as error:
         logger.exception("Export %s failed", job.pk)
-        message = str(error) if isinstance(error, ExportError) else "The export could not be built. Try again."
+        message = str(error) if isinstance(error, ExportError) else _("The export could not be built. Try again.")
         ExportJob.objects.filter(pk=job.pk, status=ExportStatus.RUNNING).update(
             status=ExportStatus.FAILED, error_message=message[:500], finished_at=timezone.now()
         )
-    job.refresh_from_db()
-    return job
 
 
 def _store(job: ExportJob, content: IO[bytes], filename: str, *, now: datetime | None) -> None:
@@ -149,7 +157,7 @@ def job_for_requester(*, job_id: int, user: User | AnonymousUser) -> ExportJob:
     """The job, if `user` asked for it; anyone else (admins too) is told it does not exist."""
     job = ExportJob.objects.filter(pk=job_id, requested_by_id=getattr(user, "pk", None)).first()
     if job is None or not can_see_analytics(user):
-        raise NotFound("There is no such export of yours.")
+        raise NotFound(_("There is no such export of yours."))
     return job
 
 
@@ -164,17 +172,17 @@ def job_for_download(*, token: str, user: User | AnonymousUser, now: datetime | 
         job_id, user_id = signing.loads(token, salt=DOWNLOAD_SALT, max_age=settings.ANALYTICS_EXPORT_LINK_MAX_AGE)
     except signing.SignatureExpired:
         raise LinkExpired(
-            "This download link has expired. Open the export's page for a fresh link, or start a new export."
+            _("This download link has expired. Open the export's page for a fresh link, or start a new export.")
         ) from None
     except (signing.BadSignature, ValueError, TypeError):
-        raise NotAllowed("This download link is not valid.") from None
+        raise NotAllowed(_("This download link is not valid.")) from None
     if user_id != user.pk:
-        raise NotAllowed("This download link was made for someone else.")
+        raise NotAllowed(_("This download link was made for someone else."))
     job = job_for_requester(job_id=job_id, user=user)
     if job.status != ExportStatus.DONE:
-        raise NotReady("This export is not ready yet.")
+        raise NotReady(_("This export is not ready yet."))
     if job.is_expired(now) or not job.file.name:
-        raise LinkExpired("This export has expired and its file was deleted. Start a new export from the dashboard.")
+        raise LinkExpired(_("This export has expired and its file was deleted. Start a new export from the dashboard."))
     return job
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.tasks import send_account_email
+from lms_site.i18n import speaking_to
 
 from . import services
 from .models import ExportJob
@@ -57,21 +58,31 @@ def send_weekly_summary(today: str | None = None) -> int:
         return 0
     from . import kpis  # pandas: loaded by the worker that sends the summary, never by a web worker
 
-    report = kpis.build_report(filters=Filters(start=start, end=end), viewer=admins[0])
-    context = {
-        "report": report,
-        "start": start,
-        "end": end,
-        # Revenue KPIs repeat per currency with one definition: each definition is listed once.
-        "definitions": list(dict.fromkeys(kpi.definition for kpi in report.kpis)),
-        "site_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/"),
-    }
-    subject = "".join(_render_text("analytics/emails/weekly_summary_subject.txt", context).splitlines())
+    # The figures are the same for every admin; their names, definitions and the e-mail's words are in each
+    # admin's language, so the report is built once per language spoken among them.
+    messages = []
+    reports: dict[str, tuple[str, dict]] = {}
+    for admin in admins:
+        with speaking_to(admin) as language:
+            if language not in reports:
+                report = kpis.build_report(filters=Filters(start=start, end=end), viewer=admins[0])
+                context = {
+                    "report": report,
+                    "start": start,
+                    "end": end,
+                    # Revenue KPIs repeat per currency with one definition: each definition is listed once.
+                    "definitions": list(dict.fromkeys(kpi.definition for kpi in report.kpis)),
+                    "site_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/"),
+                }
+                subject = "".join(_render_text("analytics/emails/weekly_summary_subject.txt", context).splitlines())
+                reports[language] = (subject, context)
+            subject, context = reports[language]
+            body = _render_text("analytics/emails/weekly_summary.txt", {**context, "user": admin})
+        messages.append((subject, body, admin.email))
     with transaction.atomic():
         if not services.claim_weekly_summary(week_start=start, recipients=len(admins)):
             return 0
-        for admin in admins:
-            body = _render_text("analytics/emails/weekly_summary.txt", {**context, "user": admin})
+        for subject, body, address in messages:
             # One message per admin: nobody sees the others' addresses.
-            send_account_email.delay_on_commit(subject=subject, body=body, to=[admin.email])
+            send_account_email.delay_on_commit(subject=subject, body=body, to=[address])
     return len(admins)

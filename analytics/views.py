@@ -6,6 +6,7 @@ person who asked for it, through a link signed for them that expires.
 
 from django.contrib.auth.views import redirect_to_login
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from lms_site.files import private_file_response
@@ -34,6 +35,6 @@ def export_download(request, token: str):
     except services.ExportError as error:
         return _refuse(request, str(error), status=error.status_code)
     except FileNotFoundError:
-        return _refuse(request, "This export's file is gone. Start a new export from the dashboard.", status=410)
+        return _refuse(request, _("This export's file is gone. Start a new export from the dashboard."), status=410)
     response["X-Robots-Tag"] = "noindex"
     return response

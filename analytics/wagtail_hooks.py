@@ -1,6 +1,7 @@
 """The Analytics dashboard in the Wagtail admin: its URL and a menu item for admins and trainers."""
 
 from django.urls import include, path, reverse
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
@@ -29,7 +30,7 @@ def register_analytics_urls():
 @hooks.register("register_admin_menu_item")
 def register_analytics_menu_item():
     return AnalyticsMenuItem(
-        "Analytics", reverse("analytics_admin:dashboard"), name="analytics", icon_name="analytics-chart", order=250
+        _("Analytics"), reverse("analytics_admin:dashboard"), name="analytics", icon_name="analytics-chart", order=250
     )
 
 

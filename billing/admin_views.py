@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.ui.menus import MenuItem
@@ -71,33 +73,33 @@ class OrderIndexView(RefundActionMixin, IndexView):
         # The first column links to the inspect page and carries the row's buttons; Wagtail builds it from a
         # field name with that field's label ("ID"), which says less than "Order #12".
         columns = super().columns
-        columns[0].label = "Order"
+        columns[0].label = _("Order")
         columns[0].accessor = order_number
         return columns
 
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
         if url := self.refund_url(instance):
-            buttons.append(MenuItem("Refund", url=url, icon_name="arrow-left", priority=40))
+            buttons.append(MenuItem(_("Refund"), url=url, icon_name="arrow-left", priority=40))
         return buttons
 
 
 class OrderInspectView(RefundActionMixin, InspectView):
     labels = {
-        "id": "Order number",
-        "user": "Learner",
-        "amount": "Price at checkout",
-        "checkout_session_id": "Stripe Checkout Session",
-        "payment_intent_id": "Stripe PaymentIntent",
-        "processing_at": "Payment processing since",
-        "dispute_lost_at": "Chargeback lost at",
+        "id": gettext_lazy("Order number"),
+        "user": gettext_lazy("Learner"),
+        "amount": gettext_lazy("Price at checkout"),
+        "checkout_session_id": gettext_lazy("Stripe Checkout Session"),
+        "payment_intent_id": gettext_lazy("Stripe PaymentIntent"),
+        "processing_at": gettext_lazy("Payment processing since"),
+        "dispute_lost_at": gettext_lazy("Chargeback lost at"),
     }
 
     def get_object(self, queryset=None):
         return get_object_or_404(Order.objects.select_related("user", "course", "refund_requested_by"), pk=self.pk)
 
     def get_page_subtitle(self):
-        return f"Order {order_number(self.object)}"
+        return _("Order %(number)s") % {"number": order_number(self.object)}
 
     def get_field_label(self, field_name, field):
         return self.labels.get(field_name) or super().get_field_label(field_name, field)
@@ -115,7 +117,7 @@ class OrderInspectView(RefundActionMixin, InspectView):
     def get_refund_requested_by_display_value(self):
         if self.object.refund_requested_at and self.object.refund_requested_by_id is None:
             reason = AutoRefund(self.object.auto_refund_reason or AutoRefund.DUPLICATE)
-            return f"Automatic: {reason.label}"
+            return _("Automatic: %(reason)s") % {"reason": reason.label}
         return person(self.object.refund_requested_by)
 
     def get_buyer_details_display_value(self):
@@ -129,13 +131,15 @@ class OrderInspectView(RefundActionMixin, InspectView):
     def get_course_display_value(self):
         if self.object.is_seat_order:
             lines = self.object.lines.select_related("course")
-            return "Seats: " + ", ".join(f"{line.quantity} × {line.course.title}" for line in lines)
+            return _("Seats: %(lines)s") % {
+                "lines": ", ".join(f"{line.quantity} × {line.course.title}" for line in lines)
+            }
         return self.object.course.title
 
     @cached_property
     def header_buttons(self):
         url = self.refund_url(self.object)
-        return [HeaderButton("Refund", url=url, icon_name="arrow-left")] if url else []
+        return [HeaderButton(_("Refund"), url=url, icon_name="arrow-left")] if url else []
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -151,7 +155,7 @@ class RefundView(RefundActionMixin, PermissionCheckedMixin, BaseObjectMixin, Wag
 
     permission_required = "refund"
     template_name = "billing/admin/refund.html"
-    page_title = "Refund"
+    page_title = gettext_lazy("Refund")
     index_url_name = None
     inspect_url_name = None
 
@@ -159,11 +163,11 @@ class RefundView(RefundActionMixin, PermissionCheckedMixin, BaseObjectMixin, Wag
         return Order.objects.select_related("user", "course", "refund_requested_by")
 
     def get_page_subtitle(self):
-        return f"Order {order_number(self.object)}"
+        return _("Order %(number)s") % {"number": order_number(self.object)}
 
     def get_breadcrumbs_items(self):
         return self.breadcrumbs_items + [
-            {"url": reverse(self.index_url_name), "label": "Orders"},
+            {"url": reverse(self.index_url_name), "label": _("Orders")},
             {"url": reverse(self.inspect_url_name, args=[self.object.pk]), "label": self.get_page_subtitle()},
             {"url": "", "label": self.get_page_title()},
         ]
@@ -184,15 +188,32 @@ class RefundView(RefundActionMixin, PermissionCheckedMixin, BaseObjectMixin, Wag
         try:
             order = services.request_refund(order=self.object, by=request.user)
         except services.BillingError as error:
-            messages.error(request, f"Refund refused ({error.status_code}): {error}")
+            messages.error(
+                request,
+                _("Refund refused (%(status)s): %(reason)s") % {"status": error.status_code, "reason": error},
+            )
             self.object = self.get_object()  # as the service left it: unchanged
             return self.render_to_response(self.get_context_data(), status=error.status_code)
         amount = order.amount_paid if order.amount_paid is not None else order.amount
-        requested = f"Refund of {amount} {order.currency} requested for order {order_number(order)}"
+        values = {"amount": amount, "currency": order.currency, "number": order_number(order)}
         if order.status == OrderStatus.REFUNDED:
-            messages.success(request, f"{requested}: refunded; the learner's access has ended.")
+            messages.success(
+                request,
+                _(
+                    "Refund of %(amount)s %(currency)s requested for order %(number)s: refunded; the learner's "
+                    "access has ended."
+                )
+                % values,
+            )
         else:
-            messages.success(request, f"{requested}. The learner's access ends when Stripe confirms the refund.")
+            messages.success(
+                request,
+                _(
+                    "Refund of %(amount)s %(currency)s requested for order %(number)s. The learner's access ends when "
+                    "Stripe confirms the refund."
+                )
+                % values,
+            )
         return redirect(self.inspect_url_name, order.pk)
 
 

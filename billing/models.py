@@ -15,13 +15,13 @@ from .details import SELLER_ADDRESS_LINE_LENGTH, SELLER_ADDRESS_LINES, BillingDe
 
 
 class OrderStatus(models.TextChoices):
-    PENDING = "pending", "Awaiting payment"
-    PROCESSING = "processing", "Payment processing"
-    PAID = "paid", "Paid"
-    FAILED = "failed", "Payment failed"
-    EXPIRED = "expired", "Checkout expired"
-    REFUNDED = "refunded", "Refunded"
-    DISPUTE_LOST = "dispute_lost", "Chargeback lost"
+    PENDING = "pending", _("Awaiting payment")
+    PROCESSING = "processing", _("Payment processing")
+    PAID = "paid", _("Paid")
+    FAILED = "failed", _("Payment failed")
+    EXPIRED = "expired", _("Checkout expired")
+    REFUNDED = "refunded", _("Refunded")
+    DISPUTE_LOST = "dispute_lost", _("Chargeback lost")
 
 
 # Statuses an order never leaves by itself: a closed checkout, or money that went back.
@@ -60,10 +60,10 @@ class Order(models.Model):
     # Where Checkout's return and cancel pages send the buyer back to (seat orders: the organisation's page).
     return_path = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING)
-    amount = models.DecimalField(max_digits=10, decimal_places=2, help_text="The course price when checkout began.")
+    amount = models.DecimalField(max_digits=10, decimal_places=2, help_text=_("The course price when checkout began."))
     currency = models.CharField(max_length=3)
     amount_paid = models.DecimalField(
-        max_digits=10, decimal_places=2, null=True, blank=True, help_text="What Stripe reports was charged."
+        max_digits=10, decimal_places=2, null=True, blank=True, help_text=_("What Stripe reports was charged.")
     )
     amount_refunded = models.DecimalField(max_digits=10, decimal_places=2, default=0)
     # The coupon as it was applied: its code and the money it took off stay even if the coupon is edited or
@@ -154,7 +154,7 @@ class OrderLine(models.Model):
     course = models.ForeignKey("courses.CoursePage", on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
-    amount = models.DecimalField(max_digits=10, decimal_places=2, help_text="quantity × unit price")
+    amount = models.DecimalField(max_digits=10, decimal_places=2, help_text=_("quantity × unit price"))
 
     class Meta:
         ordering = ["pk"]

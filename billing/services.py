@@ -418,13 +418,19 @@ def apply_event(*, event: dict[str, Any]) -> str:
 def request_refund(*, order: Order, by: User | None) -> Order:
     """Asks Stripe to refund a paid order in full; access ends when Stripe's charge.refunded event arrives."""
     if gateway.uses_simulator() and not settings.BILLING_SIMULATOR_ENABLED:
-        raise PaymentServiceUnavailable("Stripe is not configured on this server, so it cannot refund.")
+        raise PaymentServiceUnavailable(_("Stripe is not configured on this server, so it cannot refund."))
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
         if order.status != OrderStatus.PAID or not order.payment_intent_id:
-            raise NotRefundable(f"Order {order.pk} is {order.get_status_display().lower()}: only paid orders refund.")
+            raise NotRefundable(
+                _("Order %(number)s is %(status)s: only paid orders refund.")
+                % {"number": order.pk, "status": order.get_status_display().lower()}
+            )
         if order.refund_requested_at:
-            raise NotRefundable(f"A refund of order {order.pk} was already requested; Stripe has not confirmed it yet.")
+            raise NotRefundable(
+                _("A refund of order %(number)s was already requested; Stripe has not confirmed it yet.")
+                % {"number": order.pk}
+            )
         order.refund_requested_at = timezone.now()
         order.refund_requested_by = by
         order.save(update_fields=["refund_requested_at", "refund_requested_by"])
@@ -432,7 +438,9 @@ def request_refund(*, order: Order, by: User | None) -> Order:
         gateway.create_refund(order=order)
     except stripe.StripeError as error:
         Order.objects.filter(pk=order.pk).update(refund_requested_at=None, refund_requested_by=None)
-        raise PaymentServiceUnavailable(f"Stripe refused the refund: {error.user_message or error}") from None
+        raise PaymentServiceUnavailable(
+            _("Stripe refused the refund: %(reason)s") % {"reason": error.user_message or error}
+        ) from None
     order.refresh_from_db()
     return order
 

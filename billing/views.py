@@ -138,7 +138,7 @@ def order_return(request, order_id: int):
         if order.course is None:  # a seat order
             messages.success(request, _("Payment received: your seats are ready to assign."))
         else:
-            messages.success(request, f"Payment received: welcome to “{order.course.title}”!")
+            messages.success(request, _("Payment received: welcome to “%(title)s”!") % {"title": order.course.title})
         back = _back_url(order)
         return HttpResponseClientRedirect(back) if request.htmx else redirect(back)
     template = "billing/order_return.html#order-status" if request.htmx else "billing/order_return.html"
@@ -164,7 +164,7 @@ def order_cancelled(request, order_id: int):
     order = selectors.owned_order(user=request.user, order_id=order_id)
     if order is None:
         raise Http404("No such order.")
-    messages.info(request, "Checkout cancelled: you were not charged.")
+    messages.info(request, _("Checkout cancelled: you were not charged."))
     return redirect(_back_url(order))
 
 

@@ -3,6 +3,7 @@
 import django_filters
 from django import forms
 from django.urls import path
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
@@ -27,10 +28,12 @@ class OrderPermissionPolicy(RolePermissionPolicy):
 
 class OrderFilterSet(WagtailFilterSet):
     status = django_filters.ChoiceFilter(
-        label="Status", choices=OrderStatus.choices, widget=forms.RadioSelect, empty_label="All"
+        label=_("Status"), choices=OrderStatus.choices, widget=forms.RadioSelect, empty_label=_("All")
     )
-    course = django_filters.ModelChoiceFilter(queryset=CoursePage.objects.originals().order_by("title"))
-    created_at = django_filters.DateFromToRangeFilter(label="Created", widget=DateRangePickerWidget)
+    course = django_filters.ModelChoiceFilter(
+        label=_("Course"), queryset=CoursePage.objects.originals().order_by("title")
+    )
+    created_at = django_filters.DateFromToRangeFilter(label=_("Created"), widget=DateRangePickerWidget)
 
     class Meta:
         model = Order
@@ -40,7 +43,8 @@ class OrderFilterSet(WagtailFilterSet):
 def what_was_bought(order: Order) -> str:
     """The course, or a seat order's lines (prefetched by the listing)."""
     if order.is_seat_order:
-        return "Seats: " + ", ".join(f"{line.quantity} × {line.course.title}" for line in order.lines.all())
+        lines = ", ".join(f"{line.quantity} × {line.course.title}" for line in order.lines.all())
+        return gettext("Seats: %(lines)s") % {"lines": lines}
     return order.course.title if order.course else ""
 
 
@@ -53,7 +57,7 @@ class OrderViewSet(RolePolicyPermissions, ModelViewSet):
     url_prefix = "orders"
     url_namespace = "billing_admin"  # "billing" belongs to the learners' checkout pages
     icon = "tag"
-    menu_label = "Orders"
+    menu_label = _("Orders")
     menu_order = 310
     add_to_admin_menu = True
     # Orders are written by webhooks; indexing each one's references would only add writes to payments.
@@ -66,17 +70,17 @@ class OrderViewSet(RolePolicyPermissions, ModelViewSet):
     inspect_template_name = "billing/admin/inspect.html"
     list_display = [
         "id",  # shown as "Order #12" by OrderIndexView, which makes it the row's link and buttons
-        Column("learner", label="Learner", accessor="user.email", sort_key="user__email"),
-        Column("course", label="Course", accessor=what_was_bought, sort_key="course__title"),
-        Column("amount", label="Amount", accessor=amount_with_currency, sort_key="amount"),
+        Column("learner", label=_("Learner"), accessor="user.email", sort_key="user__email"),
+        Column("course", label=_("Course"), accessor=what_was_bought, sort_key="course__title"),
+        Column("amount", label=_("Amount"), accessor=amount_with_currency, sort_key="amount"),
         StatusTagColumn(
             "status",
-            label="Status",
+            label=_("Status"),
             accessor="get_status_display",
             primary=lambda order: order.status == OrderStatus.PAID,
             sort_key="status",
         ),
-        DateColumn("created_at", label="Created", sort_key="created_at"),
+        DateColumn("created_at", label=_("Created"), sort_key="created_at"),
     ]
     filterset_class = OrderFilterSet
     search_fields = ["user__email"]  # and the order number: OrderIndexView.search_queryset

@@ -5,6 +5,8 @@ from collections.abc import Callable
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
 from wagtail.admin import messages
 from wagtail.admin.ui.menus import MenuItem
@@ -30,9 +32,9 @@ class CertificateActionsMixin:
         """(label, url, icon) of each action this user may take on this certificate."""
         actions = []
         if not certificate.revoked_at and self.user_has_permission("revoke"):
-            actions.append(("Revoke", reverse(self.revoke_url_name, args=[certificate.pk]), "circle-xmark"))
+            actions.append((_("Revoke"), reverse(self.revoke_url_name, args=[certificate.pk]), "circle-xmark"))
         if self.user_has_permission("reissue"):
-            actions.append(("Reissue", reverse(self.reissue_url_name, args=[certificate.pk]), "rotate"))
+            actions.append((_("Reissue"), reverse(self.reissue_url_name, args=[certificate.pk]), "rotate"))
         return actions
 
 
@@ -50,7 +52,11 @@ class CertificateIndexView(CertificateActionsMixin, IndexView):
 
 
 class CertificateInspectView(CertificateActionsMixin, InspectView):
-    labels = {"user": "Learner account", "verification_url": "Printed verification URL", "pdf_sha256": "PDF SHA-256"}
+    labels = {
+        "user": gettext_lazy("Learner account"),
+        "verification_url": gettext_lazy("Printed verification URL"),
+        "pdf_sha256": gettext_lazy("PDF SHA-256"),
+    }
 
     def get_object(self, queryset=None):
         return get_object_or_404(Certificate.objects.select_related("user", "course", "revoked_by"), pk=self.pk)
@@ -95,7 +101,7 @@ class CertificateActionView(
 
     def get_breadcrumbs_items(self):
         return self.breadcrumbs_items + [
-            {"url": reverse(self.index_url_name), "label": "Certificates"},
+            {"url": reverse(self.index_url_name), "label": _("Certificates")},
             {"url": reverse(self.inspect_url_name, args=[self.object.pk]), "label": self.object.serial},
             {"url": "", "label": self.get_page_title()},
         ]
@@ -126,22 +132,22 @@ class CertificateActionView(
 
 class RevokeView(CertificateActionView):
     permission_required = "revoke"
-    page_title = "Revoke"
-    submit_label = "Revoke certificate"
-    description = (
+    page_title = gettext_lazy("Revoke")
+    submit_label = gettext_lazy("Revoke certificate")
+    description = gettext_lazy(
         "The reason is shown to anyone who verifies the certificate, and the learner can no longer download it."
     )
 
     def perform(self, reason):
         certificate = services.revoke_certificate(certificate=self.object, reason=reason, by=self.request.user)
-        return certificate, f"Certificate {certificate.serial} was revoked."
+        return certificate, _("Certificate %(serial)s was revoked.") % {"serial": certificate.serial}
 
 
 class ReissueView(CertificateActionView):
     permission_required = "reissue"
-    page_title = "Reissue"
-    submit_label = "Reissue certificate"
-    description = (
+    page_title = gettext_lazy("Reissue")
+    submit_label = gettext_lazy("Reissue certificate")
+    description = gettext_lazy(
         "A new certificate with a new serial is issued with the learner's and course's current names, "
         "and this one is revoked. The reason is recorded on this certificate."
     )
@@ -150,5 +156,6 @@ class ReissueView(CertificateActionView):
         replacement = services.reissue_certificate(certificate=self.object, reason=reason, by=self.request.user)
         return (
             replacement,
-            f"Certificate {self.object.serial} was replaced by {replacement.serial}; its PDF is being built.",
+            _("Certificate %(old)s was replaced by %(new)s; its PDF is being built.")
+            % {"old": self.object.serial, "new": replacement.serial},
         )

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext_lazy as _
 
 from lms_site.storage import AliasedStorage
 
@@ -36,10 +37,10 @@ def certificate_storage():
 
 
 class CertificateStatus(models.TextChoices):
-    PENDING = "pending", "Being issued"
-    VALID = "valid", "Valid"
-    REVOKED = "revoked", "Revoked"
-    EXPIRED = "expired", "Expired"
+    PENDING = "pending", _("Being issued")
+    VALID = "valid", _("Valid")
+    REVOKED = "revoked", _("Revoked")
+    EXPIRED = "expired", _("Expired")
 
 
 # From this many days before its expiry a certificate "expires soon": the learner may renew it, and an
@@ -69,7 +70,7 @@ class Certificate(models.Model):
     issued_at = models.DateTimeField()
     verification_url = models.CharField(max_length=300)
     logo_path = models.CharField(
-        max_length=300, blank=True, help_text="The course logo's file in the default storage, as printed."
+        max_length=300, blank=True, help_text=_("The course logo's file in the default storage, as printed.")
     )
 
     pdf_file = models.FileField(storage=certificate_storage, blank=True, max_length=200)

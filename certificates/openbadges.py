@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import Resolver404, resolve, reverse
+from django.utils.translation import gettext
 
 from . import selectors, services
 from .models import Certificate, signing_key
@@ -361,7 +362,9 @@ def credential_for_download(*, token: str, user) -> tuple[Certificate, dict]:
     """
     certificate = services.certificate_for_download(token=token, user=user)
     if certificate.revoked_at:
-        raise services.NotAllowed("This certificate has been revoked.")
+        raise services.NotAllowed(gettext("This certificate has been revoked."))
     if not certificate.signature_is_valid:
-        raise services.CertificateError("This certificate's record cannot be verified. Please contact support.")
+        raise services.CertificateError(
+            gettext("This certificate's record cannot be verified. Please contact support.")
+        )
     return certificate, credential_for(certificate)

@@ -178,11 +178,13 @@ def attach_pdf(*, certificate: Certificate) -> Certificate:
 def revoke_certificate(*, certificate: Certificate, reason: str, by: User | None = None) -> Certificate:
     reason = reason.strip()
     if not reason:
-        raise CertificateError("Give a reason: it is shown to anyone who verifies the certificate.")
+        raise CertificateError(gettext("Give a reason: it is shown to anyone who verifies the certificate."))
     with transaction.atomic():
         certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
         if certificate.revoked_at:
-            raise AlreadyRevoked(f"Certificate {certificate.serial} was already revoked.")
+            raise AlreadyRevoked(
+                gettext("Certificate %(serial)s was already revoked.") % {"serial": certificate.serial}
+            )
         certificate.revoked_at = timezone.now()
         certificate.revoked_reason = reason[:500]
         certificate.revoked_by = by
@@ -202,14 +204,16 @@ def reissue_certificate(*, certificate: Certificate, reason: str, by: User | Non
 
     reason = reason.strip()
     if not reason:
-        raise CertificateError("Give a reason for reissuing: it is recorded on the certificate it replaces.")
+        raise CertificateError(gettext("Give a reason for reissuing: it is recorded on the certificate it replaces."))
     with transaction.atomic():
         enrollment = Enrollment.objects.select_for_update().get(pk=certificate.enrollment_id)
         if enrollment.status != EnrollmentStatus.COMPLETED:
-            raise NotEligible("Only a completed enrollment can have a certificate reissued.")
+            raise NotEligible(gettext("Only a completed enrollment can have a certificate reissued."))
         latest = enrollment.certificates.aggregate(number=Max("issue_number"))["number"]
         if latest != certificate.issue_number:
-            raise NotEligible(f"Certificate {certificate.serial} was already replaced by a newer one.")
+            raise NotEligible(
+                gettext("Certificate %(serial)s was already replaced by a newer one.") % {"serial": certificate.serial}
+            )
         enrollment = Enrollment.objects.select_related("user", "course__trainer", "course__certificate_logo").get(
             pk=enrollment.pk
         )
@@ -251,21 +255,21 @@ def certificate_for_download(*, token: str, user: User | AnonymousUser) -> Certi
             token, salt=DOWNLOAD_SALT, max_age=settings.CERTIFICATE_DOWNLOAD_LINK_MAX_AGE
         )
     except signing.SignatureExpired:
-        raise LinkExpired("This download link has expired. Open your dashboard for a fresh one.") from None
+        raise LinkExpired(gettext("This download link has expired. Open your dashboard for a fresh one.")) from None
     except (signing.BadSignature, ValueError, TypeError):
-        raise NotAllowed("This download link is not valid.") from None
+        raise NotAllowed(gettext("This download link is not valid.")) from None
     if user_id != user.pk:
-        raise NotAllowed("This download link was made for someone else.")
+        raise NotAllowed(gettext("This download link was made for someone else."))
     certificate = Certificate.objects.filter(pk=certificate_id).select_related("user").first()
     if certificate is None:
-        raise NotFound("This certificate does not exist.")
+        raise NotFound(gettext("This certificate does not exist."))
     is_admin = getattr(user, "is_lms_admin", False)
     if certificate.user_id != user.pk and not is_admin:
-        raise NotAllowed("This certificate belongs to someone else.")
+        raise NotAllowed(gettext("This certificate belongs to someone else."))
     if certificate.revoked_at and not is_admin:
-        raise NotAllowed("This certificate has been revoked.")
+        raise NotAllowed(gettext("This certificate has been revoked."))
     if not certificate.pdf_sha256:
-        raise NotReady("This certificate is still being prepared. Try again in a moment.")
+        raise NotReady(gettext("This certificate is still being prepared. Try again in a moment."))
     return certificate
 
 
@@ -286,7 +290,7 @@ def certificate_file(*, certificate: Certificate) -> str:
     pdf = _render(certificate)
     if hashlib.sha256(pdf).hexdigest() != certificate.pdf_sha256:
         logger.error("Certificate %s could not be rebuilt to its issued hash", certificate.serial)
-        raise CertificateError("This certificate's file is unavailable. Please contact support.")
+        raise CertificateError(gettext("This certificate's file is unavailable. Please contact support."))
     name: str = storage.save(f"{certificate.serial}.pdf", ContentFile(pdf))
     Certificate.objects.filter(pk=certificate.pk).update(pdf_file=name)
     certificate.pdf_file.name = name

@@ -5,6 +5,7 @@ from django import forms
 from django.db.models import Q
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import DateColumn, StatusTagColumn
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -36,15 +37,17 @@ def status_filters() -> dict[str, Q]:
 
 
 class CertificateFilterSet(WagtailFilterSet):
-    course = django_filters.ModelChoiceFilter(queryset=CoursePage.objects.originals().order_by("title"))
+    course = django_filters.ModelChoiceFilter(
+        label=_("Course"), queryset=CoursePage.objects.originals().order_by("title")
+    )
     status = django_filters.ChoiceFilter(
-        label="Status",
+        label=_("Status"),
         choices=CertificateStatus.choices,
         method="filter_status",
         widget=forms.RadioSelect,
-        empty_label="All",
+        empty_label=_("All"),
     )
-    issued_at = django_filters.DateFromToRangeFilter(label="Issued", widget=DateRangePickerWidget)
+    issued_at = django_filters.DateFromToRangeFilter(label=_("Issued"), widget=DateRangePickerWidget)
 
     class Meta:
         model = Certificate
@@ -59,7 +62,7 @@ class CertificateViewSet(RolePolicyPermissions, ModelViewSet):
     url_prefix = "certificates"
     url_namespace = "certificates_admin"  # "certificates" belongs to the public verification and download pages
     icon = "doc-full"
-    menu_label = "Certificates"
+    menu_label = _("Certificates")
     menu_order = 300
     add_to_admin_menu = True
     # Certificates are written by tasks; indexing each one's references would only add writes to issuing.
@@ -75,7 +78,7 @@ class CertificateViewSet(RolePolicyPermissions, ModelViewSet):
         "learner_name",
         "course_title",
         StatusTagColumn("status", accessor="get_status_display", primary=lambda c: c.status == CertificateStatus.VALID),
-        DateColumn("issued_at", label="Issued", sort_key="issued_at"),
+        DateColumn("issued_at", label=_("Issued"), sort_key="issued_at"),
     ]
     filterset_class = CertificateFilterSet
     search_fields = ["serial", "learner_name", "user__email"]

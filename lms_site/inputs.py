@@ -9,6 +9,9 @@ import json
 import re
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 # The largest id a signed 64-bit primary key holds (BigAutoField on MariaDB and SQLite alike).
 MAX_ID = 2**63 - 1
 # Digits read at most: anything longer is not a number any field of ours holds, and converting very
@@ -92,17 +95,25 @@ def json_depth(text: str) -> int:
 def read_json(body: bytes | str, *, max_bytes: int = 256 * 1024, max_depth: int = 32):
     """Parses a JSON body within size and nesting limits; raises BadInput with a message for the client."""
     if len(body) > max_bytes:
-        raise BadInput(f"The body is larger than {max_bytes} bytes.")
+        raise BadInput(
+            ngettext("The body is larger than %(limit)d byte.", "The body is larger than %(limit)d bytes.", max_bytes)
+            % {"limit": max_bytes}
+        )
     try:
         text = body.decode("utf-8") if isinstance(body, bytes) else body
     except UnicodeDecodeError:
-        raise BadInput("The body must be UTF-8 encoded JSON.") from None
+        raise BadInput(_("The body must be UTF-8 encoded JSON.")) from None
     if json_depth(text) > max_depth:
-        raise BadInput(f"The JSON nests deeper than {max_depth} levels.")
+        raise BadInput(
+            ngettext(
+                "The JSON nests deeper than %(limit)d level.", "The JSON nests deeper than %(limit)d levels.", max_depth
+            )
+            % {"limit": max_depth}
+        )
     try:
         return json.loads(text, parse_constant=_refuse_constant)
     except (ValueError, RecursionError):
-        raise BadInput("The body is not valid JSON.") from None
+        raise BadInput(_("The body is not valid JSON.")) from None
 
 
 def _refuse_constant(name: str):

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.formats import date_format
 from django.utils.functional import lazy
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -75,7 +76,7 @@ def local_moment(day, time, zone: zoneinfo.ZoneInfo) -> datetime:
     if moment.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != moment.replace(tzinfo=None):
         raise ValidationError(
             gettext("%(time)s does not exist on %(day)s in %(zone)s: the clocks change then. Choose another time.")
-            % {"time": f"{time:%H:%M}", "day": f"{day.day} {day:%b %Y}", "zone": zone.key},
+            % {"time": f"{time:%H:%M}", "day": date_format(day, "j M Y"), "zone": zone.key},
             code="skipped_time",
         )
     return moment

@@ -269,23 +269,26 @@ def _rate_cell(rate: float | None) -> str:
     return percent(rate, places=1).removesuffix("%").replace("—", "")
 
 
-CSV_HEADER = [
-    "Row (course: the course's totals | session: one held session | learner: one enrolled learner)",
-    "Session starts (ISO 8601, viewer's time zone)",
-    "Session",
-    "Learner",
-    "Email",
-    "Booked seats",
-    "Present",
-    "Late",
-    "Absent",
-    "Excused",
-    "Attended (present + late)",
-    "Held sessions",
-    "Attendance rate % (attended / booked seats; learner: attended / held sessions)",
-    "Required attendance %",
-    "Meets requirement",
-]
+def csv_header() -> list[str]:
+    """The attendance CSV's header row, in the language of whoever downloads it."""
+    return [
+        # Translators: course, session and learner are the values of this column; keep them as they are.
+        gettext("Row (course: the course's totals | session: one held session | learner: one enrolled learner)"),
+        gettext("Session starts (ISO 8601, viewer's time zone)"),
+        gettext("Session"),
+        gettext("Learner"),
+        gettext("Email"),
+        gettext("Booked seats"),
+        gettext("Present"),
+        gettext("Late"),
+        gettext("Absent"),
+        gettext("Excused"),
+        gettext("Attended (present + late)"),
+        gettext("Held sessions"),
+        gettext("Attendance rate % (attended / booked seats; learner: attended / held sessions)"),
+        gettext("Required attendance %"),
+        gettext("Meets requirement"),
+    ]
 
 
 @require_GET
@@ -300,10 +303,11 @@ def attendance_csv(request, course_id: int):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="attendance-{course.slug}.csv"'
     writer = csv.writer(response)
-    writer.writerow(CSV_HEADER)
+    header = csv_header()
+    writer.writerow(header)
 
     def writerow(line):  # every row as wide as the header, so spreadsheets line the columns up
-        writer.writerow(line + [""] * (len(CSV_HEADER) - len(line)))
+        writer.writerow(line + [""] * (len(header) - len(line)))
 
     required = "" if report.required is None else report.required
     booked = sum(row.booked for row in report.sessions)
@@ -318,5 +322,5 @@ def attendance_csv(request, course_id: int):
         meets = report.meets(row)
         line: list[object] = ["learner", "", "", text_cell(row.user.display_name), text_cell(row.user.email)]
         line += ["", "", "", "", "", row.attended, row.held, _rate_cell(row.rate), required]
-        writerow(line + ["" if meets is None else ("yes" if meets else "no")])
+        writerow(line + ["" if meets is None else (gettext("yes") if meets else gettext("no"))])
     return personal(response)

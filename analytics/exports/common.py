@@ -15,6 +15,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy
 
 from lms_site.formatting import CURRENCY_SYMBOLS, NOT_DEFINED, format_value
 
@@ -23,7 +25,7 @@ from ..report import Column, Kpi, Report, Series, Table
 
 Progress = Callable[[float], None] | None
 
-TITLE = "Learnwell analytics report"
+TITLE = gettext_lazy("Learnwell analytics report")
 
 
 def export_filename(report_or_filters, extension: str) -> str:
@@ -33,13 +35,14 @@ def export_filename(report_or_filters, extension: str) -> str:
 
 
 def period_label(report: Report) -> str:
+    # Django's date format, not strftime: month names in the language being spoken (strftime's are the C locale's).
     start, end = report.filters.start, report.filters.end
-    return f"{start.day} {start:%B %Y} – {end.day} {end:%B %Y}"
+    return f"{date_format(start, 'j F Y')} – {date_format(end, 'j F Y')}"
 
 
 def generated_label(moment: datetime | None = None) -> str:
     moment = timezone.localtime(moment or timezone.now())
-    return f"{moment.day} {moment:%B %Y, %H:%M} {moment.tzname()}"
+    return f"{date_format(moment, 'j F Y, H:i')} {moment.tzname()}"
 
 
 def _unit_kind(unit: str) -> tuple[str, str | None]:

@@ -7,6 +7,8 @@ from datetime import date
 from decimal import Decimal
 from typing import BinaryIO
 
+from django.utils.translation import gettext as _
+
 from lms_site.spreadsheets import defuse
 
 from ..report import Column, Report, Table
@@ -57,12 +59,12 @@ def _csv_header(column: Column, table: Table) -> str:
 def csv_rows(report: Report, progress: Progress = None) -> Iterator[list]:
     """The CSV's rows: the report's heading, the KPI summary, then a titled section per table."""
     steps = Steps(progress, work_units(report))
-    yield [TITLE]
-    yield ["Scope", defuse(report.scope_label)]
-    yield ["Period", report.filters.start.isoformat(), report.filters.end.isoformat()]
+    yield [str(TITLE)]
+    yield [_("Scope"), defuse(report.scope_label)]
+    yield [_("Period"), report.filters.start.isoformat(), report.filters.end.isoformat()]
     yield []
-    yield ["KPI summary"]
-    yield ["KPI", "Value", "As shown", "Definition"]
+    yield [_("KPI summary")]
+    yield [_("KPI"), _("Value"), _("As shown"), _("Definition")]
     for kpi in report.kpis:
         yield [defuse(kpi.label), _csv_value(kpi.value, kpi_kind(kpi)), defuse(kpi.display), defuse(kpi.definition)]
     steps.advance()

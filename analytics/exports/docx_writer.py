@@ -6,6 +6,7 @@ from copy import deepcopy
 from typing import BinaryIO
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
@@ -84,25 +85,25 @@ def write_docx(report: Report, out: BinaryIO, *, progress: Progress = None) -> N
     properties = document.core_properties
     properties.title = f"{TITLE}: {report.scope_label}, {period_label(report)}"
     properties.author = settings.WAGTAIL_SITE_NAME
-    properties.comments = "Figures as defined on the analytics dashboard."
+    properties.comments = _("Figures as defined on the analytics dashboard.")
 
-    document.add_heading(TITLE, level=0)
+    document.add_heading(str(TITLE), level=0)
     document.add_paragraph(report.scope_label, style="Subtitle")
-    document.add_paragraph(f"Period: {period_label(report)}")
-    document.add_paragraph(f"Generated: {generated_label()}")
+    document.add_paragraph(_("Period: %(period)s") % {"period": period_label(report)})
+    document.add_paragraph(_("Generated: %(moment)s") % {"moment": generated_label()})
     document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
-    document.add_heading("Key figures", level=1)
+    document.add_heading(_("Key figures"), level=1)
     if report.kpis:
         _docx_table(
             document,
-            ["KPI", "Value", "Definition"],
+            [_("KPI"), _("Value"), _("Definition")],
             ([kpi.label, kpi.display, kpi.definition] for kpi in report.kpis),
             [False, True, False],
             Steps(None, 1),
         )
     else:
-        document.add_paragraph("No figures for this selection.")
+        document.add_paragraph(_("No figures for this selection."))
     steps.advance()
 
     for series, numbers in chart_tables(report):
@@ -122,7 +123,7 @@ def _docx_data_table(document, table: Table, steps: Steps) -> None:
     if table.definition:
         document.add_paragraph(table.definition).runs[0].italic = True
     if not table.rows:
-        document.add_paragraph("No rows for this selection.")
+        document.add_paragraph(_("No rows for this selection."))
     else:
         right = [column.kind != "text" for column in table.columns]
         _docx_table(document, [column.label for column in table.columns], table_lines(table), right, steps)

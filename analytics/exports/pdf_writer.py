@@ -7,6 +7,7 @@ from typing import BinaryIO
 from xml.sax.saxutils import escape
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from reportlab.lib.colors import HexColor
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
@@ -262,7 +263,7 @@ def write_pdf(report: Report, out: BinaryIO, *, progress: Progress = None) -> No
         canvas.setFont(PDF_SANS, 7.5)
         canvas.setFillGray(0.35)
         pdf_fonts.draw_text(canvas, footer, margin, margin / 2, PDF_SANS, 7.5)
-        canvas.drawRightString(page_width - margin, margin / 2, f"Page {document.page}")
+        canvas.drawRightString(page_width - margin, margin / 2, _("Page %(number)s") % {"number": document.page})
         canvas.restoreState()
 
     document = SimpleDocTemplate(
@@ -280,16 +281,16 @@ def write_pdf(report: Report, out: BinaryIO, *, progress: Progress = None) -> No
 
     story: list = [
         Spacer(1, 4 * cm),
-        Paragraph(escape(TITLE), styles.title),
+        Paragraph(escape(str(TITLE)), styles.title),
         Paragraph(_pdf_markup(report.scope_label), styles.subtitle),
-        Paragraph(f"Period: {escape(period_label(report))}", styles.body),
-        Paragraph(f"Generated: {escape(generated_label())}", styles.note),
+        Paragraph(escape(_("Period: %(period)s") % {"period": period_label(report)}), styles.body),
+        Paragraph(escape(_("Generated: %(moment)s") % {"moment": generated_label()}), styles.note),
         PageBreak(),
-        Paragraph("Key figures", styles.heading),
+        Paragraph(escape(_("Key figures")), styles.heading),
     ]
     if report.kpis:
         story += _pdf_table(
-            ["KPI", "Value", "Definition"],
+            [_("KPI"), _("Value"), _("Definition")],
             ([kpi.label, kpi.display, kpi.definition] for kpi in report.kpis),
             [False, True, False],
             available,
@@ -297,7 +298,7 @@ def write_pdf(report: Report, out: BinaryIO, *, progress: Progress = None) -> No
             Steps(None, 1),
         )
     else:
-        story.append(Paragraph("No figures for this selection.", styles.body))
+        story.append(Paragraph(escape(_("No figures for this selection.")), styles.body))
     steps.advance()
 
     for series, numbers in chart_tables(report):
@@ -326,7 +327,7 @@ def _pdf_data_table(table: Table, available: float, styles, steps: Steps) -> lis
     if table.definition:
         flowables.append(Paragraph(_pdf_markup(table.definition), styles.note))
     if not table.rows:
-        flowables.append(Paragraph("No rows for this selection.", styles.body))
+        flowables.append(Paragraph(escape(_("No rows for this selection.")), styles.body))
     else:
         right = [column.kind != "text" for column in table.columns]
         flowables += _pdf_table(

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import BinaryIO
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
@@ -44,7 +45,7 @@ def _money_format(currency: str) -> str:
 
 
 def _sheet_title(title: str, taken: set[str]) -> str:
-    base = XLSX_INVALID_TITLE.sub(" ", title).strip().strip("'")[:31] or "Table"
+    base = XLSX_INVALID_TITLE.sub(" ", title).strip().strip("'")[:31] or _("Table")
     candidate, number = base, 2
     while candidate.lower() in taken:
         suffix = f" ({number})"
@@ -112,25 +113,29 @@ def write_xlsx(report: Report, out: BinaryIO, *, progress: Progress = None) -> N
     cells = _XlsxCells()
     workbook = Workbook(write_only=True)
     tables = all_tables(report)
-    taken = {"summary"}
+    summary_title = _sheet_title(_("Summary"), set())
+    taken = {summary_title.lower()}
     sheet_titles = [_sheet_title(table.title, taken) for table in tables]
 
-    summary = workbook.create_sheet("Summary")
+    summary = workbook.create_sheet(summary_title)
     for letter, width in zip("ABCD", (34, 18, 18, 90), strict=True):
         summary.column_dimensions[letter].width = width
-    summary.append([cells.cell(summary, TITLE, font=cells.title)])
-    summary.append([cells.cell(summary, "Scope", font=cells.bold), cells.cell(summary, report.scope_label)])
+    summary.append([cells.cell(summary, str(TITLE), font=cells.title)])
+    summary.append([cells.cell(summary, _("Scope"), font=cells.bold), cells.cell(summary, report.scope_label)])
     summary.append(
         [
-            cells.cell(summary, "Period", font=cells.bold),
+            cells.cell(summary, _("Period"), font=cells.bold),
             cells.cell(summary, report.filters.start, "date"),
             cells.cell(summary, report.filters.end, "date"),
         ]
     )
-    summary.append([cells.cell(summary, "Generated", font=cells.bold), cells.cell(summary, generated_label())])
+    summary.append([cells.cell(summary, _("Generated"), font=cells.bold), cells.cell(summary, generated_label())])
     summary.append([])
     summary.append(
-        [cells.cell(summary, label, font=cells.bold) for label in ("KPI", "Value", "As shown", "Definition")]
+        [
+            cells.cell(summary, label, font=cells.bold)
+            for label in (_("KPI"), _("Value"), _("As shown"), _("Definition"))
+        ]
     )
     for kpi in report.kpis:
         kind = kpi_kind(kpi)
@@ -143,7 +148,9 @@ def write_xlsx(report: Report, out: BinaryIO, *, progress: Progress = None) -> N
             ]
         )
     summary.append([])
-    summary.append([cells.cell(summary, label, font=cells.bold) for label in ("Sheet", "Rows", "", "What it holds")])
+    summary.append(
+        [cells.cell(summary, label, font=cells.bold) for label in (_("Sheet"), _("Rows"), "", _("What it holds"))]
+    )
     for table, title in zip(tables, sheet_titles, strict=True):
         summary.append(
             [
