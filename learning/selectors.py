@@ -22,9 +22,9 @@ from wagtail.models import PageViewRestriction
 
 from accounts.models import User
 from courses.models import CoursePage, LessonPage, ModulePage
-from courses.selectors import ModuleOutline, course_outline
+from courses.selectors import CARD_FIELDS, ModuleOutline, course_outline
 from lms_site.renditions import load_renditions
-from lms_site.translated_pages import in_language
+from lms_site.translated_pages import in_language, in_language_many
 
 from . import requirements
 from .models import STUDYING_STATUSES, Enrollment, EnrollmentStatus, LessonProgress
@@ -508,6 +508,11 @@ def learner_dashboard(*, user: User) -> LearnerDashboard:
     load_renditions(
         [enrollment.course.cover_image for enrollment in enrollments] + [c.cover_image for c in suggestions]
     )
+    # Each card's title and summary in the reader's language (one query, none in English).
+    shown = in_language_many([enrollment.course for enrollment in enrollments], fields=CARD_FIELDS)
+    for enrollment, course in zip(enrollments, shown, strict=True):
+        enrollment.course = course
+    suggestions = in_language_many(suggestions, fields=CARD_FIELDS)
     return LearnerDashboard(active=active, completed=completed, suggestions=suggestions)
 
 

@@ -9,6 +9,7 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from courses.models import CoursePage, LessonPage
 from home.selectors import site_for_request
 from lms_site.htmx import partial_on_htmx, personal, refuse, sign_in_first
+from lms_site.translated_pages import in_language
 
 from . import selectors, services
 
@@ -33,7 +34,8 @@ def lesson_player(request, *, lesson: LessonPage):
 
 @require_POST
 def complete_lesson(request, lesson_id: int):
-    lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
+    # Pages in the reader's language, as they were read (lms_site/translated_pages.py).
+    lesson = in_language(get_object_or_404(LessonPage.objects.live(), pk=lesson_id))
     if not request.user.is_authenticated:
         return sign_in_first(request, lesson.url)
     enrollment = selectors.enrollment_for(user=request.user, course=lesson.course)
@@ -46,7 +48,9 @@ def complete_lesson(request, lesson_id: int):
 
     if not request.htmx:
         if result.course_newly_completed:
-            messages.success(request, _("You completed “%(course)s”. Well done!") % {"course": lesson.course.title})
+            messages.success(
+                request, _("You completed “%(course)s”. Well done!") % {"course": in_language(lesson.course).title}
+            )
         return redirect(lesson.url)
     player = selectors.lesson_player(user=request.user, lesson=lesson)
     context = {"page": lesson, "player": player, "just_completed": result}
@@ -57,7 +61,7 @@ def complete_lesson(request, lesson_id: int):
 
 @require_POST
 def enrol(request, course_id: int):
-    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    course = in_language(get_object_or_404(CoursePage.objects.live(), pk=course_id))
     if not request.user.is_authenticated:
         return sign_in_first(request, course.url)
     try:
@@ -72,7 +76,7 @@ def enrol(request, course_id: int):
 @require_POST
 @login_required
 def leave(request, course_id: int):
-    course = get_object_or_404(CoursePage, pk=course_id)
+    course = in_language(get_object_or_404(CoursePage, pk=course_id))
     enrollment = selectors.enrollment_for(user=request.user, course=course)
     try:
         if enrollment is None:

@@ -128,6 +128,7 @@ def in_language_many(
             shown.append(page)
             continue
         carrying = copy.copy(page)
+        carrying.shown_in_language = language
         for name, value in values.items():
             # Through the field's descriptor: a StreamField turns what values() read into its blocks.
             setattr(carrying, name, value)
@@ -152,6 +153,13 @@ class OneAddressPerLanguage:
     Wagtail would give an original page its own language's address (no prefix) however the reader reads the
     site, so every link on a German page would lead back to English; and a translation the address of its own
     tree, which the site does not route through."""
+
+    def save(self, *args, **kwargs):
+        # A page carrying its translation's text is the original with other words in it: saving it would write
+        # them over the original's.
+        if getattr(self, "shown_in_language", None):
+            raise RuntimeError("This page carries a translation's text for display; save the page itself.")
+        return super().save(*args, **kwargs)  # type: ignore[misc]
 
     def get_url_parts(self, request=None):
         page: Page = self  # type: ignore[assignment]

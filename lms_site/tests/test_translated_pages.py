@@ -17,6 +17,7 @@ from courses.tests.factories import make_course
 from learning import services as learning_services
 from learning.models import Enrollment, LessonProgress
 from lms_site.demo_translations import translate_pages
+from lms_site.translated_pages import in_language
 
 GERMAN = {
     "Intro to Testing": "Einführung ins Testen",
@@ -169,3 +170,12 @@ def test_the_translated_page_itself_gives_the_originals_address(course, german):
     assert german.url == f"/de{address(course)}"
     with translation.override("de"):
         assert Page.objects.get(pk=course.pk).specific.url == f"/de{address(course)}"
+
+
+def test_a_page_carrying_a_translation_cannot_be_saved_over_the_original(course, german):
+    shown = in_language(CoursePage.objects.get(pk=course.pk), "de")
+    assert shown.title == "Einführung ins Testen" and shown.pk == course.pk
+    with pytest.raises(RuntimeError):
+        shown.save()
+    course.refresh_from_db()
+    assert course.title == "Intro to Testing"
