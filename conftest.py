@@ -301,7 +301,7 @@ def admin_user(db):
 def home_page(db):
     from home.models import HomePage
 
-    return HomePage.objects.get()
+    return HomePage.objects.originals().get()
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ def test_learner_buys_a_course_studies_and_loses_access_when_an_admin_refunds(
 ):
     base = live_server.url
     course = make_course(
-        CourseIndexPage.objects.get(),
+        CourseIndexPage.objects.originals().get(),
         title=COURSE_TITLE,
         modules=1,
         lessons_per_module=2,
@@ -116,7 +116,7 @@ def test_learner_buys_with_a_coupon_and_billing_details_and_the_receipt_shows_th
 ):
     base = live_server.url
     course = make_course(
-        CourseIndexPage.objects.get(),
+        CourseIndexPage.objects.originals().get(),
         title="Coupon Sprint",
         modules=1,
         lessons_per_module=1,

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.e2e
 def test_a_completed_lesson_shows_points_and_a_badge(page: Page, live_server, demo_site):
     base = live_server.url
     course = make_course(
-        CourseIndexPage.objects.get(),
+        CourseIndexPage.objects.originals().get(),
         title="Toast Course",
         modules=1,
         lessons_per_module=2,

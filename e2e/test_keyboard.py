@@ -117,7 +117,7 @@ def saved(form: Locator) -> None:
 def keyboard_course(demo_site) -> CoursePage:
     """A free course of two lessons and a required quiz; completing it gives a certificate."""
     course = make_course(
-        CourseIndexPage.objects.get(),
+        CourseIndexPage.objects.originals().get(),
         title=COURSE,
         modules=1,
         lessons_per_module=2,
@@ -219,7 +219,7 @@ def timed_attempt(page: Page, live_server) -> tuple[AssessmentPage, Attempt]:
     """The demo learner, signed in, with a six-minute attempt just started."""
     learner = User.objects.get(username="learner")
     course = make_course(
-        CourseIndexPage.objects.get(), title="Timed course", trainer=User.objects.get(username="trainer")
+        CourseIndexPage.objects.originals().get(), title="Timed course", trainer=User.objects.get(username="trainer")
     )
     quiz = make_assessment(course, title="Timed check", slug="timed-check", time_limit_minutes=6)
     quiz.save_revision().publish()

@@ -93,12 +93,14 @@ def test_the_switcher_keeps_the_page(page: Page, live_server, demo_site):
     page.locator("header a[hreflang=ar]").click()
     expect(page).to_have_url(base + url_in(course.url, "ar"))
     assert_arabic(page)
-    expect(page.get_by_role("heading", level=1)).to_have_text(course.title)
+    # The demo's Python course is translated (lms_site/demo_texts): the same course, in Arabic.
+    expect(page.get_by_role("heading", level=1)).to_have_text("بايثون لتحليل البيانات")
 
     page.locator("footer a[hreflang=de]").click()
     expect(page).to_have_url(base + url_in(course.url, "de"))
     expect(page.locator("html")).to_have_attribute("lang", "de")
     expect(page.locator("html")).to_have_attribute("dir", "ltr")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Python für die Datenanalyse")
 
     page.locator("header a[hreflang=en]").click()
     expect(page).to_have_url(base + course.url)

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.e2e
 def test_learner_books_and_checks_in_and_trainer_takes_attendance(page: Page, browser: Browser, live_server, demo_site):
     base = live_server.url
     trainer = User.objects.get(username="trainer")
-    course = make_course(CourseIndexPage.objects.get(), title="Live Course", trainer=trainer, modules=1)
+    course = make_course(CourseIndexPage.objects.originals().get(), title="Live Course", trainer=trainer, modules=1)
     learner = User.objects.get(username="learner")
     # factory_boy types a factory call as the factory, not as what it makes.
     classmate: User = UserFactory(first_name="Cleo", last_name="Classmate")  # type: ignore[assignment]
@@ -77,7 +77,7 @@ def test_learner_books_and_checks_in_and_trainer_takes_attendance(page: Page, br
 def test_booking_updates_the_seat_count_in_place_and_says_you_have_a_seat_once(page: Page, live_server, demo_site):
     base = live_server.url
     trainer = User.objects.get(username="trainer")
-    course = make_course(CourseIndexPage.objects.get(), title="Seat Course", trainer=trainer, modules=1)
+    course = make_course(CourseIndexPage.objects.originals().get(), title="Seat Course", trainer=trainer, modules=1)
     learner = User.objects.get(username="learner")
     classmate: User = UserFactory()  # type: ignore[assignment]
     for person in (learner, classmate):
@@ -131,7 +131,7 @@ def test_booking_updates_the_seat_count_in_place_and_says_you_have_a_seat_once(p
 def test_trainer_marks_everybody_present_after_the_session_in_one_click(page: Page, live_server, demo_site):
     base = live_server.url
     trainer = User.objects.get(username="trainer")
-    course = make_course(CourseIndexPage.objects.get(), title="Roster Course", trainer=trainer, modules=1)
+    course = make_course(CourseIndexPage.objects.originals().get(), title="Roster Course", trainer=trainer, modules=1)
     from scheduling import services
 
     # Ended yesterday: the trainer takes the attendance they did not get to during the session.

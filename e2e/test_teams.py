@@ -32,7 +32,7 @@ def test_a_manager_buys_seats_invites_from_csv_and_follows_a_member_to_her_certi
 ):
     base = live_server.url
     course = make_course(
-        CourseIndexPage.objects.get(),
+        CourseIndexPage.objects.originals().get(),
         title=COURSE_TITLE,
         modules=1,
         lessons_per_module=2,
