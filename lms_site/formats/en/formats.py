@@ -7,6 +7,7 @@ ABBR_DATETIME_FORMAT = "j M Y, H:i"
 ABBR_DAY_MONTH_FORMAT = "j M"
 ABBR_DAY_MONTH_TIME_FORMAT = "j M, H:i"
 ABBR_WEEKDAY_DATETIME_FORMAT = "D j M Y, H:i"
+COMPACT_DATETIME_FORMAT = "j M H:i"  # a log line's moment, as in the attendance history
 WEEKDAY_DATE_FORMAT = "l j F Y"
 WEEKDAY_DATETIME_FORMAT = "l j F Y, H:i"
 WEEKDAY_DAY_MONTH_FORMAT = "l j F"
