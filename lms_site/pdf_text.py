@@ -19,7 +19,7 @@ _RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 
 @cache
 def _reshaper():
-    import arabic_reshaper
+    import arabic_reshaper  # type: ignore[import-untyped]  # no type hints shipped
 
     # The Allah ligature (U+FDF2) is not in DejaVu Sans, the face that draws Arabic: the word is spelled out.
     # Vowel marks are dropped (the reshaper's default): ReportLab cannot place a mark over its letter.
@@ -35,7 +35,7 @@ def visual(text: str) -> str:
     Text without right-to-left characters comes back unchanged, so Latin documents are drawn as before."""
     if not has_rtl(text):
         return text
-    from bidi import get_display
+    from bidi import get_display  # type: ignore[import-untyped]
 
     return get_display(_reshaper().reshape(text))
 
