@@ -4,6 +4,9 @@ its fonts, colours and text helpers, ReportLab in invariant mode, the creation d
 A seat order gets an invoice once it is paid, or while a bank transfer for it is under way (then the invoice says
 how and by when to pay). The buyer is the organisation as the order recorded it (`buyer_details`: its name, billing
 contact and e-mail, tax id and address), so later edits to the organisation do not change an invoice.
+
+An invoice speaks the language of the person who placed the order (the organisation's manager), like the
+receipt: `language` is one of its facts, and a right-to-left one mirrors the page.
 """
 
 import hashlib
@@ -13,11 +16,13 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
 from lms_site.formatting import money_with_code
+from lms_site.i18n import language_of
 from lms_site.pdf_fonts import SANS, register_fonts
 
 from . import selectors
@@ -41,6 +46,7 @@ from .receipts import (
     _draw_facts,
     _draw_seller,
     _fit,
+    _span,
     _wrap,
 )
 
@@ -97,6 +103,7 @@ class InvoiceContent:
     due_at: datetime | None = None  # a bank transfer not yet received
     refunded: Decimal = Decimal("0.00")
     refunded_at: datetime | None = None
+    language: str = "en"  # of the person who ordered: the invoice is written to them
 
 
 def invoice_number(order: Order) -> str:
@@ -156,6 +163,7 @@ def invoice_content(order: Order) -> InvoiceContent:
         due_at=issued_at + PAYMENT_TERMS if order.paid_at is None else None,
         refunded=order.amount_refunded,
         refunded_at=order.refunded_at,
+        language=language_of(order.user),
     )
 
 
@@ -223,13 +231,18 @@ def _footer(canvas: Canvas, content: InvoiceContent, page: int) -> None:
 
 
 def render_invoice(content: InvoiceContent) -> bytes:
+    with translation.override(content.language):
+        return _render(content)
+
+
+def _render(content: InvoiceContent) -> bytes:
     register_fonts()
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4, invariant=1, pageCompression=1)
     last_fact = max(moment for moment in (content.issued_at, content.paid_at, content.refunded_at) if moment)
     created = last_fact.astimezone(UTC).strftime("D:%Y%m%d%H%M%S+00'00'")
     canvas.setDateFormatter(lambda *_args: created)
-    canvas.setTitle(f"Invoice {content.number}")
+    canvas.setTitle(_("Invoice %(number)s") % {"number": content.number})
     canvas.setAuthor(content.seller.name)
     canvas.setCreator(content.seller.name)
     left, right = MARGIN, WIDTH - MARGIN
@@ -308,7 +321,7 @@ def render_invoice(content: InvoiceContent) -> bytes:
     _draw(canvas, _("Total"), totals_x, y, HEADING, 12, INK)
     _draw(canvas, money_with_code(content.total, content.currency), amount_x, y, HEADING, 12, INK, right=True)
     canvas.setStrokeColor(RULE)
-    canvas.line(totals_x, y - 10, right, y - 10)
+    canvas.line(*_span(totals_x, right, y - 10))
 
     if notes:
         y -= 44

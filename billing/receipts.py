@@ -5,6 +5,9 @@ fixed to the last payment fact printed, and the fonts shipped with the code (lms
 
 Once drawn, a receipt is kept in the private "receipts" storage under a name made from its facts
 (`stored_name`), so downloads are sent from there and a refund, which changes the facts, makes a new file.
+
+A receipt speaks its buyer's language (`language`, one of the facts, so a buyer who changes theirs gets a new
+file); in a right-to-left language the page is mirrored (`_draw` places every text through lms_site.pdf_text).
 """
 
 import hashlib
@@ -14,14 +17,16 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
 from lms_site.formatting import money_with_code
+from lms_site.i18n import language_of
 from lms_site.pdf_fonts import SANS, SERIF_BOLD, draw_text, register_fonts, text_width
+from lms_site.pdf_text import Mirror
 from lms_site.storage import AliasedStorage
 
 from . import selectors
@@ -61,6 +66,7 @@ class ReceiptContent:
     refunded: Decimal = Decimal("0.00")
     refunded_at: datetime | None = None
     chargeback_at: datetime | None = None
+    language: str = "en"  # the buyer's: the receipt is written to them
 
 
 _receipt_storage = AliasedStorage("receipts")
@@ -114,6 +120,7 @@ def receipt_content(order: Order) -> ReceiptContent:
         refunded=order.amount_refunded,
         refunded_at=order.refunded_at,
         chargeback_at=order.dispute_lost_at,
+        language=language_of(order.user),
     )
 
 
@@ -122,8 +129,9 @@ def receipt_pdf(*, order: Order) -> bytes:
 
 
 def _day(moment: datetime) -> str:
+    """ "1 April 2025", "1. April 2025": the project's long date (lms_site/formats) in the active language."""
     local: date = timezone.localtime(moment).date()
-    return f"{local.day} {local:%B %Y}"
+    return formats.date_format(local, "LONG_DATE_FORMAT")
 
 
 def coupon_line(content: ReceiptContent) -> tuple[str, str] | None:
@@ -139,20 +147,31 @@ def adjustments(content: ReceiptContent) -> list[str]:
     lines = []
     if content.refunded_at is not None:
         refunded = money_with_code(content.refunded or content.charged, content.currency)
-        lines.append(f"Refunded {refunded} on {_day(content.refunded_at)}")
+        lines.append(_("Refunded %(money)s on %(day)s") % {"money": refunded, "day": _day(content.refunded_at)})
     elif content.refunded > 0:
-        lines.append(f"Partially refunded: {money_with_code(content.refunded, content.currency)}")
+        lines.append(
+            _("Partially refunded: %(money)s") % {"money": money_with_code(content.refunded, content.currency)}
+        )
     if content.chargeback_at is not None:
-        lines.append(f"Payment reversed by a chargeback on {_day(content.chargeback_at)}")
+        lines.append(_("Payment reversed by a chargeback on %(day)s") % {"day": _day(content.chargeback_at)})
     return lines
 
 
 def _draw(canvas: Canvas, text: str, x: float, y: float, font_name: str, size: float, colour, right=False) -> None:
-    """Draws text from x, or ending at x when right is set."""
+    """Draws text from x, or ending at x when right is set; on a right-to-left page, from the mirrored x with the
+    alignment swapped, so a label at the left margin starts at the right one."""
+    mirror = Mirror.active(WIDTH)
+    x, right = mirror.x(x), mirror.right(right)
     if right:
         x -= text_width(text, font_name, size)
     canvas.setFillColor(colour)
     draw_text(canvas, text, x, y, font_name, size)
+
+
+def _span(x1: float, x2: float, y: float) -> tuple[float, float, float, float]:
+    """A horizontal rule from x1 to x2 at y, mirrored on a right-to-left page."""
+    start, end = Mirror.active(WIDTH).span(x1, x2)
+    return start, y, end, y
 
 
 def _wrap(text: str, font_name: str, size: float, max_width: float) -> list[str]:
@@ -227,24 +246,36 @@ def _footer(canvas: Canvas, content: ReceiptContent, *, page: int, pages: int) -
     canvas.setStrokeColor(RULE)
     canvas.setLineWidth(1)
     canvas.line(left, FOOTER_TOP, right, FOOTER_TOP)
-    note = (
-        f"{content.seller.name} confirms receipt of this payment for the course above. Please keep it for your records."
-    )
+    note = _("%(seller)s confirms receipt of this payment for the course above. Please keep it for your records.") % {
+        "seller": content.seller.name
+    }
     for index, line in enumerate(_wrap(note, SANS, 8.5, right - left)):
         _draw(canvas, line, left, FOOTER_TOP - 14 - index * 11, SANS, 8.5, MUTED)
-    _draw(canvas, f"Receipt {content.number} · page {page} of {pages}", right, 32, SANS, 8, MUTED, right=True)
+    footer = _("Receipt %(number)s · page %(page)d of %(pages)d") % {
+        "number": content.number,
+        "page": page,
+        "pages": pages,
+    }
+    _draw(canvas, footer, right, 32, SANS, 8, MUTED, right=True)
 
 
 def render_receipt(content: ReceiptContent) -> bytes:
+    with translation.override(content.language):
+        return _render(content)
+
+
+def _render(content: ReceiptContent) -> bytes:
     register_fonts()
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4, invariant=1, pageCompression=1)
     last_fact = max(moment for moment in (content.paid_at, content.refunded_at, content.chargeback_at) if moment)
     created = last_fact.astimezone(UTC).strftime("D:%Y%m%d%H%M%S+00'00'")
     canvas.setDateFormatter(lambda *_: created)
-    canvas.setTitle(f"Receipt {content.number}")
+    canvas.setTitle(_("Receipt %(number)s") % {"number": content.number})
     canvas.setAuthor(content.seller.name)
-    canvas.setSubject(f"{content.course_title} for {content.learner_name}")
+    canvas.setSubject(
+        _("%(course)s for %(learner)s") % {"course": content.course_title, "learner": content.learner_name}
+    )
     canvas.setCreator(content.seller.name)
     left, right = MARGIN, WIDTH - MARGIN
 
@@ -253,20 +284,20 @@ def render_receipt(content: ReceiptContent) -> bytes:
 
     # Seller on the left; the document's title and the payment's facts on the right
     top = HEIGHT - 72
-    baseline = _draw_seller(canvas, content.seller, left=left, top=top, fallback="Online courses")
+    baseline = _draw_seller(canvas, content.seller, left=left, top=top, fallback=_("Online courses"))
 
-    _draw(canvas, "Receipt", right, top, HEADING, 24, INK, right=True)
+    _draw(canvas, _("Receipt"), right, top, HEADING, 24, INK, right=True)
     labels_x = WIDTH / 2 + 20
     facts = (
-        ("Receipt number", content.number),
-        ("Date paid", _day(content.paid_at)),
-        ("Payment reference", content.payment_reference or "—"),
+        (_("Receipt number"), content.number),
+        (_("Date paid"), _day(content.paid_at)),
+        (_("Payment reference"), content.payment_reference or "—"),
     )
     rule_y = _draw_facts(canvas, facts, left=left, labels_x=labels_x, right=right, top=top, baseline=baseline)
 
     # Who paid: the account, then the billing details they gave, across the page so long ones fit
     y = rule_y - 30
-    _draw(canvas, "BILLED TO", left, y, SANS, 8, MUTED)
+    _draw(canvas, _("BILLED TO"), left, y, SANS, 8, MUTED)
     y -= 17
     billed = [(content.learner_name, 11.0, INK), (content.learner_email, 10.0, MUTED)]
     billed += [(line, 9.5, INK) for line in content.buyer.lines()]
@@ -293,16 +324,16 @@ def render_receipt(content: ReceiptContent) -> bytes:
         canvas.showPage()
         canvas.setFillColor(ACCENT)
         canvas.rect(0, HEIGHT - 8, WIDTH, 8, stroke=0, fill=1)
-        _draw(canvas, f"Receipt {content.number}", left, HEIGHT - 60, HEADING, 14, INK)
+        _draw(canvas, _("Receipt %(number)s") % {"number": content.number}, left, HEIGHT - 60, HEADING, 14, INK)
         y = HEIGHT - 100
 
     # The line item
     canvas.setFillColor(SHADE)
     canvas.rect(left, y - 8, right - left, 24, stroke=0, fill=1)
-    _draw(canvas, "DESCRIPTION", left + 10, y, SANS, 8, MUTED)
-    _draw(canvas, "AMOUNT", right - 10, y, SANS, 8, MUTED, right=True)
+    _draw(canvas, _("DESCRIPTION"), left + 10, y, SANS, 8, MUTED)
+    _draw(canvas, _("AMOUNT"), right - 10, y, SANS, 8, MUTED, right=True)
     y -= 30
-    _draw(canvas, "Online course", left + 10, y, SANS, 8.5, MUTED)
+    _draw(canvas, _("Online course"), left + 10, y, SANS, 8.5, MUTED)
     _draw(canvas, money_with_code(content.price, content.currency), right - 10, y - 16, SANS, 11, INK, right=True)
     for line in title_lines:
         y -= 16
@@ -314,7 +345,7 @@ def render_receipt(content: ReceiptContent) -> bytes:
     # Totals: a coupon's line, or (for older orders) a discount the payment provider gave
     if coupon or content.charged != content.price:
         y -= 20
-        _draw(canvas, "Course price", totals_x, y, SANS, 10, MUTED)
+        _draw(canvas, _("Course price"), totals_x, y, SANS, 10, MUTED)
         _draw(canvas, money_with_code(content.price, content.currency), right - 10, y, SANS, 10, INK, right=True)
         y -= 17
         if coupon:
@@ -324,12 +355,12 @@ def render_receipt(content: ReceiptContent) -> bytes:
             y -= (len(label_lines) - 1) * (label_size + 3)
         else:
             discount = money_with_code(content.price - content.charged, content.currency)
-            _draw(canvas, "Discount", totals_x, y, SANS, 10, MUTED)
+            _draw(canvas, _("Discount"), totals_x, y, SANS, 10, MUTED)
             _draw(canvas, f"−{discount}", right - 10, y, SANS, 10, INK, right=True)
     y -= 26
-    _draw(canvas, "Total charged", totals_x, y, HEADING, 12, INK)
+    _draw(canvas, _("Total charged"), totals_x, y, HEADING, 12, INK)
     _draw(canvas, money_with_code(content.charged, content.currency), right - 10, y, HEADING, 12, INK, right=True)
-    canvas.line(totals_x, y - 10, right, y - 10)
+    canvas.line(*_span(totals_x, right, y - 10))
 
     # Money that went back after the payment, where nobody can miss it
     if lines:

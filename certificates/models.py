@@ -69,6 +69,8 @@ class Certificate(models.Model):
     completed_on = models.DateField()
     issued_at = models.DateTimeField()
     verification_url = models.CharField(max_length=300)
+    # The language it is printed in: the learner's when it was issued, so a rebuilt PDF matches its hash.
+    language = models.CharField(max_length=8, default="en")
     logo_path = models.CharField(
         max_length=300, blank=True, help_text=_("The course logo's file in the default storage, as printed.")
     )

@@ -21,6 +21,7 @@ from accounts import services as account_services
 from accounts.models import Notification, User
 from learning import services as learning_services
 from learning.models import Enrollment, EnrollmentStatus
+from lms_site.i18n import language_of
 
 from .models import Certificate, new_serial
 from .signals import certificate_issued, certificate_revoked
@@ -314,6 +315,7 @@ def _printed_fields(enrollment: Enrollment) -> dict[str, Any]:
         "issued_at": issued_at,
         "expires_at": add_months(issued_at, months) if (months := course.certificate_valid_months) else None,
         "verification_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("certificates:verify", args=[serial]),
+        "language": language_of(enrollment.user),
         "logo_path": course.certificate_logo.file.name if course.certificate_logo else "",
     }
 
@@ -344,4 +346,5 @@ def _content(certificate: Certificate) -> "CertificateContent":
         verification_url=certificate.verification_url,
         logo=logo,
         expires_on=certificate.expires_on,
+        language=certificate.language,
     )

@@ -4,14 +4,17 @@ The font files ship with the code in `fonts/` (licences beside them) instead of 
 document rebuilt years later on another server comes out the same: a certificate's hash depends on it.
 
 Each face is registered with ReportLab once per process under one name, whichever document needs it first.
-DejaVu has no Chinese, Japanese or Korean, so text is drawn in runs (`runs`): the design face where it has
-the glyph, the fallback face where only that one has it. The fallback file is large, so it is read only when
-some text needs a glyph DejaVu lacks.
+Text is drawn in runs (`runs`): the design face where it has the glyph, else DejaVu Sans of the same weight
+(the serif faces have no Arabic), else the fallback face (DejaVu has no Chinese, Japanese or Korean). The
+fallback file is large, so it is read only when some text needs a glyph DejaVu lacks. Right-to-left text is
+joined and put in visual order before it is measured or drawn (lms_site/pdf_text.py).
 """
 
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from .pdf_text import visual
 
 if TYPE_CHECKING:
     from reportlab.pdfgen.canvas import Canvas
@@ -24,12 +27,14 @@ FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 SERIF = "LearnwellSerif"
 SERIF_BOLD = "LearnwellSerifBold"
 SANS = "LearnwellSans"
+SANS_BOLD = "LearnwellSansBold"  # Arabic in the bold serif's text (names, titles)
 FALLBACK = "LearnwellFallback"  # CJK and other scripts the DejaVu faces lack
 
 FILES = {
     SERIF: "DejaVuSerif.ttf",
     SERIF_BOLD: "DejaVuSerif-Bold.ttf",
     SANS: "DejaVuSans.ttf",
+    SANS_BOLD: "DejaVuSans-Bold.ttf",
     FALLBACK: "DroidSansFallbackFull.ttf",
 }
 
@@ -63,17 +68,26 @@ def glyphs(name: str) -> frozenset[int]:
     return frozenset(pdfmetrics.getFont(name).face.charToGlyph)
 
 
-def runs(text: str, font_name: str) -> list[tuple[str, str]]:
-    """Splits text into (font, chunk) runs: the design font where it has the glyph, the fallback elsewhere.
+# The DejaVu Sans face tried before the fallback for a character the design face lacks.
+SECOND = {SERIF: SANS, SERIF_BOLD: SANS_BOLD}
 
-    A character neither face has stays in the design font, which prints its "missing glyph" box.
+
+def runs(text: str, font_name: str) -> list[tuple[str, str]]:
+    """Splits text (already visual: see `draw_text`) into (font, chunk) runs: the design font where it has the
+    glyph, else DejaVu Sans, else the fallback.
+
+    A character no face has stays in the design font, which prints its "missing glyph" box.
     """
     own = glyphs(font_name)
+    second = SECOND.get(font_name)
     result: list[tuple[str, str]] = []
     for char in text:
         chosen = font_name
-        if ord(char) not in own and ord(char) in glyphs(FALLBACK):
-            chosen = FALLBACK
+        if ord(char) not in own:
+            if second and ord(char) in glyphs(second):
+                chosen = second
+            elif ord(char) in glyphs(FALLBACK):
+                chosen = FALLBACK
         if result and result[-1][0] == chosen:
             result[-1] = (chosen, result[-1][1] + char)
         else:
@@ -84,14 +98,15 @@ def runs(text: str, font_name: str) -> list[tuple[str, str]]:
 def text_width(text: str, font_name: str, size: float) -> float:
     from reportlab.pdfbase import pdfmetrics
 
-    return sum(pdfmetrics.stringWidth(chunk, font, size) for font, chunk in runs(text, font_name))
+    return sum(pdfmetrics.stringWidth(chunk, font, size) for font, chunk in runs(visual(text), font_name))
 
 
 def draw_text(canvas: "Canvas", text: str, x: float, y: float, font_name: str, size: float) -> None:
-    """Draws text from x on the baseline y, switching to the fallback face for the runs that need it."""
+    """Draws one line of logical text from x on the baseline y, in visual order, switching faces for the runs
+    that need it."""
     from reportlab.pdfbase import pdfmetrics
 
-    for font, chunk in runs(text, font_name):
+    for font, chunk in runs(visual(text), font_name):
         canvas.setFont(font, size)
         canvas.drawString(x, y, chunk)
         x += pdfmetrics.stringWidth(chunk, font, size)

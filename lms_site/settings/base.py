@@ -528,6 +528,7 @@ EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("ar", "العربية")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = "lms_site.formats"  # dates per language, with the project's named formats
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -1,4 +1,5 @@
-"""`{{ amount|money:currency }}`: templates print amounts the way receipts and the admin do (lms_site.formatting)."""
+"""`{{ amount|money:currency }}`: templates print amounts the way receipts and the admin do (lms_site.formatting),
+in the page's language: "49.00 EUR", "49,00 EUR"."""
 
 from django import template
 
