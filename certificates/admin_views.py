@@ -1,6 +1,7 @@
 """The views of the certificates admin: the listing, the inspect page, and revoking or reissuing with a reason."""
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -18,6 +19,9 @@ from wagtail.admin.widgets.button import HeaderButton
 from . import services
 from .admin_forms import ReasonForm
 from .models import Certificate
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise as StrPromise
 
 
 class CertificateActionsMixin:
@@ -93,8 +97,8 @@ class CertificateActionView(
     template_name = "certificates/admin/certificate_action.html"
     index_url_name = None
     inspect_url_name = None
-    description = ""
-    submit_label = ""
+    description: "str | StrPromise" = ""
+    submit_label: "str | StrPromise" = ""
 
     def get_page_subtitle(self):
         return self.object.serial

@@ -137,7 +137,7 @@ class Certificate(models.Model):
         return self.expires_at - timedelta(days=RENEWAL_WINDOW_DAYS) if self.expires_at else None
 
     def get_status_display(self) -> str:
-        return CertificateStatus(self.status).label
+        return str(CertificateStatus(self.status).label)
 
     def expected_signature(self) -> str:
         """An HMAC over everything the certificate asserts, keyed with a secret only the server holds."""

@@ -25,13 +25,15 @@ def box(page: Page, selector: str) -> dict:
     expect(element).to_be_visible()
     found = element.bounding_box()
     assert found is not None, selector
-    return found
+    return dict(found)
 
 
 def assert_logo_on_the_right(page: Page) -> None:
     """The header's first item, the logo, starts the line: at the right edge in Arabic."""
     logo = box(page, "header a")
-    width = page.viewport_size["width"]
+    viewport = page.viewport_size
+    assert viewport is not None
+    width = viewport["width"]
     assert logo["x"] > width / 2, f"the logo starts at x={logo['x']} of {width}: not on the right"
 
 

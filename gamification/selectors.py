@@ -301,7 +301,7 @@ class Leaderboard:
 def _display_name(total: PointTotal) -> str:
     stats = getattr(total.user, "learner_stats", None)
     if stats is not None and stats.visibility == Visibility.ANONYMOUS:
-        return ANONYMOUS_NAME
+        return str(ANONYMOUS_NAME)
     return total.user.display_name
 
 
@@ -380,7 +380,8 @@ def unseen_awards(*, user: User, shown: int = 3, limit: int = 200) -> UnseenAwar
 def leaderboard_courses(*, user: User) -> "list[CoursePage]":
     """The course boards a user can open: courses they study, and those they teach."""
     studying = Q(enrollments__user=user, enrollments__status__in=STUDYING_STATUSES)
-    return list(CoursePage.objects.originals().filter(studying | Q(trainer=user)).distinct().order_by("title").only("id", "title"))
+    courses = CoursePage.objects.originals().filter(studying | Q(trainer=user))
+    return list(courses.distinct().order_by("title").only("id", "title"))
 
 
 BADGE_RULE_LEDGER: dict[str, Rule] = {

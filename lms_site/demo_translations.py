@@ -34,7 +34,7 @@ def texts_for(language: str) -> dict[str, str]:
 def translate_pages(pages: list[Page], *, language: str, texts: dict[str, str]) -> int:
     """Translates and publishes each page into `language` with `texts`; returns how many segments were found
     translated. Run again, it updates the translations (the texts or the English may have changed)."""
-    from wagtail_localize.models import Translation, TranslationSource
+    from wagtail_localize.models import Translation, TranslationSource  # type: ignore[import-untyped]
 
     locale = Locale.objects.get(language_code=language)
     translated = 0

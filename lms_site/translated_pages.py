@@ -36,17 +36,24 @@ def in_original_language(language: str | None = None) -> bool:
     return (language or active_language()) == settings.LANGUAGE_CODE
 
 
-@cache
 def translated_field_names(model: type[Page]) -> tuple[str, ...]:
     """The model's fields that wagtail-localize translates and that a page shows: text, rich text, streams."""
-    from wagtail_localize.fields import TranslatableField, get_translatable_fields
+    names = _FIELD_NAMES.get(model)
+    if names is None:
+        from wagtail_localize.fields import TranslatableField, get_translatable_fields
 
-    concrete = {field.name for field in model._meta.concrete_fields}
-    return tuple(
-        field.field_name
-        for field in get_translatable_fields(model)
-        if isinstance(field, TranslatableField) and field.field_name in concrete and field.field_name not in KEPT_FIELDS
-    )
+        concrete = {field.name for field in model._meta.concrete_fields}
+        names = _FIELD_NAMES[model] = tuple(
+            field.field_name
+            for field in get_translatable_fields(model)
+            if isinstance(field, TranslatableField)
+            and field.field_name in concrete
+            and field.field_name not in KEPT_FIELDS
+        )
+    return names
+
+
+_FIELD_NAMES: dict[type[Page], tuple[str, ...]] = {}
 
 
 def _locale_id(language: str) -> int | None:

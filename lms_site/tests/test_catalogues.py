@@ -4,7 +4,7 @@ code is checked by .ci/run (`make messages` must change nothing).
 
 from pathlib import Path
 
-import polib
+import polib  # type: ignore[import-untyped]
 import pytest
 from django.conf import settings
 
@@ -38,7 +38,9 @@ def test_the_compiled_catalogue_is_the_source(language, domain):
         return (entry.msgctxt, entry.msgid)
 
     def text(entry):
-        return tuple(entry.msgstr_plural[n] for n in sorted(entry.msgstr_plural)) if entry.msgid_plural else entry.msgstr
+        if entry.msgid_plural:
+            return tuple(entry.msgstr_plural[n] for n in sorted(entry.msgstr_plural))
+        return entry.msgstr
 
     compiled = {key(entry): text(entry) for entry in mo if entry.msgid}
     source = {key(entry): text(entry) for entry in po if entry.translated() and not entry.obsolete}

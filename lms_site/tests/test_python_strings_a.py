@@ -120,8 +120,9 @@ def untranslated(path: Path, tree: ast.Module, errors: set[str]) -> list[str]:
             text = message_argument(node) if name_of(node.func) in MESSAGE_CALLS | {"add_message"} else None
             if text is None and name_of(node.func) in errors:
                 text = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "message"), None)
-        if text is not None and is_literal(text) and f"{where}:{node.lineno}" not in ALLOWED:
-            found.append(f"{where}:{node.lineno}: {ast.unparse(text)[:90]}")
+        line = getattr(node, "lineno", 0)
+        if text is not None and is_literal(text) and f"{where}:{line}" not in ALLOWED:
+            found.append(f"{where}:{line}: {ast.unparse(text)[:90]}")
     return found
 
 

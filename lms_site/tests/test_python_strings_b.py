@@ -142,8 +142,8 @@ def findings(modules: dict[str, ast.Module]) -> list[str]:
                         text = message_argument(node, 2)
             elif isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and base_name(node.exc.func) in errors:
                 text = message_argument(node.exc, 0)
-            if untranslated(text) and (relative, literal_text(text)) not in ALLOWED:
-                found.append((relative, node.lineno))
+            if text is not None and untranslated(text) and (relative, literal_text(text)) not in ALLOWED:
+                found.append((relative, getattr(node, "lineno", 0)))
     return [f"{relative}:{line}" for relative, line in sorted(found)]
 
 
