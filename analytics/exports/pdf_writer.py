@@ -29,6 +29,7 @@ from reportlab.platypus import (
 from reportlab.platypus import Table as PlatypusTable
 
 from lms_site import pdf_fonts
+from lms_site.pdf_text import visual
 
 from ..report import Report, Table
 from .common import (
@@ -48,11 +49,13 @@ PDF_SANS = pdf_fonts.SANS
 PDF_HEADING = pdf_fonts.SERIF_BOLD
 
 
-def _pdf_markup(text: str) -> str:
-    """Paragraph markup for any text: escaped, with runs DejaVu lacks (e.g. Chinese) in the fallback font."""
+def _pdf_markup(text: str, font_name: str = PDF_SANS) -> str:
+    """Paragraph markup for any text: escaped, Arabic joined and in visual order (lms_site.pdf_text: these
+    are short, single-line texts), with runs the style's font lacks (e.g. Chinese, or Arabic in the serif
+    headings) in a face that has them."""
     return "".join(
-        escape(chunk) if font == PDF_SANS else f'<font name="{font}">{escape(chunk)}</font>'
-        for font, chunk in pdf_fonts.runs(text, PDF_SANS)
+        escape(chunk) if font == font_name else f'<font name="{font}">{escape(chunk)}</font>'
+        for font, chunk in pdf_fonts.runs(visual(text), font_name)
     )
 
 
@@ -281,12 +284,12 @@ def write_pdf(report: Report, out: BinaryIO, *, progress: Progress = None) -> No
 
     story: list = [
         Spacer(1, 4 * cm),
-        Paragraph(escape(str(TITLE)), styles.title),
+        Paragraph(_pdf_markup(str(TITLE), PDF_HEADING), styles.title),
         Paragraph(_pdf_markup(report.scope_label), styles.subtitle),
-        Paragraph(escape(_("Period: %(period)s") % {"period": period_label(report)}), styles.body),
-        Paragraph(escape(_("Generated: %(moment)s") % {"moment": generated_label()}), styles.note),
+        Paragraph(_pdf_markup(_("Period: %(period)s") % {"period": period_label(report)}), styles.body),
+        Paragraph(_pdf_markup(_("Generated: %(moment)s") % {"moment": generated_label()}), styles.note),
         PageBreak(),
-        Paragraph(escape(_("Key figures")), styles.heading),
+        Paragraph(_pdf_markup(_("Key figures"), PDF_HEADING), styles.heading),
     ]
     if report.kpis:
         story += _pdf_table(
@@ -298,7 +301,7 @@ def write_pdf(report: Report, out: BinaryIO, *, progress: Progress = None) -> No
             Steps(None, 1),
         )
     else:
-        story.append(Paragraph(escape(_("No figures for this selection.")), styles.body))
+        story.append(Paragraph(_pdf_markup(_("No figures for this selection.")), styles.body))
     steps.advance()
 
     for series, numbers in chart_tables(report):
@@ -308,7 +311,10 @@ def write_pdf(report: Report, out: BinaryIO, *, progress: Progress = None) -> No
         height = width * image_height / image_width
         story.append(
             KeepTogether(
-                [Paragraph(_pdf_markup(series.title), styles.subheading), Image(io.BytesIO(png), width, height)]
+                [
+                    Paragraph(_pdf_markup(series.title, PDF_HEADING), styles.subheading),
+                    Image(io.BytesIO(png), width, height),
+                ]
             )
         )
         steps.advance(20)
@@ -317,7 +323,7 @@ def write_pdf(report: Report, out: BinaryIO, *, progress: Progress = None) -> No
 
     for table in report.tables:
         story.append(CondPageBreak(4 * cm))
-        story.append(Paragraph(_pdf_markup(table.title), styles.heading))
+        story.append(Paragraph(_pdf_markup(table.title, PDF_HEADING), styles.heading))
         story += _pdf_data_table(table, available, styles, steps)
     document.build(story, onFirstPage=on_page, onLaterPages=on_page)
 
@@ -327,7 +333,7 @@ def _pdf_data_table(table: Table, available: float, styles, steps: Steps) -> lis
     if table.definition:
         flowables.append(Paragraph(_pdf_markup(table.definition), styles.note))
     if not table.rows:
-        flowables.append(Paragraph(escape(_("No rows for this selection.")), styles.body))
+        flowables.append(Paragraph(_pdf_markup(_("No rows for this selection.")), styles.body))
     else:
         right = [column.kind != "text" for column in table.columns]
         flowables += _pdf_table(

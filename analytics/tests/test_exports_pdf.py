@@ -56,3 +56,22 @@ def test_pdf_long_table_repeats_its_header_on_every_page():
     everything = "\n".join(pages)
     assert all(f"Generated course {n}\n" in everything or f"Generated course {n} " in everything for n in (3, 250, 399))
     assert everything.count("Generated course 399") == 1
+
+
+def test_pdf_in_arabic_joins_the_letters():
+    import unicodedata
+
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    with translation.override("ar"):
+        data = exports.to_pdf(sample_report())
+    text = pdf_text(data)
+    # Joined forms (Arabic presentation forms) rather than the letters one by one, as ReportLab alone would draw.
+    assert any("\ufe70" <= char <= "\ufeff" for char in text)
+    with translation.override("ar"):
+        heading = gettext("Key figures")
+    assert heading != "Key figures"
+    # Every word of the Arabic heading is there, letters joined (pypdf reads each word back in reading order).
+    words = unicodedata.normalize("NFKC", text).split()
+    assert all(word in words for word in heading.split()), heading
