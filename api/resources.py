@@ -25,6 +25,7 @@ from courses.selectors import course_outline
 from learning import selectors as learning_selectors
 from learning import services as learning_services
 from learning.models import Enrollment, EnrollmentStatus
+from lms_site.translated_pages import original_locale_id
 from scheduling import selectors as scheduling_selectors
 from scheduling.models import LiveSession
 
@@ -123,7 +124,9 @@ def list_courses(request, filters: Query[CourseFilters]):
         # Wagtail's search (lms_site/search_backend.py reduces the query to plain words) gives the ids;
         # pages stay in id order so the cursor is stable.
         # Searched before the filters: the search index only filters on the fields it declares.
-        searched = CoursePage.objects.live().public().originals().search(filters.q, operator="and")
+        # By locale id: the search backend filters on the page's own fields only (`.originals()` joins Locale).
+        originals = CoursePage.objects.live().public().filter(locale=original_locale_id())
+        searched = originals.search(filters.q, operator="and")
         ids = [page.pk for page in searched]
         courses = courses.filter(pk__in=ids)
     items, next_cursor = paginate(courses, cursor=filters.cursor, limit=filters.limit)

@@ -17,6 +17,7 @@ from learning.gradebook_columns import ColumnCell, GradebookColumn
 from learning.models import STUDYING_STATUSES, Enrollment
 from learning.requirements import OutlineStep, RequirementCount
 from lms_site.inputs import read_int
+from lms_site.translated_pages import in_language_many
 
 from . import grading
 from .models import AssessmentPage, Attempt, AttemptStatus, DisplayMode, Feedback, ShowAnswers
@@ -695,11 +696,10 @@ def gradebook(*, course: "CoursePage") -> Gradebook:
 
 def outline_steps(*, course: "CoursePage", user: User | AnonymousUser) -> list[OutlineStep]:
     """The course's live assessments for the player's outline, ticked when the learner has passed them."""
-    assessments = list(
-        AssessmentPage.objects.live()
-        .descendant_of(course)
-        .order_by("path")
-        .only("id", "title", "slug", "path", "depth", "url_path", "live", "locale_id", "content_type_id", "is_required")
+    columns = ("id", "title", "slug", "path", "depth", "url_path", "live", "locale_id", "content_type_id")
+    assessments = in_language_many(
+        AssessmentPage.objects.live().descendant_of(course).order_by("path").only(*columns, "is_required"),
+        fields=("title",),
     )
     passed: set[int] = set()
     if assessments and user.is_authenticated:

@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
 from django.utils.text import slugify
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
@@ -20,7 +21,7 @@ from wagtail.search import index
 from lms_site import seo
 from lms_site.page_cache import cache_for_visitors
 from lms_site.replicas import replica_reads
-from lms_site.translated_pages import OneAddressPerLanguage, OriginalsPageManager
+from lms_site.translated_pages import OneAddressPerLanguage, OriginalsPageManager, in_language
 
 from . import registry
 from .blocks import LessonBodyBlock
@@ -245,8 +246,10 @@ class CoursePage(OneAddressPerLanguage, Page):
     def duration_display(self) -> str:
         hours, minutes = divmod(self.estimated_minutes, 60)
         if hours and minutes:
-            return f"{hours} h {minutes} min"
-        return f"{hours} h" if hours else f"{minutes} min"
+            return gettext("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
+        if hours:
+            return gettext("%(hours)s h") % {"hours": hours}
+        return gettext("%(minutes)s min") % {"minutes": minutes}
 
     def get_context(self, request, *args, **kwargs):
         # Imported here because courses.selectors imports these models.
@@ -254,6 +257,7 @@ class CoursePage(OneAddressPerLanguage, Page):
 
         context = super().get_context(request, *args, **kwargs)
         context["outline"] = course_outline(course=self)
+        context["catalogue"] = in_language(self.get_parent())  # the breadcrumb, in the reader's language
         context["prerequisites"] = CoursePage.objects.live().originals().filter(required_by=self).order_by("title")
         return context
 

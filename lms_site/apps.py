@@ -6,6 +6,6 @@ class LmsSiteConfig(AppConfig):
 
     def ready(self):
         # Imported here because apps.py is loaded before the models these receivers use are ready.
-        from . import page_cache_receivers
+        from . import page_cache_receivers, translated_page_receivers  # noqa: F401 (connects its receivers)
 
         page_cache_receivers.connect_page_models()

@@ -31,14 +31,17 @@ def texts_for(language: str) -> dict[str, str]:
 
 
 @transaction.atomic
-def translate_pages(pages: list[Page], *, language: str, texts: dict[str, str]) -> int:
+def translate_pages(pages: list[Page], *, language: str, texts: dict[str, str], only_missing: bool = False) -> int:
     """Translates and publishes each page into `language` with `texts`; returns how many segments were found
-    translated. Run again, it updates the translations (the texts or the English may have changed)."""
+    translated. Run again, it updates the translations (the texts or the English may have changed), unless
+    `only_missing`: then pages already translated into `language` are left as they are."""
     from wagtail_localize.models import Translation, TranslationSource  # type: ignore[import-untyped]
 
     locale = Locale.objects.get(language_code=language)
     translated = 0
     for page in pages:
+        if only_missing and page.get_translation_or_none(locale) is not None:
+            continue
         source, _created = TranslationSource.get_or_create_from_instance(page)
         source.update_from_db()
         translation, _created = Translation.objects.get_or_create(
@@ -73,7 +76,8 @@ def translate_demo(*, home: Page) -> dict[str, int]:
     for language in ("de", "ar"):
         texts = texts_for(language)
         if texts and Locale.objects.filter(language_code=language).exists():
-            done[language] = translate_pages(pages, language=language, texts=texts)
+            # Only what is missing: seed_demo run again adds nothing.
+            done[language] = translate_pages(pages, language=language, texts=texts, only_missing=True)
     return done
 
 

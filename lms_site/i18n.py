@@ -51,8 +51,12 @@ def speaking_to(user) -> Iterator[str]:
 
 
 def url_in(url: str, language: str) -> str:
-    """`url` (a path on this site) in `language`: the same page under that language's prefix."""
-    return translate_url(url, supported(language))
+    """`url` (a path on this site) in `language`: the same page under that language's prefix.
+
+    Read in the language of its own prefix: Django resolves a path in the active language only, and the page
+    tree's catch-all would take "/ar/courses/" read in English for a page called "ar"."""
+    with translation.override(translation.get_language_from_path(url) or settings.LANGUAGE_CODE):
+        return translate_url(url, supported(language))
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,7 @@ def language_links(request: HttpRequest) -> list[LanguageLink]:
         LanguageLink(
             code=code,
             name=translation.get_language_info(code)["name_local"],
-            url=translate_url(path, code),
+            url=url_in(path, code),
             current=code == current,
         )
         for code, _name in settings.LANGUAGES

@@ -13,6 +13,7 @@ In the site's own language nothing here reads the database.
 """
 
 import copy
+import json
 from collections.abc import Iterable
 from functools import cache
 from typing import TypeVar
@@ -137,10 +138,43 @@ def in_language_many(
         carrying = copy.copy(page)
         carrying.shown_in_language = language
         for name, value in values.items():
+            if name in page.__dict__ and _structure(page.__dict__[name]) != _structure(value):
+                # The original's blocks changed since it was translated (a question, an option, a video added):
+                # its own, current content rather than a translation of an older one, whose answer keys and
+                # blocks no longer match.
+                continue
             # Through the field's descriptor: a StreamField turns what values() read into its blocks.
             setattr(carrying, name, value)
         shown.append(carrying)
     return shown
+
+
+def _structure(value) -> list[str] | None:
+    """A StreamField value's block ids, nested ones included, in order; None for a field that is not a stream."""
+    raw = getattr(value, "raw_data", None)
+    if raw is None and isinstance(value, str) and value.startswith("["):
+        try:
+            raw = json.loads(value)
+        except ValueError:
+            return None
+    if raw is None:
+        return None
+    ids: list[str] = []
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("id"), str):
+                ids.append(node["id"])
+            for child in node.values():
+                walk(child)
+        elif isinstance(node, list | tuple):
+            for child in node:
+                walk(child)
+        elif hasattr(node, "raw_data"):
+            walk(list(node.raw_data))
+
+    walk(list(raw))
+    return ids
 
 
 def url_for_language(page: Page, page_path: str | None) -> str | None:

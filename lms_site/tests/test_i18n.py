@@ -127,3 +127,24 @@ def test_render_email_gives_pages_in_the_recipients_language(db, course):
         expected = gettext("You are enrolled in %(title)s") % {"title": course.title}
     assert expected != f"You are enrolled in {course.title}"  # the catalogue has it
     assert subject == expected
+
+
+@pytest.mark.parametrize("active", ["en", "de", "ar"])
+def test_an_address_moves_to_another_language_whatever_the_active_one(db, active):
+    from lms_site.i18n import url_in
+
+    with translation.override(active):
+        assert url_in("/ar/courses/", "de") == "/de/courses/"
+        assert url_in("/de/accounts/profile/", "en") == "/accounts/profile/"
+        assert url_in("/learning/", "ar") == "/ar/learning/"
+        assert url_in("/ar/courses/", "ar") == "/ar/courses/"
+
+
+def test_signing_in_from_a_german_page_lands_in_the_preferred_language(client, db):
+    user = UserFactory(username="amal", preferred_language="ar")
+    user.set_password("a-long-unusual-passphrase")
+    user.save()
+    response = client.post(
+        "/accounts/sign-in/", {"username": "amal", "password": "a-long-unusual-passphrase", "next": "/de/courses/"}
+    )
+    assert response["Location"] == "/ar/courses/"

@@ -57,7 +57,7 @@ def test_seed_demo_builds_the_demo_and_a_second_run_adds_nothing(capsys, django_
         [Role.ADMIN, Role.TRAINER, Role.LEARNER, Role.LEARNER] + [Role.LEARNER] * 9
     )
 
-    courses = CoursePage.objects.live()
+    courses = CoursePage.objects.live().originals()
     assert courses.count() >= 3
     assert courses.values("category").distinct().count() >= 2
     assert courses.filter(price=0).exists() and courses.filter(price__gt=0).exists()
@@ -68,10 +68,22 @@ def test_seed_demo_builds_the_demo_and_a_second_run_adds_nothing(capsys, django_
     from assessments import grading
     from assessments.models import AssessmentPage
 
-    quizzes = AssessmentPage.objects.live()
+    quizzes = AssessmentPage.objects.live().originals()
     assert quizzes.count() == 3
-    for quiz in quizzes:
+    for quiz in AssessmentPage.objects.live():  # the German and Arabic ones too
         assert grading.max_score(quiz.questions_snapshot()) > 0  # a valid key for every question
+
+    # The Python course, its catalogue and the home page in German and Arabic (lms_site/demo_translations.py).
+    python = CoursePage.objects.originals().get(slug="python-for-data-analysis")
+    titles = dict(
+        CoursePage.objects.filter(translation_key=python.translation_key).values_list("locale__language_code", "title")
+    )
+    assert titles == {
+        "en": "Python for Data Analysis",
+        "de": "Python für die Datenanalyse",
+        "ar": "بايثون لتحليل البيانات",
+    }
+    assert Page.find_problems() == ([], [], [], [], [])
 
     # Leo has finished the Python course, so the demo has a certificate to download and verify.
     certificate = Certificate.objects.get(user__username="learner2")

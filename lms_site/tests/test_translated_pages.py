@@ -179,3 +179,32 @@ def test_a_page_carrying_a_translation_cannot_be_saved_over_the_original(course,
         shown.save()
     course.refresh_from_db()
     assert course.title == "Intro to Testing"
+
+
+def test_a_translation_published_on_commit_keeps_its_children_counted(home_page, catalogue, course, run_on_commit):
+    # As the admin's "Translate" with "include subtree" does: wagtail-localize creates the course's translation and
+    # its children, and publishes each page's first revision on commit, from when it had no children.
+    from wagtail.models import Locale
+    from wagtail_localize.models import Translation, TranslationSource
+
+    german = Locale.objects.get(language_code="de")
+
+    def translate_tree():
+        for page in [home_page, catalogue, course, *course.get_descendants().order_by("path").specific()]:
+            source, _created = TranslationSource.get_or_create_from_instance(page)
+            Translation.objects.create(source=source, target_locale=german).save_target(publish=True)
+
+    run_on_commit(translate_tree)
+    translated = CoursePage.objects.get(locale=german, translation_key=course.translation_key)
+    assert translated.numchild == translated.get_children().count() == 2
+    assert Page.find_problems() == ([], [], [], [], [])
+
+
+def test_a_translation_of_older_blocks_gives_way_to_the_originals_current_ones(client, course, german):
+    # The editor adds a block to the English lesson and has not updated the German translation yet.
+    lesson = LessonPage.objects.live().descendant_of(course).order_by("path").first()
+    lesson.body.append(("rich_text", "<p>A new paragraph</p>"))
+    lesson.save_revision().publish()
+    html = client.get(f"/de{address(lesson)}").content.decode()
+    assert "A new paragraph" in html and "Body of lesson 1.1" in html  # the whole current English body
+    assert "Lektion 1.1 zum Testen" in html  # the title, a plain text field, stays translated
