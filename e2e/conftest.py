@@ -54,6 +54,21 @@ WAGTAIL_ALLOWED: dict[str, tuple[str, str]] = {
         "accessible name of its own; the field's <label> is not tied to it",
     ),
 }
+# wagtail-localize's translation editor (a React app it mounts in .js-translation-editor, styled by its own
+# styled-components): Wagtail's allowances, plus two of wagtail-localize's own markup, on that screen only.
+TRANSLATION_EDITOR_ALLOWED: dict[str, tuple[str, str]] = {
+    **WAGTAIL_ALLOWED,
+    "color-contrast": (
+        ".js-translation-editor h3",
+        "wagtail-localize's segment field labels (its BlockLabel <h3>) are drawn in Wagtail's information teal "
+        "on white, 2.7:1",
+    ),
+    "label": (
+        ".js-translation-editor input[type=file], .js-translation-editor textarea",
+        "wagtail-localize's PO upload <input type=file> and the textarea it opens to translate a segment have no "
+        "label; the segment's source text above says what is being translated",
+    ),
+}
 
 
 class AccessibilityNote(UserWarning):
