@@ -177,6 +177,15 @@ def _structure(value) -> list[str] | None:
     return ids
 
 
+def content_language(page) -> str | None:
+    """The language `page`'s text is in: its translation's where it carries one, else its own locale's."""
+    shown = getattr(page, "shown_in_language", None)
+    if shown:
+        return shown
+    locale_id = getattr(page, "locale_id", None)
+    return _language_of_locale(locale_id) if locale_id is not None else None
+
+
 def url_for_language(page: Page, page_path: str | None) -> str | None:
     """A page's path as Wagtail reversed it, under the active language's prefix (none for the site's own)."""
     if page_path is None:

@@ -208,3 +208,16 @@ def test_a_translation_of_older_blocks_gives_way_to_the_originals_current_ones(c
     html = client.get(f"/de{address(lesson)}").content.decode()
     assert "A new paragraph" in html and "Body of lesson 1.1" in html  # the whole current English body
     assert "Lektion 1.1 zum Testen" in html  # the title, a plain text field, stays translated
+
+
+def test_untranslated_text_is_marked_with_its_language(client, catalogue, course, german):
+    # Under /ar/ nothing of the course is translated: its title is English inside an Arabic page, and says so
+    # (a screen reader reads it with an English voice); under /de/ the German title needs no mark.
+    arabic = client.get(f"/ar{address(course)}").content.decode()
+    assert re.search(r'<h1 [^>]*lang="en"[^>]*>Intro to Testing</h1>', arabic)
+    german_page = client.get(f"/de{address(course)}").content.decode()
+    assert re.search(r'<h1 class="[^"]*">Einführung ins Testen</h1>', german_page)
+    other = make_course(catalogue, title="Untranslated Course", with_revisions=False)
+    cards = client.get(f"/de{address(catalogue)}").content.decode()
+    link = re.escape(f'href="/de{address(other)}"')
+    assert re.search(r'<h3 [^>]*lang="en"[^>]*><a [^>]*' + link, cards)
