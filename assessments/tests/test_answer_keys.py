@@ -8,6 +8,7 @@ snapshot to the template would fail here even if no template printed it.
 """
 
 import dataclasses
+import re
 from collections.abc import Mapping, Sequence, Set
 from datetime import timedelta
 
@@ -425,3 +426,14 @@ def test_learner_templates_never_read_the_questions_of_the_page():
         source = get_template(name).template.source
         for forbidden in ("page.questions", ".snapshot", "page.specific", "grading_guidance"):
             assert forbidden not in source, f"{name} reads {forbidden}"
+
+
+def test_the_countdown_gives_its_deadline_to_the_second(client, taker, course):
+    # A deadline's microseconds once spelled this quiz's numeric tolerance (0.037) into the page by chance.
+    quiz = key_quiz(course, rule=ShowAnswers.NEVER, display_mode=DisplayMode.ALL_ON_ONE_PAGE)
+    attempt = start(client, quiz)
+    Attempt.objects.filter(pk=attempt.pk).update(deadline_at=attempt.deadline_at.replace(second=10, microsecond=37123))
+    html = client.get(quiz.url).content.decode()
+    countdown = re.search(r'data-countdown="([^"]+)"', html).group(1)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:10Z", countdown), countdown
+    assert keys_in(html) == []
