@@ -9,6 +9,7 @@ from urllib.parse import quote
 import pytest
 from django.db import connection
 from kombu import pools
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from accounts.tests.factories import UserFactory
@@ -202,7 +203,12 @@ def screenshots(page: Page, panel, name: str):
     # brought into view at each size instead.
     for size, suffix in ((DESKTOP, "1366"), (PHONE, "390")):
         page.set_viewport_size(size)
-        panel.scroll_into_view_if_needed()
+        try:
+            panel.scroll_into_view_if_needed()
+        except PlaywrightError:
+            # The panel polls and swaps itself in with htmx: it may be replaced mid-scroll. The locator finds
+            # the new one.
+            panel.scroll_into_view_if_needed()
         page.screenshot(path=artefact_path(f"{name}-{suffix}.png"))
     page.set_viewport_size(DESKTOP)
 
