@@ -67,9 +67,16 @@ def _locale_ids() -> dict[str, int]:
     return dict(Locale.objects.values_list("language_code", "pk"))
 
 
+@cache
+def _languages_by_locale_id() -> dict[int, str]:
+    # Asked for every page address Wagtail builds: kept, not rebuilt for each link.
+    return {pk: code for code, pk in _locale_ids().items()}
+
+
 def forget_locales() -> None:
-    """For tests and the locale admin: the next lookup reads the locales again."""
+    """After a locale is added or removed (translated_page_receivers): the next lookup reads them again."""
     _locale_ids.cache_clear()
+    _languages_by_locale_id.cache_clear()
 
 
 def original_locale_id() -> int | None:
@@ -213,10 +220,11 @@ class OneAddressPerLanguage:
 
     def get_url_parts(self, request=None):
         page: Page = self  # type: ignore[assignment]
-        if not in_original_language(_language_of_locale(page.locale_id)):
+        own_language = _language_of_locale(page.locale_id)
+        if not in_original_language(own_language):
             original = original_of(page)
             if original.pk != page.pk:
-                with translation.override(_language_of_locale(page.locale_id)):
+                with translation.override(own_language):
                     return original.get_url_parts(request)
         parts = super().get_url_parts(request)  # type: ignore[misc]
         if parts is None:
@@ -226,5 +234,4 @@ class OneAddressPerLanguage:
 
 
 def _language_of_locale(locale_id: int) -> str:
-    by_id = {pk: code for code, pk in _locale_ids().items()}
-    return by_id.get(locale_id, settings.LANGUAGE_CODE)
+    return _languages_by_locale_id().get(locale_id, settings.LANGUAGE_CODE)
